@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ROWS 64
+#define RB_BENCH_REP_NS 200000000ull
+
+struct row {
+	char key[64];
+	char what[96];
+	char unit[16];
+	char target[48];
+	double value;
+	int is_ratio;
+};
+
+struct rb_bench {
+	const char *program;
+	const char *json;
+	int reps;
+	int quick;
+	int nrows;
+	struct row rows[MAX_ROWS];
+};
+
+uint64_t rb_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct rb_bench *rb_bench_open(const char *program, int argc, char **argv)
+{
+	struct rb_bench *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->program = program;
+	b->reps = 7;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+			b->json = argv[++i];
+		} else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+			b->reps = atoi(argv[++i]);
+			if (b->reps < 1) {
+				fprintf(stderr, "%s: --reps must be at least 1, not '%s'\n", program,
+					argv[i]);
+				free(b);
+				return NULL;
+			}
+		} else if (strcmp(argv[i], "--quick") == 0) {
+			b->quick = 1;
+			b->reps = 1;
+		} else {
+			fprintf(stderr, "usage: %s [--json FILE] [--reps N] [--quick]\n", program);
+			free(b);
+			return NULL;
+		}
+	}
+	printf("%s: median of %d repetitions\n", program, b->reps);
+	printf("%-34s %14s  %s\n", "key", "value", "what");
+	fflush(stdout);
+	return b;
+}
+
+int rb_bench_reps(const struct rb_bench *b)
+{
+	return b->reps;
+}
+
+int rb_bench_quick(const struct rb_bench *b)
+{
+	return b->quick;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static struct row *add_row(struct rb_bench *b, const char *key, const char *what,
+			   const char *unit, double value)
+{
+	struct row *r;
+
+	if (b->nrows == MAX_ROWS) {
+		fprintf(stderr, "%s: too many rows, '%s' dropped\n", b->program, key);
+		return NULL;
+	}
+	r = &b->rows[b->nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	snprintf(r->what, sizeof(r->what), "%s", what);
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	r->value = value;
+	printf("%-34s %11.1f %-3s %s\n", key, value, unit, what);
+	fflush(stdout);
+	return r;
+}
+
+static uint64_t calibrate(const struct rb_bench *b, uint64_t (*fn)(void *, uint64_t), void *arg)
+{
+	uint64_t iters = 16, target = b->quick ? RB_BENCH_REP_NS / 20 : RB_BENCH_REP_NS;
+
+	/* Grow iters until one run takes a tenth of a repetition. */
+	for (;;) {
+		uint64_t ns = fn(arg, iters);
+		if (ns >= target / 10 || iters >= (1ull << 32)) {
+			if (ns == 0)
+				ns = 1;
+			iters = iters * target / ns;
+			if (iters < 1)
+				iters = 1;
+			break;
+		}
+		iters *= 4;
+	}
+	return iters;
+}
+
+#define MAX_REPS 64
+#define MAX_CASES 8
+
+void rb_bench_compare(struct rb_bench *b, const struct rb_bench_case *cases, int n)
+{
+	uint64_t iters[MAX_CASES];
+	double samples[MAX_CASES][MAX_REPS];
+	int reps = b->reps > MAX_REPS ? MAX_REPS : b->reps;
+
+	if (n > MAX_CASES)
+		n = MAX_CASES;
+	for (int c = 0; c < n; c++)
+		iters[c] = calibrate(b, cases[c].fn, cases[c].arg);
+	for (int i = 0; i < reps; i++)
+		for (int c = 0; c < n; c++)
+			samples[c][i] = (double)cases[c].fn(cases[c].arg, iters[c]) /
+					(double)iters[c];
+	for (int c = 0; c < n; c++) {
+		qsort(samples[c], (size_t)reps, sizeof(double), cmp_double);
+		add_row(b, cases[c].key, cases[c].what, "ns", samples[c][reps / 2]);
+	}
+}
+
+double rb_bench_run(struct rb_bench *b, const char *key, const char *what,
+		    uint64_t (*fn)(void *arg, uint64_t iters), void *arg)
+{
+	struct rb_bench_case c = {key, what, fn, arg};
+
+	rb_bench_compare(b, &c, 1);
+	return b->rows[b->nrows - 1].value;
+}
+
+void rb_bench_value(struct rb_bench *b, const char *key, const char *what, double value,
+		    const char *unit)
+{
+	add_row(b, key, what, unit, value);
+}
+
+static const struct row *find(const struct rb_bench *b, const char *key)
+{
+	for (int i = 0; i < b->nrows; i++)
+		if (strcmp(b->rows[i].key, key) == 0)
+			return &b->rows[i];
+	return NULL;
+}
+
+void rb_bench_ratio(struct rb_bench *b, const char *what, const char *num, const char *den,
+		    const char *target)
+{
+	const struct row *n = find(b, num), *d = find(b, den);
+	char key[64];
+	struct row *r;
+
+	if (n == NULL || d == NULL || d->value == 0)
+		return;
+	snprintf(key, sizeof(key), "ratio:%s/%s", num, den);
+	r = add_row(b, key, what, "x", n->value / d->value);
+	if (r != NULL) {
+		r->is_ratio = 1;
+		snprintf(r->target, sizeof(r->target), "%s", target);
+		printf("%34s %14s  target: %s\n", "", "", target);
+	}
+}
+
+int rb_bench_close(struct rb_bench *b)
+{
+	int ret = 0;
+
+	if (b->json != NULL) {
+		FILE *f = fopen(b->json, "w");
+		if (f == NULL) {
+			fprintf(stderr, "%s: cannot write %s\n", b->program, b->json);
+			ret = 1;
+		} else {
+			fprintf(f, "{\n  \"program\": \"%s\",\n  \"repetitions\": %d", b->program,
+				b->reps);
+			for (int i = 0; i < b->nrows; i++) {
+				const struct row *r = &b->rows[i];
+				if (r->is_ratio)
+					continue;
+				fprintf(f, ",\n  \"%s\": %.3f", r->key, r->value);
+			}
+			fprintf(f, ",\n  \"ratios\": {");
+			int first = 1;
+			for (int i = 0; i < b->nrows; i++) {
+				const struct row *r = &b->rows[i];
+				if (!r->is_ratio)
+					continue;
+				fprintf(f, "%s\n    \"%s\": {\"value\": %.3f, \"target\": \"%s\"}",
+					first ? "" : ",", r->key + 6, r->value, r->target);
+				first = 0;
+			}
+			fprintf(f, "\n  }\n}\n");
+			fclose(f);
+			printf("wrote %s\n", b->json);
+		}
+	}
+	free(b);
+	return ret;
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mk: microkernel objects with seL4 semantics.
+ *
+ * This is the only layer that talks to the host.  Everything above it
+ * (dom, rumpuser, comp) uses these calls and C11 atomics, nothing else, so
+ * that a second backend (seL4: seL4_Signal/seL4_Wait/seL4_Poll, TCBs) is a
+ * matter of one folder.  The Linux backend lives in src/mk/linux/.
+ *
+ * Conventions, for every function below:
+ *   - 0 (or a non-negative count) on success, a negative errno value on
+ *     failure; results come back through out-parameters.  No errno global
+ *     is read or written.
+ *   - -EINVAL: a NULL object or out-parameter, or an argument outside its
+ *     documented range.
+ *   - -EBADF: the object was destroyed (or never initialised).
+ *   - -EPROTOTYPE: the pointer names an mk object of another kind (an
+ *     endpoint passed where a notification is expected, ...).
+ *   Bad input never aborts.  mk_strerror() names every code.
+ *
+ * Objects are plain structs so they can be placed anywhere, in particular
+ * inside a shared region (mk_region_at) to be used by several processes.
+ * Their fields are private to the backend.
+ */
+#ifndef RUMPBRIDGE_MK_H
+#define RUMPBRIDGE_MK_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+
+/* A static English description of a negative (or positive) errno code. */
+const char *mk_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* Clock                                                                */
+
+/* Monotonic time in nanoseconds since an arbitrary origin (CLOCK_MONOTONIC
+ * on Linux).  Never blocks; any thread. */
+uint64_t mk_clock_now_ns(void);
+
+/* Deadline meaning "never". */
+#define MK_FOREVER UINT64_MAX
+
+/* ------------------------------------------------------------------ */
+/* Notification: one 64-bit word of badge bits (seL4 notification).     */
+
+/* The object will be used by several processes (it lives in a region). */
+#define MK_SHARED 0x1u
+
+struct mk_notification {
+	uint32_t magic;		 /* private */
+	uint32_t flags;		 /* private */
+	_Atomic uint32_t seq;	 /* private: futex word, bumped per wake */
+	_Atomic uint32_t waiters; /* private: threads inside wait */
+	_Atomic uint64_t word;	 /* private: pending badge bits */
+};
+
+/* Initialise n, empty.  flags: 0 or MK_SHARED (needed when processes other
+ * than the creator wait on it).  Errors: -EINVAL (n NULL, unknown flag). */
+int mk_notification_init(struct mk_notification *n, unsigned flags);
+
+/* Destroy n.  Errors: -EINVAL, -EBADF (already destroyed), -EPROTOTYPE,
+ * -EBUSY (a thread is waiting on it; nothing is changed). */
+int mk_notification_destroy(struct mk_notification *n);
+
+/* OR badge into the word and wake one waiter, if any.  Never blocks; any
+ * thread, any process that maps n; makes no system call when nobody
+ * waits.  Errors: -EINVAL (n NULL or badge 0), -EBADF, -EPROTOTYPE. */
+int mk_notification_signal(struct mk_notification *n, uint64_t badge);
+
+/* Block until the word is non-zero, then return it in *word and clear it.
+ * When several threads wait, one signal wakes one of them; bits signalled
+ * before a waiter consumes them are merged (seL4: badges accumulate).
+ * Errors: -EINVAL, -EBADF, -EPROTOTYPE. */
+int mk_notification_wait(struct mk_notification *n, uint64_t *word);
+
+/* As mk_notification_wait, but give up at deadline_ns (mk_clock_now_ns
+ * time; MK_FOREVER never).  Errors: as wait, and -ETIMEDOUT (*word is
+ * then 0 and nothing was consumed). */
+int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns,
+			       uint64_t *word);
+
+/* Never blocks: take the word if non-zero.  Errors: as wait, and -EAGAIN
+ * (the word was zero; *word is set to 0). */
+int mk_notification_poll(struct mk_notification *n, uint64_t *word);
+
+/* ------------------------------------------------------------------ */
+/* Endpoint: synchronous call / recv / reply (seL4_Call, seL4_Recv,     */
+/* seL4_Reply, seL4_ReplyRecv).                                         */
+
+#define MK_MSG_WORDS 4
+/* How many calls may be queued or in service at once on one endpoint;
+ * further callers block until a slot frees. */
+#define MK_ENDPOINT_SLOTS 64
+
+struct mk_msg {
+	uint64_t label;		   /* free for the protocol */
+	uint32_t len;		   /* words of w[] in use, 0..MK_MSG_WORDS */
+	uint32_t pad_;
+	uint64_t w[MK_MSG_WORDS];
+};
+
+/* Names the caller a server must reply to (seL4's reply capability). */
+struct mk_reply {
+	uint32_t slot;
+	uint32_t gen;
+};
+
+struct mk_endpoint_slot {
+	_Atomic uint32_t state; /* private: futex word of the caller */
+	uint32_t gen;		/* private */
+	uint32_t next;		/* private: FIFO link */
+	uint32_t pad_;
+	uint64_t badge;		/* private */
+	struct mk_msg msg;	/* private */
+};
+
+struct mk_endpoint {
+	uint32_t magic;		      /* private */
+	uint32_t flags;		      /* private */
+	_Atomic uint32_t lock;	      /* private: futex mutex */
+	_Atomic uint32_t srv_seq;     /* private: futex, bumped per call */
+	_Atomic uint32_t srv_waiters; /* private */
+	_Atomic uint32_t slot_seq;    /* private: futex, bumped per freed slot */
+	_Atomic uint32_t slot_waiters; /* private */
+	uint32_t head, tail;	      /* private: FIFO of queued calls */
+	uint32_t pad_;
+	uint64_t free_mask;	      /* private */
+	struct mk_endpoint_slot slot[MK_ENDPOINT_SLOTS];
+};
+
+/* Initialise ep with no caller and no server.  flags: 0 or MK_SHARED.
+ * Errors: -EINVAL. */
+int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags);
+
+/* Destroy ep.  Errors: -EINVAL, -EBADF, -EPROTOTYPE, -EBUSY (a call is
+ * queued or in service, or a thread waits in recv; nothing changed). */
+int mk_endpoint_destroy(struct mk_endpoint *ep);
+
+/* Send *msg with the caller's badge, block until a server replies, and
+ * return the reply in *msg.  Callers are served in FIFO order.  Any thread,
+ * any process that maps ep.  Errors: -EINVAL (NULL, msg->len >
+ * MK_MSG_WORDS), -EBADF, -EPROTOTYPE, -ECANCELED (the server replied with
+ * mk_endpoint_abort). */
+int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg);
+
+/* Block until a call arrives (or deadline_ns passes; MK_FOREVER never);
+ * return its message, badge and the reply token.  Several server threads
+ * may receive on one endpoint.  Errors: -EINVAL, -EBADF, -EPROTOTYPE,
+ * -ETIMEDOUT. */
+int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg *msg,
+		     uint64_t *badge, struct mk_reply *reply);
+
+/* Send *msg as the reply to the call named by *reply; wakes that caller.
+ * Never blocks.  Errors: -EINVAL (NULL, len too big), -EBADF,
+ * -EPROTOTYPE, -ESTALE (reply does not name a call in service: already
+ * replied, or never received). */
+int mk_endpoint_reply(struct mk_endpoint *ep, const struct mk_reply *reply,
+		      const struct mk_msg *msg);
+
+/* Fail the call named by *reply: the caller's mk_endpoint_call returns
+ * -ECANCELED.  Errors: as mk_endpoint_reply. */
+int mk_endpoint_abort(struct mk_endpoint *ep, const struct mk_reply *reply);
+
+/* Reply to *reply with *msg, then receive the next call into *msg, *badge
+ * and *reply (seL4_ReplyRecv).  Errors: those of reply (then nothing was
+ * received), then those of recv. */
+int mk_endpoint_reply_recv(struct mk_endpoint *ep, struct mk_reply *reply, struct mk_msg *msg,
+			   uint64_t *badge);
+
+/* ------------------------------------------------------------------ */
+/* Threads and thread-local slots                                       */
+
+struct mk_thread;
+
+/* Longest thread name, without the terminating NUL (Linux's limit). */
+#define MK_THREAD_NAME_MAX 15
+
+/* Start a host thread running fn(arg), named name (visible in /proc and
+ * gdb).  Each mk thread has an alternate signal stack, so a green-thread
+ * stack overflow on it is reported (see mk_stack_create).  Errors:
+ * -EINVAL (NULL), -ENAMETOOLONG (name longer than MK_THREAD_NAME_MAX),
+ * -EAGAIN/-ENOMEM (host limits). */
+int mk_thread_create(struct mk_thread **t, const char *name, void *(*fn)(void *), void *arg);
+
+/* Wait for t to finish, return fn's result in *ret (may be NULL), free t.
+ * Errors: -EINVAL (NULL), -EDEADLK (t is the calling thread). */
+int mk_thread_join(struct mk_thread *t, void **ret);
+
+/* Give the host CPU to another host thread. */
+void mk_thread_yield(void);
+
+/* Give the calling thread (one not created by mk_thread_create, such as
+ * main) an alternate signal stack so that stack overflows of green threads
+ * it runs are reported.  Errors: -ENOMEM. */
+int mk_thread_prepare_current(void);
+
+/* Per-host-thread pointer slots.  The backend keeps them in host TLS (or
+ * in a global where the backend has one thread).  mk_tls_get is a real
+ * function call on purpose: a green thread may move between host threads
+ * across a context switch, so its address must not be cached by the
+ * compiler.  Slot numbers are fixed by the layers: */
+enum mk_tls_slot {
+	MK_TLS_DOM_CURRENT = 0, /* dom: the thread record running here */
+	MK_TLS_DOM_ENTRY = 1,	/* dom: cached foreign-entry records */
+	MK_TLS_SLOTS = 4,
+};
+void *mk_tls_get(unsigned slot);
+void mk_tls_set(unsigned slot, void *value);
+/* Run dtor(value) when a host thread exits with a non-NULL value in slot.
+ * One destructor per slot, set once.  Errors: -EINVAL (slot out of range
+ * or dtor NULL), -EEXIST (a different destructor is already set). */
+int mk_tls_set_destructor(unsigned slot, void (*dtor)(void *));
+
+/* ------------------------------------------------------------------ */
+/* Memory: the arena the layers above allocate from, and stacks.        */
+
+/* Allocate size bytes aligned to 64 (zeroed).  NULL when out of memory or
+ * size 0.  Any thread; may take a host lock briefly. */
+void *mk_mem_alloc(size_t size);
+/* Free memory from mk_mem_alloc (NULL is ignored). */
+void mk_mem_free(void *p);
+
+struct mk_stack {
+	void *base;	  /* lowest usable byte (above the guard page) */
+	size_t size;	  /* usable bytes */
+	void *map;	  /* private */
+	size_t map_size;  /* private */
+	const char *name; /* private: reported on overflow */
+	struct mk_stack *prev, *next; /* private: fault registry */
+};
+
+/* Allocate a stack of at least size bytes (rounded up to pages) with an
+ * inaccessible guard page below it.  Running into the guard page kills the
+ * process with a message naming `name` (the string must outlive the
+ * stack).  Errors: -EINVAL (NULL, size 0 or over 1 GiB), -ENOMEM. */
+int mk_stack_create(struct mk_stack *s, size_t size, const char *name);
+/* Release a stack.  Errors: -EINVAL (NULL or not a live stack). */
+int mk_stack_destroy(struct mk_stack *s);
+
+/* ------------------------------------------------------------------ */
+/* Region: named shared memory several processes map.                   */
+
+#define MK_REGION_NAME_MAX 31
+
+struct mk_region {
+	uint32_t magic; /* private */
+	int handle;	/* the backend's handle (a memfd on Linux) */
+	void *base;
+	size_t size;
+	char name[MK_REGION_NAME_MAX + 1];
+};
+
+/* Create a zero-filled region of size bytes named name and map it.
+ * Errors: -EINVAL (NULL, size 0), -ENAMETOOLONG, -EOVERFLOW (size larger
+ * than the address space allows), -ENOMEM/-EMFILE (host limits). */
+int mk_region_create(struct mk_region *r, const char *name, size_t size);
+
+/* Map a region another process created, given its handle (inherited or
+ * passed over a socket) and the size the caller expects.  Errors:
+ * -EINVAL, -EBADF (handle is not a region), -ERANGE (the region is smaller
+ * than size), -ENOMEM. */
+int mk_region_attach(struct mk_region *r, int handle, size_t size);
+
+/* Check that [offset, offset + size) lies inside r and offset is a
+ * multiple of align (a power of two), and return its address.  Use it to
+ * place objects in a region.  Errors: -EINVAL (NULL, align not a power of
+ * two, offset misaligned), -EBADF (r not mapped), -ERANGE (does not fit,
+ * including overflow of offset + size). */
+int mk_region_at(const struct mk_region *r, size_t offset, size_t size, size_t align, void **p);
+
+/* Unmap r and close its handle; the memory lives on while another process
+ * maps it.  Errors: -EINVAL, -EBADF. */
+int mk_region_destroy(struct mk_region *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

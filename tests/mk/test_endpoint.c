@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rb_test.h"
+
+static struct mk_msg msg1(uint64_t label, uint64_t v)
+{
+	struct mk_msg m = {.label = label, .len = 1};
+	m.w[0] = v;
+	return m;
+}
+
+struct server_arg {
+	struct mk_endpoint *ep;
+	_Atomic uint64_t served;
+};
+
+/* Echo server: reply w[i] * 3 + badge; label 0 stops it. */
+static void *echo_server(void *p)
+{
+	struct server_arg *a = p;
+	struct mk_msg m;
+	struct mk_reply rep;
+	uint64_t badge;
+
+	if (mk_endpoint_recv(a->ep, MK_FOREVER, &m, &badge, &rep) != 0)
+		return (void *)1;
+	for (;;) {
+		int stop = m.label == 0;
+		for (uint32_t i = 0; i < m.len; i++)
+			m.w[i] = m.w[i] * 3 + badge;
+		atomic_fetch_add(&a->served, 1);
+		if (stop)
+			return mk_endpoint_reply(a->ep, &rep, &m) == 0 ? NULL : (void *)2;
+		if (mk_endpoint_reply_recv(a->ep, &rep, &m, &badge) != 0)
+			return (void *)3;
+	}
+}
+
+static void call_recv_reply_roundtrip(void **state)
+{
+	(void)state;
+	struct mk_endpoint ep;
+	struct server_arg sa = {.ep = &ep};
+	struct mk_thread *t;
+	void *ret;
+
+	assert_int_equal(mk_endpoint_init(&ep, 0), 0);
+	assert_int_equal(mk_thread_create(&t, "server", echo_server, &sa), 0);
+	struct mk_msg m = {.label = 7, .len = 4, .w = {1, 2, 3, 4}};
+	assert_int_equal(mk_endpoint_call(&ep, 100, &m), 0);
+	assert_int_equal(m.len, 4);
+	assert_int_equal(m.w[0], 103);
+	assert_int_equal(m.w[3], 112);
+	assert_int_equal(m.label, 7);
+	m = msg1(0, 5);
+	assert_int_equal(mk_endpoint_call(&ep, 1, &m), 0);
+	assert_int_equal(m.w[0], 16);
+	mk_thread_join(t, &ret);
+	assert_null(ret);
+	assert_int_equal(mk_endpoint_destroy(&ep), 0);
+}
+
+static void bad_arguments_are_errors(void **state)
+{
+	(void)state;
+	struct mk_endpoint ep;
+	struct mk_notification n;
+	struct mk_msg m = {.len = MK_MSG_WORDS + 1};
+	struct mk_reply rep = {.slot = 0, .gen = 0};
+	uint64_t badge;
+
+	assert_int_equal(mk_endpoint_init(NULL, 0), -EINVAL);
+	assert_int_equal(mk_endpoint_init(&ep, 2), -EINVAL);
+	mk_endpoint_init(&ep, 0);
+	assert_int_equal(mk_endpoint_call(&ep, 1, &m), -EINVAL);
+	assert_int_equal(mk_endpoint_call(&ep, 1, NULL), -EINVAL);
+	assert_int_equal(mk_endpoint_recv(&ep, 0, &m, NULL, &rep), -EINVAL);
+	m.len = 0;
+	assert_int_equal(mk_endpoint_reply(&ep, &rep, &m), -ESTALE);
+	rep.slot = MK_ENDPOINT_SLOTS;
+	assert_int_equal(mk_endpoint_reply(&ep, &rep, &m), -EINVAL);
+	assert_int_equal(mk_endpoint_recv(&ep, rb_deadline(10000000), &m, &badge, &rep),
+			 -ETIMEDOUT);
+	mk_notification_init(&n, 0);
+	assert_int_equal(mk_endpoint_call((struct mk_endpoint *)&n, 1, &m), -EPROTOTYPE);
+	assert_int_equal(mk_endpoint_destroy(&ep), 0);
+	assert_int_equal(mk_endpoint_call(&ep, 1, &m), -EBADF);
+	assert_int_equal(mk_endpoint_destroy(&ep), -EBADF);
+}
+
+struct caller_arg {
+	struct mk_endpoint *ep;
+	uint64_t badge;
+	int calls;
+	int result;
+};
+
+static void *caller(void *p)
+{
+	struct caller_arg *a = p;
+
+	a->result = 0;
+	for (int i = 0; i < a->calls; i++) {
+		struct mk_msg m = {.label = 1, .len = 2, .w = {(uint64_t)i, a->badge}};
+		int r = mk_endpoint_call(a->ep, a->badge, &m);
+		if (r != 0) {
+			a->result = r;
+			return NULL;
+		}
+		if (m.w[0] != (uint64_t)i * 3 + a->badge || m.w[1] != a->badge * 4) {
+			a->result = -1000; /* reply reached the wrong caller */
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static void stale_and_double_reply_detected(void **state)
+{
+	(void)state;
+	struct mk_endpoint ep;
+	struct mk_msg m;
+	struct mk_reply rep;
+	uint64_t badge;
+	struct mk_thread *t;
+	struct caller_arg ca = {.ep = &ep, .badge = 9, .calls = 1};
+
+	mk_endpoint_init(&ep, 0);
+	mk_thread_create(&t, "caller", caller, &ca);
+	assert_int_equal(mk_endpoint_recv(&ep, rb_deadline(RB_HANG_NS), &m, &badge, &rep), 0);
+	assert_int_equal(badge, 9);
+	assert_int_equal(mk_endpoint_destroy(&ep), -EBUSY);
+	m.w[0] = m.w[0] * 3 + badge;
+	m.w[1] = m.w[1] * 4;
+	struct mk_reply old = rep;
+	old.gen++;
+	assert_int_equal(mk_endpoint_reply(&ep, &old, &m), -ESTALE);
+	assert_int_equal(mk_endpoint_reply(&ep, &rep, &m), 0);
+	assert_int_equal(mk_endpoint_reply(&ep, &rep, &m), -ESTALE);
+	mk_thread_join(t, NULL);
+	assert_int_equal(ca.result, 0);
+	assert_int_equal(mk_endpoint_destroy(&ep), 0);
+}
+
+static void abort_fails_the_call(void **state)
+{
+	(void)state;
+	struct mk_endpoint ep;
+	struct mk_msg m;
+	struct mk_reply rep;
+	uint64_t badge;
+	struct mk_thread *t;
+	struct caller_arg ca = {.ep = &ep, .badge = 2, .calls = 1};
+
+	mk_endpoint_init(&ep, 0);
+	mk_thread_create(&t, "caller", caller, &ca);
+	assert_int_equal(mk_endpoint_recv(&ep, rb_deadline(RB_HANG_NS), &m, &badge, &rep), 0);
+	assert_int_equal(mk_endpoint_abort(&ep, &rep), 0);
+	mk_thread_join(t, NULL);
+	assert_int_equal(ca.result, -ECANCELED);
+	assert_int_equal(mk_endpoint_destroy(&ep), 0);
+}
+
+static void callers_are_served_in_fifo_order(void **state)
+{
+	(void)state;
+	struct mk_endpoint ep;
+	struct mk_thread *t[5];
+	struct caller_arg ca[5];
+	struct mk_msg m;
+	struct mk_reply rep;
+	uint64_t badge;
+
+	mk_endpoint_init(&ep, 0);
+	for (int i = 0; i < 5; i++) {
+		ca[i] = (struct caller_arg){.ep = &ep, .badge = 10 + (uint64_t)i, .calls = 1};
+		mk_thread_create(&t[i], "caller", caller, &ca[i]);
+		/* wait until this call is queued before starting the next */
+		while (__builtin_popcountll(~ep.free_mask) < i + 1)
+			rb_sleep_ms(1);
+	}
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(mk_endpoint_recv(&ep, rb_deadline(RB_HANG_NS), &m, &badge, &rep), 0);
+		assert_int_equal(badge, 10 + (uint64_t)i);
+		m.w[0] = m.w[0] * 3 + badge;
+		m.w[1] *= 4;
+		assert_int_equal(mk_endpoint_reply(&ep, &rep, &m), 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		mk_thread_join(t[i], NULL);
+		assert_int_equal(ca[i].result, 0);
+	}
+	mk_endpoint_destroy(&ep);
+}
+
+/* Server for the concurrency tests: the reply depends on the badge and
+ * the message, so a reply delivered to the wrong caller is detected. */
+static void *check_server(void *p)
+{
+	struct server_arg *a = p;
+	struct mk_msg m;
+	struct mk_reply rep;
+	uint64_t badge;
+
+	for (;;) {
+		if (mk_endpoint_recv(a->ep, MK_FOREVER, &m, &badge, &rep) != 0)
+			return (void *)1;
+		if (m.label == 0) {
+			mk_endpoint_reply(a->ep, &rep, &m);
+			return NULL;
+		}
+		m.w[0] = m.w[0] * 3 + badge;
+		m.w[1] = m.w[1] * 4;
+		atomic_fetch_add(&a->served, 1);
+		mk_endpoint_reply(a->ep, &rep, &m);
+	}
+}
+
+static void stop_servers(struct mk_endpoint *ep, struct mk_thread **srv, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct mk_msg m = {.label = 0};
+		mk_endpoint_call(ep, 0, &m);
+	}
+	for (int i = 0; i < n; i++)
+		mk_thread_join(srv[i], NULL);
+}
+
+static void many_concurrent_callers_each_get_their_reply(void **state)
+{
+	(void)state;
+	enum { CALLERS = 80, SERVERS = 2 }; /* more callers than slots */
+	static struct mk_endpoint ep;
+	struct server_arg sa = {.ep = &ep};
+	struct mk_thread *srv[SERVERS], *t[CALLERS];
+	static struct caller_arg ca[CALLERS];
+	int calls = RB_SCALE(2000);
+
+	mk_endpoint_init(&ep, 0);
+	for (int i = 0; i < SERVERS; i++)
+		mk_thread_create(&srv[i], "server", check_server, &sa);
+	for (int i = 0; i < CALLERS; i++) {
+		ca[i] = (struct caller_arg){.ep = &ep, .badge = 1000 + (uint64_t)i, .calls = calls};
+		assert_int_equal(mk_thread_create(&t[i], "caller", caller, &ca[i]), 0);
+	}
+	for (int i = 0; i < CALLERS; i++) {
+		mk_thread_join(t[i], NULL);
+		assert_int_equal(ca[i].result, 0);
+	}
+	stop_servers(&ep, srv, SERVERS);
+	assert_int_equal(atomic_load(&sa.served), (uint64_t)CALLERS * (uint64_t)calls);
+	assert_int_equal(mk_endpoint_destroy(&ep), 0);
+}
+
+static void callers_in_other_processes(void **state)
+{
+	(void)state;
+	enum { PROCS = 4 };
+	struct mk_region r;
+	struct mk_endpoint *ep;
+	struct mk_thread *srv[2];
+	pid_t pid[PROCS];
+	int calls = RB_SCALE(20000), status;
+
+	assert_int_equal(mk_region_create(&r, "ep-test", sizeof(*ep)), 0);
+	assert_int_equal(mk_region_at(&r, 0, sizeof(*ep), 64, (void **)&ep), 0);
+	mk_endpoint_init(ep, MK_SHARED);
+	struct server_arg sa = {.ep = ep};
+	for (int i = 0; i < 2; i++)
+		mk_thread_create(&srv[i], "server", check_server, &sa);
+	for (int p = 0; p < PROCS; p++) {
+		pid[p] = fork();
+		assert_true(pid[p] >= 0);
+		if (pid[p] == 0) {
+			struct caller_arg a = {.ep = ep, .badge = 77 + (uint64_t)p, .calls = calls};
+			caller(&a);
+			_exit(a.result == 0 ? 0 : 1);
+		}
+	}
+	for (int p = 0; p < PROCS; p++) {
+		assert_int_equal(waitpid(pid[p], &status, 0), pid[p]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	stop_servers(ep, srv, 2);
+	assert_int_equal(atomic_load(&sa.served), (uint64_t)PROCS * (uint64_t)calls);
+	mk_endpoint_destroy(ep);
+	mk_region_destroy(&r);
+}
+
+static void server_in_other_process(void **state)
+{
+	(void)state;
+	struct mk_region r;
+	struct mk_endpoint *ep;
+	int status;
+
+	assert_int_equal(mk_region_create(&r, "ep-srv", sizeof(*ep)), 0);
+	assert_int_equal(mk_region_at(&r, 0, sizeof(*ep), 64, (void **)&ep), 0);
+	mk_endpoint_init(ep, MK_SHARED);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct server_arg sa = {.ep = ep};
+		_exit(check_server(&sa) == NULL ? 0 : 1);
+	}
+	struct caller_arg a = {.ep = ep, .badge = 5, .calls = RB_SCALE(20000)};
+	caller(&a);
+	assert_int_equal(a.result, 0);
+	struct mk_msg m = {.label = 0};
+	assert_int_equal(mk_endpoint_call(ep, 0, &m), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	mk_region_destroy(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(call_recv_reply_roundtrip),
+		cmocka_unit_test(bad_arguments_are_errors),
+		cmocka_unit_test(stale_and_double_reply_detected),
+		cmocka_unit_test(abort_fails_the_call),
+		cmocka_unit_test(callers_are_served_in_fifo_order),
+		cmocka_unit_test(many_concurrent_callers_each_get_their_reply),
+		cmocka_unit_test(callers_in_other_processes),
+		cmocka_unit_test(server_in_other_process),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
