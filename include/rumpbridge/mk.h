@@ -170,6 +170,10 @@ int mk_endpoint_reply(struct mk_endpoint *ep, const struct mk_reply *reply,
  * -ECANCELED.  Errors: as mk_endpoint_reply. */
 int mk_endpoint_abort(struct mk_endpoint *ep, const struct mk_reply *reply);
 
+/* How many calls are queued or in service on ep right now (a snapshot,
+ * for diagnostics and tests).  Errors: -EINVAL, -EBADF, -EPROTOTYPE. */
+int mk_endpoint_pending(struct mk_endpoint *ep);
+
 /* Reply to *reply with *msg, then receive the next call into *msg, *badge
  * and *reply (seL4_ReplyRecv).  Errors: those of reply (then nothing was
  * received), then those of recv. */

@@ -19,13 +19,20 @@ enum {
 	MK_MAGIC_DEAD = 0xdeadd00du,
 };
 
+/* Publish an initialised object: every field written before is visible to
+ * a thread whose mk_check() sees the magic (release/acquire pair). */
+static inline void mk_publish(void *obj, uint32_t magic)
+{
+	__atomic_store_n((uint32_t *)obj, magic, __ATOMIC_RELEASE);
+}
+
 static inline int mk_check(const void *obj, uint32_t want)
 {
 	uint32_t magic;
 
 	if (obj == NULL)
 		return -EINVAL;
-	magic = *(const uint32_t *)obj;
+	magic = __atomic_load_n((const uint32_t *)obj, __ATOMIC_ACQUIRE);
 	if (magic == want)
 		return 0;
 	if (magic == MK_MAGIC_NOTIFICATION || magic == MK_MAGIC_ENDPOINT ||

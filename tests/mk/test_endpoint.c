@@ -180,9 +180,11 @@ static void callers_are_served_in_fifo_order(void **state)
 		ca[i] = (struct caller_arg){.ep = &ep, .badge = 10 + (uint64_t)i, .calls = 1};
 		mk_thread_create(&t[i], "caller", caller, &ca[i]);
 		/* wait until this call is queued before starting the next */
-		while (__builtin_popcountll(~ep.free_mask) < i + 1)
+		while (mk_endpoint_pending(&ep) < i + 1)
 			rb_sleep_ms(1);
 	}
+	assert_int_equal(mk_endpoint_pending(&ep), 5);
+	assert_int_equal(mk_endpoint_pending(NULL), -EINVAL);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(mk_endpoint_recv(&ep, rb_deadline(RB_HANG_NS), &m, &badge, &rep), 0);
 		assert_int_equal(badge, 10 + (uint64_t)i);

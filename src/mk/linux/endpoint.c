@@ -51,8 +51,7 @@ int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags)
 	ep->flags = flags;
 	ep->head = ep->tail = NIL;
 	ep->free_mask = ALL_SLOTS;
-	atomic_thread_fence(memory_order_release);
-	ep->magic = MK_MAGIC_ENDPOINT;
+	mk_publish(ep, MK_MAGIC_ENDPOINT);
 	return 0;
 }
 
@@ -67,7 +66,19 @@ int mk_endpoint_destroy(struct mk_endpoint *ep)
 	    atomic_load(&ep->slot_waiters) != 0)
 		r = -EBUSY;
 	else
-		ep->magic = MK_MAGIC_DEAD;
+		mk_publish(ep, MK_MAGIC_DEAD);
+	mk_futex_unlock(&ep->lock, shared(ep));
+	return r;
+}
+
+int mk_endpoint_pending(struct mk_endpoint *ep)
+{
+	int r = mk_check(ep, MK_MAGIC_ENDPOINT);
+
+	if (r != 0)
+		return r;
+	mk_futex_lock(&ep->lock, shared(ep));
+	r = MK_ENDPOINT_SLOTS - __builtin_popcountll(ep->free_mask);
 	mk_futex_unlock(&ep->lock, shared(ep));
 	return r;
 }

@@ -33,9 +33,7 @@ int mk_notification_init(struct mk_notification *n, unsigned flags)
 	atomic_init(&n->seq, 0);
 	atomic_init(&n->waiters, 0);
 	atomic_init(&n->word, 0);
-	/* Publish the magic last: a check that sees it sees the fields. */
-	atomic_thread_fence(memory_order_release);
-	n->magic = MK_MAGIC_NOTIFICATION;
+	mk_publish(n, MK_MAGIC_NOTIFICATION);
 	return 0;
 }
 
@@ -47,7 +45,7 @@ int mk_notification_destroy(struct mk_notification *n)
 		return r;
 	if (atomic_load(&n->waiters) != 0)
 		return -EBUSY;
-	n->magic = MK_MAGIC_DEAD;
+	mk_publish(n, MK_MAGIC_DEAD);
 	return 0;
 }
 

@@ -21,8 +21,7 @@ static int map(struct mk_region *r, int fd, size_t size)
 	r->handle = fd;
 	r->base = p;
 	r->size = size;
-	atomic_thread_fence(memory_order_release);
-	r->magic = MK_MAGIC_REGION;
+	mk_publish(r, MK_MAGIC_REGION);
 	return 0;
 }
 
@@ -108,7 +107,7 @@ int mk_region_destroy(struct mk_region *r)
 		return e;
 	munmap(r->base, r->size);
 	close(r->handle);
-	r->magic = MK_MAGIC_DEAD;
+	mk_publish(r, MK_MAGIC_DEAD);
 	r->base = NULL;
 	r->handle = -1;
 	return 0;
