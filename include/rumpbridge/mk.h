@@ -40,6 +40,13 @@ extern "C" {
 const char *mk_strerror(int err);
 
 /* ------------------------------------------------------------------ */
+/* Console                                                              */
+
+/* Write len bytes to the diagnostic console (stderr on Linux, the debug
+ * UART on seL4).  Never fails visibly; any thread. */
+void mk_console_write(const char *s, size_t len);
+
+/* ------------------------------------------------------------------ */
 /* Clock                                                                */
 
 /* Monotonic time in nanoseconds since an arbitrary origin (CLOCK_MONOTONIC
@@ -201,6 +208,10 @@ int mk_thread_join(struct mk_thread *t, void **ret);
 
 /* Give the host CPU to another host thread. */
 void mk_thread_yield(void);
+
+/* Copy the calling host thread's name (at most len - 1 chars, always
+ * terminated) into buf.  Errors: -EINVAL (buf NULL or len 0). */
+int mk_thread_get_name(char *buf, size_t len);
 
 /* Give the calling thread (one not created by mk_thread_create, such as
  * main) an alternate signal stack so that stack overflows of green threads

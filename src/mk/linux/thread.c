@@ -80,6 +80,19 @@ void mk_thread_yield(void)
 	sched_yield();
 }
 
+int mk_thread_get_name(char *buf, size_t len)
+{
+	char tmp[16] = "";
+
+	if (buf == NULL || len == 0)
+		return -EINVAL;
+	if (pthread_getname_np(pthread_self(), tmp, sizeof(tmp)) != 0)
+		strcpy(tmp, "host");
+	strncpy(buf, tmp, len - 1);
+	buf[len - 1] = '\0';
+	return 0;
+}
+
 int mk_thread_prepare_current(void)
 {
 	mk_fault_install();

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Domains: creation, dom_run for a caller that is vCPU 0, teardown. */
+#include "dom_impl.h"
+#include "fiber.h"
+
+static _Atomic uint64_t next_serial = 1;
+
+static int check_dom(const struct dom *d)
+{
+	if (d == NULL)
+		return -EINVAL;
+	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
+}
+
+static void free_dom(struct dom *d)
+{
+	if (d->irq == &d->own_irq)
+		mk_notification_destroy(&d->own_irq);
+	mk_mem_free(d->heap);
+	mk_mem_free(d->post);
+	if (d->vcpu != NULL)
+		for (unsigned i = 0; i < d->nvcpu; i++)
+			mk_notification_destroy(&d->vcpu[i].ntf);
+	mk_mem_free(d->vcpu);
+	d->magic = DOM_MAGIC_DEAD;
+	mk_mem_free(d);
+}
+
+/* Stop and join the vCPU host threads that were started. */
+static void stop_vcpus(struct dom *d, unsigned started)
+{
+	atomic_store(&d->vstop, true);
+	for (unsigned i = 0; i < started; i++)
+		dom_sched_kick_vcpu(&d->vcpu[i]);
+	for (unsigned i = 0; i < started; i++)
+		if (d->vcpu[i].host != NULL)
+			mk_thread_join(d->vcpu[i].host, NULL);
+}
+
+int dom_create(struct dom **out, const struct dom_config *cfg)
+{
+	static const struct dom_config dflt;
+	struct dom *d;
+	const char *name;
+	unsigned n, i;
+	int r;
+
+	if (out == NULL)
+		return -EINVAL;
+	if (cfg == NULL)
+		cfg = &dflt;
+	n = cfg->vcpus != 0 ? cfg->vcpus : 1;
+	if (n > DOM_VCPUS_MAX || (cfg->flags & ~DOM_CALLER_IS_VCPU0) != 0 ||
+	    cfg->post_capacity > (1u << 20) || cfg->stack_size > ((size_t)256 << 20))
+		return -EINVAL;
+	if (cfg->irq != NULL) {
+		uint64_t w;
+		r = mk_notification_poll(cfg->irq, &w);
+		if (r != 0 && r != -EAGAIN)
+			return -EINVAL;
+		if (r == 0) /* bits that were pending: keep them */
+			mk_notification_signal(cfg->irq, w);
+	}
+	name = cfg->name != NULL ? cfg->name : "dom";
+	if (strlen(name) > DOM_NAME_MAX)
+		return -ENAMETOOLONG;
+	if ((d = mk_mem_alloc(sizeof(*d))) == NULL)
+		return -ENOMEM;
+	strcpy(d->name, name);
+	d->flags = cfg->flags;
+	d->serial = atomic_fetch_add(&next_serial, 1);
+	d->nvcpu = n;
+	d->stack_size = cfg->stack_size != 0 ? cfg->stack_size : 64 * 1024;
+	d->max_workers = cfg->max_workers != 0 ? cfg->max_workers : 16;
+	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
+	atomic_init(&d->next_deadline, MK_FOREVER);
+	dom_waitq_init(&d->evq);
+	dom_waitq_init(&d->svcq);
+	dom_waitq_init(&d->workq);
+	if (cfg->irq != NULL) {
+		d->irq = cfg->irq;
+	} else {
+		d->irq = &d->own_irq;
+		mk_notification_init(&d->own_irq, 0);
+	}
+	d->post = mk_mem_alloc(d->post_cap * sizeof(*d->post));
+	d->vcpu = mk_mem_alloc(n * sizeof(*d->vcpu));
+	if (d->post == NULL || d->vcpu == NULL) {
+		free_dom(d);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct dom_vcpu *v = &d->vcpu[i];
+		v->dom = d;
+		v->id = i;
+		mk_notification_init(&v->ntf, 0);
+		v->idle_ctx.kind = DK_IDLE;
+		v->idle_ctx.dom = d;
+		v->idle_ctx.vcpu = v;
+		v->idle_ctx.affinity = -1;
+		v->idle_ctx.magic = DOM_MAGIC_THREAD;
+		strcpy(v->idle_ctx.name, "idle");
+	}
+	d->magic = DOM_MAGIC_DOM;
+
+	for (i = (d->flags & DOM_CALLER_IS_VCPU0) ? 1 : 0; i < n; i++) {
+		char tn[MK_THREAD_NAME_MAX + 1];
+		size_t l = strlen(d->name);
+		/* "<domain>/<vcpu>", cut to fit the host's name limit */
+		if (l > MK_THREAD_NAME_MAX - 3)
+			l = MK_THREAD_NAME_MAX - 3;
+		memcpy(tn, d->name, l);
+		tn[l++] = '/';
+		if (i >= 10)
+			tn[l++] = (char)('0' + i / 10);
+		tn[l++] = (char)('0' + i % 10);
+		tn[l] = '\0';
+		if ((r = mk_thread_create(&d->vcpu[i].host, tn, dom_vcpu_main, &d->vcpu[i])) != 0) {
+			stop_vcpus(d, i);
+			free_dom(d);
+			return r;
+		}
+	}
+	if ((r = dom_service_start(d)) != 0) {
+		stop_vcpus(d, n);
+		free_dom(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+int dom_run(struct dom *d)
+{
+	int r = check_dom(d);
+	bool no = false;
+
+	if (r != 0)
+		return r;
+	if (!(d->flags & DOM_CALLER_IS_VCPU0))
+		return -EINVAL;
+	if (mk_tls_get(MK_TLS_DOM_CURRENT) != NULL)
+		return -EPERM;
+	if (!atomic_compare_exchange_strong(&d->running0, &no, true))
+		return -EBUSY;
+	mk_thread_prepare_current();
+	dom_vcpu_main(&d->vcpu[0]);
+	atomic_store(&d->run_stop, false);
+	atomic_store(&d->running0, false);
+	return 0;
+}
+
+int dom_stop(struct dom *d)
+{
+	int r = check_dom(d);
+
+	if (r != 0)
+		return r;
+	atomic_store(&d->run_stop, true);
+	dom_sched_kick_vcpu(&d->vcpu[0]);
+	return 0;
+}
+
+struct mk_notification *dom_irq(struct dom *d)
+{
+	return check_dom(d) == 0 ? d->irq : NULL;
+}
+
+unsigned dom_vcpus(const struct dom *d)
+{
+	return check_dom(d) == 0 ? d->nvcpu : 0;
+}
+
+int dom_destroy(struct dom *d)
+{
+	struct dom_thread *rec, *t;
+	unsigned live;
+	uint64_t bits;
+	int r = check_dom(d);
+
+	if (r != 0)
+		return r;
+	if (mk_tls_get(MK_TLS_DOM_CURRENT) != NULL)
+		return -EPERM;
+	if (atomic_load(&d->running0))
+		return -EBUSY;
+	if ((rec = dom_host_record()) == NULL)
+		return -ENOMEM;
+
+	/* Refuse, naming them, while user threads live or hosts are in. */
+	dom_spin_lock(&d->lock);
+	atomic_store(&d->stopping, true);
+	live = d->nthreads;
+	if (live > 0) {
+		for (t = d->all; t != NULL; t = t->all_next)
+			if (!t->service && atomic_load(&t->state) != TS_ZOMBIE)
+				dom_log(d, "destroy refused: green thread still alive: '",
+					t->name, "'");
+	}
+	dom_spin_unlock(&d->lock);
+	live += dom_hosts_entered(d, true);
+	if (live > 0) {
+		atomic_store(&d->stopping, false);
+		return -EBUSY;
+	}
+
+	/* Stop the domain's own threads and wait until all are reaped. */
+	dom_service_stop(d);
+	dom_spin_lock(&d->lock);
+	bool wait = d->nservice > 0;
+	if (wait)
+		d->destroyer = rec;
+	dom_spin_unlock(&d->lock);
+	if (wait && (d->flags & DOM_CALLER_IS_VCPU0)) {
+		/* vCPU 0 may be the only one: run it here until they are gone */
+		while (dom_run(d) == 0) {
+			dom_spin_lock(&d->lock);
+			wait = d->nservice > 0;
+			dom_spin_unlock(&d->lock);
+			if (!wait)
+				break;
+		}
+	} else if (wait) {
+		mk_notification_wait(&rec->ntf, &bits);
+	}
+
+	stop_vcpus(d, d->nvcpu);
+	/* joinable threads that exited and were never joined */
+	while ((t = d->all) != NULL) {
+		d->all = t->all_next;
+		dom_fiber_destroy(t);
+		mk_stack_destroy(&t->stack);
+		t->magic = DOM_MAGIC_DEAD;
+		mk_mem_free(t);
+	}
+	dom_hosts_unbind_all(d);
+	free_dom(d);
+	return 0;
+}

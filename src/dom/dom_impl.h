@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internal to src/dom: thread records, vCPUs, the domain, and the wait
+ * protocol every blocking primitive uses.  Only mk_* and C11 atomics below
+ * this line; freestanding libc (string.h) only.
+ */
+#ifndef DOM_IMPL_H
+#define DOM_IMPL_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/mk.h>
+
+#include "arch/arch.h"
+
+enum {
+	DOM_MAGIC_DOM = 0x646f6d31u,	/* "dom1" */
+	DOM_MAGIC_THREAD = 0x74687231u, /* "thr1" */
+	DOM_MAGIC_MUTEX = 0x6d747831u,
+	DOM_MAGIC_CV = 0x63763031u,
+	DOM_MAGIC_RW = 0x72776c31u,
+	DOM_MAGIC_SEM = 0x73656d31u,
+	DOM_MAGIC_DEAD = 0xdeadbeefu,
+};
+
+#define DOM_KICK (UINT64_C(1) << 63)
+
+/* ------------------------------------------------------------------ */
+/* Spin locks: held for a few stores only.  A bounded spin, then a host
+ * yield, so a preempted holder is not spun against for a whole slice. */
+
+static inline void dom_spin_lock(_Atomic uint32_t *l)
+{
+	for (unsigned i = 0;; i++) {
+		/* acquire: pairs with the release in dom_spin_unlock */
+		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
+		    atomic_exchange_explicit(l, 1, memory_order_acquire) == 0)
+			return;
+		if (i < 64)
+			dom_arch_relax();
+		else
+			mk_thread_yield();
+	}
+}
+
+static inline void dom_spin_unlock(_Atomic uint32_t *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
+}
+
+/* ------------------------------------------------------------------ */
+/* Thread records.
+ *
+ * A record describes a green thread, an entered host thread, or a vCPU's
+ * idle context (the host thread's own stack, where the vCPU waits).  The
+ * TLS slot MK_TLS_DOM_CURRENT of a host thread points at a struct
+ * dom_seat: a vCPU's seat names the green thread it runs (updated on every
+ * switch), an entered host thread's seat names its own record.  So
+ * dom_self() is one TLS read and one load, wherever it runs.
+ */
+struct dom_seat {
+	struct dom_thread *cur;
+};
+
+enum dom_kind { DK_GREEN, DK_HOST, DK_IDLE };
+
+/* Green thread states.  Transitions:
+ *   RUNNING  -> RUNNABLE (yield)  -> pushed after the switch
+ *   RUNNING  -> BLOCKING (under the wait queue lock, with the waiter
+ *               queued)  -> BLOCKED (after the switch, CAS)
+ *   BLOCKING | BLOCKED -> RUNNABLE (the waker, exchange); whoever sees
+ *               BLOCKED pushes it: the waker if the switch is done, else
+ *               the switch epilogue, whose CAS then fails.
+ *   RUNNING  -> ZOMBIE (exit) -> reaped after the switch. */
+enum dom_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKING, TS_BLOCKED, TS_ZOMBIE };
+
+struct dom_waiter;
+
+struct dom_thread {
+	struct dom_seat seat; /* host records: seat.cur == self */
+	uint32_t magic;
+	uint8_t kind;
+	bool detached;
+	_Atomic int state;
+	bool service;	     /* the domain's own thread (svc, worker) */
+	struct dom *dom;
+	struct dom_vcpu *vcpu; /* green: where it runs or last ran */
+	void *sp; /* saved stack pointer while switched out */
+	int affinity;
+	struct dom_thread *rq_next;
+	struct dom_thread *all_prev, *all_next; /* d->lock */
+	struct dom_waiter *wait;		/* timer: the wait to time out */
+	uint64_t deadline;			/* timer heap key */
+	uint32_t heap_idx;			/* 0: not in the heap */
+	_Atomic unsigned nest;			/* dom_enter depth */
+	void *current;				/* dom_current() */
+	uint64_t dom_serial;			/* host records: bound domain */
+	struct mk_notification ntf;		/* host records: wake-ups */
+	struct mk_stack stack;
+	void *(*fn)(void *);
+	void *arg;
+	void *ret;
+	struct dom_waitq joinq;
+	bool dead;	     /* switched out for the last time (joinq lock) */
+	bool joining;	     /* a joiner is waiting (joinq lock) */
+	void *san; /* sanitizer fiber state */
+	const void *san_stack;
+	size_t san_stack_size;
+	char name[DOM_NAME_MAX + 1];
+};
+
+/* One wait.  Lives on the waiter's stack; linked in a wait queue under
+ * its lock.  Exactly one party claims it (CAS claimed 0 -> 1): a waker
+ * under the queue lock, or the timer under the timer lock.  The claimer
+ * unlinks it, sets result and then wakes the thread, and touches it no
+ * more after the wake.  The waiter returns only after being woken. */
+struct dom_waiter {
+	struct dom_waiter *next, *prev;
+	struct dom_thread *t;
+	struct dom_waitq *q; /* NULL: a plain sleep */
+	_Atomic int claimed;
+	int result;
+	uint64_t data; /* per primitive: event mask, reader/writer, ... */
+};
+
+struct dom_runq {
+	_Atomic uint32_t lock;
+	_Atomic uint32_t n; /* read without the lock as a hint */
+	struct dom_thread *head, *tail;
+};
+
+struct dom_vcpu {
+	struct dom_seat seat;
+	struct dom *dom;
+	unsigned id;
+	struct mk_notification ntf;	/* idle wait (vCPU 0: d->irq) */
+	struct dom_thread idle_ctx;
+	struct dom_runq inbox;		/* threads bound to this vCPU */
+	struct dom_thread *priv_head, *priv_tail; /* own pushes, no lock */
+	unsigned ticks;			/* scheduling points, for polls */
+	struct mk_thread *host;
+};
+
+struct dom_post_slot {
+	void (*fn)(void *);
+	void *arg;
+};
+
+struct dom_call_req {
+	struct dom_call_req *next;
+	void *(*fn)(void *);
+	void *arg;
+	void *ret;
+	struct dom_thread *caller; /* host record to wake */
+};
+
+struct dom {
+	uint32_t magic;
+	uint32_t flags;
+	uint64_t serial;
+	char name[DOM_NAME_MAX + 1];
+	unsigned nvcpu;
+	size_t stack_size;
+	struct mk_notification *irq;
+	struct mk_notification own_irq;
+	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
+	_Atomic bool stopping;	 /* dom_destroy: vCPUs leave when idle */
+	_Atomic bool vstop;	 /* dom_destroy: vCPUs leave */
+	_Atomic bool run_stop;	 /* dom_stop */
+	_Atomic bool running0;	 /* dom_run active */
+	struct dom_runq rq;	 /* threads free to run anywhere */
+
+	/* threads: d->lock */
+	_Atomic uint32_t lock;
+	struct dom_thread *all;
+	unsigned nthreads, nservice;
+	struct dom_thread *destroyer;	 /* waits for nservice == 0 */
+	struct dom_thread *hosts;	 /* bound host records (host_lock) */
+
+	/* timers: timer_lock */
+	_Atomic uint32_t timer_lock;
+	struct dom_thread **heap;
+	uint32_t heap_n, heap_cap;
+	_Atomic uint64_t next_deadline;
+
+	/* events, posts, calls: svc.lock */
+	struct dom_waitq evq;	  /* event waiters, data = mask */
+	uint64_t pending;	  /* evq.lock */
+	uint64_t bound;		  /* evq.lock */
+	void (*handler[DOM_EVENTS])(unsigned, void *);
+	void *handler_arg[DOM_EVENTS];
+	struct dom_post_slot *post;
+	uint32_t post_cap, post_head, post_n;
+	struct dom_waitq svcq;	  /* the service thread waits here */
+	bool svc_work;		  /* svcq.lock */
+	struct dom_thread *svc;
+	struct dom_waitq workq;	  /* idle call workers wait here */
+	struct dom_call_req *calls, *calls_tail;
+	unsigned workers, idle_workers, max_workers;
+
+	struct dom_vcpu *vcpu;
+};
+
+/* ------------------------------------------------------------------ */
+/* sched.c */
+struct dom_vcpu *dom_vcpu_self(void);
+void dom_sched_wake(struct dom_thread *t);
+void dom_sched_push_new(struct dom_thread *t);
+/* Give up the vCPU: state already set by the caller (RUNNABLE, BLOCKING
+ * or ZOMBIE).  Returns when the thread runs again (never for ZOMBIE). */
+void dom_sched_switch_out(struct dom_thread *self);
+void dom_sched_kick(struct dom *d);
+void dom_sched_kick_vcpu(struct dom_vcpu *v);
+void *dom_vcpu_main(void *arg);
+void dom_vcpu_loop(struct dom_vcpu *v);
+void dom_thread_entry(struct dom_thread *prev);
+
+/* timer.c */
+void dom_timer_arm(struct dom_thread *t, uint64_t deadline);
+void dom_timer_cancel(struct dom_thread *t);
+void dom_timer_run(struct dom *d, uint64_t now);
+
+/* waitq.c */
+void dom_waitq_init(struct dom_waitq *q);
+/* With q->lock held: queue w for self, mark self as blocking. */
+void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
+		       uint64_t data);
+/* After prepare and unlocking: block until claimed or deadline.  Returns
+ * w->result: 0, or -ETIMEDOUT when the timer claimed it. */
+int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline);
+/* prepare + unlock + commit. */
+int dom_waitq_block(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
+		    uint64_t data, uint64_t deadline);
+/* With q->lock held: claim and unlink the first unclaimed waiter (NULL if
+ * none).  Wake it with dom_waiter_wake after setting what it should see
+ * (result), ideally after dropping the lock. */
+struct dom_waiter *dom_waitq_claim_first(struct dom_waitq *q);
+/* Claim and unlink w (held lock); false if someone else claimed it. */
+bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w);
+bool dom_waitq_empty(const struct dom_waitq *q);
+void dom_waiter_wake(struct dom_waiter *w);
+bool dom_waiter_claim_timeout(struct dom_waiter *w);
+void dom_waiter_finish_timeout(struct dom_waiter *w);
+
+/* thread.c */
+struct dom_thread *dom_host_record(void);
+int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_thread_attr *a,
+		     void *(*fn)(void *), void *arg, bool service);
+void dom_hosts_unbind_all(struct dom *d);
+unsigned dom_hosts_entered(struct dom *d, bool report);
+void dom_thread_reap(struct dom_thread *t);
+void dom_log(const struct dom *d, const char *a, const char *b, const char *c);
+
+/* event.c / call.c */
+void dom_event_deliver(struct dom *d, uint64_t bits);
+void *dom_service_main(void *arg);
+int dom_service_start(struct dom *d);
+void dom_service_stop(struct dom *d);
+void dom_service_kick(struct dom *d);
+
+static inline struct dom_thread *dom_self_inline(void)
+{
+	struct dom_seat *s = mk_tls_get(MK_TLS_DOM_CURRENT);
+
+	return s != NULL ? s->cur : NULL;
+}
+
+/* The caller as a member of d, or NULL (the -EPERM case). */
+static inline struct dom_thread *dom_member(void)
+{
+	return dom_self_inline();
+}
+
+#endif

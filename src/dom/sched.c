@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The scheduler: run queues, switches, and the vCPU idle loop.
+ *
+ * Run queues.  A vCPU takes work from, in this order:
+ *   - its inbox: threads bound to it (affinity), pushed by anyone;
+ *   - the domain queue: threads any vCPU may run;
+ *   - its private queue: threads it pushed itself (a yield, or a wake by
+ *     one of its own threads) while no vCPU was idle.  Only the owner
+ *     touches it, so a yield between two green threads costs no atomic
+ *     read-modify-write.  When a vCPU is idle, pushes go to the shared
+ *     queue instead, so the idle one can take them.
+ * The inbox and the domain queue are read first (a relaxed load of their
+ * counts) so that a private yield loop cannot starve them.
+ *
+ * Idle and kicks.  Each vCPU sleeps on its own notification when idle;
+ * vCPU 0's is the domain notification itself, so outside events wake it
+ * (the others see events at their scheduling points, see sched_point).
+ * A vCPU going idle sets its bit in d->idle_mask and then looks at the
+ * queues once more; a pusher queues and then reads d->idle_mask, and
+ * kicks (signals DOM_KICK to) an idle vCPU, the thread's own one if it
+ * is bound (both seq_cst: one of the two sees the other).  A vCPU that
+ * takes work while more remains kicks the next idle one (cascade).
+ * tests/model/idle.pml checks this with spin.
+ *
+ * The switch epilogue (after_switch) runs on the new stack and finishes
+ * what the old thread started: queue a yielder, move a blocker from
+ * BLOCKING to BLOCKED (or queue it if a waker got there first), reap an
+ * exited thread.  Only after the switch is its stack free for another
+ * vCPU to run, which is why none of this happens before.
+ */
+#include "dom_impl.h"
+#include "fiber.h"
+
+/* Scheduling points between two looks at the domain notification / the
+ * clock, for a vCPU that never goes idle (powers of two). */
+#define POLL_IRQ_EVERY 8u
+#define POLL_CLOCK_EVERY 64u
+
+static void rq_push(struct dom_runq *q, struct dom_thread *t)
+{
+	t->rq_next = NULL;
+	dom_spin_lock(&q->lock);
+	if (q->tail != NULL)
+		q->tail->rq_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+	atomic_fetch_add(&q->n, 1); /* seq_cst: pairs with the idle check */
+	dom_spin_unlock(&q->lock);
+}
+
+static struct dom_thread *rq_pop(struct dom_runq *q)
+{
+	struct dom_thread *t;
+
+	if (atomic_load_explicit(&q->n, memory_order_relaxed) == 0)
+		return NULL; /* a hint: the lock decides */
+	dom_spin_lock(&q->lock);
+	t = q->head;
+	if (t != NULL) {
+		q->head = t->rq_next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		atomic_fetch_sub(&q->n, 1);
+	}
+	dom_spin_unlock(&q->lock);
+	return t;
+}
+
+static struct mk_notification *vcpu_ntf(struct dom_vcpu *v)
+{
+	return v->id == 0 ? v->dom->irq : &v->ntf;
+}
+
+void dom_sched_kick_vcpu(struct dom_vcpu *v)
+{
+	mk_notification_signal(vcpu_ntf(v), DOM_KICK);
+}
+
+/* Wake one idle vCPU, if there is one. */
+void dom_sched_kick(struct dom *d)
+{
+	uint64_t m = atomic_load(&d->idle_mask);
+
+	if (m != 0)
+		dom_sched_kick_vcpu(&d->vcpu[__builtin_ctzll(m)]);
+}
+
+static bool any_idle(struct dom *d)
+{
+	return atomic_load(&d->idle_mask) != 0;
+}
+
+static bool is_idle(struct dom_vcpu *v)
+{
+	return (atomic_load(&v->dom->idle_mask) >> v->id) & 1;
+}
+
+/* Queue a runnable thread.  here: the vCPU the caller runs on, if it is
+ * one of t's domain (it may then keep t private), else NULL. */
+static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
+{
+	struct dom *d = t->dom;
+
+	if (t->affinity >= 0) {
+		struct dom_vcpu *v = &d->vcpu[t->affinity];
+		if (v == here) {
+			goto priv;
+		}
+		rq_push(&v->inbox, t);
+		if (is_idle(v))
+			dom_sched_kick_vcpu(v);
+		return;
+	}
+	/* relaxed: a stale 0 only keeps t on this (running) vCPU */
+	if (here != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) == 0)
+		goto priv;
+	rq_push(&d->rq, t);
+	if (any_idle(d))
+		dom_sched_kick(d);
+	return;
+priv:
+	t->rq_next = NULL;
+	if (here->priv_tail != NULL)
+		here->priv_tail->rq_next = t;
+	else
+		here->priv_head = t;
+	here->priv_tail = t;
+}
+
+static struct dom_vcpu *here_for(struct dom *d)
+{
+	struct dom_thread *self = dom_self_inline();
+
+	if (self != NULL && self->kind != DK_HOST && self->dom == d)
+		return self->vcpu;
+	return NULL;
+}
+
+void dom_sched_wake(struct dom_thread *t)
+{
+	int old = atomic_exchange(&t->state, TS_RUNNABLE);
+
+	/* BLOCKING: the switch epilogue will see RUNNABLE and queue it. */
+	if (old == TS_BLOCKED)
+		enqueue(t, here_for(t->dom));
+}
+
+void dom_sched_push_new(struct dom_thread *t)
+{
+	atomic_store(&t->state, TS_RUNNABLE);
+	enqueue(t, here_for(t->dom));
+}
+
+static struct dom_thread *pick(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	struct dom_thread *t;
+
+	if ((t = rq_pop(&v->inbox)) != NULL)
+		return t;
+	if ((t = rq_pop(&d->rq)) != NULL) {
+		if (atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 && any_idle(d))
+			dom_sched_kick(d); /* cascade */
+		return t;
+	}
+	if ((t = v->priv_head) != NULL) {
+		v->priv_head = t->rq_next;
+		if (v->priv_head == NULL)
+			v->priv_tail = NULL;
+	}
+	return t;
+}
+
+/* Bits taken from the domain notification. */
+static void take_bits(struct dom *d, uint64_t bits)
+{
+	if (bits & DOM_EVENT_MASK)
+		dom_event_deliver(d, bits & DOM_EVENT_MASK);
+}
+
+static void sched_point(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	uint64_t bits;
+
+	v->ticks++;
+	if ((v->ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
+		take_bits(d, bits);
+		/* a kick for vCPU 0 taken by another vCPU: pass it on */
+		if ((bits & DOM_KICK) && v->id != 0 && is_idle(&d->vcpu[0]))
+			dom_sched_kick_vcpu(&d->vcpu[0]);
+	}
+	if ((v->ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
+	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
+		dom_timer_run(d, mk_clock_now_ns());
+}
+
+static void after_switch(struct dom_thread *prev)
+{
+	int st;
+
+	if (prev->kind == DK_IDLE)
+		return;
+	st = atomic_load(&prev->state);
+	if (st == TS_BLOCKING &&
+	    atomic_compare_exchange_strong(&prev->state, &st, TS_BLOCKED))
+		return; /* a waker will queue it */
+	if (st == TS_RUNNABLE)
+		enqueue(prev, prev->vcpu); /* yielded, or woken before now */
+	else if (st == TS_ZOMBIE)
+		dom_thread_reap(prev);
+}
+
+/* Switch from cur to next on vCPU v.  Returns when cur runs again,
+ * possibly on another vCPU: nothing here may use v afterwards. */
+static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
+{
+	void *fake = NULL;
+	struct dom_thread *prev;
+
+	if (next->kind == DK_GREEN)
+		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
+	next->vcpu = v;
+	v->seat.cur = next;
+	dom_fiber_leave(next, &fake, atomic_load(&cur->state) == TS_ZOMBIE && cur->kind == DK_GREEN);
+	prev = dom_arch_switch(&cur->sp, next->sp, cur);
+	dom_fiber_arrive(prev, fake);
+	after_switch(prev);
+}
+
+void dom_sched_switch_out(struct dom_thread *self)
+{
+	struct dom_vcpu *v = self->vcpu;
+	struct dom_thread *next;
+
+	sched_point(v);
+	next = pick(v);
+	if (next == NULL) {
+		int st = TS_RUNNABLE;
+		/* Nothing else to run: a yielder, or a blocker already woken,
+		 * simply goes on. */
+		if (atomic_compare_exchange_strong(&self->state, &st, TS_RUNNING))
+			return;
+		next = &v->idle_ctx;
+	}
+	switch_to(v, self, next);
+}
+
+void dom_thread_entry(struct dom_thread *prev)
+{
+	struct dom_thread *self;
+
+	dom_fiber_arrive(prev, NULL);
+	after_switch(prev);
+	self = dom_self_inline();
+	dom_thread_exit(self->fn(self->arg));
+}
+
+static bool must_leave(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+
+	if (atomic_load(&d->vstop))
+		return true;
+	return v->id == 0 && (d->flags & DOM_CALLER_IS_VCPU0) && atomic_load(&d->run_stop);
+}
+
+void dom_vcpu_loop(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	struct dom_thread *t;
+	uint64_t bits, deadline;
+	int r;
+
+	for (;;) {
+		if ((t = pick(v)) != NULL) {
+			switch_to(v, &v->idle_ctx, t);
+			continue;
+		}
+		if (must_leave(v))
+			break;
+		/* Announce idleness, then look once more (see the top). */
+		atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id);
+		t = pick(v);
+		r = -EAGAIN;
+		if (t == NULL && !must_leave(v)) {
+			deadline = atomic_load(&d->next_deadline);
+			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns())
+				r = mk_notification_wait_until(vcpu_ntf(v), deadline, &bits);
+			else
+				r = -ETIMEDOUT;
+		}
+		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));
+		if (t != NULL) {
+			switch_to(v, &v->idle_ctx, t);
+			continue;
+		}
+		if (r == 0)
+			take_bits(d, bits);
+		dom_timer_run(d, mk_clock_now_ns());
+	}
+}
+
+void *dom_vcpu_main(void *arg)
+{
+	struct dom_vcpu *v = arg;
+
+	v->seat.cur = &v->idle_ctx;
+	dom_fiber_adopt(&v->idle_ctx);
+	mk_tls_set(MK_TLS_DOM_CURRENT, &v->seat);
+	dom_vcpu_loop(v);
+	mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
+	return NULL;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Hybrid wait queues: the one place where threads block.
+ *
+ * A waiter is a green thread or a host thread (entered, or a dom_call
+ * caller).  The protocol that makes wake-ups impossible to lose:
+ *
+ *  1. The waiter, holding q->lock, checks its condition, queues its
+ *     dom_waiter and (green) sets its state to BLOCKING.  Anybody who
+ *     changes the condition takes q->lock afterwards, so sees the waiter.
+ *  2. It drops the lock and gives up the CPU: a green thread switches
+ *     away (the switch epilogue moves BLOCKING to BLOCKED, or queues the
+ *     thread if a waker got there first); a host thread waits on its own
+ *     notification, which keeps a signal sent before the wait.
+ *  3. Exactly one party claims the waiter (CAS claimed 0 -> 1): a waker
+ *     under q->lock, or the timer on a timed wait.  The claimer unlinks
+ *     it, sets its result, then wakes the thread and never touches the
+ *     waiter again (it lives on the waiter's stack).
+ *  4. Waking a green thread is an exchange of its state to RUNNABLE: if
+ *     the old state was BLOCKED the waker queues it, if BLOCKING the
+ *     switch epilogue does.  Waking a host thread is one signal of its
+ *     notification, the only signal it will get for this wait.
+ *
+ * tests/model/waitq.pml checks this protocol with spin.
+ */
+#include "dom_impl.h"
+
+void dom_waitq_init(struct dom_waitq *q)
+{
+	atomic_init(&q->lock, 0);
+	q->head = q->tail = NULL;
+}
+
+static void link_tail(struct dom_waitq *q, struct dom_waiter *w)
+{
+	struct dom_waiter *t = q->tail;
+
+	w->next = NULL;
+	w->prev = t;
+	if (t != NULL)
+		t->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+}
+
+static void unlink_w(struct dom_waitq *q, struct dom_waiter *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		q->head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	else
+		q->tail = w->prev;
+	w->next = w->prev = NULL;
+}
+
+bool dom_waitq_empty(const struct dom_waitq *q)
+{
+	return q->head == NULL;
+}
+
+void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
+		       uint64_t data)
+{
+	w->t = self;
+	w->q = q;
+	atomic_init(&w->claimed, 0);
+	w->result = 0;
+	w->data = data;
+	if (q != NULL)
+		link_tail(q, w);
+	self->wait = w;
+	if (self->kind == DK_GREEN)
+		atomic_store(&self->state, TS_BLOCKING);
+}
+
+static bool claim(struct dom_waiter *w)
+{
+	int zero = 0;
+
+	return atomic_compare_exchange_strong(&w->claimed, &zero, 1);
+}
+
+bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)
+{
+	if (!claim(w))
+		return false;
+	unlink_w(q, w);
+	return true;
+}
+
+struct dom_waiter *dom_waitq_claim_first(struct dom_waitq *q)
+{
+	for (struct dom_waiter *w = q->head; w != NULL; w = w->next) {
+		/* A waiter the timer claimed is still linked until the timer
+		 * takes the lock to unlink it: skip it. */
+		if (dom_waitq_claim(q, w))
+			return w;
+	}
+	return NULL;
+}
+
+void dom_waiter_wake(struct dom_waiter *w)
+{
+	struct dom_thread *t = w->t;
+
+	/* After this call w may be gone: nothing below reads it. */
+	if (t->kind == DK_HOST)
+		mk_notification_signal(&t->ntf, 1);
+	else
+		dom_sched_wake(t);
+}
+
+/* A timed-out waiter claimed by the timer or by itself: unlink it. */
+static void unlink_claimed(struct dom_waiter *w)
+{
+	if (w->q != NULL) {
+		dom_spin_lock(&w->q->lock);
+		unlink_w(w->q, w);
+		dom_spin_unlock(&w->q->lock);
+	}
+}
+
+int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
+{
+	struct dom_thread *self = w->t;
+	uint64_t bits;
+
+	if (self->kind == DK_GREEN) {
+		if (deadline != MK_FOREVER)
+			dom_timer_arm(self, deadline);
+		dom_sched_switch_out(self);
+		if (deadline != MK_FOREVER)
+			dom_timer_cancel(self);
+		self->wait = NULL;
+		return w->result;
+	}
+	/* Host thread: its own notification carries exactly one signal per
+	 * claimed wait, so a stray bit can never end a later wait early. */
+	for (;;) {
+		if (mk_notification_wait_until(&self->ntf, deadline, &bits) == 0)
+			break;
+		if (claim(w)) {
+			unlink_claimed(w);
+			w->result = -ETIMEDOUT;
+			break;
+		}
+		deadline = MK_FOREVER; /* claimed meanwhile: its signal comes */
+	}
+	self->wait = NULL;
+	return w->result;
+}
+
+int dom_waitq_block(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
+		    uint64_t data, uint64_t deadline)
+{
+	dom_waitq_prepare(q, w, self, data);
+	if (q != NULL)
+		dom_spin_unlock(&q->lock);
+	return dom_waitq_commit(w, deadline);
+}
+
+/* Used by the timer: claim w if nobody has (timer lock held). */
+bool dom_waiter_claim_timeout(struct dom_waiter *w)
+{
+	return claim(w);
+}
+
+void dom_waiter_finish_timeout(struct dom_waiter *w)
+{
+	unlink_claimed(w);
+	w->result = -ETIMEDOUT;
+	dom_waiter_wake(w);
+}

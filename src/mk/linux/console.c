@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The diagnostic console on Linux: stderr, one write per call. */
+#include <unistd.h>
+
+#include "../mk_impl.h"
+
+void mk_console_write(const char *s, size_t len)
+{
+	while (s != NULL && len > 0) {
+		ssize_t n = write(2, s, len);
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}

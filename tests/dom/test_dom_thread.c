@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Green threads: create, join, yield, sleep, affinity, detach, teardown. */
+#include <errno.h>
+#include <string.h>
+
+#include <rumpbridge/dom.h>
+
+#include "rb_test.h"
+
+static struct dom *mkdom(unsigned vcpus)
+{
+	struct dom *d;
+	struct dom_config c = {.name = "t", .vcpus = vcpus};
+
+	assert_int_equal(dom_create(&d, &c), 0);
+	return d;
+}
+
+static void *ret_arg(void *a)
+{
+	return a;
+}
+
+static void create_join(unsigned vcpus)
+{
+	struct dom *d = mkdom(vcpus);
+	struct dom_thread *t[8];
+	void *r;
+
+	assert_int_equal(dom_enter(d), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(dom_thread_create(d, &t[i], NULL, ret_arg, (void *)(uintptr_t)(i + 1)), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(dom_thread_join(t[i], &r), 0);
+		assert_ptr_equal(r, (void *)(uintptr_t)(i + 1));
+	}
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void create_join_1(void **s)
+{
+	(void)s;
+	create_join(1);
+}
+
+static void create_join_4(void **s)
+{
+	(void)s;
+	create_join(4);
+}
+
+/* N=1 is rumprun's scheduler: yields interleave strictly. */
+static char trace[64];
+static _Atomic int tpos;
+
+static void *yielder(void *a)
+{
+	for (int i = 0; i < 3; i++) {
+		trace[atomic_fetch_add(&tpos, 1)] = *(const char *)a;
+		dom_yield();
+	}
+	return NULL;
+}
+
+static struct dom_thread *ya, *yb;
+
+/* Creates both from inside, so both are queued before either runs. */
+static void *starter(void *d)
+{
+	dom_thread_create(d, &ya, NULL, yielder, "a");
+	dom_thread_create(d, &yb, NULL, yielder, "b");
+	return NULL;
+}
+
+static void yield_round_robin_on_one_vcpu(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(1);
+	struct dom_thread *a, *b, *st;
+
+	atomic_store(&tpos, 0);
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_thread_create(d, &st, NULL, starter, d), 0);
+	assert_int_equal(dom_thread_join(st, NULL), 0);
+	a = ya;
+	b = yb;
+	assert_int_equal(dom_thread_join(a, NULL), 0);
+	assert_int_equal(dom_thread_join(b, NULL), 0);
+	trace[atomic_load(&tpos)] = 0;
+	assert_string_equal(trace, "ababab");
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void *sleeper(void *a)
+{
+	uint64_t t0 = mk_clock_now_ns();
+	dom_sleep_ns(20 * 1000000ull);
+	*(uint64_t *)a = mk_clock_now_ns() - t0;
+	return NULL;
+}
+
+static void sleep_sleeps(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(2);
+	struct dom_thread *t[4];
+	uint64_t el[4];
+
+	assert_int_equal(dom_enter(d), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(dom_thread_create(d, &t[i], NULL, sleeper, &el[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(dom_thread_join(t[i], NULL), 0);
+		assert_true(el[i] >= 20 * 1000000ull);
+	}
+	/* a host thread sleeps too */
+	uint64_t t0 = mk_clock_now_ns();
+	assert_int_equal(dom_sleep_ns(5 * 1000000ull), 0);
+	assert_true(mk_clock_now_ns() - t0 >= 5 * 1000000ull);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void *where(void *a)
+{
+	(void)a;
+	/* the seat's vCPU: the host thread name ends in /<n> */
+	char n[16];
+	mk_thread_get_name(n, sizeof(n));
+	for (int i = 0; i < 10; i++)
+		dom_yield();
+	char m[16];
+	mk_thread_get_name(m, sizeof(m));
+	return (void *)(uintptr_t)(strcmp(n, "t/2") == 0 && strcmp(m, "t/2") == 0);
+}
+
+static void affinity_pins_to_vcpu(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(4);
+	struct dom_thread *t[6];
+	struct dom_thread_attr a = {.name = "pinned", .vcpu = 2};
+	void *r;
+
+	assert_int_equal(dom_enter(d), 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(dom_thread_create(d, &t[i], &a, where, NULL), 0);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(dom_thread_join(t[i], &r), 0);
+		assert_ptr_equal(r, (void *)1);
+	}
+	a.vcpu = 4;
+	assert_int_equal(dom_thread_create(d, &t[0], &a, where, NULL), -EINVAL);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static _Atomic int detached_done;
+
+static void *detached_fn(void *a)
+{
+	(void)a;
+	dom_yield();
+	atomic_fetch_add(&detached_done, 1);
+	return NULL;
+}
+
+static void detached_threads_free_themselves(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(2);
+	struct dom_thread_attr a = {.name = "det", .vcpu = -1, .detached = true};
+
+	atomic_store(&detached_done, 0);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(dom_thread_create(d, NULL, &a, detached_fn, NULL), 0);
+	while (atomic_load(&detached_done) < 100)
+		rb_sleep_ms(1);
+	/* the last ones may still be between exit and reap: destroy copes */
+	while (dom_destroy(d) == -EBUSY)
+		rb_sleep_ms(1);
+}
+
+static struct dom_sem gate;
+
+static void *blocked_on_gate(void *a)
+{
+	(void)a;
+	dom_sem_wait(&gate);
+	return NULL;
+}
+
+static void destroy_with_live_threads_is_refused(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(1);
+	struct dom_thread *t;
+	struct dom_thread_attr a = {.name = "stuck-thread", .vcpu = -1};
+
+	dom_sem_init(&gate, 0);
+	assert_int_equal(dom_thread_create(d, &t, &a, blocked_on_gate, NULL), 0);
+	assert_int_equal(dom_destroy(d), -EBUSY);
+	/* the domain still works: release and join */
+	assert_int_equal(dom_sem_post(&gate), 0);
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_destroy(d), -EPERM); /* from inside */
+	assert_int_equal(dom_thread_join(t, NULL), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+	dom_sem_destroy(&gate);
+}
+
+static void *exit_early(void *a)
+{
+	dom_thread_exit(a);
+	return NULL; /* not reached */
+}
+
+static void bad_arguments(void **s)
+{
+	(void)s;
+	struct dom *d;
+	struct dom_thread *t;
+	struct dom_config c = {.vcpus = 65};
+	struct dom_thread_attr a = {.name = "a-name-much-too-long", .vcpu = -1};
+
+	assert_int_equal(dom_create(&d, &c), -EINVAL);
+	c = (struct dom_config){.name = "a-name-much-too-long"};
+	assert_int_equal(dom_create(&d, &c), -ENAMETOOLONG);
+	assert_int_equal(dom_create(NULL, NULL), -EINVAL);
+	d = mkdom(1);
+	assert_int_equal(dom_thread_create(d, &t, &a, ret_arg, NULL), -ENAMETOOLONG);
+	assert_int_equal(dom_thread_create(d, &t, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(dom_thread_create(d, NULL, NULL, ret_arg, NULL), -EINVAL);
+	/* not entered: primitives refuse */
+	assert_int_equal(dom_yield(), -EPERM);
+	assert_int_equal(dom_sleep_ns(1), -EPERM);
+	assert_int_equal(dom_thread_exit(NULL), -EPERM);
+	assert_null(dom_self());
+	assert_int_equal(dom_current_set(NULL), -EPERM);
+	assert_int_equal(dom_leave(d), -EPERM);
+	assert_int_equal(dom_enter(d), 0);
+	void *r;
+	assert_int_equal(dom_thread_create(d, &t, NULL, exit_early, (void *)7), 0);
+	assert_int_equal(dom_thread_join(t, &r), 0);
+	assert_ptr_equal(r, (void *)7);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+	assert_int_equal(dom_destroy(NULL), -EINVAL);
+}
+
+int main(void)
+{
+	mk_thread_prepare_current();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(create_join_1),
+		cmocka_unit_test(create_join_4),
+		cmocka_unit_test(yield_round_robin_on_one_vcpu),
+		cmocka_unit_test(sleep_sleeps),
+		cmocka_unit_test(affinity_pins_to_vcpu),
+		cmocka_unit_test(detached_threads_free_themselves),
+		cmocka_unit_test(destroy_with_live_threads_is_refused),
+		cmocka_unit_test(bad_arguments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
