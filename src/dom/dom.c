@@ -220,8 +220,13 @@ int dom_destroy(struct dom *d)
 			if (!wait)
 				break;
 		}
-	} else if (wait) {
-		mk_notification_wait(&rec->ntf, &bits);
+	} else {
+		while (wait) {
+			mk_notification_wait(&rec->ntf, &bits);
+			dom_spin_lock(&d->lock);
+			wait = d->nservice > 0;
+			dom_spin_unlock(&d->lock);
+		}
 	}
 
 	stop_vcpus(d, d->nvcpu);

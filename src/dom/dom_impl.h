@@ -125,6 +125,7 @@ struct dom_waiter {
 	struct dom_thread *t;
 	struct dom_waitq *q; /* NULL: a plain sleep */
 	_Atomic int claimed;
+	_Atomic int done; /* host waiters: the claimer is finished with it */
 	int result;
 	uint64_t data; /* per primitive: event mask, reader/writer, ... */
 };
@@ -158,6 +159,7 @@ struct dom_call_req {
 	void *arg;
 	void *ret;
 	struct dom_thread *caller; /* host record to wake */
+	_Atomic int done;
 };
 
 struct dom {

@@ -120,7 +120,9 @@ static void *worker_main(void *arg)
 
 		struct dom_thread *caller = req->caller;
 		req->ret = req->fn(req->arg);
-		/* the last touch of req: the caller may return at once */
+		/* the last touch of req (release: pairs with the caller's
+		 * acquire); the caller may return at once */
+		atomic_store_explicit(&req->done, 1, memory_order_release);
 		mk_notification_signal(&caller->ntf, 1);
 	}
 }
@@ -198,7 +200,8 @@ int dom_call(struct dom *d, void *(*fn)(void *), void *arg, void **ret)
 			}
 		}
 	}
-	mk_notification_wait(&rec->ntf, &bits);
+	while (!atomic_load_explicit(&req.done, memory_order_acquire))
+		mk_notification_wait(&rec->ntf, &bits); /* stray bits: see waitq.c */
 	if (ret != NULL)
 		*ret = req.ret;
 	return 0;

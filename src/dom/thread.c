@@ -11,8 +11,11 @@
  * stack is never freed while it is still in use.
  *
  * Host records are owned by their host thread: allocated on its first
- * dom_enter or dom_call, cached in TLS slot MK_TLS_DOM_ENTRY, freed by the
- * TLS destructor when the thread exits.  While bound to a domain they are
+ * dom_enter or dom_call, cached in TLS slot MK_TLS_DOM_ENTRY, returned by
+ * the TLS destructor to a pool when the thread exits.  They are never
+ * freed: a waker's mk_notification_signal may still be touching the
+ * record's notification after its waiter has seen the bit and left (the
+ * type-stable memory of SLAB_TYPESAFE_BY_RCU, for the same reason).  While bound to a domain they are
  * on that domain's hosts list, under the global host_lock, which the
  * destructor and dom_destroy both take, so neither sees the other's freed
  * memory.
@@ -21,6 +24,7 @@
 #include "fiber.h"
 
 static _Atomic uint32_t host_lock;
+static struct dom_thread *host_pool; /* host_lock; linked by all_next */
 
 void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 {
@@ -313,12 +317,13 @@ static void host_record_dtor(void *p)
 	if (rec->dom != NULL && atomic_load(&rec->nest) != 0)
 		dom_log(rec->dom, "host thread '", rec->name, "' exited while entered");
 	unbind(rec);
+	atomic_store(&rec->nest, 0);
+	rec->current = NULL;
+	rec->all_next = host_pool;
+	host_pool = rec;
 	dom_spin_unlock(&host_lock);
 	if (mk_tls_get(MK_TLS_DOM_CURRENT) == &rec->seat)
 		mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
-	mk_notification_destroy(&rec->ntf);
-	rec->magic = DOM_MAGIC_DEAD;
-	mk_mem_free(rec);
 }
 
 struct dom_thread *dom_host_record(void)
@@ -329,13 +334,21 @@ struct dom_thread *dom_host_record(void)
 		return rec;
 	if (mk_tls_set_destructor(MK_TLS_DOM_ENTRY, host_record_dtor) != 0)
 		return NULL;
-	if ((rec = mk_mem_alloc(sizeof(*rec))) == NULL)
-		return NULL;
-	rec->magic = DOM_MAGIC_THREAD;
-	rec->kind = DK_HOST;
-	rec->seat.cur = rec;
-	rec->affinity = -1;
-	mk_notification_init(&rec->ntf, 0);
+	dom_spin_lock(&host_lock);
+	if ((rec = host_pool) != NULL)
+		host_pool = rec->all_next;
+	dom_spin_unlock(&host_lock);
+	if (rec != NULL) {
+		rec->all_next = NULL;
+	} else {
+		if ((rec = mk_mem_alloc(sizeof(*rec))) == NULL)
+			return NULL;
+		rec->magic = DOM_MAGIC_THREAD;
+		rec->kind = DK_HOST;
+		rec->seat.cur = rec;
+		rec->affinity = -1;
+		mk_notification_init(&rec->ntf, 0);
+	}
 	mk_thread_get_name(rec->name, sizeof(rec->name));
 	mk_tls_set(MK_TLS_DOM_ENTRY, rec);
 	return rec;

@@ -15,7 +15,8 @@
  *  3. Exactly one party claims the waiter (CAS claimed 0 -> 1): a waker
  *     under q->lock, or the timer on a timed wait.  The claimer unlinks
  *     it, sets its result, then wakes the thread and never touches the
- *     waiter again (it lives on the waiter's stack).
+ *     waiter again (it lives on the waiter's stack).  For a host waiter
+ *     it stores w->done just before the signal.
  *  4. Waking a green thread is an exchange of its state to RUNNABLE: if
  *     the old state was BLOCKED the waker queues it, if BLOCKING the
  *     switch epilogue does.  Waking a host thread is one signal of its
@@ -68,6 +69,7 @@ void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thr
 	w->t = self;
 	w->q = q;
 	atomic_init(&w->claimed, 0);
+	atomic_init(&w->done, 0);
 	w->result = 0;
 	w->data = data;
 	if (q != NULL)
@@ -107,11 +109,14 @@ void dom_waiter_wake(struct dom_waiter *w)
 {
 	struct dom_thread *t = w->t;
 
-	/* After this call w may be gone: nothing below reads it. */
-	if (t->kind == DK_HOST)
+	/* After this w may be gone: nothing below reads it. */
+	if (t->kind == DK_HOST) {
+		/* release: the waiter's acquire of done sees result etc. */
+		atomic_store_explicit(&w->done, 1, memory_order_release);
 		mk_notification_signal(&t->ntf, 1);
-	else
+	} else {
 		dom_sched_wake(t);
+	}
 }
 
 /* A timed-out waiter claimed by the timer or by itself: unlink it. */
@@ -138,11 +143,19 @@ int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
 		self->wait = NULL;
 		return w->result;
 	}
-	/* Host thread: its own notification carries exactly one signal per
-	 * claimed wait, so a stray bit can never end a later wait early. */
+	/* Host thread: wait on its own notification until the claimer says
+	 * it is done.  The signal that follows `done` may land after this
+	 * wait has returned (mk_notification_signal touches the object after
+	 * setting the bit), so a later wait can see a stray bit: done, not
+	 * the bit, ends a wait.  Host records are never freed for the same
+	 * reason (see thread.c). */
 	for (;;) {
-		if (mk_notification_wait_until(&self->ntf, deadline, &bits) == 0)
-			break;
+		if (mk_notification_wait_until(&self->ntf, deadline, &bits) == 0) {
+			/* acquire: pairs with the release in dom_waiter_wake */
+			if (atomic_load_explicit(&w->done, memory_order_acquire))
+				break;
+			continue;
+		}
 		if (claim(w)) {
 			unlink_claimed(w);
 			w->result = -ETIMEDOUT;

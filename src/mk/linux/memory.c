@@ -17,6 +17,16 @@
 #include "../mk_impl.h"
 #include "fault.h"
 
+#ifdef RUMPBRIDGE_ASAN
+#include <sanitizer/asan_interface.h>
+/* A green thread that exits never returns from its frames, so their
+ * redzones stay poisoned in the shadow; the next stack mapped at the same
+ * address would inherit them.  Clear the shadow of every stack. */
+#define STACK_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define STACK_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 void *mk_mem_alloc(size_t size)
 {
 	void *p;
@@ -62,6 +72,7 @@ int mk_stack_create(struct mk_stack *s, size_t size, const char *name)
 		munmap(m, len);
 		return -ENOMEM;
 	}
+	STACK_UNPOISON(m, len);
 	s->map = m;
 	s->map_size = len;
 	s->base = (char *)m + ps;
@@ -90,6 +101,7 @@ int mk_stack_destroy(struct mk_stack *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	pthread_mutex_unlock(&stacks_lock);
+	STACK_UNPOISON(s->map, s->map_size);
 	munmap(s->map, s->map_size);
 	s->map = NULL;
 	s->base = NULL;

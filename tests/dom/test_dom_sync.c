@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Mutex, condition variable, rwlock and semaphore, each used by green
+ * threads and entered host threads together, on 1 and on 4 vCPUs. */
+#include <errno.h>
+
+#include "dom_test.h"
+
+#define ACTORS 4
+
+static struct dom_mutex mtx;
+static struct dom_cv cv;
+static struct dom_rwlock rw;
+static struct dom_sem sem;
+static uint64_t counter;	/* under mtx */
+static int inside, max_inside; /* under rw's protection, checked */
+
+static void *mutex_worker(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 0; i < n; i++) {
+		if (dom_mutex_enter(&mtx) != 0)
+			return (void *)1;
+		if (dom_mutex_owner(&mtx) != dom_self())
+			return (void *)2;
+		uint64_t c = counter;
+		if ((i & 15) == 0)
+			dom_yield(); /* hold it across a switch */
+		counter = c + 1;
+		if (dom_mutex_exit(&mtx) != 0)
+			return (void *)3;
+	}
+	return NULL;
+}
+
+static void mutex_counts(unsigned vcpus)
+{
+	struct dom *d = dom_new(vcpus);
+	struct actor a[ACTORS];
+	long n = RB_SCALE(20000);
+
+	counter = 0;
+	dom_mutex_init(&mtx);
+	assert_int_equal(dom_enter(d), 0);
+	for (int i = 0; i < ACTORS; i++)
+		actor_start(&a[i], mixed(i), d, mutex_worker, (void *)(uintptr_t)n);
+	for (int i = 0; i < ACTORS; i++)
+		assert_null(actor_join(&a[i]));
+	assert_int_equal(counter, (uint64_t)ACTORS * (uint64_t)n);
+	assert_int_equal(dom_mutex_destroy(&mtx), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void mutex_1(void **s)
+{
+	(void)s;
+	mutex_counts(1);
+}
+
+static void mutex_4(void **s)
+{
+	(void)s;
+	mutex_counts(4);
+}
+
+static void *try_other(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_mutex_tryenter(&mtx);
+}
+
+static void *exit_other(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_mutex_exit(&mtx);
+}
+
+static void mutex_errors(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+	struct actor a;
+
+	assert_int_equal(dom_mutex_init(NULL), -EINVAL);
+	assert_int_equal(dom_mutex_init(&mtx), 0);
+	assert_int_equal(dom_mutex_enter(&mtx), -EPERM); /* not entered */
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_mutex_enter(&mtx), 0);
+	assert_int_equal(dom_mutex_enter(&mtx), -EDEADLK);
+	assert_int_equal(dom_mutex_tryenter(&mtx), -EDEADLK);
+	assert_int_equal(dom_mutex_destroy(&mtx), -EBUSY);
+	for (int k = 0; k < 2; k++) {
+		actor_start(&a, (enum actor_kind)k, d, try_other, NULL);
+		assert_int_equal((intptr_t)actor_join(&a), -EBUSY);
+		actor_start(&a, (enum actor_kind)k, d, exit_other, NULL);
+		assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	}
+	assert_int_equal(dom_mutex_exit(&mtx), 0);
+	assert_int_equal(dom_mutex_exit(&mtx), -EPERM);
+	assert_null(dom_mutex_owner(&mtx));
+	assert_int_equal(dom_mutex_destroy(&mtx), 0);
+	assert_int_equal(dom_mutex_enter(&mtx), -EBADF);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+/* Condition variable: a bounded buffer of one slot, producers and
+ * consumers of both kinds; the sum proves nothing is lost or doubled. */
+static uint64_t slot;
+static bool full;
+static uint64_t consumed_sum;
+
+static void *producer(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 1; i <= n; i++) {
+		dom_mutex_enter(&mtx);
+		while (full)
+			dom_cv_wait(&cv, &mtx);
+		slot = (uint64_t)i;
+		full = true;
+		dom_cv_broadcast(&cv);
+		dom_mutex_exit(&mtx);
+	}
+	return NULL;
+}
+
+static void *consumer(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 0; i < n; i++) {
+		dom_mutex_enter(&mtx);
+		while (!full)
+			dom_cv_wait(&cv, &mtx);
+		consumed_sum += slot;
+		full = false;
+		dom_cv_broadcast(&cv);
+		dom_mutex_exit(&mtx);
+	}
+	return NULL;
+}
+
+static void cv_handoff(unsigned vcpus)
+{
+	struct dom *d = dom_new(vcpus);
+	struct actor a[ACTORS];
+	long n = RB_SCALE(5000);
+
+	dom_mutex_init(&mtx);
+	dom_cv_init(&cv);
+	full = false;
+	consumed_sum = 0;
+	assert_int_equal(dom_enter(d), 0);
+	/* producers: green, host; consumers: host, green */
+	actor_start(&a[0], GREEN, d, producer, (void *)(uintptr_t)n);
+	actor_start(&a[1], HOST, d, producer, (void *)(uintptr_t)n);
+	actor_start(&a[2], HOST, d, consumer, (void *)(uintptr_t)n);
+	actor_start(&a[3], GREEN, d, consumer, (void *)(uintptr_t)n);
+	for (int i = 0; i < ACTORS; i++)
+		actor_join(&a[i]);
+	assert_int_equal(consumed_sum, (uint64_t)n * (uint64_t)(n + 1));
+	assert_false(dom_cv_has_waiters(&cv));
+	assert_int_equal(dom_cv_destroy(&cv), 0);
+	assert_int_equal(dom_mutex_destroy(&mtx), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void cv_1(void **s)
+{
+	(void)s;
+	cv_handoff(1);
+}
+
+static void cv_4(void **s)
+{
+	(void)s;
+	cv_handoff(4);
+}
+
+static void *timed_waiter(void *a)
+{
+	(void)a;
+	uint64_t t0 = mk_clock_now_ns();
+	dom_mutex_enter(&mtx);
+	int r = dom_cv_timedwait(&cv, &mtx, t0 + 10 * 1000000ull);
+	bool owned = dom_mutex_owner(&mtx) == dom_self();
+	dom_mutex_exit(&mtx);
+	bool late = mk_clock_now_ns() - t0 >= 10 * 1000000ull;
+	return (void *)(uintptr_t)(r == -ETIMEDOUT && owned && late);
+}
+
+static void cv_timedwait_times_out(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+	struct actor a[2];
+
+	dom_mutex_init(&mtx);
+	dom_cv_init(&cv);
+	assert_int_equal(dom_enter(d), 0);
+	actor_start(&a[0], GREEN, d, timed_waiter, NULL);
+	actor_start(&a[1], HOST, d, timed_waiter, NULL);
+	assert_ptr_equal(actor_join(&a[0]), (void *)1);
+	assert_ptr_equal(actor_join(&a[1]), (void *)1);
+	/* errors */
+	assert_int_equal(dom_cv_wait(&cv, &mtx), -EPERM); /* mutex not held */
+	assert_int_equal(dom_cv_wait(NULL, &mtx), -EINVAL);
+	assert_int_equal(dom_cv_destroy(&cv), 0);
+	assert_int_equal(dom_cv_signal(&cv), -EBADF);
+	assert_int_equal(dom_mutex_destroy(&mtx), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+/* rwlock: writers are alone, readers may share. */
+static _Atomic int readers_now, writers_now, overlap_seen, violations;
+
+static void *rw_worker(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 0; i < n; i++) {
+		if (i % 4 == 0) {
+			dom_rwlock_wrlock(&rw);
+			if (atomic_fetch_add(&writers_now, 1) != 0 || atomic_load(&readers_now) != 0)
+				atomic_fetch_add(&violations, 1);
+			if (!dom_rwlock_wrheld(&rw))
+				atomic_fetch_add(&violations, 1);
+			dom_yield();
+			atomic_fetch_sub(&writers_now, 1);
+			dom_rwlock_unlock(&rw);
+		} else {
+			dom_rwlock_rdlock(&rw);
+			if (atomic_load(&writers_now) != 0)
+				atomic_fetch_add(&violations, 1);
+			if (atomic_fetch_add(&readers_now, 1) > 0)
+				atomic_fetch_add(&overlap_seen, 1);
+			dom_yield();
+			atomic_fetch_sub(&readers_now, 1);
+			dom_rwlock_unlock(&rw);
+		}
+	}
+	(void)inside, (void)max_inside;
+	return NULL;
+}
+
+static void rwlock_exclusion(unsigned vcpus)
+{
+	struct dom *d = dom_new(vcpus);
+	struct actor a[ACTORS];
+	long n = RB_SCALE(4000);
+
+	dom_rwlock_init(&rw);
+	atomic_store(&violations, 0);
+	atomic_store(&overlap_seen, 0);
+	assert_int_equal(dom_enter(d), 0);
+	for (int i = 0; i < ACTORS; i++)
+		actor_start(&a[i], mixed(i), d, rw_worker, (void *)(uintptr_t)n);
+	for (int i = 0; i < ACTORS; i++)
+		actor_join(&a[i]);
+	assert_int_equal(atomic_load(&violations), 0);
+	assert_true(atomic_load(&overlap_seen) > 0); /* readers did share */
+	assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void rwlock_1(void **s)
+{
+	(void)s;
+	rwlock_exclusion(1);
+}
+
+static void rwlock_4(void **s)
+{
+	(void)s;
+	rwlock_exclusion(4);
+}
+
+static void *try_read(void *a)
+{
+	(void)a;
+	int r = dom_rwlock_tryrdlock(&rw);
+	if (r == 0)
+		dom_rwlock_unlock(&rw);
+	return (void *)(intptr_t)r;
+}
+
+static void rwlock_upgrade_downgrade(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(1);
+	struct actor a;
+
+	dom_rwlock_init(&rw);
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_true(dom_rwlock_rdheld(&rw));
+	assert_false(dom_rwlock_wrheld(&rw));
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), 0);
+	assert_true(dom_rwlock_wrheld(&rw));
+	assert_int_equal(dom_rwlock_wrlock(&rw), -EDEADLK);
+	assert_int_equal(dom_rwlock_trywrlock(&rw), -EDEADLK);
+	actor_start(&a, GREEN, d, try_read, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EBUSY);
+	assert_int_equal(dom_rwlock_downgrade(&rw), 0);
+	assert_false(dom_rwlock_wrheld(&rw));
+	actor_start(&a, HOST, d, try_read, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), 0); /* readers share */
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EBUSY); /* two readers */
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+	assert_int_equal(dom_rwlock_destroy(&rw), -EBUSY);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+	assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+/* Semaphore: tokens move between kinds; timed wait and limits. */
+static void *sem_taker(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 0; i < n; i++)
+		if (dom_sem_wait(&sem) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+static void *sem_giver(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 0; i < n; i++) {
+		if (dom_sem_post(&sem) != 0)
+			return (void *)1;
+		if ((i & 7) == 0)
+			dom_yield();
+	}
+	return NULL;
+}
+
+static void semaphore(unsigned vcpus)
+{
+	struct dom *d = dom_new(vcpus);
+	struct actor a[ACTORS];
+	long n = RB_SCALE(10000);
+
+	assert_int_equal(dom_sem_init(&sem, 0), 0);
+	assert_int_equal(dom_enter(d), 0);
+	actor_start(&a[0], GREEN, d, sem_taker, (void *)(uintptr_t)n);
+	actor_start(&a[1], HOST, d, sem_taker, (void *)(uintptr_t)n);
+	actor_start(&a[2], HOST, d, sem_giver, (void *)(uintptr_t)n);
+	actor_start(&a[3], GREEN, d, sem_giver, (void *)(uintptr_t)n);
+	for (int i = 0; i < ACTORS; i++)
+		assert_null(actor_join(&a[i]));
+	assert_int_equal(dom_sem_trywait(&sem), -EAGAIN);
+	uint64_t t0 = mk_clock_now_ns();
+	assert_int_equal(dom_sem_timedwait(&sem, t0 + 5000000), -ETIMEDOUT);
+	assert_true(mk_clock_now_ns() - t0 >= 5000000);
+	assert_int_equal(dom_sem_post(&sem), 0);
+	assert_int_equal(dom_sem_trywait(&sem), 0);
+	assert_int_equal(dom_sem_destroy(&sem), 0);
+	assert_int_equal(dom_sem_init(&sem, (unsigned)INT32_MAX + 1), -EINVAL);
+	assert_int_equal(dom_sem_init(&sem, INT32_MAX), 0);
+	assert_int_equal(dom_sem_post(&sem), -EOVERFLOW);
+	assert_int_equal(dom_sem_destroy(&sem), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+static void sem_1(void **s)
+{
+	(void)s;
+	semaphore(1);
+}
+
+static void sem_4(void **s)
+{
+	(void)s;
+	semaphore(4);
+}
+
+int main(void)
+{
+	mk_thread_prepare_current();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mutex_1),
+		cmocka_unit_test(mutex_4),
+		cmocka_unit_test(mutex_errors),
+		cmocka_unit_test(cv_1),
+		cmocka_unit_test(cv_4),
+		cmocka_unit_test(cv_timedwait_times_out),
+		cmocka_unit_test(rwlock_1),
+		cmocka_unit_test(rwlock_4),
+		cmocka_unit_test(rwlock_upgrade_downgrade),
+		cmocka_unit_test(sem_1),
+		cmocka_unit_test(sem_4),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
