@@ -263,7 +263,8 @@ static void rwlock_exclusion(unsigned vcpus)
 	for (int i = 0; i < ACTORS; i++)
 		actor_join(&a[i]);
 	assert_int_equal(atomic_load(&violations), 0);
-	assert_true(atomic_load(&overlap_seen) > 0); /* readers did share */
+	/* Whether readers overlapped depends on timing; that they can share
+	 * is checked deterministically in rwlock_upgrade_downgrade. */
 	assert_int_equal(dom_rwlock_destroy(&rw), 0);
 	assert_int_equal(dom_leave(d), 0);
 	assert_int_equal(dom_destroy(d), 0);
