@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rumpuser: the rumpuser(3) hypercall interface, version 17, on a domain.
+ *
+ * librumpuser (shared and static, built from src/rumpuser/ together with
+ * mk and dom) replaces NetBSD's librumpuser: a program links it where it
+ * would link NetBSD's, and an unmodified rump kernel runs its threads as
+ * green threads of one domain.  The kernel must read curlwp through the
+ * hypercall: build it with RUMP_CURLWP=hypercall (buildrump.sh -V
+ * RUMP_CURLWP=hypercall), as rumprun does.  A kernel built with a host
+ * __thread curlwp would see the wrong lwp whenever green threads share a
+ * vCPU; rumpuser_init detects it (the first rumpuser_curlwpop(SET) does
+ * not come before the kernel runs code that needs curlwp... see
+ * docs/rumpuser.md for what is and is not detectable).
+ *
+ * The rumpuser_* functions themselves are declared by the rump kernel's
+ * own <rump/rumpuser.h>; this header adds the few calls a program makes
+ * to the platform itself.
+ */
+#ifndef RUMPBRIDGE_RUMPUSER_H
+#define RUMPBRIDGE_RUMPUSER_H
+
+#include <rumpbridge/dom.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Use d as the rump kernel's domain instead of creating one at
+ * rumpuser_init.  Call before rump_init().  any.  Errors: -EINVAL (d
+ * NULL), -EBUSY (the kernel is already initialised). */
+int rumpbridge_set_domain(struct dom *d);
+
+/* The rump kernel's domain (NULL before rump_init). */
+struct dom *rumpbridge_domain(void);
+
+/* Adopt the calling host thread: enter the domain for good and bind the
+ * thread to a rump lwp of its own (a new lwp in the kernel's current
+ * process), so later rump calls from it cost what a bound lwp costs.
+ * Idempotent.  Call after rump_init().  Errors: -ENXIO (no rump kernel
+ * yet), -EPERM (called from a green thread: they are bound already),
+ * the errors of dom_enter, and positive rump errno values from the
+ * kernel's lwp creation (negated). */
+int rumpbridge_adopt(void);
+
+/* Undo rumpbridge_adopt for the calling thread (releases its lwp and
+ * leaves the domain).  Errors: -EPERM (not adopted). */
+int rumpbridge_unadopt(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

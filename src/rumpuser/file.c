@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Host files and block devices.
+ *
+ * Blocking host I/O never runs on a vCPU: when the caller is a green
+ * thread, the operation is handed to an I/O helper (a host thread entered
+ * in the domain) and the green thread blocks on a domain semaphore, so
+ * the vCPU runs other green threads meanwhile.  A host thread does its
+ * I/O itself.  Either way the rump CPU is released around it.
+ *
+ * rumpuser_bio is asynchronous: a helper does the transfer and delivers
+ * the completion through the domain (dom_call: biodone runs on a green
+ * thread of the domain).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "rumpuser_impl.h"
+
+#define IO_HELPERS_MAX 8
+
+struct io_req {
+	struct io_req *next;
+	void (*fn)(struct io_req *);
+	struct dom_sem done; /* sync requests */
+	bool async;
+	/* the operation */
+	int fd, op, result;
+	void *data;
+	const struct rumpuser_iovec *iov;
+	size_t iovlen, len, moved;
+	int64_t off;
+	rump_biodone_fn biodone;
+	void *bioarg;
+	const char *path;
+	int flags;
+	uint64_t *sizep;
+	int *typep;
+	uint64_t start, slen;
+};
+
+static struct dom_mutex io_lock;
+static struct dom_cv io_cv;
+static struct io_req *io_head, *io_tail;
+static unsigned io_helpers, io_idle;
+
+static void *io_helper(void *arg)
+{
+	struct io_req *q;
+
+	(void)arg;
+	if (dom_enter(ru_dom) != 0)
+		return NULL;
+	for (;;) {
+		dom_mutex_enter(&io_lock);
+		io_idle++;
+		while (io_head == NULL)
+			dom_cv_wait(&io_cv, &io_lock);
+		io_idle--;
+		q = io_head;
+		io_head = q->next;
+		if (io_head == NULL)
+			io_tail = NULL;
+		dom_mutex_exit(&io_lock);
+		q->fn(q);
+		if (!q->async)
+			dom_sem_post(&q->done);
+	}
+	return NULL;
+}
+
+int ru_io_start(void)
+{
+	dom_mutex_init(&io_lock);
+	dom_cv_init(&io_cv);
+	return 0;
+}
+
+static void submit(struct io_req *q)
+{
+	struct mk_thread *t;
+	bool spawn;
+	bool e = ru_enter();
+
+	q->next = NULL;
+	dom_mutex_enter(&io_lock);
+	if (io_tail != NULL)
+		io_tail->next = q;
+	else
+		io_head = q;
+	io_tail = q;
+	spawn = io_idle == 0 && io_helpers < IO_HELPERS_MAX;
+	if (spawn)
+		io_helpers++;
+	dom_cv_signal(&io_cv);
+	dom_mutex_exit(&io_lock);
+	if (spawn && mk_thread_create(&t, "rump-io", io_helper, NULL) != 0) {
+		dom_mutex_enter(&io_lock);
+		io_helpers--;
+		bool none = io_helpers == 0;
+		dom_mutex_exit(&io_lock);
+		if (none)
+			ru_panic("cannot start an I/O helper thread", -EAGAIN);
+	}
+	ru_leave(e);
+}
+
+/* Run q->fn off the vCPUs if the caller is a green thread; release the
+ * rump CPU either way. */
+static void run_io(struct io_req *q)
+{
+	struct dom_thread *self = dom_self();
+	int nlocks;
+
+	ru_unschedule(&nlocks, NULL);
+	if (self != NULL && dom_thread_is_green(self)) {
+		dom_sem_init(&q->done, 0);
+		q->async = false;
+		submit(q);
+		dom_sem_wait(&q->done);
+		dom_sem_destroy(&q->done);
+	} else {
+		q->fn(q);
+	}
+	ru_schedule(nlocks, NULL);
+}
+
+static void do_open(struct io_req *q)
+{
+	int f = 0, fd;
+
+	switch (q->flags & RUMPUSER_OPEN_ACCMODE) {
+	case RUMPUSER_OPEN_RDONLY: f = O_RDONLY; break;
+	case RUMPUSER_OPEN_WRONLY: f = O_WRONLY; break;
+	case RUMPUSER_OPEN_RDWR: f = O_RDWR; break;
+	default: q->result = 22; return;
+	}
+	if (q->flags & RUMPUSER_OPEN_CREATE)
+		f |= O_CREAT;
+	if (q->flags & RUMPUSER_OPEN_EXCL)
+		f |= O_EXCL;
+	fd = open(q->path, f | O_CLOEXEC, 0644);
+	q->result = fd < 0 ? ru_errtrans(errno) : 0;
+	q->fd = fd;
+}
+
+int rumpuser_open(const char *path, int flags, int *fdp)
+{
+	struct io_req q = {.path = path, .flags = flags, .fn = do_open};
+
+	if (path == NULL || fdp == NULL)
+		return 22;
+	run_io(&q);
+	if (q.result == 0)
+		*fdp = q.fd;
+	return q.result;
+}
+
+int rumpuser_close(int fd)
+{
+	return close(fd) == 0 ? 0 : ru_errtrans(errno);
+}
+
+static void do_fileinfo(struct io_req *q)
+{
+	struct stat st;
+	uint64_t size = 0;
+	int type;
+
+	if (stat(q->path, &st) != 0) {
+		q->result = ru_errtrans(errno);
+		return;
+	}
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR: type = RUMPUSER_FT_DIR; break;
+	case S_IFREG: type = RUMPUSER_FT_REG; size = (uint64_t)st.st_size; break;
+	case S_IFBLK: {
+		int fd = open(q->path, O_RDONLY | O_CLOEXEC);
+		type = RUMPUSER_FT_BLK;
+		if (fd >= 0) {
+			if (ioctl(fd, BLKGETSIZE64, &size) != 0)
+				size = 0;
+			close(fd);
+		}
+		break;
+	}
+	case S_IFCHR: type = RUMPUSER_FT_CHR; break;
+	default: type = RUMPUSER_FT_OTHER; break;
+	}
+	if (q->sizep != NULL)
+		*q->sizep = size;
+	if (q->typep != NULL)
+		*q->typep = type;
+	q->result = 0;
+}
+
+int rumpuser_getfileinfo(const char *path, uint64_t *sizep, int *typep)
+{
+	struct io_req q = {.path = path, .sizep = sizep, .typep = typep, .fn = do_fileinfo};
+
+	if (path == NULL)
+		return 22;
+	run_io(&q);
+	return q.result;
+}
+
+static void do_iov(struct io_req *q)
+{
+	ssize_t n;
+	int cnt = q->iovlen > IOV_MAX ? IOV_MAX : (int)q->iovlen;
+	/* struct rumpuser_iovec has struct iovec's layout */
+	const struct iovec *iov = (const struct iovec *)q->iov;
+
+	if (q->op == RUMPUSER_BIO_READ)
+		n = q->off == RUMPUSER_IOV_NOSEEK ? readv(q->fd, iov, cnt)
+						  : preadv(q->fd, iov, cnt, q->off);
+	else
+		n = q->off == RUMPUSER_IOV_NOSEEK ? writev(q->fd, iov, cnt)
+						  : pwritev(q->fd, iov, cnt, q->off);
+	if (n < 0) {
+		q->result = ru_errtrans(errno);
+		q->moved = 0;
+	} else {
+		q->result = 0;
+		q->moved = (size_t)n;
+	}
+}
+
+int rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen, int64_t off,
+		     size_t *retp)
+{
+	struct io_req q = {.fd = fd, .iov = iov, .iovlen = iovlen, .off = off,
+			   .op = RUMPUSER_BIO_READ, .fn = do_iov};
+
+	if ((iov == NULL && iovlen != 0) || retp == NULL)
+		return 22;
+	run_io(&q);
+	*retp = q.moved;
+	return q.result;
+}
+
+int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov, size_t iovlen, int64_t off,
+		      size_t *retp)
+{
+	struct io_req q = {.fd = fd, .iov = iov, .iovlen = iovlen, .off = off,
+			   .op = RUMPUSER_BIO_WRITE, .fn = do_iov};
+
+	if ((iov == NULL && iovlen != 0) || retp == NULL)
+		return 22;
+	run_io(&q);
+	*retp = q.moved;
+	return q.result;
+}
+
+static void do_sync(struct io_req *q)
+{
+	int r = 0;
+
+	if (q->flags & (RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_SYNC))
+		r = fdatasync(q->fd);
+	q->result = r == 0 ? 0 : ru_errtrans(errno);
+}
+
+int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len)
+{
+	struct io_req q = {.fd = fd, .flags = flags, .start = start, .slen = len, .fn = do_sync};
+
+	if (flags & ~(RUMPUSER_SYNCFD_READ | RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER |
+		      RUMPUSER_SYNCFD_SYNC))
+		return 22;
+	run_io(&q);
+	return q.result;
+}
+
+/* The completion runs on a green thread of the domain. */
+static void *biodone_in_domain(void *p)
+{
+	struct io_req *q = p;
+
+	q->biodone(q->bioarg, q->moved, q->result);
+	return NULL;
+}
+
+static void do_bio(struct io_req *q)
+{
+	ssize_t n;
+
+	if (q->op & RUMPUSER_BIO_READ)
+		n = pread(q->fd, q->data, q->len, q->off);
+	else
+		n = pwrite(q->fd, q->data, q->len, q->off);
+	if (n >= 0 && (q->op & RUMPUSER_BIO_SYNC) && (q->op & RUMPUSER_BIO_WRITE) &&
+	    fdatasync(q->fd) != 0)
+		n = -1;
+	q->result = n < 0 ? ru_errtrans(errno) : 0;
+	q->moved = n < 0 ? 0 : (size_t)n;
+	dom_call(ru_dom, biodone_in_domain, q, NULL);
+	free(q);
+}
+
+void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_biodone_fn biodone,
+		  void *bioarg)
+{
+	struct io_req *q = calloc(1, sizeof(*q));
+	int nlocks;
+
+	if (q == NULL) {
+		biodone(bioarg, 0, 12); /* ENOMEM */
+		return;
+	}
+	*q = (struct io_req){.fd = fd, .op = op, .data = data, .len = dlen, .off = off,
+			     .biodone = biodone, .bioarg = bioarg, .fn = do_bio, .async = true};
+	ru_unschedule(&nlocks, NULL);
+	submit(q);
+	ru_schedule(nlocks, NULL);
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rumpuser_init and the small hypercalls: parameters, errno, kill, exit,
+ * console, random numbers, daemonize, and the unsupported sysproxy.
+ * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_adopt.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "rumpuser_impl.h"
+
+const struct rumpuser_hyperup *ru_hyp;
+struct dom *ru_dom;
+_Atomic unsigned long ru_curlwp_reads;
+static struct rumpuser_hyperup hyp_copy;
+static bool own_dom;
+
+void ru_panic(const char *what, int err)
+{
+	fprintf(stderr, "rumpbridge: rumpuser: %s: %s\n", what, mk_strerror(err));
+	abort();
+}
+
+static unsigned ncpu_default(void)
+{
+	const char *e = getenv("RUMP_NCPU");
+	long n;
+
+	if (e != NULL && strcmp(e, "host") != 0) {
+		n = strtol(e, NULL, 10);
+	} else {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	}
+	if (n < 1)
+		n = 1;
+	if (n > DOM_VCPUS_MAX)
+		n = DOM_VCPUS_MAX;
+	return (unsigned)n;
+}
+
+int rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
+{
+	int r;
+
+	if (version != RUMPUSER_VERSION) {
+		fprintf(stderr,
+			"rumpbridge: rumpuser: the rump kernel wants hypercall version %d, "
+			"this librumpuser implements %d\n",
+			version, RUMPUSER_VERSION);
+		return 22; /* EINVAL */
+	}
+	if (hyp == NULL)
+		return 22;
+	if (ru_hyp != NULL)
+		return 16; /* EBUSY: initialised already */
+	hyp_copy = *hyp;
+	if (ru_dom == NULL) {
+		struct dom_config c = {.name = "rump", .vcpus = ncpu_default()};
+		if ((r = dom_create(&ru_dom, &c)) != 0) {
+			fprintf(stderr, "rumpbridge: rumpuser: cannot create the domain: %s\n",
+				mk_strerror(r));
+			return ru_errtrans(r);
+		}
+		own_dom = true;
+	}
+	if ((r = ru_io_start()) != 0)
+		return ru_errtrans(r);
+	ru_hyp = &hyp_copy;
+	return 0;
+}
+
+int rumpbridge_set_domain(struct dom *d)
+{
+	if (d == NULL)
+		return -EINVAL;
+	if (ru_hyp != NULL)
+		return -EBUSY;
+	ru_dom = d;
+	own_dom = false;
+	return 0;
+}
+
+struct dom *rumpbridge_domain(void)
+{
+	return ru_hyp != NULL ? ru_dom : NULL;
+}
+
+static _Thread_local bool adopted; /* host threads only */
+
+int rumpbridge_adopt(void)
+{
+	struct dom_thread *self = dom_self();
+	int r;
+
+	if (ru_hyp == NULL)
+		return -ENXIO;
+	if (self != NULL && dom_thread_is_green(self))
+		return -EPERM;
+	if (adopted)
+		return 0;
+	if ((r = dom_enter(ru_dom)) != 0)
+		return r;
+	ru_hyp->hyp_schedule();
+	r = ru_hyp->hyp_lwproc_newlwp(ru_hyp->hyp_getpid());
+	ru_hyp->hyp_unschedule();
+	if (r != 0) {
+		dom_leave(ru_dom);
+		return -r;
+	}
+	adopted = true;
+	return 0;
+}
+
+int rumpbridge_unadopt(void)
+{
+	if (!adopted)
+		return -EPERM;
+	ru_hyp->hyp_schedule();
+	ru_hyp->hyp_lwproc_release();
+	ru_hyp->hyp_unschedule();
+	adopted = false;
+	dom_leave(ru_dom);
+	return 0;
+}
+
+int rumpuser_getparam(const char *name, void *buf, size_t blen)
+{
+	const char *v;
+	char tmp[64];
+
+	if (name == NULL || buf == NULL || blen == 0)
+		return 22;
+	if (strcmp(name, RUMPUSER_PARAM_NCPU) == 0) {
+		snprintf(tmp, sizeof(tmp), "%u", dom_vcpus(ru_dom));
+		v = tmp;
+	} else if (strcmp(name, RUMPUSER_PARAM_HOSTNAME) == 0) {
+		char h[48];
+		if (gethostname(h, sizeof(h)) != 0)
+			strcpy(h, "rump");
+		h[sizeof(h) - 1] = '\0';
+		snprintf(tmp, sizeof(tmp), "%s-%d", h, (int)getpid());
+		v = tmp;
+	} else if ((v = getenv(name)) == NULL) {
+		return 2; /* ENOENT */
+	}
+	if (strlen(v) + 1 > blen)
+		return 63; /* ENAMETOOLONG, as NetBSD */
+	strcpy(buf, v);
+	return 0;
+}
+
+void rumpuser_seterrno(int e)
+{
+	errno = e; /* NetBSD numbers: the rump_sys_* caller expects them */
+}
+
+int rumpuser_kill(int64_t pid, int sig)
+{
+	/* The host's signal numbers for the common ones match NetBSD's. */
+	if (pid == RUMPUSER_PID_SELF)
+		return raise(sig) == 0 ? 0 : ru_errtrans(errno);
+	return kill((pid_t)pid, sig) == 0 ? 0 : ru_errtrans(errno);
+}
+
+void rumpuser_exit(int rv)
+{
+	if (rv == RUMPUSER_PANIC)
+		abort();
+	exit(rv);
+}
+
+void rumpuser_putchar(int c)
+{
+	char ch = (char)c;
+
+	mk_console_write(&ch, 1);
+}
+
+void rumpuser_dprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		mk_console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
+{
+	ssize_t n;
+	int hf = 0;
+
+	if (buf == NULL || retp == NULL)
+		return 22;
+	if (flags & RUMPUSER_RANDOM_HARD)
+		hf |= GRND_RANDOM;
+	if (flags & RUMPUSER_RANDOM_NOWAIT)
+		hf |= GRND_NONBLOCK;
+	do
+		n = getrandom(buf, buflen, hf);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		*retp = 0;
+		return ru_errtrans(errno);
+	}
+	*retp = (size_t)n;
+	return 0;
+}
+
+/* Daemonizing means detaching from the terminal in NetBSD's rump_server;
+ * a library kernel inside a component has nothing to detach from. */
+int rumpuser_daemonize_begin(void)
+{
+	return 0;
+}
+
+int rumpuser_daemonize_done(int error)
+{
+	(void)error;
+	return 0;
+}
+
+/* Sysproxy (remote clients) is not supported by this platform (yet). */
+int rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
+		     const char *machine)
+{
+	(void)url, (void)ostype, (void)osrelease, (void)machine;
+	fprintf(stderr, "rumpbridge: rumpuser: sysproxy (rump_init_server) is not supported\n");
+	return 45; /* EOPNOTSUPP */
+}
+
+int rumpuser_sp_copyin(void *a, const void *b, void *c, size_t d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return 45;
+}
+
+int rumpuser_sp_copyinstr(void *a, const void *b, void *c, size_t *d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return 45;
+}
+
+int rumpuser_sp_copyout(void *a, const void *b, void *c, size_t d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return 45;
+}
+
+int rumpuser_sp_copyoutstr(void *a, const void *b, void *c, size_t *d)
+{
+	(void)a, (void)b, (void)c, (void)d;
+	return 45;
+}
+
+int rumpuser_sp_anonmmap(void *a, size_t b, void **c)
+{
+	(void)a, (void)b, (void)c;
+	return 45;
+}
+
+int rumpuser_sp_raise(void *a, int b)
+{
+	(void)a, (void)b;
+	return 45;
+}
+
+void rumpuser_sp_fini(void *a)
+{
+	(void)a;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal to src/rumpuser. */
+#ifndef RUMPUSER_IMPL_H
+#define RUMPUSER_IMPL_H
+
+#include <stdbool.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/rumpuser.h>
+
+#include "hypercall.h"
+
+extern const struct rumpuser_hyperup *ru_hyp;
+extern struct dom *ru_dom;
+extern _Atomic unsigned long ru_curlwp_reads;
+
+/*
+ * The platform rule: a hypercall that may block first gives the rump
+ * virtual CPU back (hyp_backend_unschedule), and takes it again after
+ * (hyp_backend_schedule).  interlock: the rumpuser mutex the kernel will
+ * drop around a cv wait, or NULL.
+ */
+static inline void ru_unschedule(int *nlocks, void *interlock)
+{
+	ru_hyp->hyp_backend_unschedule(0, nlocks, interlock);
+}
+
+static inline void ru_schedule(int nlocks, void *interlock)
+{
+	ru_hyp->hyp_backend_schedule(nlocks, interlock);
+}
+
+/*
+ * Any host thread may call into the kernel, entered in the domain or
+ * not (the kernel's rump_schedule for a foreign thread takes locks before
+ * it has an lwp).  A primitive called from a thread that is not in the
+ * domain enters it for the duration of the call: its cached record makes
+ * that a few stores, and the record (hence mutex ownership) is the same
+ * every time.
+ */
+static inline bool ru_enter(void)
+{
+	if (dom_self() != NULL)
+		return false;
+	return dom_enter(ru_dom) == 0;
+}
+
+static inline void ru_leave(bool entered)
+{
+	if (entered)
+		dom_leave(ru_dom);
+}
+
+/* A host (Linux) errno, positive or negative, as NetBSD's number. */
+int ru_errtrans(int e);
+
+void ru_panic(const char *what, int err) __attribute__((__noreturn__));
+
+/* file.c */
+int ru_io_start(void);
+
+#endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Threads and curlwp.  Rump kernel threads are green threads of the
+ * domain.  curlwp lives in the "current" pointer of whichever thread runs
+ * (dom_current): a green thread's record, or an entered host thread's.
+ *
+ * A host thread that the kernel binds an lwp to (rumpuser_curlwpop SET)
+ * without having entered the domain is entered for as long as the lwp is
+ * set (until CLEAR), so its curlwp survives between calls.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rumpuser_impl.h"
+
+static _Thread_local bool entered_for_lwp; /* host threads only */
+
+int rumpuser_thread_create(void *(*f)(void *), void *arg, const char *name, int mustjoin,
+			   int priority, int cpuidx, void **cookie)
+{
+	struct dom_thread_attr a = {.vcpu = -1, .detached = !mustjoin};
+	struct dom_thread *t;
+	char n[DOM_NAME_MAX + 1];
+	int r;
+
+	(void)priority; /* cooperative scheduling has no priorities */
+	(void)cpuidx;	/* rump CPUs are not vCPUs: any vCPU may run it */
+	if (f == NULL || (mustjoin && cookie == NULL))
+		return 22;
+	strncpy(n, name != NULL ? name : "rump", sizeof(n) - 1);
+	n[sizeof(n) - 1] = '\0';
+	a.name = n;
+	r = dom_thread_create(ru_dom, mustjoin ? &t : NULL, &a, f, arg);
+	if (r != 0)
+		return ru_errtrans(r);
+	if (mustjoin)
+		*cookie = t;
+	return 0;
+}
+
+void rumpuser_thread_exit(void)
+{
+	int r = dom_thread_exit(NULL);
+
+	ru_panic("thread_exit from a thread that is not a rump thread", r);
+}
+
+int rumpuser_thread_join(void *cookie)
+{
+	bool e;
+	int r, nlocks;
+
+	if (cookie == NULL)
+		return 22;
+	ru_unschedule(&nlocks, NULL);
+	e = ru_enter();
+	r = dom_thread_join(cookie, NULL);
+	ru_leave(e);
+	ru_schedule(nlocks, NULL);
+	return r == 0 ? 0 : ru_errtrans(r);
+}
+
+void rumpuser_curlwpop(int op, struct lwp *l)
+{
+	struct dom_thread *self;
+
+	switch (op) {
+	case RUMPUSER_LWP_CREATE:
+	case RUMPUSER_LWP_DESTROY:
+		return;
+	case RUMPUSER_LWP_SET:
+		if ((self = dom_self()) == NULL) {
+			int r = dom_enter(ru_dom);
+			if (r != 0)
+				ru_panic("curlwpop(SET): entering the domain", r);
+			entered_for_lwp = true;
+		}
+		dom_current_set(l);
+		return;
+	case RUMPUSER_LWP_CLEAR:
+		dom_current_set(NULL);
+		self = dom_self();
+		if (self != NULL && !dom_thread_is_green(self) && entered_for_lwp) {
+			entered_for_lwp = false;
+			dom_leave(ru_dom);
+		}
+		return;
+	default:
+		ru_panic("curlwpop: unknown op", -EINVAL);
+	}
+}
+
+struct lwp *rumpuser_curlwp(void)
+{
+	/* relaxed: only read once, by rumpuser_dl_bootstrap's check */
+	if (atomic_load_explicit(&ru_curlwp_reads, memory_order_relaxed) == 0)
+		atomic_store_explicit(&ru_curlwp_reads, 1, memory_order_relaxed);
+	return dom_current();
+}
