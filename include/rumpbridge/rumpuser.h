@@ -9,9 +9,10 @@
  * hypercall: build it with RUMP_CURLWP=hypercall (buildrump.sh -V
  * RUMP_CURLWP=hypercall), as rumprun does.  A kernel built with a host
  * __thread curlwp would see the wrong lwp whenever green threads share a
- * vCPU; rumpuser_init detects it (the first rumpuser_curlwpop(SET) does
- * not come before the kernel runs code that needs curlwp... see
- * docs/rumpuser.md for what is and is not detectable).
+ * vCPU; such a kernel never calls rumpuser_curlwp, which
+ * rumpuser_dl_bootstrap (called by rump_init once the kernel has used
+ * curlwp many times) notices: it stops the program with a message saying
+ * how to rebuild the kernel.
  *
  * The rumpuser_* functions themselves are declared by the rump kernel's
  * own <rump/rumpuser.h>; this header adds the few calls a program makes
@@ -42,6 +43,12 @@ struct dom *rumpbridge_domain(void);
  * the errors of dom_enter, and positive rump errno values from the
  * kernel's lwp creation (negated). */
 int rumpbridge_adopt(void);
+
+/* From a rump kernel thread (a green thread holding a rump CPU): give the
+ * rump CPU back, wait for a domain event in mask (dom_event_wait), take a
+ * CPU again.  Other rump threads keep running meanwhile.  Errors: those
+ * of dom_event_wait; -ENXIO (no rump kernel). */
+int rumpbridge_event_wait(uint64_t mask, uint64_t *bits);
 
 /* Undo rumpbridge_adopt for the calling thread (releases its lwp and
  * leaves the domain).  Errors: -EPERM (not adopted). */

@@ -71,8 +71,9 @@ static void *io_helper(void *arg)
 		if (io_head == NULL)
 			io_tail = NULL;
 		dom_mutex_exit(&io_lock);
+		bool async = q->async; /* an async request frees itself */
 		q->fn(q);
-		if (!q->async)
+		if (!async)
 			dom_sem_post(&q->done);
 	}
 	return NULL;

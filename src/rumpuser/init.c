@@ -130,6 +130,18 @@ int rumpbridge_unadopt(void)
 	return 0;
 }
 
+int rumpbridge_event_wait(uint64_t mask, uint64_t *bits)
+{
+	int r, nlocks;
+
+	if (ru_hyp == NULL)
+		return -ENXIO;
+	ru_unschedule(&nlocks, NULL);
+	r = dom_event_wait(ru_dom, mask, bits);
+	ru_schedule(nlocks, NULL);
+	return r;
+}
+
 int rumpuser_getparam(const char *name, void *buf, size_t blen)
 {
 	const char *v;

@@ -1,0 +1,753 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rumpuser conformance: the test plays the rump kernel (fake_kernel.h)
+ * and checks every hypercall's contract: blocking calls release and
+ * retake the rump CPU, _nowrap ones do not, curlwp is per thread (green
+ * and host), cv wake-ups are never lost, timedwait times out, the mutex
+ * owner is right, join returns after exit, bad arguments give errors.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake_kernel.h"
+
+static struct dom *d;
+
+static int setup(void **s)
+{
+	struct dom_config c = {.name = "rumptest", .vcpus = 2};
+
+	(void)s;
+	mk_thread_prepare_current();
+	assert_int_equal(rumpuser_init(16, &fk_hyp), 22); /* wrong version */
+	assert_int_equal(dom_create(&d, &c), 0);
+	assert_null(rumpbridge_domain());
+	assert_int_equal(rumpbridge_set_domain(d), 0);
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, NULL), 22);
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), 0);
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), 16); /* EBUSY */
+	assert_int_equal(rumpbridge_set_domain(d), -EBUSY);
+	assert_ptr_equal(rumpbridge_domain(), d);
+	return 0;
+}
+
+/* Run fn as a rump kernel thread (green, created by the hypercall) and as
+ * a plain host thread, each bound to its own lwp. */
+struct kt {
+	void *(*fn)(void *);
+	void *arg;
+	void *ret;
+};
+
+static void *kt_main(void *p)
+{
+	struct kt *k = p;
+	struct lwp *l = fk_bind();
+
+	k->ret = k->fn(k->arg);
+	fk_unbind(l);
+	return NULL;
+}
+
+/* Join as the kernel does: from a thread that holds a rump CPU. */
+static void kjoin(void *cookie)
+{
+	struct lwp *l = fk_bind();
+
+	assert_int_equal(rumpuser_thread_join(cookie), 0);
+	assert_int_equal(atomic_load(&l->unsched), 1);
+	assert_int_equal(atomic_load(&l->sched), 1);
+	fk_unbind(l);
+}
+
+static void *run_green(void *(*fn)(void *), void *arg)
+{
+	struct kt k = {fn, arg, NULL};
+	void *cookie;
+
+	assert_int_equal(rumpuser_thread_create(kt_main, &k, "ktest", 1, 0, -1, &cookie), 0);
+	kjoin(cookie);
+	return k.ret;
+}
+
+static void *run_host(void *(*fn)(void *), void *arg)
+{
+	struct kt k = {fn, arg, NULL};
+	struct mk_thread *t;
+
+	assert_int_equal(mk_thread_create(&t, "khost", kt_main, &k), 0);
+	assert_int_equal(mk_thread_join(t, NULL), 0);
+	return k.ret;
+}
+
+static void check_no_kernel_errors(void)
+{
+	assert_int_equal(atomic_load(&fk_errors), 0);
+}
+
+/* ---- parameters, memory, misc ---- */
+
+static void params(void **s)
+{
+	(void)s;
+	char buf[64];
+
+	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2"); /* the domain's vCPUs */
+	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, buf, sizeof(buf)), 0);
+	assert_true(strlen(buf) > 0);
+	setenv("RUMPBRIDGE_TEST_PARAM", "value", 1);
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "value");
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, 3), 63);
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_NO_SUCH_PARAM", buf, sizeof(buf)), 2);
+	assert_int_equal(rumpuser_getparam(NULL, buf, sizeof(buf)), 22);
+	rumpuser_seterrno(60);
+	assert_int_equal(errno, 60);
+	assert_int_equal(rumpuser_daemonize_begin(), 0);
+	assert_int_equal(rumpuser_daemonize_done(0), 0);
+	assert_int_equal(rumpuser_sp_init("unix://x", "NetBSD", "9", "amd64"), 45);
+	assert_int_equal(rumpuser_kill(RUMPUSER_PID_SELF, 0), 0);
+}
+
+static void memory(void **s)
+{
+	(void)s;
+	void *p;
+
+	assert_int_equal(rumpuser_malloc(100, 0, &p), 0);
+	memset(p, 1, 100);
+	rumpuser_free(p, 100);
+	assert_int_equal(rumpuser_malloc(100, 4096, &p), 0);
+	assert_int_equal((uintptr_t)p % 4096, 0);
+	rumpuser_free(p, 100);
+	assert_int_equal(rumpuser_malloc(100, 3, &p), 22);
+	assert_int_equal(rumpuser_anonmmap(NULL, 1 << 20, 20, 0, &p), 0);
+	assert_int_equal((uintptr_t)p % (1 << 20), 0);
+	memset(p, 2, 1 << 20);
+	rumpuser_unmap(p, 1 << 20);
+	assert_int_equal(rumpuser_anonmmap(NULL, 0, 0, 0, &p), 22);
+}
+
+static void random_bytes(void **s)
+{
+	(void)s;
+	uint8_t b[64] = {0};
+	size_t got = 0;
+	int nz = 0;
+
+	assert_int_equal(rumpuser_getrandom(b, sizeof(b), 0, &got), 0);
+	assert_int_equal(got, sizeof(b));
+	for (size_t i = 0; i < sizeof(b); i++)
+		nz += b[i] != 0;
+	assert_true(nz > 32);
+	assert_int_equal(rumpuser_getrandom(NULL, 1, 0, &got), 22);
+}
+
+/* ---- curlwp ---- */
+
+static void *curlwp_stable(void *a)
+{
+	struct lwp *me = rumpuser_curlwp();
+
+	(void)a;
+	for (int i = 0; i < 100; i++) {
+		dom_yield();
+		if (rumpuser_curlwp() != me)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void *spawn_many(void *a)
+{
+	struct kt k[8];
+	void *cookie[8];
+
+	(void)a;
+	for (int i = 0; i < 8; i++) {
+		k[i] = (struct kt){curlwp_stable, NULL, NULL};
+		if (rumpuser_thread_create(kt_main, &k[i], "lwptest", 1, 0, -1, &cookie[i]) != 0)
+			return (void *)2;
+	}
+	for (int i = 0; i < 8; i++) {
+		rumpuser_thread_join(cookie[i]);
+		if (k[i].ret != NULL)
+			return k[i].ret;
+	}
+	return NULL;
+}
+
+static void curlwp_per_thread(void **s)
+{
+	(void)s;
+	assert_null(rumpuser_curlwp()); /* a plain thread has none */
+	assert_null(run_green(curlwp_stable, NULL));
+	assert_null(run_host(curlwp_stable, NULL));
+	/* eight green lwps sharing two vCPUs keep theirs */
+	struct lwp *l = fk_bind();
+	assert_null(spawn_many(NULL));
+	fk_unbind(l);
+	assert_null(rumpuser_curlwp());
+	assert_null(dom_self()); /* CLEAR left the domain again */
+	check_no_kernel_errors();
+}
+
+/* ---- mutexes ---- */
+
+static struct rumpuser_mtx *mtx;
+static struct rumpuser_cv *cv;
+static struct rumpuser_rw *rw;
+
+static void *hold_mutex_a_while(void *a)
+{
+	(void)a;
+	rumpuser_mutex_enter(mtx);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 20 * 1000000);
+	rumpuser_mutex_exit(mtx);
+	return NULL;
+}
+
+struct contend {
+	long unsched_delta;
+	int owner_ok;
+	int nowrap;
+};
+
+static void *contend_mutex(void *p)
+{
+	struct contend *c = p;
+	struct lwp *me = rumpuser_curlwp();
+	long u0 = atomic_load(&me->unsched);
+
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 5 * 1000000); /* let the holder in */
+	long u1 = atomic_load(&me->unsched);
+	if (c->nowrap)
+		rumpuser_mutex_enter_nowrap(mtx);
+	else
+		rumpuser_mutex_enter(mtx);
+	struct lwp *o;
+	rumpuser_mutex_owner(mtx, &o);
+	c->owner_ok = o == me && atomic_load(&me->has_cpu) == 1;
+	c->unsched_delta = atomic_load(&me->unsched) - u1;
+	(void)u0;
+	rumpuser_mutex_exit(mtx);
+	rumpuser_mutex_owner(mtx, &o);
+	c->owner_ok &= o == NULL;
+	return NULL;
+}
+
+static void mutex_releases_cpu_only_when_blocking(int flags, int nowrap, long want_unsched)
+{
+	struct dom_thread *holder;
+	struct contend c = {.nowrap = nowrap};
+	struct kt hk = {hold_mutex_a_while, NULL, NULL};
+
+	rumpuser_mutex_init(&mtx, flags);
+	/* uncontended: no CPU release */
+	struct lwp *l = fk_bind();
+	long u = atomic_load(&l->unsched);
+	rumpuser_mutex_enter(mtx);
+	assert_int_equal(rumpuser_mutex_tryenter(mtx), 16);
+	rumpuser_mutex_exit(mtx);
+	assert_int_equal(rumpuser_mutex_tryenter(mtx), 0);
+	rumpuser_mutex_exit(mtx);
+	assert_int_equal(atomic_load(&l->unsched), u);
+	fk_unbind(l);
+	/* contended, from a green and from a host thread */
+	for (int k = 0; k < 2; k++) {
+		struct dom_thread_attr a = {.name = "holder", .vcpu = -1};
+		assert_int_equal(dom_thread_create(d, &holder, &a, kt_main, &hk), 0);
+		if (k == 0)
+			run_green(contend_mutex, &c);
+		else
+			run_host(contend_mutex, &c);
+		assert_int_equal(dom_enter(d), 0);
+		assert_int_equal(dom_thread_join(holder, NULL), 0);
+		assert_int_equal(dom_leave(d), 0);
+		assert_true(c.owner_ok);
+		assert_int_equal(c.unsched_delta, want_unsched);
+	}
+	rumpuser_mutex_destroy(mtx);
+	check_no_kernel_errors();
+}
+
+static void mutex_kmutex(void **s)
+{
+	(void)s;
+	mutex_releases_cpu_only_when_blocking(RUMPUSER_MTX_KMUTEX, 0, 1);
+}
+
+static void mutex_nowrap(void **s)
+{
+	(void)s;
+	mutex_releases_cpu_only_when_blocking(RUMPUSER_MTX_KMUTEX, 1, 0);
+}
+
+static void mutex_spin(void **s)
+{
+	(void)s;
+	mutex_releases_cpu_only_when_blocking(RUMPUSER_MTX_KMUTEX | RUMPUSER_MTX_SPIN, 0, 0);
+}
+
+/* ---- condition variables ---- */
+
+static long queue_val;
+static int queue_full;
+
+static void *cv_producer(void *a)
+{
+	long n = (long)(uintptr_t)a;
+
+	for (long i = 1; i <= n; i++) {
+		rumpuser_mutex_enter(mtx);
+		while (queue_full)
+			rumpuser_cv_wait(cv, mtx);
+		queue_val = i;
+		queue_full = 1;
+		rumpuser_cv_broadcast(cv);
+		rumpuser_mutex_exit(mtx);
+	}
+	return NULL;
+}
+
+static void *cv_consumer(void *a)
+{
+	long n = (long)(uintptr_t)a, sum = 0;
+	struct lwp *me = rumpuser_curlwp();
+
+	for (long i = 0; i < n; i++) {
+		rumpuser_mutex_enter(mtx);
+		while (!queue_full) {
+			long u = atomic_load(&me->unsched);
+			rumpuser_cv_wait(cv, mtx);
+			if (atomic_load(&me->unsched) != u + 1 || !atomic_load(&me->has_cpu))
+				return (void *)-1; /* the wait must release and retake */
+			struct lwp *o;
+			rumpuser_mutex_owner(mtx, &o);
+			if (o != me)
+				return (void *)-2;
+		}
+		sum += queue_val;
+		queue_full = 0;
+		rumpuser_cv_broadcast(cv);
+		rumpuser_mutex_exit(mtx);
+	}
+	return (void *)sum;
+}
+
+struct pc {
+	int producer_green, consumer_green;
+	long n;
+	void *ret;
+};
+
+static void *pc_producer_main(void *p)
+{
+	struct pc *x = p;
+	return x->producer_green ? run_green(cv_producer, (void *)(uintptr_t)x->n)
+				 : run_host(cv_producer, (void *)(uintptr_t)x->n);
+}
+
+static void cv_no_lost_wakeups(void **s)
+{
+	(void)s;
+	rumpuser_mutex_init(&mtx, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&cv);
+	for (int combo = 0; combo < 4; combo++) {
+		struct pc x = {.producer_green = combo & 1, .consumer_green = combo >> 1,
+			       .n = RB_SCALE(3000)};
+		struct mk_thread *pt;
+		queue_full = 0;
+		assert_int_equal(mk_thread_create(&pt, "producer", pc_producer_main, &x), 0);
+		void *sum = x.consumer_green ? run_green(cv_consumer, (void *)(uintptr_t)x.n)
+					     : run_host(cv_consumer, (void *)(uintptr_t)x.n);
+		mk_thread_join(pt, NULL);
+		assert_int_equal((long)sum, x.n * (x.n + 1) / 2);
+	}
+	int w;
+	rumpuser_cv_has_waiters(cv, &w);
+	assert_int_equal(w, 0);
+	rumpuser_cv_destroy(cv);
+	rumpuser_mutex_destroy(mtx);
+	check_no_kernel_errors();
+}
+
+static void *timedwait_times_out(void *a)
+{
+	struct lwp *me = rumpuser_curlwp();
+	uint64_t t0 = mk_clock_now_ns();
+	int r;
+
+	(void)a;
+	rumpuser_mutex_enter(mtx);
+	long u = atomic_load(&me->unsched);
+	r = rumpuser_cv_timedwait(cv, mtx, 0, 10 * 1000000);
+	/* released and retaken once, handing the kernel the mutex as the
+	 * interlock */
+	int ok = r == 60 && mk_clock_now_ns() - t0 >= 10 * 1000000 &&
+		 atomic_load(&me->unsched) == u + 1 && me->interlock == (void *)mtx;
+	rumpuser_mutex_exit(mtx);
+	return (void *)(uintptr_t)ok;
+}
+
+static _Atomic int signalled;
+
+static void *waiter_nowrap(void *a)
+{
+	struct lwp *me = rumpuser_curlwp();
+	long u;
+	int waited = 0;
+
+	(void)a;
+	rumpuser_mutex_enter(mtx); /* may block (and release the CPU) */
+	u = atomic_load(&me->unsched);
+	while (!atomic_load(&signalled)) {
+		rumpuser_cv_wait_nowrap(cv, mtx);
+		waited = 1;
+	}
+	int ok = atomic_load(&me->unsched) == u && atomic_load(&me->has_cpu);
+	rumpuser_mutex_exit(mtx);
+	(void)waited;
+	return (void *)(uintptr_t)ok;
+}
+
+static void *signaller(void *a)
+{
+	(void)a;
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 5 * 1000000);
+	rumpuser_mutex_enter(mtx);
+	atomic_store(&signalled, 1);
+	rumpuser_cv_signal(cv);
+	rumpuser_mutex_exit(mtx);
+	return NULL;
+}
+
+static void cv_timedwait_and_nowrap(void **s)
+{
+	(void)s;
+
+	rumpuser_mutex_init(&mtx, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&cv);
+	assert_ptr_equal(run_green(timedwait_times_out, NULL), (void *)1);
+	assert_ptr_equal(run_host(timedwait_times_out, NULL), (void *)1);
+	atomic_store(&signalled, 0);
+	struct kt sk = {signaller, NULL, NULL};
+	struct dom_thread *st;
+	assert_int_equal(dom_thread_create(d, &st, NULL, kt_main, &sk), 0);
+	assert_ptr_equal(run_host(waiter_nowrap, NULL), (void *)1);
+	assert_int_equal(dom_enter(d), 0);
+	dom_thread_join(st, NULL);
+	assert_int_equal(dom_leave(d), 0);
+	rumpuser_cv_destroy(cv);
+	rumpuser_mutex_destroy(mtx);
+	check_no_kernel_errors();
+}
+
+/* ---- rwlocks ---- */
+
+static void *rw_checks(void *a)
+{
+	int h;
+	(void)a;
+
+	rumpuser_rw_enter(RUMPUSER_RW_READER, rw);
+	rumpuser_rw_held(RUMPUSER_RW_READER, rw, &h);
+	if (!h)
+		return (void *)1;
+	if (rumpuser_rw_tryenter(RUMPUSER_RW_WRITER, rw) != 16)
+		return (void *)2;
+	if (rumpuser_rw_tryupgrade(rw) != 0)
+		return (void *)3;
+	rumpuser_rw_held(RUMPUSER_RW_WRITER, rw, &h);
+	if (!h)
+		return (void *)4;
+	rumpuser_rw_downgrade(rw);
+	rumpuser_rw_held(RUMPUSER_RW_WRITER, rw, &h);
+	if (h)
+		return (void *)5;
+	if (rumpuser_rw_tryenter(RUMPUSER_RW_READER, rw) != 0)
+		return (void *)6;
+	rumpuser_rw_exit(rw);
+	rumpuser_rw_exit(rw);
+	rumpuser_rw_enter(RUMPUSER_RW_WRITER, rw);
+	rumpuser_rw_exit(rw);
+	return NULL;
+}
+
+static void rwlocks(void **s)
+{
+	(void)s;
+	rumpuser_rw_init(&rw);
+	assert_null(run_green(rw_checks, NULL));
+	assert_null(run_host(rw_checks, NULL));
+	rumpuser_rw_destroy(rw);
+	check_no_kernel_errors();
+}
+
+/* ---- threads, clock ---- */
+
+static _Atomic int detached_ran;
+
+static void *detached_body(void *a)
+{
+	(void)a;
+	atomic_store(&detached_ran, 1);
+	rumpuser_thread_exit();
+}
+
+static void *exits_early(void *a)
+{
+	*(int *)a = 42;
+	rumpuser_thread_exit();
+}
+
+static void threads(void **s)
+{
+	(void)s;
+	void *cookie;
+	int v = 0;
+
+	assert_int_equal(rumpuser_thread_create(exits_early, &v,
+						"a-very-long-kernel-thread-name", 1, 0, -1, &cookie),
+			 0);
+	kjoin(cookie);
+	assert_int_equal(v, 42);
+	atomic_store(&detached_ran, 0);
+	assert_int_equal(rumpuser_thread_create(detached_body, NULL, "det", 0, 0, -1, NULL), 0);
+	while (!atomic_load(&detached_ran))
+		rb_sleep_ms(1);
+	assert_int_equal(rumpuser_thread_create(NULL, NULL, "x", 1, 0, -1, &cookie), 22);
+	assert_int_equal(rumpuser_thread_create(exits_early, &v, "x", 1, 0, -1, NULL), 22);
+}
+
+static void *sleeps(void *a)
+{
+	struct lwp *me = rumpuser_curlwp();
+	long u = atomic_load(&me->unsched);
+	int64_t s0, s1;
+	long n0, n1;
+
+	(void)a;
+	rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &s0, &n0);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 10 * 1000000);
+	rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &s1, &n1);
+	int64_t el = (s1 - s0) * 1000000000 + (n1 - n0);
+	/* absolute: 5 ms from now */
+	int64_t t = s1 * 1000000000 + n1 + 5000000;
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, t / 1000000000, t % 1000000000);
+	rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &s0, &n0);
+	int ok = el >= 10000000 && s0 * 1000000000 + n0 >= t && atomic_load(&me->unsched) == u + 2;
+	return (void *)(uintptr_t)ok;
+}
+
+static void clocks(void **s)
+{
+	(void)s;
+	int64_t sec;
+	long nsec;
+
+	assert_int_equal(rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL, &sec, &nsec), 0);
+	assert_true(sec > 1600000000); /* wall clock: after 2020 */
+	assert_int_equal(rumpuser_clock_gettime(7, &sec, &nsec), 22);
+	assert_int_equal(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 2000000000L), 22);
+	assert_ptr_equal(run_green(sleeps, NULL), (void *)1);
+	assert_ptr_equal(run_host(sleeps, NULL), (void *)1);
+	check_no_kernel_errors();
+}
+
+/* ---- files ---- */
+
+static char path[64];
+
+static void *file_io(void *a)
+{
+	int fd, type;
+	uint64_t size;
+	size_t n;
+	char out[32] = "";
+	struct rumpuser_iovec wv[2] = {{"hello ", 6}, {"world", 5}};
+	struct rumpuser_iovec rv = {out, sizeof(out)};
+
+	(void)a;
+	if (rumpuser_open(path, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE, &fd) != 0)
+		return (void *)1;
+	if (rumpuser_iovwrite(fd, wv, 2, 0, &n) != 0 || n != 11)
+		return (void *)2;
+	if (rumpuser_syncfd(fd, RUMPUSER_SYNCFD_WRITE, 0, 0) != 0)
+		return (void *)3;
+	if (rumpuser_iovread(fd, &rv, 1, 0, &n) != 0 || n != 11 || memcmp(out, "hello world", 11))
+		return (void *)4;
+	if (rumpuser_getfileinfo(path, &size, &type) != 0 || size != 11 || type != RUMPUSER_FT_REG)
+		return (void *)5;
+	if (rumpuser_getfileinfo("/", NULL, &type) != 0 || type != RUMPUSER_FT_DIR)
+		return (void *)6;
+	if (rumpuser_close(fd) != 0)
+		return (void *)7;
+	if (rumpuser_open("/nonexistent/file", RUMPUSER_OPEN_RDONLY, &fd) != 2)
+		return (void *)8;
+	if (rumpuser_open(path, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL,
+			  &fd) != 17)
+		return (void *)9;
+	unlink(path);
+	return NULL;
+}
+
+static struct dom_sem bio_done;
+static _Atomic int bio_green, bio_err;
+static _Atomic size_t bio_len;
+
+static void biodone(void *arg, size_t len, int err)
+{
+	(void)arg;
+	atomic_store(&bio_len, len);
+	atomic_store(&bio_err, err);
+	atomic_store(&bio_green, dom_thread_is_green(dom_self()));
+	dom_sem_post(&bio_done);
+}
+
+static void *bio_io(void *a)
+{
+	int fd;
+	char buf[4096];
+
+	(void)a;
+	if (rumpuser_open(path, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE, &fd) != 0)
+		return (void *)1;
+	memset(buf, 'x', sizeof(buf));
+	dom_sem_init(&bio_done, 0);
+	rumpuser_bio(fd, RUMPUSER_BIO_WRITE | RUMPUSER_BIO_SYNC, buf, sizeof(buf), 4096, biodone,
+		     NULL);
+	dom_sem_wait(&bio_done);
+	if (atomic_load(&bio_err) != 0 || atomic_load(&bio_len) != sizeof(buf) ||
+	    !atomic_load(&bio_green))
+		return (void *)2;
+	memset(buf, 0, sizeof(buf));
+	rumpuser_bio(fd, RUMPUSER_BIO_READ, buf, sizeof(buf), 4096, biodone, NULL);
+	dom_sem_wait(&bio_done);
+	if (atomic_load(&bio_len) != sizeof(buf) || buf[0] != 'x' || buf[4095] != 'x')
+		return (void *)3;
+	dom_sem_destroy(&bio_done);
+	rumpuser_close(fd);
+	unlink(path);
+	return NULL;
+}
+
+static void files(void **s)
+{
+	(void)s;
+	snprintf(path, sizeof(path), "/tmp/rumpbridge-test-%d", (int)getpid());
+	assert_null(run_green(file_io, NULL)); /* on an I/O helper, not the vCPU */
+	assert_null(run_host(file_io, NULL));
+	assert_null(run_green(bio_io, NULL));
+	assert_null(run_host(bio_io, NULL));
+	check_no_kernel_errors();
+}
+
+/* ---- a rump thread waits on an outside event; others keep running ---- */
+
+static _Atomic long ticks;
+static _Atomic int stop_ticking;
+
+static void *ticker(void *a)
+{
+	(void)a;
+	while (!atomic_load(&stop_ticking)) {
+		atomic_fetch_add(&ticks, 1);
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 100000);
+	}
+	return NULL;
+}
+
+static void *event_waiter(void *a)
+{
+	uint64_t bits = 0;
+	(void)a;
+	int r = rumpbridge_event_wait(0x8, &bits);
+	return (void *)(uintptr_t)(r == 0 && bits == 0x8);
+}
+
+static void outside_event(void **s)
+{
+	(void)s;
+	struct kt tk = {ticker, NULL, NULL}, wk = {event_waiter, NULL, NULL};
+	void *tc, *wc;
+
+	atomic_store(&stop_ticking, 0);
+	assert_int_equal(rumpuser_thread_create(kt_main, &wk, "waiter", 1, 0, -1, &wc), 0);
+	assert_int_equal(rumpuser_thread_create(kt_main, &tk, "ticker", 1, 0, -1, &tc), 0);
+	long t0 = atomic_load(&ticks);
+	while (atomic_load(&ticks) < t0 + 20)
+		rb_sleep_ms(1);
+	assert_int_equal(dom_event_signal(d, 0x8), 0);
+	kjoin(wc);
+	assert_ptr_equal(wk.ret, (void *)1);
+	atomic_store(&stop_ticking, 1);
+	kjoin(tc);
+	check_no_kernel_errors();
+}
+
+/* ---- adoption ---- */
+
+static void *adopt_main(void *a)
+{
+	(void)a;
+	if (rumpbridge_unadopt() != -EPERM)
+		return (void *)1;
+	if (rumpbridge_adopt() != 0 || rumpbridge_adopt() != 0)
+		return (void *)2;
+	struct lwp *l = rumpuser_curlwp();
+	if (l == NULL || dom_self() == NULL || atomic_load(&l->has_cpu))
+		return (void *)3;
+	if (rumpbridge_unadopt() != 0)
+		return (void *)4;
+	return NULL;
+}
+
+static void *adopt_green(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)rumpbridge_adopt();
+}
+
+static void adoption(void **s)
+{
+	(void)s;
+	struct mk_thread *t;
+	void *r;
+
+	assert_int_equal(mk_thread_create(&t, "adoptee", adopt_main, NULL), 0);
+	assert_int_equal(mk_thread_join(t, &r), 0);
+	assert_null(r);
+	struct kt k = {adopt_green, NULL, NULL};
+	void *c;
+	assert_int_equal(rumpuser_thread_create(kt_main, &k, "g", 1, 0, -1, &c), 0);
+	kjoin(c);
+	assert_int_equal((intptr_t)k.ret, -EPERM);
+	check_no_kernel_errors();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(params),
+		cmocka_unit_test(memory),
+		cmocka_unit_test(random_bytes),
+		cmocka_unit_test(curlwp_per_thread),
+		cmocka_unit_test(mutex_kmutex),
+		cmocka_unit_test(mutex_nowrap),
+		cmocka_unit_test(mutex_spin),
+		cmocka_unit_test(cv_no_lost_wakeups),
+		cmocka_unit_test(cv_timedwait_and_nowrap),
+		cmocka_unit_test(rwlocks),
+		cmocka_unit_test(threads),
+		cmocka_unit_test(clocks),
+		cmocka_unit_test(files),
+		cmocka_unit_test(outside_event),
+		cmocka_unit_test(adoption),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
