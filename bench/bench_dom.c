@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bench_dom: the dom layer against the host's own primitives, same run.
+ *
+ * Every comparison is measured with its baseline interleaved (A B C A B C
+ * ..., rb_bench_compare) and reported as medians:
+ *
+ *   - yield round trip between two green threads on one vCPU, against a
+ *     swapcontext() round trip and a pthread condvar hand-off between two
+ *     host threads;
+ *   - an outside signal to a green thread blocked in dom_event_wait and
+ *     back (a host thread signals the event, the green thread answers on
+ *     the host's mk_notification), and a dom_call round trip, both against
+ *     a raw futex ping-pong between two host threads (the floor);
+ *   - dom_enter + dom_leave with the record cached;
+ *   - an uncontended dom_mutex from a green thread and from an entered
+ *     host thread, against pthread_mutex_lock/unlock;
+ *   - idle cost: 4 vCPUs, 10,000 green threads blocked on condition
+ *     variables, the process's CPU time and context switches while the
+ *     main thread sleeps;
+ *   - scale: create and join 100,000 green threads with 16 KiB stacks on
+ *     2 vCPUs, time and peak RSS.
+ *
+ * Scale and vm.max_map_count: every green stack is one mmap plus a
+ * PROT_NONE guard page, i.e. two VMAs.  With the default max_map_count of
+ * 65530, 100,000 live stacks (200,000 VMAs) cannot exist at once: mmap
+ * fails with ENOMEM.  The scale test therefore creates the threads in
+ * batches sized from the current limit (max_map_count, the mappings the
+ * process already has, RLIMIT_AS) and says so in the table
+ * (spawn_live_max: how many were alive at once).
+ *
+ * Clocks: loops that run on one host thread are timed with its CPU time
+ * (see cpu_now_ns), the ping-pongs with wall time, plus the process CPU
+ * time per round trip (*_cpu_ns keys) which load on the machine barely
+ * moves.  Absolute targets are recorded as target_* values so that each
+ * target is a ratio row; a summary at the end says met or MISSED.
+ * BENCH_DOM_ONLY=<groups> runs a subset (see want()).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/mk.h>
+
+#include "bench.h"
+
+#define EVENT_BIT (UINT64_C(1) << 5)
+
+static void die(const char *what, int r)
+{
+	fprintf(stderr, "bench_dom: %s failed: %s\n", what, r < 0 ? mk_strerror(r) : "");
+	exit(1);
+}
+
+#define CHECK(call)                                                                                \
+	do {                                                                                       \
+		int r_ = (call);                                                                   \
+		if (r_ != 0)                                                                       \
+			die(#call, r_);                                                            \
+	} while (0)
+
+/* CPU time of the calling host thread.  The loops that run on one host
+ * thread (yield, swapcontext, enter/leave, uncontended mutexes) are timed
+ * with it: on a shared machine their wall time mostly measures how long
+ * other processes held the CPU (a 200 ms repetition is preempted many
+ * times), not what the code costs.  For green threads it is the CPU time
+ * of the vCPU they run on, which both yielding threads share.  The
+ * ping-pongs, whose cost is sleeping and waking, use wall time. */
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* BENCH_DOM_ONLY=yield,pingpong,enter,mutex,spawn,idle runs only those
+ * groups (for looking at one figure). */
+static bool want(const char *group)
+{
+	const char *e = getenv("BENCH_DOM_ONLY");
+
+	return e == NULL || strstr(e, group) != NULL;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Our own copy of every figure, for the summary of targets at the end  */
+
+#define MAX_VALS 64
+static struct {
+	const char *key;
+	double v;
+} vals[MAX_VALS];
+static int nvals;
+
+static void keep(const char *key, double v)
+{
+	for (int i = 0; i < nvals; i++)
+		if (strcmp(vals[i].key, key) == 0) {
+			vals[i].v = v;
+			return;
+		}
+	if (nvals < MAX_VALS)
+		vals[nvals++] = (typeof(vals[0])){key, v};
+}
+
+static double val(const char *key)
+{
+	for (int i = 0; i < nvals; i++)
+		if (strcmp(vals[i].key, key) == 0)
+			return vals[i].v;
+	return -1;
+}
+
+static void value(struct rb_bench *b, const char *key, const char *what, double v,
+		  const char *unit)
+{
+	rb_bench_value(b, key, what, v, unit);
+	keep(key, v);
+}
+
+/* A measured case: the harness calls tramp, which records ns per op of
+ * every call; the last `reps` calls are the repetitions (calibration runs
+ * first), so their median is the harness's figure. */
+#define HIST 64
+struct meas {
+	const char *key, *what;
+	uint64_t (*fn)(void *arg, uint64_t iters);
+	void *arg;
+	const char *cpu_key; /* also record process CPU time per op here */
+	double s[HIST], c[HIST];
+	unsigned n;
+};
+
+static double process_cpu_ns(void)
+{
+	struct rusage r;
+
+	getrusage(RUSAGE_SELF, &r); /* includes threads that have exited */
+	return ((double)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 +
+		(double)(r.ru_utime.tv_usec + r.ru_stime.tv_usec)) *
+	       1e3;
+}
+
+#define MEAS(k, w, f, a) {.key = (k), .what = (w), .fn = (f), .arg = (a)}
+#define MEAS_CPU(k, w, f, a, ck) {.key = (k), .what = (w), .fn = (f), .arg = (a), .cpu_key = (ck)}
+
+static uint64_t tramp(void *p, uint64_t iters)
+{
+	struct meas *m = p;
+	double c0 = m->cpu_key != NULL ? process_cpu_ns() : 0;
+	uint64_t ns = m->fn(m->arg, iters);
+
+	if (m->cpu_key != NULL)
+		m->c[m->n % HIST] = (process_cpu_ns() - c0) / (double)iters;
+	m->s[m->n++ % HIST] = (double)ns / (double)iters;
+	return ns;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_last(const double *h, unsigned n, int reps)
+{
+	double s[HIST];
+
+	for (int k = 0; k < reps; k++)
+		s[k] = h[(n - (unsigned)reps + (unsigned)k) % HIST];
+	qsort(s, (size_t)reps, sizeof(double), cmp_double);
+	return s[reps / 2];
+}
+
+static void compare(struct rb_bench *b, struct meas *m, int n)
+{
+	struct rb_bench_case c[8];
+	int reps = rb_bench_reps(b) > HIST ? HIST : rb_bench_reps(b);
+
+	for (int i = 0; i < n; i++) {
+		m[i].n = 0;
+		c[i] = (struct rb_bench_case){m[i].key, m[i].what, tramp, &m[i]};
+	}
+	rb_bench_compare(b, c, n);
+	for (int i = 0; i < n; i++)
+		keep(m[i].key, median_last(m[i].s, m[i].n, reps));
+	for (int i = 0; i < n; i++)
+		if (m[i].cpu_key != NULL)
+			value(b, m[i].cpu_key, "  the same: process CPU (all threads) per op",
+			      median_last(m[i].c, m[i].n, reps), "ns");
+}
+
+/* Targets: a ratio row in the table (through rb_bench_ratio) and a line
+ * in the summary saying whether it is met. */
+#define MAX_TARGETS 16
+static struct {
+	const char *what;
+	double v;
+	const char *target;
+	bool met;
+} targets[MAX_TARGETS];
+static int ntargets;
+
+static void target(struct rb_bench *b, const char *what, const char *num, const char *den,
+		   const char *text, bool at_least, double limit)
+{
+	double n = val(num), d = val(den), r;
+
+	rb_bench_ratio(b, what, num, den, text);
+	if (n < 0 || d <= 0 || ntargets == MAX_TARGETS)
+		return;
+	r = n / d;
+	targets[ntargets++] = (typeof(targets[0])){what, r, text, at_least ? r >= limit : r < limit};
+}
+
+/* An absolute target: recorded as a value so that the ratio row exists. */
+static void target_abs(struct rb_bench *b, const char *what, const char *key,
+		       const char *tkey, double limit, const char *unit, const char *text)
+{
+	if (val(key) < 0)
+		return; /* not measured (BENCH_DOM_ONLY) */
+	value(b, tkey, "the issue's target", limit, unit);
+	target(b, what, key, tkey, text, false, 1.0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Host-thread ping-pongs (baselines)                                   */
+
+struct pp {
+	void (*serve)(struct pp *, uint64_t iters);
+	void (*ping)(struct pp *, uint64_t iters);
+	uint64_t iters;
+	_Atomic uint32_t fw[2];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t turn;
+};
+
+static void *partner(void *p)
+{
+	struct pp *pp = p;
+	pp->serve(pp, pp->iters);
+	return NULL;
+}
+
+static uint64_t run_pp(struct pp *pp, uint64_t iters)
+{
+	pthread_t t;
+	uint64_t t0, t1;
+
+	pp->iters = iters;
+	if (pthread_create(&t, NULL, partner, pp) != 0)
+		die("pthread_create", 0);
+	t0 = rb_now_ns();
+	pp->ping(pp, iters);
+	t1 = rb_now_ns();
+	pthread_join(t, NULL);
+	return t1 - t0;
+}
+
+/* raw futex: one word each way, always the wake system call (the floor;
+ * the same code as bench_mk's futex_pingpong_ns) */
+static void fwait(_Atomic uint32_t *w, uint32_t v)
+{
+	while (atomic_load(w) == v)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+static void fwake(_Atomic uint32_t *w, uint32_t v)
+{
+	atomic_store(w, v);
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void futex_ping(struct pp *pp, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++) {
+		fwake(&pp->fw[0], (uint32_t)i + 1);
+		fwait(&pp->fw[1], (uint32_t)i);
+	}
+}
+
+static void futex_serve(struct pp *pp, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++) {
+		fwait(&pp->fw[0], (uint32_t)i);
+		fwake(&pp->fw[1], (uint32_t)i + 1);
+	}
+}
+
+static uint64_t bench_futex(void *arg, uint64_t iters)
+{
+	struct pp *pp = arg;
+	atomic_store(&pp->fw[0], 0);
+	atomic_store(&pp->fw[1], 0);
+	pp->ping = futex_ping;
+	pp->serve = futex_serve;
+	return run_pp(pp, iters);
+}
+
+/* pthread mutex + condvar hand-off (bench_mk's condvar_pingpong_ns) */
+static void cv_step(struct pp *pp, uint64_t set, uint64_t want)
+{
+	pthread_mutex_lock(&pp->mu);
+	pp->turn = set;
+	pthread_cond_broadcast(&pp->cv);
+	while (pp->turn != want)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	pthread_mutex_unlock(&pp->mu);
+}
+
+static void cv_ping(struct pp *pp, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++)
+		cv_step(pp, 2 * i + 1, 2 * i + 2);
+}
+
+static void cv_serve(struct pp *pp, uint64_t iters)
+{
+	pthread_mutex_lock(&pp->mu);
+	for (uint64_t i = 0; i < iters; i++) {
+		while (pp->turn != 2 * i + 1)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		pp->turn = 2 * i + 2;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	pthread_mutex_unlock(&pp->mu);
+}
+
+static uint64_t bench_condvar(void *arg, uint64_t iters)
+{
+	struct pp *pp = arg;
+	pthread_mutex_init(&pp->mu, NULL);
+	pthread_cond_init(&pp->cv, NULL);
+	pp->turn = 0;
+	pp->ping = cv_ping;
+	pp->serve = cv_serve;
+	uint64_t ns = run_pp(pp, iters);
+	pthread_cond_destroy(&pp->cv);
+	pthread_mutex_destroy(&pp->mu);
+	return ns;
+}
+
+/* ------------------------------------------------------------------ */
+/* swapcontext round trip: main <-> one coroutine, on this host thread  */
+
+static ucontext_t uc_main, uc_co;
+static char uc_stack[64 * 1024] __attribute__((aligned(16)));
+
+static void co_main(void)
+{
+	for (;;)
+		swapcontext(&uc_co, &uc_main);
+}
+
+static uint64_t bench_swapcontext(void *arg, uint64_t iters)
+{
+	uint64_t t0, t1;
+
+	(void)arg;
+	getcontext(&uc_co);
+	uc_co.uc_stack.ss_sp = uc_stack;
+	uc_co.uc_stack.ss_size = sizeof(uc_stack);
+	uc_co.uc_link = NULL;
+	makecontext(&uc_co, co_main, 0);
+	t0 = cpu_now_ns();
+	for (uint64_t i = 0; i < iters; i++)
+		swapcontext(&uc_main, &uc_co); /* there and back: two switches */
+	t1 = cpu_now_ns();
+	return t1 - t0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Green yield round trip: A yields to B, B yields back (N=1 domain)    */
+
+struct ystate {
+	struct dom *d;
+	_Atomic int b_started, a_done;
+	uint64_t iters, ns;
+};
+
+static void *yield_a(void *p)
+{
+	struct ystate *y = p;
+	uint64_t t0, t1;
+
+	while (!atomic_load_explicit(&y->b_started, memory_order_relaxed))
+		dom_yield();
+	t0 = cpu_now_ns();
+	for (uint64_t i = 0; i < y->iters; i++)
+		dom_yield();
+	t1 = cpu_now_ns();
+	y->ns = t1 - t0;
+	atomic_store(&y->a_done, 1);
+	return NULL;
+}
+
+static void *yield_b(void *p)
+{
+	struct ystate *y = p;
+
+	atomic_store(&y->b_started, 1);
+	while (!atomic_load_explicit(&y->a_done, memory_order_relaxed))
+		dom_yield();
+	return NULL;
+}
+
+/* Run fns as green threads of d and join them from this (entered) host
+ * thread. */
+static void run_green(struct dom *d, void *(*fa)(void *), void *(*fb)(void *), void *arg)
+{
+	struct dom_thread *ta, *tb = NULL;
+	const struct dom_thread_attr at = {.name = "bench", .vcpu = -1};
+
+	CHECK(dom_thread_create(d, &ta, &at, fa, arg));
+	if (fb != NULL)
+		CHECK(dom_thread_create(d, &tb, &at, fb, arg));
+	CHECK(dom_enter(d));
+	CHECK(dom_thread_join(ta, NULL));
+	if (tb != NULL)
+		CHECK(dom_thread_join(tb, NULL));
+	CHECK(dom_leave(d));
+}
+
+static uint64_t bench_green_yield(void *arg, uint64_t iters)
+{
+	struct ystate y = {.d = arg, .iters = iters};
+
+	run_green(y.d, yield_a, yield_b, &y);
+	return y.ns;
+}
+
+/* ------------------------------------------------------------------ */
+/* Outside event to a green thread blocked in dom_event_wait, and back  */
+
+struct evstate {
+	struct dom *d;
+	struct mk_notification back;
+	uint64_t iters;
+};
+
+static void *event_green(void *p)
+{
+	struct evstate *e = p;
+	uint64_t bits;
+
+	for (uint64_t i = 0; i < e->iters; i++) {
+		if (dom_event_wait(e->d, EVENT_BIT, &bits) != 0 || bits != EVENT_BIT)
+			die("dom_event_wait", 0);
+		mk_notification_signal(&e->back, 1);
+	}
+	return NULL;
+}
+
+static uint64_t bench_event(void *arg, uint64_t iters)
+{
+	struct evstate e = {.d = arg, .iters = iters};
+	struct dom_thread *t;
+	uint64_t t0, t1, w;
+
+	CHECK(mk_notification_init(&e.back, 0));
+	CHECK(dom_thread_create(e.d, &t, NULL, event_green, &e));
+	t0 = rb_now_ns();
+	for (uint64_t i = 0; i < iters; i++) {
+		dom_event_signal(e.d, EVENT_BIT);
+		mk_notification_wait(&e.back, &w);
+	}
+	t1 = rb_now_ns();
+	CHECK(dom_enter(e.d));
+	CHECK(dom_thread_join(t, NULL));
+	CHECK(dom_leave(e.d));
+	mk_notification_destroy(&e.back);
+	return t1 - t0;
+}
+
+/* ------------------------------------------------------------------ */
+/* dom_call round trip from a host thread (not entered)                 */
+
+static void *trivial(void *arg)
+{
+	return arg;
+}
+
+static uint64_t bench_dom_call(void *arg, uint64_t iters)
+{
+	struct dom *d = arg;
+	uint64_t t0 = rb_now_ns();
+	void *r;
+
+	for (uint64_t i = 0; i < iters; i++)
+		if (dom_call(d, trivial, (void *)(uintptr_t)i, &r) != 0 || r != (void *)(uintptr_t)i)
+			die("dom_call", 0);
+	return rb_now_ns() - t0;
+}
+
+/* ------------------------------------------------------------------ */
+/* dom_enter + dom_leave, record cached                                 */
+
+static uint64_t bench_enter_leave(void *arg, uint64_t iters)
+{
+	struct dom *d = arg;
+	uint64_t t0 = cpu_now_ns();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		dom_enter(d);
+		dom_leave(d);
+	}
+	return cpu_now_ns() - t0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Uncontended mutexes                                                  */
+
+struct mstate {
+	struct dom *d;
+	struct dom_mutex m;
+	pthread_mutex_t pm;
+	uint64_t iters, ns;
+};
+
+static uint64_t mutex_loop(struct mstate *s)
+{
+	uint64_t t0 = cpu_now_ns();
+
+	for (uint64_t i = 0; i < s->iters; i++) {
+		dom_mutex_enter(&s->m);
+		dom_mutex_exit(&s->m);
+	}
+	return cpu_now_ns() - t0;
+}
+
+static void *mutex_green(void *p)
+{
+	struct mstate *s = p;
+
+	s->ns = mutex_loop(s);
+	return NULL;
+}
+
+static uint64_t bench_dom_mutex_green(void *arg, uint64_t iters)
+{
+	struct mstate *s = arg;
+
+	s->iters = iters;
+	run_green(s->d, mutex_green, NULL, s);
+	return s->ns;
+}
+
+static uint64_t bench_dom_mutex_host(void *arg, uint64_t iters)
+{
+	struct mstate *s = arg;
+	uint64_t ns;
+
+	s->iters = iters;
+	CHECK(dom_enter(s->d));
+	ns = mutex_loop(s);
+	CHECK(dom_leave(s->d));
+	return ns;
+}
+
+static uint64_t bench_pthread_mutex(void *arg, uint64_t iters)
+{
+	struct mstate *s = arg;
+	uint64_t t0 = cpu_now_ns();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		pthread_mutex_lock(&s->pm);
+		pthread_mutex_unlock(&s->pm);
+	}
+	return cpu_now_ns() - t0;
+}
+
+/* ------------------------------------------------------------------ */
+/* /proc helpers                                                        */
+
+static long status_kib(const char *field)
+{
+	char line[256];
+	size_t l = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, l) == 0 && line[l] == ':') {
+			v = strtol(line + l + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64];
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		v = strtol(buf, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static long count_maps(void)
+{
+	long n = 0;
+	int c;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (f == NULL)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Reset VmHWM to the current RSS (Linux 4.0+). */
+static bool reset_hwm(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, "5", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+static double ru_ms(const struct rusage *a, const struct rusage *b)
+{
+	double us = (double)(b->ru_utime.tv_sec - a->ru_utime.tv_sec) * 1e6 +
+		    (double)(b->ru_utime.tv_usec - a->ru_utime.tv_usec) +
+		    (double)(b->ru_stime.tv_sec - a->ru_stime.tv_sec) * 1e6 +
+		    (double)(b->ru_stime.tv_usec - a->ru_stime.tv_usec);
+	return us / 1000.0;
+}
+
+static long ru_csw(const struct rusage *a, const struct rusage *b)
+{
+	return (b->ru_nvcsw - a->ru_nvcsw) + (b->ru_nivcsw - a->ru_nivcsw);
+}
+
+/* ------------------------------------------------------------------ */
+/* Idle: 4 vCPUs, 10,000 green threads blocked on condition variables   */
+
+#define IDLE_THREADS 10000
+#define IDLE_CVS 8
+
+static struct {
+	struct dom_mutex m[IDLE_CVS];
+	struct dom_cv cv[IDLE_CVS];
+	_Atomic unsigned waiting;
+	bool stop; /* under m[k] */
+} idle;
+
+static void *idle_green(void *arg)
+{
+	unsigned k = (unsigned)(uintptr_t)arg % IDLE_CVS;
+
+	dom_mutex_enter(&idle.m[k]);
+	atomic_fetch_add(&idle.waiting, 1);
+	while (!idle.stop)
+		dom_cv_wait(&idle.cv[k], &idle.m[k]);
+	dom_mutex_exit(&idle.m[k]);
+	return NULL;
+}
+
+static void bench_idle(struct rb_bench *b)
+{
+	const struct dom_config cfg = {.name = "idle", .vcpus = 4, .stack_size = 16 * 1024};
+	const struct dom_thread_attr at = {.name = "sleeper", .vcpu = -1};
+	uint64_t window = rb_bench_quick(b) ? 500000000u : 5000000000u;
+	struct dom_thread **t = calloc(IDLE_THREADS, sizeof(*t));
+	struct rusage s0, s1, m0, m1;
+	struct dom *d;
+
+	if (t == NULL)
+		die("calloc", -ENOMEM);
+	CHECK(dom_create(&d, &cfg));
+	for (unsigned k = 0; k < IDLE_CVS; k++) {
+		CHECK(dom_mutex_init(&idle.m[k]));
+		CHECK(dom_cv_init(&idle.cv[k]));
+	}
+	for (unsigned i = 0; i < IDLE_THREADS; i++)
+		CHECK(dom_thread_create(d, &t[i], &at, idle_green, (void *)(uintptr_t)i));
+	while (atomic_load(&idle.waiting) < IDLE_THREADS)
+		sleep_ns(1000000);
+	/* A waiter is queued on its cv before it releases the mutex: once we
+	 * have held every mutex, all of them are queued. */
+	CHECK(dom_enter(d));
+	for (unsigned k = 0; k < IDLE_CVS; k++) {
+		CHECK(dom_mutex_enter(&idle.m[k]));
+		CHECK(dom_mutex_exit(&idle.m[k]));
+	}
+	CHECK(dom_leave(d));
+	sleep_ns(100000000); /* let the last switches and the vCPUs settle */
+
+	getrusage(RUSAGE_SELF, &s0);
+	getrusage(RUSAGE_THREAD, &m0);
+	sleep_ns(window);
+	getrusage(RUSAGE_SELF, &s1);
+	getrusage(RUSAGE_THREAD, &m1);
+
+	char what[96];
+	snprintf(what, sizeof(what), "process CPU, %u blocked on 4 vCPUs, %.1f s", IDLE_THREADS,
+		 (double)window / 1e9);
+	value(b, "idle_cpu_ms", what, ru_ms(&s0, &s1), "ms");
+	value(b, "idle_ctx_switches", "process context switches, same window",
+	      (double)ru_csw(&s0, &s1), "");
+	value(b, "idle_other_ctx_switches", "of which not the sleeping main thread (vCPUs)",
+	      (double)(ru_csw(&s0, &s1) - ru_csw(&m0, &m1)), "");
+
+	CHECK(dom_enter(d));
+	for (unsigned k = 0; k < IDLE_CVS; k++) {
+		CHECK(dom_mutex_enter(&idle.m[k]));
+		idle.stop = true;
+		CHECK(dom_cv_broadcast(&idle.cv[k]));
+		CHECK(dom_mutex_exit(&idle.m[k]));
+	}
+	for (unsigned i = 0; i < IDLE_THREADS; i++)
+		CHECK(dom_thread_join(t[i], NULL));
+	CHECK(dom_leave(d));
+	for (unsigned k = 0; k < IDLE_CVS; k++) {
+		CHECK(dom_cv_destroy(&idle.cv[k]));
+		CHECK(dom_mutex_destroy(&idle.m[k]));
+	}
+	CHECK(dom_destroy(d));
+	free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Scale: create and join 100,000 green threads, 16 KiB stacks, 2 vCPUs */
+
+#define SPAWN_STACK (16 * 1024)
+
+static void *spawn_green(void *arg)
+{
+	return arg;
+}
+
+/* How many stacks may be alive at once (see the top of the file). */
+static unsigned spawn_batch(unsigned n)
+{
+	long maxmap = read_long("/proc/sys/vm/max_map_count"), maps = count_maps();
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned batch = n;
+	struct rlimit rl;
+
+	if (maxmap > 0 && maps >= 0) {
+		long room = (maxmap - maps - 4096) / 2; /* 2 VMAs per stack, some slack */
+		if (room < 1000)
+			room = 1000;
+		if ((unsigned long)room < batch)
+			batch = (unsigned)(room / 1000 * 1000);
+	}
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		long vm = status_kib("VmSize");
+		double per = (double)(SPAWN_STACK + page) + 1024; /* stack, guard, record */
+		double room = ((double)rl.rlim_cur - (double)vm * 1024.0) * 0.8 / per;
+		if (room < 1000)
+			room = 1000;
+		if (room < batch)
+			batch = (unsigned)room;
+	}
+	return batch;
+}
+
+static void bench_spawn(struct rb_bench *b)
+{
+	const struct dom_config cfg = {.name = "spawn", .vcpus = 2, .stack_size = SPAWN_STACK};
+	const struct dom_thread_attr at = {.name = "s", .stack_size = SPAWN_STACK, .vcpu = -1};
+	unsigned n = rb_bench_quick(b) ? 10000 : 100000, batch = spawn_batch(n);
+	struct dom_thread **t = calloc(batch, sizeof(*t));
+	struct rusage r0, r1;
+	long rss0, hwm1;
+	bool hwm_ok;
+	struct dom *d;
+	uint64_t t0, t1;
+
+	if (t == NULL)
+		die("calloc", -ENOMEM);
+	CHECK(dom_create(&d, &cfg));
+	hwm_ok = reset_hwm();
+	rss0 = status_kib("VmRSS");
+	getrusage(RUSAGE_SELF, &r0);
+
+	t0 = rb_now_ns();
+	CHECK(dom_enter(d));
+	for (unsigned done = 0; done < n;) {
+		unsigned k = n - done < batch ? n - done : batch;
+		for (unsigned i = 0; i < k; i++)
+			CHECK(dom_thread_create(d, &t[i], &at, spawn_green,
+						(void *)(uintptr_t)(done + i)));
+		for (unsigned i = 0; i < k; i++) {
+			void *ret;
+			CHECK(dom_thread_join(t[i], &ret));
+			if (ret != (void *)(uintptr_t)(done + i))
+				die("spawn result", 0);
+		}
+		done += k;
+	}
+	CHECK(dom_leave(d));
+	t1 = rb_now_ns();
+
+	getrusage(RUSAGE_SELF, &r1);
+	hwm1 = status_kib("VmHWM");
+	CHECK(dom_destroy(d));
+	free(t);
+
+	char what[96];
+	snprintf(what, sizeof(what), "create+join %u green threads, 16 KiB stacks, 2 vCPUs", n);
+	value(b, "spawn_100k_s", what, (double)(t1 - t0) / 1e9, "s");
+	value(b, "spawn_us_per_thread", "the same, per thread", (double)(t1 - t0) / 1e3 / n, "us");
+	value(b, "spawn_cpu_s", "process CPU time (user+sys) during it", ru_ms(&r0, &r1) / 1e3,
+	      "s");
+	if (hwm_ok && rss0 >= 0 && hwm1 >= 0) {
+		value(b, "spawn_100k_peak_mib", "peak RSS growth (VmHWM - RSS before)",
+		      (double)(hwm1 - rss0) / 1024.0, "MiB");
+	} else {
+		value(b, "spawn_100k_peak_mib", "peak RSS growth (ru_maxrss delta; may be 0)",
+		      (double)(r1.ru_maxrss - r0.ru_maxrss) / 1024.0, "MiB");
+	}
+	value(b, "spawn_peak_rss_mib", "peak RSS of the process (VmHWM)",
+	      hwm1 >= 0 ? (double)hwm1 / 1024.0 : -1, "MiB");
+	snprintf(what, sizeof(what), "threads alive at once (%s)",
+		 batch < n ? "BATCHED: vm.max_map_count, 2 VMAs/stack" : "all of them");
+	value(b, "spawn_live_max", what, (double)batch, "");
+}
+
+/* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	struct rb_bench *b = rb_bench_open("bench_dom", argc, argv);
+	const struct dom_config cfg1 = {.name = "bench", .vcpus = 1};
+	static struct pp pp;
+	static struct mstate ms;
+	struct dom *d;
+
+	if (b == NULL)
+		return 2;
+	CHECK(dom_create(&d, &cfg1));
+
+	struct meas yield[] = {
+		MEAS("green_yield_rtt_ns", "green yield round trip, 2 threads, 1 vCPU (cpu)",
+		 bench_green_yield, d),
+		MEAS("swapcontext_rtt_ns", "swapcontext round trip, 2 switches (cpu)", bench_swapcontext,
+		 NULL),
+		MEAS("condvar_handoff_rtt_ns", "pthread mutex+condvar round trip, 2 threads",
+		 bench_condvar, &pp),
+	};
+	if (want("yield"))
+		compare(b, yield, 3);
+
+	struct meas pingpong[] = {
+		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
+			 bench_event, d, "event_pingpong_cpu_ns"),
+		MEAS_CPU("futex_pingpong_ns", "raw futex round trip, 2 host threads", bench_futex,
+			 &pp, "futex_pingpong_cpu_ns"),
+		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
+			 bench_dom_call, d, "dom_call_cpu_ns"),
+	};
+	if (want("pingpong"))
+		compare(b, pingpong, 3);
+
+	struct meas enter[] = {
+		MEAS("enter_leave_ns", "dom_enter + dom_leave, record cached (cpu)", bench_enter_leave, d),
+	};
+	if (want("enter"))
+		compare(b, enter, 1);
+
+	ms.d = d;
+	CHECK(dom_mutex_init(&ms.m));
+	pthread_mutex_init(&ms.pm, NULL);
+	struct meas mutex[] = {
+		MEAS("dom_mutex_ns", "dom_mutex enter+exit, green (cpu)", bench_dom_mutex_green,
+		 &ms),
+		MEAS("dom_mutex_host_ns", "dom_mutex enter+exit, entered host (cpu)",
+		 bench_dom_mutex_host, &ms),
+		MEAS("pthread_mutex_ns", "pthread_mutex lock+unlock (cpu)", bench_pthread_mutex,
+		 &ms),
+	};
+	if (want("mutex"))
+		compare(b, mutex, 3);
+	CHECK(dom_mutex_destroy(&ms.m));
+	CHECK(dom_destroy(d));
+
+	if (want("spawn"))
+		bench_spawn(b);
+	if (want("idle"))
+		bench_idle(b);
+
+	target_abs(b, "green yield RTT vs 30 ns", "green_yield_rtt_ns",
+		   "target_green_yield_rtt_ns", 30, "ns", "< 1 (under 30 ns)");
+	target(b, "swapcontext RTT / green yield RTT", "swapcontext_rtt_ns", "green_yield_rtt_ns",
+	       ">= 10", true, 10);
+	rb_bench_ratio(b, "condvar hand-off / green yield", "condvar_handoff_rtt_ns",
+		       "green_yield_rtt_ns", "report");
+	target(b, "event ping-pong vs raw futex", "event_pingpong_ns", "futex_pingpong_ns",
+	       "<= 1.3", false, 1.3 + 1e-9);
+	target_abs(b, "dom_enter+dom_leave vs 20 ns", "enter_leave_ns", "target_enter_leave_ns",
+		   20, "ns", "< 1 (under 20 ns)");
+	target(b, "dom_call RTT vs raw futex", "dom_call_rtt_ns", "futex_pingpong_ns", "<= 1.5",
+	       false, 1.5 + 1e-9);
+	target(b, "dom_mutex (green) vs pthread", "dom_mutex_ns", "pthread_mutex_ns", "<= 1.2",
+	       false, 1.2 + 1e-9);
+	target(b, "dom_mutex (host) vs pthread", "dom_mutex_host_ns", "pthread_mutex_ns",
+	       "<= 1.2", false, 1.2 + 1e-9);
+	target_abs(b, "idle CPU vs 5 ms", "idle_cpu_ms", "target_idle_cpu_ms", 5, "ms",
+		   "< 1 (under 5 ms)");
+
+	printf("\ntargets (load average at the end: ");
+	double la[3];
+	if (getloadavg(la, 3) == 3)
+		printf("%.2f %.2f %.2f, %ld CPUs)\n", la[0], la[1], la[2],
+		       sysconf(_SC_NPROCESSORS_ONLN));
+	else
+		printf("unknown)\n");
+	for (int i = 0; i < ntargets; i++)
+		printf("  %-40s %8.3f x  target %-20s %s\n", targets[i].what, targets[i].v,
+		       targets[i].target, targets[i].met ? "met" : "MISSED");
+	if (val("idle_other_ctx_switches") >= 0)
+		printf("  %-40s %8.0f    target %-20s %s\n", "idle: vCPU context switches",
+		       val("idle_other_ctx_switches"), "0 (no periodic wake-ups)",
+		       val("idle_other_ctx_switches") == 0 ? "met" : "MISSED");
+	fflush(stdout);
+	return rb_bench_close(b);
+}
