@@ -51,6 +51,12 @@ static inline void dom_fiber_destroy(struct dom_thread *t)
 	(void)t;
 }
 
+#ifdef RUMPBRIDGE_ASAN
+#define DOM_FIBER_EXITING(cur) (atomic_load(&(cur)->state) == TS_ZOMBIE && (cur)->kind == DK_GREEN)
+#else
+#define DOM_FIBER_EXITING(cur) false
+#endif
+
 /* Just before dom_arch_switch from cur to next.  *fake is the switching
  * frame's own save slot; exiting: cur never comes back. */
 static inline void dom_fiber_leave(struct dom_thread *next, void **fake, bool exiting)

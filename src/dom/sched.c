@@ -158,9 +158,12 @@ static struct dom_thread *pick(struct dom_vcpu *v)
 	struct dom *d = v->dom;
 	struct dom_thread *t;
 
-	if ((t = rq_pop(&v->inbox)) != NULL)
+	/* relaxed hints first, so the common empty case calls nothing */
+	if (atomic_load_explicit(&v->inbox.n, memory_order_relaxed) != 0 &&
+	    (t = rq_pop(&v->inbox)) != NULL)
 		return t;
-	if ((t = rq_pop(&d->rq)) != NULL) {
+	if (atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 &&
+	    (t = rq_pop(&d->rq)) != NULL) {
 		if (atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 && any_idle(d))
 			dom_sched_kick(d); /* cascade */
 		return t;
@@ -224,7 +227,7 @@ static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thr
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
 	next->vcpu = v;
 	v->seat.cur = next;
-	dom_fiber_leave(next, &fake, atomic_load(&cur->state) == TS_ZOMBIE && cur->kind == DK_GREEN);
+	dom_fiber_leave(next, &fake, DOM_FIBER_EXITING(cur));
 	prev = dom_arch_switch(&cur->sp, next->sp, cur);
 	dom_fiber_arrive(prev, fake);
 	after_switch(prev);
