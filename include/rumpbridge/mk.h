@@ -70,8 +70,10 @@ struct mk_notification {
 	_Atomic uint64_t word;	 /* private: pending badge bits */
 };
 
-/* Initialise n, empty.  flags: 0 or MK_SHARED (needed when processes other
- * than the creator wait on it).  Errors: -EINVAL (n NULL, unknown flag). */
+/* Initialise n, empty.  flags: 0 or MK_SHARED, which is needed whenever
+ * more than one process uses n, as waiter or signaller (a process-private
+ * futex wake does not reach another process).  Errors: -EINVAL (n NULL,
+ * unknown flag). */
 int mk_notification_init(struct mk_notification *n, unsigned flags);
 
 /* Destroy n.  Errors: -EINVAL, -EBADF (already destroyed), -EPROTOTYPE,
@@ -203,7 +205,8 @@ struct mk_thread;
 int mk_thread_create(struct mk_thread **t, const char *name, void *(*fn)(void *), void *arg);
 
 /* Wait for t to finish, return fn's result in *ret (may be NULL), free t.
- * Errors: -EINVAL (NULL), -EDEADLK (t is the calling thread). */
+ * Errors: -EINVAL (NULL), -EDEADLK (t is the calling thread), -ESRCH
+ * (t is not a joinable thread: the host refused). */
 int mk_thread_join(struct mk_thread *t, void **ret);
 
 /* Give the host CPU to another host thread. */
@@ -279,21 +282,23 @@ struct mk_region {
  * than the address space allows), -ENOMEM/-EMFILE (host limits). */
 int mk_region_create(struct mk_region *r, const char *name, size_t size);
 
-/* Map a region another process created, given its handle (inherited or
- * passed over a socket) and the size the caller expects.  Errors:
- * -EINVAL, -EBADF (handle is not a region), -ERANGE (the region is smaller
- * than size), -ENOMEM. */
+/* Map a region another process created, given its handle (inherited
+ * across fork, or passed over a Unix socket; handles are close-on-exec)
+ * and the size the caller expects.  Errors: -EINVAL, -EBADF (handle is
+ * not a region), -ERANGE (the region is smaller than size), -ENOMEM,
+ * -EMFILE (no descriptor left to keep the handle). */
 int mk_region_attach(struct mk_region *r, int handle, size_t size);
 
 /* Check that [offset, offset + size) lies inside r and offset is a
  * multiple of align (a power of two), and return its address.  Use it to
  * place objects in a region.  Errors: -EINVAL (NULL, align not a power of
- * two, offset misaligned), -EBADF (r not mapped), -ERANGE (does not fit,
- * including overflow of offset + size). */
+ * two, offset misaligned), -EBADF (r not mapped), -EPROTOTYPE (r is an
+ * mk object of another kind), -ERANGE (does not fit, including overflow
+ * of offset + size). */
 int mk_region_at(const struct mk_region *r, size_t offset, size_t size, size_t align, void **p);
 
 /* Unmap r and close its handle; the memory lives on while another process
- * maps it.  Errors: -EINVAL, -EBADF. */
+ * maps it.  Errors: -EINVAL, -EBADF, -EPROTOTYPE. */
 int mk_region_destroy(struct mk_region *r);
 
 #ifdef __cplusplus
