@@ -153,18 +153,24 @@ void dom_sched_push_new(struct dom_thread *t)
 	enqueue(t, here_for(t->dom));
 }
 
-static struct dom_thread *pick(struct dom_vcpu *v)
+/* idle_loop: a pick by the idle loop.  Its loads of the queue counts are
+ * seq_cst (for the look after setting the idle bit they are the other
+ * half of the Dekker pair with enqueue), and it does not cascade: during
+ * that look its own idle bit is set, so the kick could land on itself
+ * (found by tests/model/idle.pml); the idle loop kicks after clearing the
+ * bit instead, whatever queue its thread came from. */
+static struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
 {
 	struct dom *d = v->dom;
 	struct dom_thread *t;
+	memory_order mo = idle_loop ? memory_order_seq_cst : memory_order_relaxed;
 
-	/* relaxed hints first, so the common empty case calls nothing */
-	if (atomic_load_explicit(&v->inbox.n, memory_order_relaxed) != 0 &&
-	    (t = rq_pop(&v->inbox)) != NULL)
+	/* hints first, so the common empty case calls nothing */
+	if (atomic_load_explicit(&v->inbox.n, mo) != 0 && (t = rq_pop(&v->inbox)) != NULL)
 		return t;
-	if (atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 &&
-	    (t = rq_pop(&d->rq)) != NULL) {
-		if (atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 && any_idle(d))
+	if (atomic_load_explicit(&d->rq.n, mo) != 0 && (t = rq_pop(&d->rq)) != NULL) {
+		if (!idle_loop && atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 &&
+		    any_idle(d))
 			dom_sched_kick(d); /* cascade */
 		return t;
 	}
@@ -174,6 +180,11 @@ static struct dom_thread *pick(struct dom_vcpu *v)
 			v->priv_tail = NULL;
 	}
 	return t;
+}
+
+static struct dom_thread *pick(struct dom_vcpu *v)
+{
+	return pick_common(v, false);
 }
 
 /* Bits taken from the domain notification. */
@@ -278,7 +289,12 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 	int r;
 
 	for (;;) {
-		if ((t = pick(v)) != NULL) {
+		if ((t = pick_common(v, true)) != NULL) {
+			/* More work left and a vCPU idle: kick it.  Done for any
+			 * queue the thread came from, since the kick that woke
+			 * us may have been for the work we leave (idle.pml). */
+			if (atomic_load(&d->rq.n) != 0 && any_idle(d))
+				dom_sched_kick(d);
 			switch_to(v, &v->idle_ctx, t);
 			continue;
 		}
@@ -286,7 +302,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 			break;
 		/* Announce idleness, then look once more (see the top). */
 		atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id);
-		t = pick(v);
+		t = pick_common(v, true);
 		r = -EAGAIN;
 		if (t == NULL && !must_leave(v)) {
 			deadline = atomic_load(&d->next_deadline);
@@ -297,6 +313,11 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		}
 		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));
 		if (t != NULL) {
+			/* The kick that a pusher sent may have been meant for the
+			 * work we did not take: pass it on (tests/model/idle.pml,
+			 * KICK_AFTER_IDLE). */
+			if (atomic_load(&d->rq.n) != 0 && any_idle(d))
+				dom_sched_kick(d);
 			switch_to(v, &v->idle_ctx, t);
 			continue;
 		}

@@ -2,7 +2,7 @@
 /*
  * Notification on Linux: an atomic 64-bit word plus a 32-bit futex.
  *
- * Protocol (modelled in tests/model/notification.pml):
+ * Protocol (modelled inside tests/model/waitq.pml and idle.pml):
  *
  *   signal(b):  word |= b;  if (waiters != 0) { seq++; futex_wake(seq, 1); }
  *   wait():     loop {

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * idle.pml: the vCPU idle loop and the kicks of src/dom/sched.c, checked
+ * with spin.  docs/model.md describes the model, its mapping to the C
+ * code and its limits; tests/model/CMakeLists.txt runs it.
+ *
+ * Processes:
+ *   vcpu    NV vCPUs running dom_vcpu_loop: pick (inbox, domain queue
+ *           with the cascade kick, private queue), announce idleness,
+ *           pick once more, wait on their notification (vCPU 0's is the
+ *           domain notification), withdraw idleness.  A thread they run
+ *           may wake another (enqueue with here = this vCPU: its private
+ *           queue if no vCPU is idle) and, on vCPU != 0, pass a scheduling
+ *           point that polls the domain notification and forwards a kick
+ *           meant for vCPU 0 (sched_point).
+ *   pusher  NP host threads each queueing one thread, free or bound to a
+ *           vCPU (enqueue with here == NULL).
+ *   event   EVENTS events signalled on the domain notification, or not.
+ *   check   at quiescence (spin's timeout), the end-state property.
+ *
+ * Property: no thread is left queued while every vCPU sleeps: at
+ * quiescence every vCPU sleeps in futex_wait and the domain queue, the
+ * inboxes and the private queues are empty.  With -DRUNFOREVER a thread
+ * may keep its vCPU for ever, and the property is: nothing is left in the
+ * domain queue while some vCPU sleeps, nor in the inbox or private queue
+ * of a sleeping vCPU.
+ *
+ * Bug, to show that the check can fail (spin -DBUG -a idle.pml):
+ *   BUG   no second pick() after the idle bit is set
+ *
+ * Granularity.  Shared accesses are separate steps, except where merging
+ * two of them cannot hide a behaviour: a relaxed hint and the access it
+ * guards on the same variable (rq_pop's count and locked pop, the
+ * notification's "load word, exchange word", any_idle and the mask load
+ * of dom_sched_kick), whose combined outcome is always that of the
+ * second access alone; and, with one waiter per notification, the
+ * waiter's "s = seq; waiters++" and "futex_wait returns; waiters--",
+ * around which a signaller cannot tell the difference.  seq itself is a
+ * flag, seqbump: "seq moved since the waiter read s".
+ */
+
+#ifndef NV
+#define NV 2		/* vCPUs */
+#endif
+#ifndef NP
+#define NP 2		/* host threads queueing a thread */
+#endif
+#ifndef SPAWN
+#define SPAWN 0		/* wake-ups done by running threads */
+#endif
+#ifndef EVENTS
+#define EVENTS 0	/* events signalled on the domain notification */
+#endif
+#ifndef BOUND
+#define BOUND 1		/* 0: threads are free, none bound to a vCPU */
+#endif
+/* KICK_AFTER_IDLE (what sched.c's idle loop does, and what the CTest
+ * cases check): the cascade kick is made by the vCPU once its idle bit is
+ * clear, whichever queue its thread came from.  Without it (the first
+ * version of sched.c: a cascade inside pick() after a pop from the domain
+ * queue) the -DRUNFOREVER property fails. */
+#ifdef KICK_AFTER_IDLE
+#define CASCADE 0
+#else
+#define CASCADE 1
+#endif
+
+#define KICK  1		/* DOM_KICK */
+#define EVENT 2		/* an event bit (DOM_EVENT_MASK) */
+
+byte n;			/* d->rq: threads in the domain queue */
+byte inbox[NV];		/* v->inbox */
+byte priv[NV];		/* v->priv_head..: owner only */
+bit  idle[NV];		/* d->idle_mask */
+byte spawn = SPAWN;	/* wake-ups left for running threads */
+
+/* the vCPUs' notifications (vcpu_ntf: vCPU 0's is d->irq) */
+byte word[NV];		/* n->word */
+byte waiters[NV];	/* n->waiters */
+bit  seqbump[NV];	/* n->seq != the s its waiter read */
+bit  asleep[NV];	/* in futex_wait (bookkeeping) */
+bit  forever[NV];	/* RUNFOREVER: running a thread that keeps the vCPU */
+
+/* mk_notification_signal(vcpu_ntf(k), b) */
+inline signal(k, b)
+{
+	word[k] = word[k] | b;			/* atomic_fetch_or */
+	if
+	:: waiters[k] != 0 -> seqbump[k] = 1	/* seq++, futex_wake */
+	:: else
+	fi
+}
+
+/* a seq_cst load of d->idle_mask: k = its lowest set bit, NV if none */
+inline load_mask(k)
+{
+	d_step {
+		k = 0;
+		do
+		:: k < NV && !idle[k] -> k++
+		:: else -> break
+		od
+	}
+}
+
+/* if (any_idle(d)) dom_sched_kick(d): kick the lowest idle vCPU */
+inline kick_idle(k)
+{
+	load_mask(k);
+	if
+	:: k < NV -> signal(k, KICK)		/* dom_sched_kick_vcpu */
+	:: else
+	fi;
+	k = 0
+}
+
+/* rq_push(&d->rq) (fetch_add seq_cst under the lock), then the kick */
+inline push_free(k)
+{
+	n++;
+	kick_idle(k)
+}
+
+/* rq_push(&v->inbox), then if (is_idle(v)) kick v */
+inline push_bound(u)
+{
+	inbox[u]++;
+	if
+	:: idle[u] -> signal(u, KICK)
+	:: else
+	fi
+}
+
+/* pick(v): t = 1 if a thread was taken */
+inline pick(v, t, k, cascade)
+{
+	/* rq_pop(&v->inbox) */
+	atomic {
+		if
+		:: inbox[v] > 0 -> inbox[v]--; t = 1
+		:: else -> t = 0
+		fi
+	};
+	if
+	:: t == 0 ->
+		/* rq_pop(&d->rq), or else the private queue (owner only, so
+		 * in the same step) */
+		atomic {
+			if
+			:: n > 0 -> n--; t = 1
+			:: else ->
+				if
+				:: priv[v] > 0 -> priv[v]--; t = 1; k = NV
+				:: else
+				fi
+			fi
+		};
+		/* cascade: more left, and a vCPU idle: kick it */
+		if
+		:: cascade && t == 1 && k == 0 && n != 0 -> kick_idle(k)
+		:: else -> k = 0
+		fi
+	:: else
+	fi
+}
+
+/* mk_notification_wait(vcpu_ntf(v), &bits): no timer, no deadline */
+inline ntf_wait(v, b)
+{
+	do
+	:: atomic { word[v] != 0 -> word[v] = 0; break }	/* got bits */
+	:: else ->
+		atomic { seqbump[v] = 0; waiters[v]++ };	/* s = seq; waiters++ */
+		atomic {
+			b = word[v]; word[v] = 0;
+			if
+			:: b != 0 -> waiters[v]--; b = 0; break
+			:: else -> asleep[v] = 1
+			fi
+		};
+end_sleep:
+		atomic { seqbump[v] -> asleep[v] = 0; waiters[v]-- }	/* futex_wait(&seq, s) */
+	od
+}
+
+/* A thread runs on vCPU v until it gives the vCPU back. */
+inline run_thread(v, u, k, b)
+{
+	/* It may wake another thread: enqueue(t, here = v). */
+	if
+	:: atomic {
+		spawn > 0 -> spawn--;
+		if
+		:: u = NV			/* free */
+#if BOUND
+		:: select(u : 0 .. NV - 1)	/* bound to vCPU u */
+#endif
+		fi;
+		if
+		:: u == v -> priv[v]++; u = NV + 1	/* owner only: same step */
+		:: else
+		fi
+	   };
+		if
+		:: u == NV + 1
+		:: u < NV -> push_bound(u)
+		:: u == NV ->
+			/* relaxed load of the mask: no vCPU idle: keep it */
+			load_mask(k);
+			if
+			:: k == NV -> atomic { priv[v]++; k = 0 }
+			:: else -> k = 0; push_free(k)
+			fi
+		fi;
+		u = 0
+	:: skip
+	fi;
+	/* sched_point: poll the domain notification (vCPU 0's); a kick
+	 * taken there by another vCPU is passed on if vCPU 0 is idle. */
+	if
+	:: atomic { b = word[0]; word[0] = 0 };
+		if
+		:: v != 0 && (b & KICK) && idle[0] -> b = 0; signal(0, KICK)
+		:: else -> b = 0
+		fi
+	:: skip
+	fi;
+#ifdef RUNFOREVER
+	if
+	:: forever[v] = 1;
+end_forever:
+		false
+	:: skip
+	fi
+#endif
+}
+
+active [NV] proctype vcpu()
+{
+	byte v = _pid, u, k, b;
+	bit t;
+
+	assert(v < NV);
+	do
+	:: pick(v, t, k, CASCADE);
+		if
+		:: t ->
+#ifdef KICK_AFTER_IDLE
+			if
+			:: n != 0 -> kick_idle(k)
+			:: else
+			fi
+#else
+			skip
+#endif
+		:: else ->
+			idle[v] = 1;		/* atomic_fetch_or, seq_cst */
+#ifndef BUG
+			pick(v, t, k, CASCADE);	/* look once more */
+#endif
+			if
+			:: !t -> ntf_wait(v, b)
+			:: else
+			fi;
+			idle[v] = 0;		/* atomic_fetch_and */
+#ifdef KICK_AFTER_IDLE
+			if
+			:: t && n != 0 -> kick_idle(k)
+			:: else
+			fi
+#else
+			skip
+#endif
+		fi;
+		if
+		:: t -> t = 0; run_thread(v, u, k, b)	/* switch_to */
+		:: else			/* take_bits, dom_timer_run */
+		fi
+	od
+}
+
+active [NP] proctype pusher()
+{
+	byte u, k;
+
+	if
+	:: push_free(k)
+#if BOUND
+	:: select(u : 0 .. NV - 1); push_bound(u); u = 0
+#endif
+	fi
+}
+
+#if EVENTS > 0
+active [EVENTS] proctype event()
+{
+	if
+	:: signal(0, EVENT)			/* dom_event_deliver's signal */
+	:: skip
+	fi
+}
+#endif
+
+/* At quiescence (no process can move): the end-state property. */
+active proctype check()
+{
+	byte v;
+
+	timeout ->
+	d_step {
+		v = 0;
+		do
+		:: v < NV ->
+#ifdef RUNFOREVER
+			assert(forever[v] || asleep[v]);
+			assert(!asleep[v] || (inbox[v] == 0 && priv[v] == 0 && n == 0));
+#else
+			assert(asleep[v]);
+			assert(inbox[v] == 0 && priv[v] == 0);
+#endif
+			v++
+		:: else -> break
+		od;
+#ifndef RUNFOREVER
+		assert(n == 0);
+#endif
+		v = 0
+	}
+}
