@@ -18,6 +18,11 @@
 #include <rumpbridge/mk.h>
 
 #include "arch/arch.h"
+#include "mk_backend.h" /* from the backend folder, see CMakeLists.txt */
+
+/* Everything declared below is internal to the library: hidden, so calls
+ * between dom's files are direct, not through the PLT. */
+#pragma GCC visibility push(hidden)
 
 enum {
 	DOM_MAGIC_DOM = 0x646f6d31u,	/* "dom1" */
@@ -268,7 +273,7 @@ void dom_service_kick(struct dom *d);
 
 static inline struct dom_thread *dom_self_inline(void)
 {
-	struct dom_seat *s = mk_tls_get(MK_TLS_DOM_CURRENT);
+	struct dom_seat *s = mk_tls_current();
 
 	return s != NULL ? s->cur : NULL;
 }
@@ -278,5 +283,7 @@ static inline struct dom_thread *dom_member(void)
 {
 	return dom_self_inline();
 }
+
+#pragma GCC visibility pop
 
 #endif

@@ -104,7 +104,10 @@ int mk_thread_prepare_current(void)
  * load); a pthread key, set on the first store of a thread, runs the
  * per-slot destructors at thread exit.
  */
-static __thread void *tls_slot[MK_TLS_SLOTS];
+/* Initial-exec and hidden: mk_backend.h reads slot 0 with inline asm. */
+__attribute__((tls_model("initial-exec"), visibility("hidden"))) __thread void
+	*mk_tls_slot[MK_TLS_SLOTS];
+#define tls_slot mk_tls_slot
 static __thread int tls_keyed;
 static void (*_Atomic tls_dtor[MK_TLS_SLOTS])(void *);
 static pthread_key_t tls_key;
