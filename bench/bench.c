@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#define _GNU_SOURCE
 #include "bench.h"
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -222,4 +228,52 @@ int rb_bench_close(struct rb_bench *b)
 	}
 	free(b);
 	return ret;
+}
+
+/* ---- the raw futex ping-pong baseline ---- */
+
+struct rb_fpp {
+	_Atomic uint32_t w[2];
+	uint64_t iters;
+};
+
+static void fwait(_Atomic uint32_t *w, uint32_t v)
+{
+	while (atomic_load(w) == v)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+static void fwake(_Atomic uint32_t *w, uint32_t v)
+{
+	atomic_store(w, v);
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *fpp_serve(void *p)
+{
+	struct rb_fpp *f = p;
+
+	for (uint64_t i = 0; i < f->iters; i++) {
+		fwait(&f->w[0], (uint32_t)i);
+		fwake(&f->w[1], (uint32_t)i + 1);
+	}
+	return NULL;
+}
+
+uint64_t rb_futex_pingpong(uint64_t iters)
+{
+	struct rb_fpp f = {.iters = iters};
+	pthread_t t;
+	uint64_t t0, t1;
+
+	if (pthread_create(&t, NULL, fpp_serve, &f) != 0)
+		return 0;
+	t0 = rb_now_ns();
+	for (uint64_t i = 0; i < iters; i++) {
+		fwake(&f.w[0], (uint32_t)i + 1);
+		fwait(&f.w[1], (uint32_t)i);
+	}
+	t1 = rb_now_ns();
+	pthread_join(t, NULL);
+	return t1 - t0;
 }

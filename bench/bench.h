@@ -51,4 +51,10 @@ int rb_bench_quick(const struct rb_bench *b);
 
 uint64_t rb_now_ns(void);
 
+/* The floor every cross-thread figure is compared with: a raw futex
+ * ping-pong between the caller and a partner thread, one word each way,
+ * always the wake system call.  Returns the wall time of iters round
+ * trips, in ns. */
+uint64_t rb_futex_pingpong(uint64_t iters);
+
 #endif

@@ -250,7 +250,6 @@ struct pp {
 	void (*serve)(struct pp *, uint64_t iters);
 	void (*ping)(struct pp *, uint64_t iters);
 	uint64_t iters;
-	_Atomic uint32_t fw[2];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint64_t turn;
@@ -280,42 +279,10 @@ static uint64_t run_pp(struct pp *pp, uint64_t iters)
 
 /* raw futex: one word each way, always the wake system call (the floor;
  * the same code as bench_mk's futex_pingpong_ns) */
-static void fwait(_Atomic uint32_t *w, uint32_t v)
-{
-	while (atomic_load(w) == v)
-		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
-}
-
-static void fwake(_Atomic uint32_t *w, uint32_t v)
-{
-	atomic_store(w, v);
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
-static void futex_ping(struct pp *pp, uint64_t iters)
-{
-	for (uint64_t i = 0; i < iters; i++) {
-		fwake(&pp->fw[0], (uint32_t)i + 1);
-		fwait(&pp->fw[1], (uint32_t)i);
-	}
-}
-
-static void futex_serve(struct pp *pp, uint64_t iters)
-{
-	for (uint64_t i = 0; i < iters; i++) {
-		fwait(&pp->fw[0], (uint32_t)i);
-		fwake(&pp->fw[1], (uint32_t)i + 1);
-	}
-}
-
 static uint64_t bench_futex(void *arg, uint64_t iters)
 {
-	struct pp *pp = arg;
-	atomic_store(&pp->fw[0], 0);
-	atomic_store(&pp->fw[1], 0);
-	pp->ping = futex_ping;
-	pp->serve = futex_serve;
-	return run_pp(pp, iters);
+	(void)arg;
+	return rb_futex_pingpong(iters);
 }
 
 /* pthread mutex + condvar hand-off (bench_mk's condvar_pingpong_ns) */
