@@ -146,6 +146,19 @@ struct dom *dom_thread_dom(const struct dom_thread *t);
 /* True when t is a green thread (false: an entered host thread). */
 bool dom_thread_is_green(const struct dom_thread *t);
 
+/* Move the calling green thread off its vCPU onto a host thread of its
+ * own (a "porter", taken from a pool) until dom_reattach, so that it may
+ * make blocking host calls (read(2) on a device, say) without stalling
+ * the vCPU's other green threads.  Meanwhile it is an entered host
+ * thread for every domain primitive (it blocks on its own notification).
+ * green only.  Errors: -EPERM (not a green thread, or already detached),
+ * -EAGAIN/-ENOMEM (no porter could be started). */
+int dom_detach(void);
+
+/* Queue the calling detached green thread to run on a vCPU again and
+ * return once it does.  Errors: -EPERM (not detached). */
+int dom_reattach(void);
+
 /* ------------------------------------------------------------------ */
 /* Foreign entry                                                        */
 

@@ -229,6 +229,7 @@ int dom_destroy(struct dom *d)
 		}
 	}
 
+	dom_porters_stop(d);
 	stop_vcpus(d, d->nvcpu);
 	/* joinable threads that exited and were never joined */
 	while ((t = d->all) != NULL) {

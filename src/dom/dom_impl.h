@@ -82,8 +82,11 @@ enum dom_kind { DK_GREEN, DK_HOST, DK_IDLE };
  *   BLOCKING | BLOCKED -> RUNNABLE (the waker, exchange); whoever sees
  *               BLOCKED pushes it: the waker if the switch is done, else
  *               the switch epilogue, whose CAS then fails.
- *   RUNNING  -> ZOMBIE (exit) -> reaped after the switch. */
-enum dom_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKING, TS_BLOCKED, TS_ZOMBIE };
+ *   RUNNING  -> ZOMBIE (exit) -> reaped after the switch.
+ *   RUNNING  -> DETACHING (dom_detach) -> handed to a porter after the
+ *               switch; it runs there as a host thread until dom_reattach
+ *               queues it again (detach.c). */
+enum dom_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKING, TS_BLOCKED, TS_ZOMBIE, TS_DETACHING };
 
 struct dom_waiter;
 
@@ -96,6 +99,7 @@ struct dom_thread {
 	bool service;	     /* the domain's own thread (svc, worker) */
 	struct dom *dom;
 	struct dom_vcpu *vcpu; /* green: where it runs or last ran */
+	struct dom_porter *porter; /* detached: the host thread it runs on */
 	void *sp; /* saved stack pointer while switched out */
 	int affinity;
 	struct dom_thread *rq_next;
@@ -151,6 +155,19 @@ struct dom_vcpu {
 	struct dom_thread *priv_head, *priv_tail; /* own pushes, no lock */
 	unsigned ticks;			/* scheduling points, for polls */
 	struct mk_thread *host;
+};
+
+/* A host thread that runs a detached green thread (detach.c). */
+struct dom_porter {
+	struct dom_seat seat;
+	struct dom *dom;
+	struct dom_thread ctx; /* the porter's own stack while it waits */
+	struct dom_thread *guest;
+	struct mk_notification ntf;
+	struct mk_thread *host;
+	struct dom_porter *next;     /* d->porters_idle (porter_lock) */
+	struct dom_porter *all_next; /* d->porters_all (porter_lock) */
+	bool stop;
 };
 
 struct dom_post_slot {
@@ -212,6 +229,10 @@ struct dom {
 	unsigned workers, idle_workers, max_workers;
 
 	struct dom_vcpu *vcpu;
+
+	/* porters for detached green threads: porter_lock */
+	_Atomic uint32_t porter_lock;
+	struct dom_porter *porters_idle, *porters_all;
 };
 
 /* ------------------------------------------------------------------ */
@@ -263,6 +284,11 @@ void dom_hosts_unbind_all(struct dom *d);
 unsigned dom_hosts_entered(struct dom *d, bool report);
 void dom_thread_reap(struct dom_thread *t);
 void dom_log(const struct dom *d, const char *a, const char *b, const char *c);
+
+/* detach.c */
+void dom_porter_take(struct dom_thread *t);
+void dom_porters_stop(struct dom *d);
+void dom_after_switch(struct dom_thread *prev);
 
 /* event.c / call.c */
 void dom_event_deliver(struct dom *d, uint64_t bits);

@@ -194,12 +194,44 @@ static void take_bits(struct dom *d, uint64_t bits)
 		dom_event_deliver(d, bits & DOM_EVENT_MASK);
 }
 
+/* Private-queue threads are invisible to other vCPUs.  When one of them
+ * has gone idle since they were queued, hand the unbound ones to the
+ * domain queue so it can take them. */
+static void flush_private(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	struct dom_thread *t = v->priv_head, *keep = NULL, *keep_tail = NULL, *next;
+	bool moved = false;
+
+	v->priv_head = v->priv_tail = NULL;
+	for (; t != NULL; t = next) {
+		next = t->rq_next;
+		if (t->affinity >= 0) {
+			t->rq_next = NULL;
+			if (keep_tail != NULL)
+				keep_tail->rq_next = t;
+			else
+				keep = t;
+			keep_tail = t;
+			continue;
+		}
+		rq_push(&d->rq, t);
+		moved = true;
+	}
+	v->priv_head = keep;
+	v->priv_tail = keep_tail;
+	if (moved && any_idle(d))
+		dom_sched_kick(d);
+}
+
 static void sched_point(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 	uint64_t bits;
 
 	v->ticks++;
+	if (v->priv_head != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
+		flush_private(v);
 	if ((v->ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
 		/* a kick for vCPU 0 taken by another vCPU: pass it on */
@@ -211,7 +243,7 @@ static void sched_point(struct dom_vcpu *v)
 		dom_timer_run(d, mk_clock_now_ns());
 }
 
-static void after_switch(struct dom_thread *prev)
+void dom_after_switch(struct dom_thread *prev)
 {
 	int st;
 
@@ -225,6 +257,8 @@ static void after_switch(struct dom_thread *prev)
 		enqueue(prev, prev->vcpu); /* yielded, or woken before now */
 	else if (st == TS_ZOMBIE)
 		dom_thread_reap(prev);
+	else if (st == TS_DETACHING)
+		dom_porter_take(prev); /* its registers are saved: hand it over */
 }
 
 /* Switch from cur to next on vCPU v.  Returns when cur runs again,
@@ -241,7 +275,7 @@ static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thr
 	dom_fiber_leave(next, &fake, DOM_FIBER_EXITING(cur));
 	prev = dom_arch_switch(&cur->sp, next->sp, cur);
 	dom_fiber_arrive(prev, fake);
-	after_switch(prev);
+	dom_after_switch(prev);
 }
 
 void dom_sched_switch_out(struct dom_thread *self)
@@ -267,7 +301,7 @@ void dom_thread_entry(struct dom_thread *prev)
 	struct dom_thread *self;
 
 	dom_fiber_arrive(prev, NULL);
-	after_switch(prev);
+	dom_after_switch(prev);
 	self = dom_self_inline();
 	dom_thread_exit(self->fn(self->arg));
 }

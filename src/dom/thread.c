@@ -109,6 +109,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	t->fn = fn;
 	t->arg = arg;
 	dom_waitq_init(&t->joinq);
+	mk_notification_init(&t->ntf, 0); /* used while detached */
 	t->sp = dom_arch_init_stack((char *)t->stack.base + t->stack.size);
 	dom_fiber_create(t);
 
@@ -195,7 +196,8 @@ int dom_thread_join(struct dom_thread *t, void **ret)
 
 	if (t == NULL)
 		return -EINVAL;
-	if (t->magic != DOM_MAGIC_THREAD || t->kind != DK_GREEN)
+	/* a green thread (possibly detached right now), not a host record */
+	if (t->magic != DOM_MAGIC_THREAD || t->stack.base == NULL)
 		return -EBADF;
 	if (self == NULL)
 		return -EPERM;

@@ -14,24 +14,40 @@ void rumpuser_component_kthread(void);
 void rumpuser_component_kthread_release(void);
 int rumpuser_component_errtrans(int hosterr);
 
+/*
+ * A driver's host half calls unschedule before a blocking host call (a
+ * read(2) on a device or an inotify descriptor) and schedule after.  On a
+ * green thread that call would hold the vCPU, so the thread also detaches
+ * onto a porter host thread (dom_detach) until schedule.  The cookie
+ * carries nlocks and whether it detached.
+ */
 void *rumpuser_component_unschedule(void)
 {
+	struct dom_thread *self = dom_self();
 	int nlocks;
+	intptr_t detached = 0;
 
 	ru_unschedule(&nlocks, NULL);
-	return (void *)(intptr_t)nlocks;
+	if (self != NULL && dom_thread_is_green(self) && dom_detach() == 0)
+		detached = 1;
+	return (void *)(((intptr_t)nlocks << 1) | detached);
 }
 
 void rumpuser_component_schedule(void *cookie)
 {
-	ru_schedule((int)(intptr_t)cookie, NULL);
+	intptr_t c = (intptr_t)cookie;
+
+	if (c & 1)
+		dom_reattach();
+	ru_schedule((int)(c >> 1), NULL);
 }
 
-/* Make the calling host thread a kernel thread of its own process. */
+/* Make the calling host thread a kernel thread: give it an lwp of its
+ * own (lwproc_newlwp(0): in proc0, as kernel threads are). */
 void rumpuser_component_kthread(void)
 {
 	ru_hyp->hyp_schedule();
-	ru_hyp->hyp_lwproc_rfork(NULL, 0x2 /* RUMP_RFCFDG */, NULL);
+	ru_hyp->hyp_lwproc_newlwp(0);
 	ru_hyp->hyp_unschedule();
 }
 

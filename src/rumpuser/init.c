@@ -108,7 +108,9 @@ int rumpbridge_adopt(void)
 	if ((r = dom_enter(ru_dom)) != 0)
 		return r;
 	ru_hyp->hyp_schedule();
-	r = ru_hyp->hyp_lwproc_newlwp(ru_hyp->hyp_getpid());
+	/* pid 1 (initproc): where the kernel also puts the temporary lwps
+	 * of foreign calls.  (hyp_getpid is the sysproxy's hook, not this.) */
+	r = ru_hyp->hyp_lwproc_newlwp(1);
 	ru_hyp->hyp_unschedule();
 	if (r != 0) {
 		dom_leave(ru_dom);

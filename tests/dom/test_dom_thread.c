@@ -251,6 +251,75 @@ static void bad_arguments(void **s)
 	assert_int_equal(dom_destroy(NULL), -EINVAL);
 }
 
+/* A green thread detaches, makes a blocking host call, and the other
+ * green thread on the single vCPU keeps running meanwhile. */
+static struct mk_notification host_event, host_ack;
+static _Atomic long spins;
+static _Atomic int stop_spin;
+
+static void *spinner(void *a)
+{
+	(void)a;
+	while (!atomic_load(&stop_spin)) {
+		atomic_fetch_add(&spins, 1);
+		dom_yield();
+	}
+	return NULL;
+}
+
+static void *detacher(void *a)
+{
+	uint64_t w;
+	int ok = 1;
+
+	(void)a;
+	for (int round = 0; round < 3; round++) {
+		ok &= dom_detach() == 0;
+		ok &= !dom_thread_is_green(dom_self()) && dom_detach() == -EPERM;
+		long s0 = atomic_load(&spins);
+		mk_notification_signal(&host_ack, 1); /* ready */
+		/* a blocking host call: the vCPU must not be held */
+		ok &= mk_notification_wait(&host_event, &w) == 0;
+		ok &= atomic_load(&spins) > s0;
+		ok &= dom_reattach() == 0;
+		ok &= dom_thread_is_green(dom_self()) && dom_reattach() == -EPERM;
+		ok &= dom_yield() == 0;
+	}
+	return (void *)(uintptr_t)ok;
+}
+
+static void detach_for_blocking_host_calls(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(1);
+	struct dom_thread *dt, *sp;
+	void *r;
+
+	mk_notification_init(&host_event, 0);
+	mk_notification_init(&host_ack, 0);
+	atomic_store(&stop_spin, 0);
+	assert_int_equal(dom_detach(), -EPERM); /* not a green thread */
+	assert_int_equal(dom_thread_create(d, &sp, NULL, spinner, NULL), 0);
+	assert_int_equal(dom_thread_create(d, &dt, NULL, detacher, NULL), 0);
+	for (int round = 0; round < 3; round++) {
+		uint64_t w;
+		assert_int_equal(mk_notification_wait_until(&host_ack, rb_deadline(RB_HANG_NS), &w), 0);
+		long s0 = atomic_load(&spins);
+		while (atomic_load(&spins) < s0 + 100) /* the vCPU runs on */
+			rb_sleep_ms(1);
+		mk_notification_signal(&host_event, 1);
+	}
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_thread_join(dt, &r), 0);
+	assert_ptr_equal(r, (void *)1);
+	atomic_store(&stop_spin, 1);
+	assert_int_equal(dom_thread_join(sp, NULL), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+	mk_notification_destroy(&host_event);
+	mk_notification_destroy(&host_ack);
+}
+
 int main(void)
 {
 	mk_thread_prepare_current();
@@ -263,6 +332,7 @@ int main(void)
 		cmocka_unit_test(detached_threads_free_themselves),
 		cmocka_unit_test(destroy_with_live_threads_is_refused),
 		cmocka_unit_test(bad_arguments),
+		cmocka_unit_test(detach_for_blocking_host_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
