@@ -15,7 +15,7 @@
 #define RB_BENCH_REP_NS 200000000ull
 
 struct row {
-	char key[64];
+	char key[128];
 	char what[96];
 	char unit[16];
 	char target[48];
@@ -179,7 +179,7 @@ void rb_bench_ratio(struct rb_bench *b, const char *what, const char *num, const
 		    const char *target)
 {
 	const struct row *n = find(b, num), *d = find(b, den);
-	char key[64];
+	char key[128];
 	struct row *r;
 
 	if (n == NULL || d == NULL || d->value == 0)
