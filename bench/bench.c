@@ -277,3 +277,49 @@ uint64_t rb_futex_pingpong(uint64_t iters)
 	pthread_join(t, NULL);
 	return t1 - t0;
 }
+
+/* ---- the pthread mutex + condvar hand-off baseline ---- */
+
+struct rb_cpp {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t turn, iters;
+};
+
+static void *cpp_serve(void *p)
+{
+	struct rb_cpp *c = p;
+
+	pthread_mutex_lock(&c->mu);
+	for (uint64_t i = 0; i < c->iters; i++) {
+		while (c->turn != 2 * i + 1)
+			pthread_cond_wait(&c->cv, &c->mu);
+		c->turn = 2 * i + 2;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+uint64_t rb_condvar_pingpong(uint64_t iters)
+{
+	struct rb_cpp c = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+			   .iters = iters};
+	pthread_t t;
+	uint64_t t0, t1;
+
+	if (pthread_create(&t, NULL, cpp_serve, &c) != 0)
+		return 0;
+	t0 = rb_now_ns();
+	for (uint64_t i = 0; i < iters; i++) {
+		pthread_mutex_lock(&c.mu);
+		c.turn = 2 * i + 1;
+		pthread_cond_broadcast(&c.cv);
+		while (c.turn != 2 * i + 2)
+			pthread_cond_wait(&c.cv, &c.mu);
+		pthread_mutex_unlock(&c.mu);
+	}
+	t1 = rb_now_ns();
+	pthread_join(t, NULL);
+	return t1 - t0;
+}

@@ -57,4 +57,7 @@ uint64_t rb_now_ns(void);
  * trips, in ns. */
 uint64_t rb_futex_pingpong(uint64_t iters);
 
+/* The same with a pthread mutex + condition variable hand-off. */
+uint64_t rb_condvar_pingpong(uint64_t iters);
+
 #endif

@@ -246,36 +246,10 @@ static void target_abs(struct rb_bench *b, const char *what, const char *key,
 /* ------------------------------------------------------------------ */
 /* Host-thread ping-pongs (baselines)                                   */
 
+/* (the baselines themselves live in bench.c, shared with bench_mk) */
 struct pp {
-	void (*serve)(struct pp *, uint64_t iters);
-	void (*ping)(struct pp *, uint64_t iters);
-	uint64_t iters;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	uint64_t turn;
+	uint64_t unused;
 };
-
-static void *partner(void *p)
-{
-	struct pp *pp = p;
-	pp->serve(pp, pp->iters);
-	return NULL;
-}
-
-static uint64_t run_pp(struct pp *pp, uint64_t iters)
-{
-	pthread_t t;
-	uint64_t t0, t1;
-
-	pp->iters = iters;
-	if (pthread_create(&t, NULL, partner, pp) != 0)
-		die("pthread_create", 0);
-	t0 = rb_now_ns();
-	pp->ping(pp, iters);
-	t1 = rb_now_ns();
-	pthread_join(t, NULL);
-	return t1 - t0;
-}
 
 /* raw futex: one word each way, always the wake system call (the floor;
  * the same code as bench_mk's futex_pingpong_ns) */
@@ -285,47 +259,10 @@ static uint64_t bench_futex(void *arg, uint64_t iters)
 	return rb_futex_pingpong(iters);
 }
 
-/* pthread mutex + condvar hand-off (bench_mk's condvar_pingpong_ns) */
-static void cv_step(struct pp *pp, uint64_t set, uint64_t want)
-{
-	pthread_mutex_lock(&pp->mu);
-	pp->turn = set;
-	pthread_cond_broadcast(&pp->cv);
-	while (pp->turn != want)
-		pthread_cond_wait(&pp->cv, &pp->mu);
-	pthread_mutex_unlock(&pp->mu);
-}
-
-static void cv_ping(struct pp *pp, uint64_t iters)
-{
-	for (uint64_t i = 0; i < iters; i++)
-		cv_step(pp, 2 * i + 1, 2 * i + 2);
-}
-
-static void cv_serve(struct pp *pp, uint64_t iters)
-{
-	pthread_mutex_lock(&pp->mu);
-	for (uint64_t i = 0; i < iters; i++) {
-		while (pp->turn != 2 * i + 1)
-			pthread_cond_wait(&pp->cv, &pp->mu);
-		pp->turn = 2 * i + 2;
-		pthread_cond_broadcast(&pp->cv);
-	}
-	pthread_mutex_unlock(&pp->mu);
-}
-
 static uint64_t bench_condvar(void *arg, uint64_t iters)
 {
-	struct pp *pp = arg;
-	pthread_mutex_init(&pp->mu, NULL);
-	pthread_cond_init(&pp->cv, NULL);
-	pp->turn = 0;
-	pp->ping = cv_ping;
-	pp->serve = cv_serve;
-	uint64_t ns = run_pp(pp, iters);
-	pthread_cond_destroy(&pp->cv);
-	pthread_mutex_destroy(&pp->mu);
-	return ns;
+	(void)arg;
+	return rb_condvar_pingpong(iters);
 }
 
 /* ------------------------------------------------------------------ */

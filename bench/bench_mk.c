@@ -166,43 +166,10 @@ static uint64_t bench_pipe(void *arg, uint64_t iters)
 
 /* ---- pthread mutex + condition variable ---- */
 
-static void cv_step(struct pp *pp, uint64_t set, uint64_t want)
-{
-	pthread_mutex_lock(&pp->mu);
-	pp->turn = set;
-	pthread_cond_broadcast(&pp->cv);
-	while (pp->turn != want)
-		pthread_cond_wait(&pp->cv, &pp->mu);
-	pthread_mutex_unlock(&pp->mu);
-}
-
-static void cv_ping(struct pp *pp, uint64_t iters)
-{
-	for (uint64_t i = 0; i < iters; i++)
-		cv_step(pp, 2 * i + 1, 2 * i + 2);
-}
-
-static void cv_serve(struct pp *pp, uint64_t iters)
-{
-	pthread_mutex_lock(&pp->mu);
-	for (uint64_t i = 0; i < iters; i++) {
-		while (pp->turn != 2 * i + 1)
-			pthread_cond_wait(&pp->cv, &pp->mu);
-		pp->turn = 2 * i + 2;
-		pthread_cond_broadcast(&pp->cv);
-	}
-	pthread_mutex_unlock(&pp->mu);
-}
-
 static uint64_t bench_condvar(void *arg, uint64_t iters)
 {
-	struct pp *pp = arg;
-	pthread_mutex_init(&pp->mu, NULL);
-	pthread_cond_init(&pp->cv, NULL);
-	pp->turn = 0;
-	pp->ping = cv_ping;
-	pp->serve = cv_serve;
-	return run_pp(pp, iters);
+	(void)arg;
+	return rb_condvar_pingpong(iters);
 }
 
 /* ---- signal with nobody waiting ---- */
