@@ -5,13 +5,6 @@
 
 static _Atomic uint64_t next_serial = 1;
 
-static int check_dom(const struct dom *d)
-{
-	if (d == NULL)
-		return -EINVAL;
-	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
-}
-
 static void free_dom(struct dom *d)
 {
 	if (d->irq == &d->own_irq)
@@ -132,7 +125,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 
 int dom_run(struct dom *d)
 {
-	int r = check_dom(d);
+	int r = dom_check(d);
 	bool no = false;
 
 	if (r != 0)
@@ -152,7 +145,7 @@ int dom_run(struct dom *d)
 
 int dom_stop(struct dom *d)
 {
-	int r = check_dom(d);
+	int r = dom_check(d);
 
 	if (r != 0)
 		return r;
@@ -163,12 +156,12 @@ int dom_stop(struct dom *d)
 
 struct mk_notification *dom_irq(struct dom *d)
 {
-	return check_dom(d) == 0 ? d->irq : NULL;
+	return dom_check(d) == 0 ? d->irq : NULL;
 }
 
 unsigned dom_vcpus(const struct dom *d)
 {
-	return check_dom(d) == 0 ? d->nvcpu : 0;
+	return dom_check(d) == 0 ? d->nvcpu : 0;
 }
 
 int dom_destroy(struct dom *d)
@@ -176,7 +169,7 @@ int dom_destroy(struct dom *d)
 	struct dom_thread *rec, *t;
 	unsigned live;
 	uint64_t bits;
-	int r = check_dom(d);
+	int r = dom_check(d);
 
 	if (r != 0)
 		return r;

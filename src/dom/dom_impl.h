@@ -304,6 +304,14 @@ static inline struct dom_thread *dom_self_inline(void)
 	return s != NULL ? s->cur : NULL;
 }
 
+/* The check every public call on a domain starts with. */
+static inline int dom_check(const struct dom *d)
+{
+	if (d == NULL)
+		return -EINVAL;
+	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
+}
+
 /* The caller as a member of d, or NULL (the -EPERM case). */
 static inline struct dom_thread *dom_member(void)
 {

@@ -11,13 +11,6 @@
  */
 #include "dom_impl.h"
 
-static int check_dom(const struct dom *d)
-{
-	if (d == NULL)
-		return -EINVAL;
-	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
-}
-
 /* Tell the service thread there is work (events or posts). */
 void dom_service_kick(struct dom *d)
 {
@@ -61,7 +54,7 @@ void dom_event_deliver(struct dom *d, uint64_t bits)
 
 int dom_event_signal(struct dom *d, uint64_t bits)
 {
-	int r = check_dom(d);
+	int r = dom_check(d);
 
 	if (r != 0)
 		return r;
@@ -72,7 +65,7 @@ int dom_event_signal(struct dom *d, uint64_t bits)
 
 int dom_event_bind(struct dom *d, unsigned bit, void (*handler)(unsigned, void *), void *arg)
 {
-	int r = check_dom(d);
+	int r = dom_check(d);
 	bool svc;
 
 	if (r != 0)
@@ -102,7 +95,7 @@ int dom_event_wait_until(struct dom *d, uint64_t mask, uint64_t deadline_ns, uin
 	struct dom_thread *self = dom_self_inline();
 	struct dom_waiter w;
 	uint64_t got;
-	int r = check_dom(d);
+	int r = dom_check(d);
 
 	if (r != 0)
 		return r;

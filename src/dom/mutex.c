@@ -66,20 +66,13 @@ int dom_mutex_tryenter(struct dom_mutex *m)
 
 int dom_mutex_enter(struct dom_mutex *m)
 {
-	struct dom_thread *self = dom_self_inline();
 	struct dom_waiter w;
-	uintptr_t o = 0;
-	int r = check(m);
+	uintptr_t o;
+	int r = dom_mutex_tryenter(m); /* the fast path and every error */
 
-	if (r != 0)
+	if (r != -EBUSY)
 		return r;
-	if (self == NULL)
-		return -EPERM;
-	if (atomic_compare_exchange_strong_explicit(&m->owner, &o, (uintptr_t)self,
-						    memory_order_acquire, memory_order_relaxed))
-		return 0;
-	if ((o & ~WAITERS) == (uintptr_t)self)
-		return -EDEADLK;
+	struct dom_thread *self = dom_self_inline();
 	dom_spin_lock(&m->wq.lock);
 	for (;;) {
 		o = atomic_load(&m->owner);

@@ -14,13 +14,6 @@
  */
 #include "dom_impl.h"
 
-static int check_dom(const struct dom *d)
-{
-	if (d == NULL)
-		return -EINVAL;
-	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
-}
-
 
 
 void *dom_service_main(void *arg)
@@ -73,7 +66,7 @@ void *dom_service_main(void *arg)
 
 int dom_post(struct dom *d, void (*fn)(void *), void *arg)
 {
-	int r = check_dom(d);
+	int r = dom_check(d);
 
 	if (r != 0)
 		return r;
@@ -135,7 +128,7 @@ int dom_call(struct dom *d, void *(*fn)(void *), void *arg, void **ret)
 	struct dom_thread *rec;
 	bool spawn = false;
 	uint64_t bits;
-	int r = check_dom(d);
+	int r = dom_check(d);
 
 	if (r != 0)
 		return r;

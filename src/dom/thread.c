@@ -42,13 +42,6 @@ void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 	mk_console_write(buf, n);
 }
 
-static int check_dom(const struct dom *d)
-{
-	if (d == NULL)
-		return -EINVAL;
-	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
-}
-
 static void free_record(struct dom_thread *t)
 {
 	dom_fiber_destroy(t);
@@ -82,7 +75,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	size_t ss;
 	int r;
 
-	if ((r = check_dom(d)) != 0)
+	if ((r = dom_check(d)) != 0)
 		return r;
 	if (a == NULL)
 		a = &dflt;
@@ -389,7 +382,7 @@ int dom_enter(struct dom *d)
 	struct dom_thread *rec;
 	int r;
 
-	if ((r = check_dom(d)) != 0)
+	if ((r = dom_check(d)) != 0)
 		return r;
 	if (seat != NULL) {
 		/* Already inside: a green thread or an entered host thread. */
