@@ -3,6 +3,7 @@
 #ifndef RB_TEST_H
 #define RB_TEST_H
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

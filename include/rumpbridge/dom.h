@@ -74,7 +74,8 @@ struct dom_config {
 int dom_create(struct dom **d, const struct dom_config *cfg);
 
 /* With DOM_CALLER_IS_VCPU0: run vCPU 0 on the calling host thread until
- * dom_stop.  Errors: -EINVAL (domain not created with the flag), -EBUSY
+ * dom_stop.  The thread's FP control modes are set to the defaults (see
+ * "FP control modes") and left so.  Errors: -EINVAL (domain not created with the flag), -EBUSY
  * (already running), -EPERM (called from a green thread). */
 int dom_run(struct dom *d);
 
@@ -102,10 +103,22 @@ struct dom_thread_attr {
 	size_t stack_size; /* 0: the domain default; at most 256 MiB */
 	int vcpu;	   /* run only on this vCPU; -1: any */
 	bool detached;	   /* not joinable: freed when it exits */
+	bool fpenv;	   /* keeps its own FP control modes, see below */
 };
 
+/* FP control modes (x86_64: MXCSR and the x87 control word; AArch64:
+ * FPCR: rounding, exception traps, flush-to-zero).  A green thread
+ * created with fpenv keeps its own, like a host thread: whatever it sets
+ * is saved when it switches out and restored when it runs again, and the
+ * other threads never see it.  Every other green thread runs with the
+ * default modes (round to nearest, exceptions masked) and must leave them
+ * so: a change it makes is not saved and reaches whatever runs next on
+ * that vCPU.  The reason is cost: reading MXCSR takes about 4 ns on x86,
+ * a quarter of a yield, and kernel-style code never changes the modes. */
+
 /* Create a green thread running fn(arg) (returning from fn is
- * dom_thread_exit).  It becomes runnable at once.  any.  *t may be NULL
+ * dom_thread_exit), with the default FP control modes.  It becomes
+ * runnable at once.  any.  *t may be NULL
  * for a detached thread.  Errors: -EINVAL (fn NULL, t NULL for a
  * joinable thread, vcpu out of range, stack too big), -ENAMETOOLONG,
  * -ENOMEM, -ESHUTDOWN (the domain is being destroyed). */

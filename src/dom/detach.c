@@ -24,11 +24,11 @@ static void *porter_main(void *arg)
 {
 	struct dom_porter *p = arg;
 	struct dom *d = p->dom;
-	struct dom_thread *g, *prev;
+	struct dom_thread *g;
 	uint64_t bits;
-	void *fake = NULL;
 
 	p->seat.cur = &p->ctx;
+	dom_arch_fp_reset();
 	dom_fiber_adopt(&p->ctx);
 	mk_tls_set(MK_TLS_DOM_CURRENT, &p->seat);
 	for (;;) {
@@ -46,18 +46,18 @@ static void *porter_main(void *arg)
 		g->kind = DK_HOST;
 		g->porter = p;
 		p->seat.cur = g;
-		dom_fiber_leave(g, &fake, false);
-		prev = dom_arch_switch(&p->ctx.sp, g->sp, &p->ctx);
-		dom_fiber_arrive(prev, fake);
+		dom_fiber_leave(&p->ctx, g, false);
+		dom_arch_switch(&p->ctx, g);
 		p->seat.cur = &p->ctx;
-		/* prev is the guest, switched out for good: back to a vCPU */
-		prev->porter = NULL;
+		/* the guest reattached (switched back to us for good): back
+		 * to a vCPU */
+		g->porter = NULL;
 		dom_spin_lock(&d->porter_lock);
 		p->guest = NULL;
 		p->next = d->porters_idle;
 		d->porters_idle = p;
 		dom_spin_unlock(&d->porter_lock);
-		dom_sched_push_new(prev);
+		dom_sched_push_new(g);
 	}
 	mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
 	return NULL;
@@ -125,20 +125,19 @@ int dom_detach(void)
 
 int dom_reattach(void)
 {
-	struct dom_thread *self = dom_self_inline(), *prev;
+	struct dom_thread *self = dom_self_inline();
 	struct dom_porter *p;
-	void *fake = NULL;
 
 	if (self == NULL || self->kind != DK_HOST || (p = self->porter) == NULL ||
 	    p->seat.cur != self)
 		return -EPERM;
 	self->kind = DK_GREEN;
-	atomic_store(&self->state, TS_RUNNABLE);
-	dom_fiber_leave(&p->ctx, &fake, false);
-	prev = dom_arch_switch(&self->sp, p->ctx.sp, self);
-	/* resumed by a vCPU's switch_to: finish its switch here */
-	dom_fiber_arrive(prev, fake);
-	dom_after_switch(prev);
+	/* RUNNING: the switch epilogue leaves it alone; the porter queues it
+	 * (dom_sched_push_new) once our stack is saved */
+	atomic_store(&self->state, TS_RUNNING);
+	dom_fiber_leave(self, &p->ctx, false);
+	dom_arch_switch(self, &p->ctx);
+	/* resumed by a vCPU */
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <rumpbridge/mk.h>
 
 #include "arch/arch.h"
+#include "arch/offsets.h"
 #include "mk_backend.h" /* from the backend folder, see CMakeLists.txt */
 
 /* Everything declared below is internal to the library: hidden, so calls
@@ -92,15 +93,17 @@ struct dom_waiter;
 
 struct dom_thread {
 	struct dom_seat seat; /* host records: seat.cur == self */
+	void *sp; /* saved stack pointer while switched out (arch/offsets.h) */
+	void *san; /* TSan: its fiber (arch/offsets.h) */
 	uint32_t magic;
 	uint8_t kind;
+	uint8_t fpenv; /* attr.fpenv (arch/offsets.h) */
 	bool detached;
 	_Atomic int state;
 	bool service;	     /* the domain's own thread (svc, worker) */
 	struct dom *dom;
 	struct dom_vcpu *vcpu; /* green: where it runs or last ran */
 	struct dom_porter *porter; /* detached: the host thread it runs on */
-	void *sp; /* saved stack pointer while switched out */
 	int affinity;
 	struct dom_thread *rq_next;
 	struct dom_thread *all_prev, *all_next; /* d->lock */
@@ -118,11 +121,15 @@ struct dom_thread {
 	struct dom_waitq joinq;
 	bool dead;	     /* switched out for the last time (joinq lock) */
 	bool joining;	     /* a joiner is waiting (joinq lock) */
-	void *san; /* sanitizer fiber state */
+	void *san_fake; /* ASan: fake stack saved while switched out */
 	const void *san_stack;
 	size_t san_stack_size;
 	char name[DOM_NAME_MAX + 1];
 };
+
+_Static_assert(offsetof(struct dom_thread, sp) == DOM_THREAD_SP, "arch/offsets.h is stale");
+_Static_assert(offsetof(struct dom_thread, fpenv) == DOM_THREAD_FPENV, "arch/offsets.h is stale");
+_Static_assert(offsetof(struct dom_thread, san) == DOM_THREAD_SAN, "arch/offsets.h is stale");
 
 /* One wait.  Lives on the waiter's stack; linked in a wait queue under
  * its lock.  Exactly one party claims it (CAS claimed 0 -> 1): a waker
@@ -247,7 +254,17 @@ void dom_sched_kick(struct dom *d);
 void dom_sched_kick_vcpu(struct dom_vcpu *v);
 void *dom_vcpu_main(void *arg);
 void dom_vcpu_loop(struct dom_vcpu *v);
-void dom_thread_entry(struct dom_thread *prev);
+void dom_thread_entry(void);
+/* The switch epilogue, run by dom_arch_switch on next's stack.  Finishes
+ * what prev started: queue a yielder, block a blocker, reap an exited
+ * thread, hand a detaching one to its porter. */
+void dom_after_switch(struct dom_thread *prev, struct dom_thread *next);
+/* dom_yield's C half (called from arch/<cpu>/switch.S). */
+struct dom_yield_pick {
+	struct dom_thread *next; /* NULL: no switch; rc is the result */
+	intptr_t cur_or_rc;	 /* next != NULL: the current thread */
+};
+struct dom_yield_pick dom_sched_yield_pick(void);
 
 /* timer.c */
 void dom_timer_arm(struct dom_thread *t, uint64_t deadline);
@@ -288,7 +305,6 @@ void dom_log(const struct dom *d, const char *a, const char *b, const char *c);
 /* detach.c */
 void dom_porter_take(struct dom_thread *t);
 void dom_porters_stop(struct dom *d);
-void dom_after_switch(struct dom_thread *prev);
 
 /* event.c / call.c */
 void dom_event_deliver(struct dom *d, uint64_t bits);

@@ -14,7 +14,6 @@
 void *__tsan_get_current_fiber(void);
 void *__tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void *fiber);
-void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #endif
 #ifdef RUMPBRIDGE_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
@@ -57,35 +56,35 @@ static inline void dom_fiber_destroy(struct dom_thread *t)
 #define DOM_FIBER_EXITING(cur) false
 #endif
 
-/* Just before dom_arch_switch from cur to next.  *fake is the switching
- * frame's own save slot; exiting: cur never comes back. */
-static inline void dom_fiber_leave(struct dom_thread *next, void **fake, bool exiting)
+/* Just before dom_arch_switch from cur to next.  exiting: cur never
+ * comes back.  ASan keeps cur's fake stack in cur->san_fake meanwhile.
+ * TSan's fiber switch is in dom_arch_switch itself: dom_yield's C half
+ * returns after this, and an instrumented function whose entry and exit
+ * TSan saw on two fibers would unbalance both shadow stacks. */
+static inline void dom_fiber_leave(struct dom_thread *cur, struct dom_thread *next, bool exiting)
 {
-#ifdef RUMPBRIDGE_TSAN
-	__tsan_switch_to_fiber(next->san, 0);
-#endif
 #ifdef RUMPBRIDGE_ASAN
-	__sanitizer_start_switch_fiber(exiting ? NULL : fake, next->san_stack,
+	__sanitizer_start_switch_fiber(exiting ? NULL : &cur->san_fake, next->san_stack,
 				       next->san_stack_size);
 #endif
-	(void)next, (void)fake, (void)exiting;
+	(void)cur, (void)next, (void)exiting;
 }
 
-/* Just after dom_arch_switch returned into this frame, from prev. */
-static inline void dom_fiber_arrive(struct dom_thread *prev, void *fake)
+/* First thing on next's stack (dom_after_switch), coming from prev. */
+static inline void dom_fiber_arrive(struct dom_thread *prev, struct dom_thread *next)
 {
 #ifdef RUMPBRIDGE_ASAN
 	const void *b;
 	size_t s;
 
-	__sanitizer_finish_switch_fiber(fake, &b, &s);
+	__sanitizer_finish_switch_fiber(next->san_fake, &b, &s);
 	if (prev->kind == DK_IDLE) {
 		/* learn the host stack's bounds the first time we leave it */
 		prev->san_stack = b;
 		prev->san_stack_size = s;
 	}
 #endif
-	(void)prev, (void)fake;
+	(void)prev, (void)next;
 }
 
 #endif

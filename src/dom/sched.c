@@ -159,7 +159,7 @@ void dom_sched_push_new(struct dom_thread *t)
  * that look its own idle bit is set, so the kick could land on itself
  * (found by tests/model/idle.pml); the idle loop kicks after clearing the
  * bit instead, whatever queue its thread came from. */
-static struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
+static __attribute__((noinline)) struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
 {
 	struct dom *d = v->dom;
 	struct dom_thread *t;
@@ -182,9 +182,22 @@ static struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
 	return t;
 }
 
-static struct dom_thread *pick(struct dom_vcpu *v)
+/* The pick at a scheduling point: the shared queues only when their
+ * counts say so (pick_common), else the private queue, inline. */
+static inline struct dom_thread *pick(struct dom_vcpu *v)
 {
-	return pick_common(v, false);
+	struct dom_thread *t;
+
+	if (__builtin_expect(atomic_load_explicit(&v->inbox.n, memory_order_relaxed) != 0 ||
+				     atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0,
+			     0))
+		return pick_common(v, false);
+	if ((t = v->priv_head) != NULL) {
+		v->priv_head = t->rq_next;
+		if (v->priv_head == NULL)
+			v->priv_tail = NULL;
+	}
+	return t;
 }
 
 /* Bits taken from the domain notification. */
@@ -224,58 +237,87 @@ static void flush_private(struct dom_vcpu *v)
 		dom_sched_kick(d);
 }
 
-static void sched_point(struct dom_vcpu *v)
+/* The rare work of a scheduling point: hand private threads to an idle
+ * vCPU, look at the domain notification every POLL_IRQ_EVERY points and
+ * at the clock every POLL_CLOCK_EVERY. */
+static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsigned ticks)
 {
 	struct dom *d = v->dom;
 	uint64_t bits;
 
-	v->ticks++;
 	if (v->priv_head != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
 		flush_private(v);
-	if ((v->ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
+	if ((ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
 		/* a kick for vCPU 0 taken by another vCPU: pass it on */
 		if ((bits & DOM_KICK) && v->id != 0 && is_idle(&d->vcpu[0]))
 			dom_sched_kick_vcpu(&d->vcpu[0]);
 	}
-	if ((v->ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
+	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
 	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
 		dom_timer_run(d, mk_clock_now_ns());
 }
 
-void dom_after_switch(struct dom_thread *prev)
+static inline void sched_point(struct dom_vcpu *v)
+{
+	unsigned ticks = ++v->ticks;
+
+	if (__builtin_expect((ticks & (POLL_IRQ_EVERY - 1)) == 0, 0) ||
+	    __builtin_expect(v->priv_head != NULL &&
+				     atomic_load_explicit(&v->dom->idle_mask, memory_order_relaxed) != 0,
+			     0))
+		sched_point_slow(v, ticks);
+}
+
+void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 {
 	int st;
 
+	dom_fiber_arrive(prev, next);
 	if (prev->kind == DK_IDLE)
 		return;
 	st = atomic_load(&prev->state);
-	if (st == TS_BLOCKING &&
-	    atomic_compare_exchange_strong(&prev->state, &st, TS_BLOCKED))
-		return; /* a waker will queue it */
-	if (st == TS_RUNNABLE)
-		enqueue(prev, prev->vcpu); /* yielded, or woken before now */
-	else if (st == TS_ZOMBIE)
+	if (st == TS_RUNNABLE) {
+		/* yielded, or woken before now; prev->vcpu is where we are */
+		struct dom_vcpu *v = prev->vcpu;
+		if (prev->affinity < 0 &&
+		    atomic_load_explicit(&prev->dom->idle_mask, memory_order_relaxed) == 0) {
+			prev->rq_next = NULL; /* enqueue's private case, inline */
+			if (v->priv_tail != NULL)
+				v->priv_tail->rq_next = prev;
+			else
+				v->priv_head = prev;
+			v->priv_tail = prev;
+		} else {
+			enqueue(prev, v);
+		}
+	} else if (st == TS_BLOCKING) {
+		if (!atomic_compare_exchange_strong(&prev->state, &st, TS_BLOCKED))
+			enqueue(prev, prev->vcpu); /* woken while switching out */
+	} else if (st == TS_ZOMBIE) {
 		dom_thread_reap(prev);
-	else if (st == TS_DETACHING)
+	} else if (st == TS_DETACHING) {
 		dom_porter_take(prev); /* its registers are saved: hand it over */
+	}
 }
 
-/* Switch from cur to next on vCPU v.  Returns when cur runs again,
- * possibly on another vCPU: nothing here may use v afterwards. */
-static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
+/* Everything a switch from cur to next on vCPU v does before the stacks
+ * change.  After dom_arch_switch nothing may use v: cur may have been
+ * resumed on another vCPU. */
+static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
+				  struct dom_thread *next)
 {
-	void *fake = NULL;
-	struct dom_thread *prev;
-
 	if (next->kind == DK_GREEN)
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
 	next->vcpu = v;
 	v->seat.cur = next;
-	dom_fiber_leave(next, &fake, DOM_FIBER_EXITING(cur));
-	prev = dom_arch_switch(&cur->sp, next->sp, cur);
-	dom_fiber_arrive(prev, fake);
-	dom_after_switch(prev);
+	dom_fiber_leave(cur, next, DOM_FIBER_EXITING(cur));
+}
+
+static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
+{
+	switch_prepare(v, cur, next);
+	dom_arch_switch(cur, next);
 }
 
 void dom_sched_switch_out(struct dom_thread *self)
@@ -296,13 +338,35 @@ void dom_sched_switch_out(struct dom_thread *self)
 	switch_to(v, self, next);
 }
 
-void dom_thread_entry(struct dom_thread *prev)
+/* dom_yield (arch/<cpu>/switch.S) calls this, then switches itself: the
+ * common case, another thread on the private queue, touches no shared
+ * cache line but the queue counts and the idle mask. */
+struct dom_yield_pick dom_sched_yield_pick(void)
 {
-	struct dom_thread *self;
+	struct dom_thread *self = dom_self_inline(), *next;
+	struct dom_vcpu *v;
 
-	dom_fiber_arrive(prev, NULL);
-	dom_after_switch(prev);
-	self = dom_self_inline();
+	if (self == NULL)
+		return (struct dom_yield_pick){NULL, -EPERM};
+	if (self->kind != DK_GREEN) {
+		mk_thread_yield();
+		return (struct dom_yield_pick){NULL, 0};
+	}
+	v = self->vcpu;
+	sched_point(v);
+	if ((next = pick(v)) == NULL)
+		return (struct dom_yield_pick){NULL, 0}; /* alone: go on */
+	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
+	switch_prepare(v, self, next);
+	return (struct dom_yield_pick){next, (intptr_t)self};
+}
+
+/* A new thread's first instructions (dom_arch_first); its switch
+ * epilogue has run already. */
+void dom_thread_entry(void)
+{
+	struct dom_thread *self = dom_self_inline();
+
 	dom_thread_exit(self->fn(self->arg));
 }
 
@@ -366,6 +430,7 @@ void *dom_vcpu_main(void *arg)
 	struct dom_vcpu *v = arg;
 
 	v->seat.cur = &v->idle_ctx;
+	dom_arch_fp_reset();
 	dom_fiber_adopt(&v->idle_ctx);
 	mk_tls_set(MK_TLS_DOM_CURRENT, &v->seat);
 	dom_vcpu_loop(v);

@@ -96,6 +96,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	t->magic = DOM_MAGIC_THREAD;
 	t->kind = DK_GREEN;
 	t->detached = a->detached;
+	t->fpenv = a->fpenv;
 	t->service = service;
 	t->dom = d;
 	t->affinity = a->vcpu;
@@ -214,20 +215,7 @@ int dom_thread_join(struct dom_thread *t, void **ret)
 	return 0;
 }
 
-int dom_yield(void)
-{
-	struct dom_thread *self = dom_self_inline();
-
-	if (self == NULL)
-		return -EPERM;
-	if (self->kind != DK_GREEN) {
-		mk_thread_yield();
-		return 0;
-	}
-	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
-	dom_sched_switch_out(self);
-	return 0;
-}
+/* dom_yield is in arch/<cpu>/switch.S, its C half in sched.c. */
 
 int dom_sleep_until(uint64_t deadline_ns)
 {

@@ -5,4 +5,11 @@ static inline void dom_arch_relax(void)
 {
 	__asm__ __volatile__("yield" ::: "memory");
 }
+
+/* The default FP control modes (dom.h), which green threads without
+ * fpenv run with: a vCPU sets them when it starts. */
+static inline void dom_arch_fp_reset(void)
+{
+	__asm__ __volatile__("msr fpcr, xzr");
+}
 #endif

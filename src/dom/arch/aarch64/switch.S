@@ -2,18 +2,28 @@
 /*
  * Green-thread context switch, AArch64 (AAPCS64).
  *
- * Saved: x19-x28, x29 (fp), x30 (lr), d8-d15 (the low halves of v8-v15
- * are callee-saved) and fpcr.  Frame of 176 bytes, from the saved sp:
+ * Saved: x19-x28, x29 (fp), x30 (lr: the resume address), d8-d15 (the
+ * low halves of v8-v15 are callee-saved) and, for a thread created with
+ * attr.fpenv, fpcr (the rule is x86_64/switch.S's).  As on x86_64, dom_arch_switch runs
+ * dom_after_switch(cur, next) on the new stack and then resumes next, and
+ * dom_yield switches as if its caller had called dom_arch_switch, so a
+ * yielded thread goes straight back to its caller.  The resume is a
+ * `ret x30`, not `br`: with branch protection (BTI) a `br` may only land
+ * on a landing pad, and return addresses are not (docs/dom.md).
+ *
+ * Frame of 176 bytes, from the saved sp:
  *   0: x19 x20  16: x21 x22  32: x23 x24  48: x25 x26  64: x27 x28
  *   80: x29 x30  96: d8 d9  112: d10 d11  128: d12 d13  144: d14 d15
  *   160: fpcr  168: pad
  */
+#include "../offsets.h"
+
 	.text
 	.globl	dom_arch_switch
 	.hidden	dom_arch_switch
 	.type	dom_arch_switch, %function
 	.p2align 4
-/* void *dom_arch_switch(void **save_sp (x0), void *load_sp (x1), void *prev (x2)) */
+/* void dom_arch_switch(struct dom_thread *cur (x0), struct dom_thread *next (x1)) */
 dom_arch_switch:
 	sub	sp, sp, #176
 	stp	x19, x20, [sp, #0]
@@ -26,12 +36,34 @@ dom_arch_switch:
 	stp	d10, d11, [sp, #112]
 	stp	d12, d13, [sp, #128]
 	stp	d14, d15, [sp, #144]
+	ldrb	w19, [x0, #DOM_THREAD_FPENV]	/* cur keeps its FP modes */
+	cbz	w19, 4f
 	mrs	x9, fpcr
 	str	x9, [sp, #160]
+4:
+#ifdef RUMPBRIDGE_TSAN
+	mov	x21, x0			/* TSan: see x86_64/switch.S */
+	mov	x22, x1
+	ldr	x0, [x1, #DOM_THREAD_SAN]
+	mov	w1, #0
+	bl	__tsan_switch_to_fiber
+	mov	x0, x21
+	mov	x1, x22
+#endif
 	mov	x9, sp
-	str	x9, [x0]
-	mov	sp, x1
-	ldp	x19, x20, [sp, #0]
+	str	x9, [x0, #DOM_THREAD_SP]
+	mov	x20, x1			/* x19, x20 survive the call */
+	ldr	x9, [x1, #DOM_THREAD_SP]
+	mov	sp, x9
+	bl	dom_after_switch	/* (cur, next) on next's stack */
+	ldrb	w9, [x20, #DOM_THREAD_FPENV]
+	orr	w10, w9, w19
+	cbz	w10, 1f
+	mov	x10, #0			/* the default fpcr */
+	cbz	w9, 5f
+	ldr	x10, [sp, #160]		/* next's own */
+5:	msr	fpcr, x10
+1:	ldp	x19, x20, [sp, #0]
 	ldp	x21, x22, [sp, #16]
 	ldp	x23, x24, [sp, #32]
 	ldp	x25, x26, [sp, #48]
@@ -41,14 +73,31 @@ dom_arch_switch:
 	ldp	d10, d11, [sp, #112]
 	ldp	d12, d13, [sp, #128]
 	ldp	d14, d15, [sp, #144]
-	ldr	x9, [sp, #160]
-	msr	fpcr, x9
 	add	sp, sp, #176
-	mov	x0, x2
+	mov	w0, #0			/* dom_yield's result when resumed */
 	ret
 	.size	dom_arch_switch, .-dom_arch_switch
 
-/* First return of a new thread: x30 pointed here, prev is in x0. */
+/* int dom_yield(void): see x86_64/switch.S.  dom_sched_yield_pick returns
+ * next in x0 and cur in x1, or x0 = 0 and the result in x1. */
+	.globl	dom_yield
+	.type	dom_yield, %function
+	.p2align 4
+dom_yield:
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	bl	dom_sched_yield_pick
+	ldp	x29, x30, [sp], #16
+	cbz	x0, 1f
+	mov	x2, x0
+	mov	x0, x1
+	mov	x1, x2
+	b	dom_arch_switch
+1:	mov	w0, w1
+	ret
+	.size	dom_yield, .-dom_yield
+
+/* A new thread's first resume lands here. */
 	.globl	dom_arch_first
 	.hidden	dom_arch_first
 	.type	dom_arch_first, %function

@@ -5,4 +5,14 @@ static inline void dom_arch_relax(void)
 {
 	__builtin_ia32_pause();
 }
+
+/* The default FP control modes (dom.h), which green threads without
+ * fpenv run with: a vCPU sets them when it starts. */
+static inline void dom_arch_fp_reset(void)
+{
+	unsigned int mxcsr = 0x1f80;
+	unsigned short cw = 0x037f;
+
+	__asm__ __volatile__("ldmxcsr %0\n\tfldcw %1" : : "m"(mxcsr), "m"(cw));
+}
 #endif
