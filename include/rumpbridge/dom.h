@@ -118,15 +118,16 @@ struct dom_thread_attr {
 
 /* Create a green thread running fn(arg) (returning from fn is
  * dom_thread_exit), with the default FP control modes.  It becomes
- * runnable at once.  any.  *t may be NULL
- * for a detached thread.  Errors: -EINVAL (fn NULL, t NULL for a
+ * runnable at once.  any.  *t may be NULL for a detached thread.
+ * Errors: -EINVAL (fn NULL, t NULL for a
  * joinable thread, vcpu out of range, stack too big), -ENAMETOOLONG,
  * -ENOMEM, -ESHUTDOWN (the domain is being destroyed). */
 int dom_thread_create(struct dom *d, struct dom_thread **t, const struct dom_thread_attr *a,
 		      void *(*fn)(void *), void *arg);
 
-/* End the calling green thread with result ret.  green only; from any
- * other thread it returns -EPERM. */
+/* End the calling green thread with result ret; a thread moved to a
+ * porter by dom_detach is reattached first.  green only; from any other
+ * thread it returns -EPERM. */
 int dom_thread_exit(void *ret);
 
 /* Wait for t to exit, take its result and free it.  green or entered.

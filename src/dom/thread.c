@@ -139,6 +139,11 @@ int dom_thread_exit(void *ret)
 	struct dom_thread *self = dom_self_inline();
 	struct dom *d;
 
+	/* A thread on a porter (dom_detach) exits from a vCPU: it goes back
+	 * first, so its porter is free again and its stack is reaped the
+	 * usual way. */
+	if (self != NULL && self->kind == DK_HOST && self->porter != NULL)
+		dom_reattach();
 	if (self == NULL || self->kind != DK_GREEN)
 		return -EPERM;
 	d = self->dom;
