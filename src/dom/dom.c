@@ -67,6 +67,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	d->max_workers = cfg->max_workers != 0 ? cfg->max_workers : 16;
 	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
 	atomic_init(&d->next_deadline, MK_FOREVER);
+	atomic_init(&d->listener, -1);
 	dom_waitq_init(&d->evq);
 	dom_waitq_init(&d->svcq);
 	dom_waitq_init(&d->workq);

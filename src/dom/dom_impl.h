@@ -156,7 +156,8 @@ struct dom_vcpu {
 	struct dom_seat seat;
 	struct dom *dom;
 	unsigned id;
-	struct mk_notification ntf;	/* idle wait (vCPU 0: d->irq) */
+	struct mk_notification ntf;	/* idle wait, unless it listens */
+	bool listening;			/* owner only: d->listener is this */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_thread *priv_head, *priv_tail; /* own pushes, no lock */
@@ -201,6 +202,7 @@ struct dom {
 	struct mk_notification *irq;
 	struct mk_notification own_irq;
 	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
+	_Atomic int listener;	 /* idle vCPU waiting on irq, -1: none */
 	_Atomic bool stopping;	 /* dom_destroy: vCPUs leave when idle */
 	_Atomic bool vstop;	 /* dom_destroy: vCPUs leave */
 	_Atomic bool run_stop;	 /* dom_stop */

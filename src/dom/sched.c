@@ -13,13 +13,17 @@
  * The inbox and the domain queue are read first (a relaxed load of their
  * counts) so that a private yield loop cannot starve them.
  *
- * Idle and kicks.  Each vCPU sleeps on its own notification when idle;
- * vCPU 0's is the domain notification itself, so outside events wake it
- * (the others see events at their scheduling points, see sched_point).
+ * Idle and kicks.  An idle vCPU sleeps on its own notification, except
+ * one, the listener (d->listener), which sleeps on the domain
+ * notification so that outside events wake it.  A vCPU going idle takes
+ * the role if nobody has it; the listener gives it up when it takes a
+ * thread and kicks another idle vCPU (on its own notification) to take it
+ * over.  Busy vCPUs see events at their scheduling points (sched_point).
  * A vCPU going idle sets its bit in d->idle_mask and then looks at the
  * queues once more; a pusher queues and then reads d->idle_mask, and
  * kicks (signals DOM_KICK to) an idle vCPU, the thread's own one if it
- * is bound (both seq_cst: one of the two sees the other).  A vCPU that
+ * is bound (both seq_cst: one of the two sees the other), on the
+ * notification it waits on (dom_sched_kick_vcpu).  A vCPU that
  * takes work while more remains kicks the next idle one (cascade).
  * tests/model/idle.pml checks this with spin.
  *
@@ -68,14 +72,32 @@ static struct dom_thread *rq_pop(struct dom_runq *q)
 	return t;
 }
 
-static struct mk_notification *vcpu_ntf(struct dom_vcpu *v)
-{
-	return v->id == 0 ? v->dom->irq : &v->ntf;
-}
-
+/* A kick goes where v waits: the domain notification if v listens (the
+ * seq_cst load pairs with the claim in dom_vcpu_loop, which is followed
+ * by a look at the queues and at must_leave), else its own. */
 void dom_sched_kick_vcpu(struct dom_vcpu *v)
 {
-	mk_notification_signal(vcpu_ntf(v), DOM_KICK);
+	struct dom *d = v->dom;
+
+	if (atomic_load(&d->listener) == (int)v->id)
+		mk_notification_signal(d->irq, DOM_KICK);
+	else
+		mk_notification_signal(&v->ntf, DOM_KICK);
+}
+
+/* v takes a thread or leaves: give the listener role up, and if another
+ * vCPU idles (on its own notification: the role was v's) and nobody has
+ * taken the role meanwhile, kick it so that it takes the role. */
+static void listen_release(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	uint64_t m;
+
+	v->listening = false;
+	atomic_store(&d->listener, -1);
+	m = atomic_load(&d->idle_mask) & ~(UINT64_C(1) << v->id);
+	if (m != 0 && atomic_load(&d->listener) == -1)
+		mk_notification_signal(&d->vcpu[__builtin_ctzll(m)].ntf, DOM_KICK);
 }
 
 /* Wake one idle vCPU, if there is one. */
@@ -249,9 +271,9 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 		flush_private(v);
 	if ((ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
-		/* a kick for vCPU 0 taken by another vCPU: pass it on */
-		if ((bits & DOM_KICK) && v->id != 0 && is_idle(&d->vcpu[0]))
-			dom_sched_kick_vcpu(&d->vcpu[0]);
+		/* a kick for the listener, taken here: pass it on */
+		if ((bits & DOM_KICK) && atomic_load(&d->listener) >= 0)
+			mk_notification_signal(d->irq, DOM_KICK);
 	}
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
 	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
@@ -388,6 +410,8 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 
 	for (;;) {
 		if ((t = pick_common(v, true)) != NULL) {
+			if (v->listening)
+				listen_release(v);
 			/* More work left and a vCPU idle: kick it.  Done for any
 			 * queue the thread came from, since the kick that woke
 			 * us may have been for the work we leave (idle.pml). */
@@ -398,19 +422,27 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		}
 		if (must_leave(v))
 			break;
-		/* Announce idleness, then look once more (see the top). */
+		/* Announce idleness, take the listener role if it is free,
+		 * then look once more (see the top). */
 		atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id);
+		if (!v->listening) {
+			int none = -1;
+			v->listening = atomic_compare_exchange_strong(&d->listener, &none, (int)v->id);
+		}
 		t = pick_common(v, true);
 		r = -EAGAIN;
 		if (t == NULL && !must_leave(v)) {
 			deadline = atomic_load(&d->next_deadline);
 			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns())
-				r = mk_notification_wait_until(vcpu_ntf(v), deadline, &bits);
+				r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf,
+							       deadline, &bits);
 			else
 				r = -ETIMEDOUT;
 		}
 		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));
 		if (t != NULL) {
+			if (v->listening)
+				listen_release(v);
 			/* The kick that a pusher sent may have been meant for the
 			 * work we did not take: pass it on (tests/model/idle.pml,
 			 * KICK_AFTER_IDLE). */
@@ -423,6 +455,8 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 			take_bits(d, bits);
 		dom_timer_run(d, mk_clock_now_ns());
 	}
+	if (v->listening)
+		listen_release(v); /* dom_run returns: another vCPU listens */
 }
 
 void *dom_vcpu_main(void *arg)

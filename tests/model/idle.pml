@@ -7,12 +7,15 @@
  * Processes:
  *   vcpu    NV vCPUs running dom_vcpu_loop: pick (inbox, domain queue
  *           with the cascade kick, private queue), announce idleness,
- *           pick once more, wait on their notification (vCPU 0's is the
- *           domain notification), withdraw idleness.  A thread they run
- *           may wake another (enqueue with here = this vCPU: its private
- *           queue if no vCPU is idle) and, on vCPU != 0, pass a scheduling
- *           point that polls the domain notification and forwards a kick
- *           meant for vCPU 0 (sched_point).
+ *           take the listener role if nobody has it (the listener waits
+ *           on the domain notification, the others on their own), pick
+ *           once more, wait, withdraw idleness.  A listener that takes a
+ *           thread gives the role up and kicks another idle vCPU so that
+ *           it takes the role.  A thread they run may wake another
+ *           (enqueue with here = this vCPU: its private queue if no vCPU
+ *           is idle) and pass a scheduling point that polls the domain
+ *           notification and forwards a kick meant for the listener
+ *           (sched_point).
  *   pusher  NP host threads each queueing one thread, free or bound to a
  *           vCPU (enqueue with here == NULL).
  *   event   EVENTS events signalled on the domain notification, or not.
@@ -20,13 +23,17 @@
  *
  * Property: no thread is left queued while every vCPU sleeps: at
  * quiescence every vCPU sleeps in futex_wait and the domain queue, the
- * inboxes and the private queues are empty.  With -DRUNFOREVER a thread
- * may keep its vCPU for ever, and the property is: nothing is left in the
- * domain queue while some vCPU sleeps, nor in the inbox or private queue
- * of a sleeping vCPU.
+ * inboxes and the private queues are empty; and outside events are not
+ * stranded: one of the sleepers waits on the domain notification, which
+ * holds no event.  With -DRUNFOREVER a thread may keep its vCPU for ever,
+ * and the property is: nothing is left in the domain queue while some
+ * vCPU sleeps, nor in the inbox or private queue of a sleeping vCPU, and
+ * while some vCPU sleeps one sleeper listens and no event waits.
  *
- * Bug, to show that the check can fail (spin -DBUG -a idle.pml):
- *   BUG   no second pick() after the idle bit is set
+ * Bugs, to show that the check can fail (spin -DBUG -a idle.pml):
+ *   BUG            no second pick() after the idle bit is set
+ *   BUG_HANDOVER   a listener that takes a thread gives the role up
+ *                  without kicking another idle vCPU
  *
  * Granularity.  Shared accesses are separate steps, except where merging
  * two of them cannot hide a behaviour: a relaxed hint and the access it
@@ -35,8 +42,9 @@
  * of dom_sched_kick), whose combined outcome is always that of the
  * second access alone; and, with one waiter per notification, the
  * waiter's "s = seq; waiters++" and "futex_wait returns; waiters--",
- * around which a signaller cannot tell the difference.  seq itself is a
- * flag, seqbump: "seq moved since the waiter read s".
+ * around which a signaller cannot tell the difference; and the two
+ * stores of listen_release (v->listening is read by its owner only).
+ * seq itself is a flag, seqbump: "seq moved since the waiter read s".
  */
 
 #ifndef NV
@@ -67,6 +75,7 @@
 
 #define KICK  1		/* DOM_KICK */
 #define EVENT 2		/* an event bit (DOM_EVENT_MASK) */
+#define IRQ   NV	/* the domain notification's index in the arrays */
 
 byte n;			/* d->rq: threads in the domain queue */
 byte inbox[NV];		/* v->inbox */
@@ -74,14 +83,16 @@ byte priv[NV];		/* v->priv_head..: owner only */
 bit  idle[NV];		/* d->idle_mask */
 byte spawn = SPAWN;	/* wake-ups left for running threads */
 
-/* the vCPUs' notifications (vcpu_ntf: vCPU 0's is d->irq) */
-byte word[NV];		/* n->word */
-byte waiters[NV];	/* n->waiters */
-bit  seqbump[NV];	/* n->seq != the s its waiter read */
-bit  asleep[NV];	/* in futex_wait (bookkeeping) */
+/* the notifications: 0..NV-1 the vCPUs' own, IRQ the domain's */
+byte word[NV + 1];	/* n->word */
+byte waiters[NV + 1];	/* n->waiters */
+bit  seqbump[NV + 1];	/* n->seq != the s its waiter read */
+bit  asleep[NV];	/* vCPU in futex_wait (bookkeeping) */
 bit  forever[NV];	/* RUNFOREVER: running a thread that keeps the vCPU */
+byte listener = NV;	/* d->listener: NV = nobody */
+bit  listening[NV];	/* v->listening (owner only) */
 
-/* mk_notification_signal(vcpu_ntf(k), b) */
+/* mk_notification_signal(notification k, b) */
 inline signal(k, b)
 {
 	word[k] = word[k] | b;			/* atomic_fetch_or */
@@ -103,36 +114,48 @@ inline load_mask(k)
 	}
 }
 
+/* dom_sched_kick_vcpu(u): the domain notification if u listens, else
+ * u's own (w: scratch) */
+inline kick_vcpu(u, w)
+{
+	if
+	:: listener == u -> w = IRQ
+	:: else -> w = u
+	fi;
+	signal(w, KICK);
+	w = 0
+}
+
 /* if (any_idle(d)) dom_sched_kick(d): kick the lowest idle vCPU */
-inline kick_idle(k)
+inline kick_idle(k, w)
 {
 	load_mask(k);
 	if
-	:: k < NV -> signal(k, KICK)		/* dom_sched_kick_vcpu */
+	:: k < NV -> kick_vcpu(k, w)
 	:: else
 	fi;
 	k = 0
 }
 
 /* rq_push(&d->rq) (fetch_add seq_cst under the lock), then the kick */
-inline push_free(k)
+inline push_free(k, w)
 {
 	n++;
-	kick_idle(k)
+	kick_idle(k, w)
 }
 
 /* rq_push(&v->inbox), then if (is_idle(v)) kick v */
-inline push_bound(u)
+inline push_bound(u, w)
 {
 	inbox[u]++;
 	if
-	:: idle[u] -> signal(u, KICK)
+	:: idle[u] -> kick_vcpu(u, w)
 	:: else
 	fi
 }
 
 /* pick(v): t = 1 if a thread was taken */
-inline pick(v, t, k, cascade)
+inline pick(v, t, k, w, cascade)
 {
 	/* rq_pop(&v->inbox) */
 	atomic {
@@ -157,34 +180,58 @@ inline pick(v, t, k, cascade)
 		};
 		/* cascade: more left, and a vCPU idle: kick it */
 		if
-		:: cascade && t == 1 && k == 0 && n != 0 -> kick_idle(k)
+		:: cascade && t == 1 && k == 0 && n != 0 -> kick_idle(k, w)
 		:: else -> k = 0
 		fi
 	:: else
 	fi
 }
 
-/* mk_notification_wait(vcpu_ntf(v), &bits): no timer, no deadline */
+/* the notification vCPU v waits on: the domain's if it listens */
+#define WAITON(v) (listening[v] -> IRQ : v)
+
+/* mk_notification_wait(WAITON(v), &bits) by vCPU v: no deadline */
 inline ntf_wait(v, b)
 {
 	do
-	:: atomic { word[v] != 0 -> word[v] = 0; break }	/* got bits */
+	:: atomic { word[WAITON(v)] != 0 -> word[WAITON(v)] = 0; break }	/* got bits */
 	:: else ->
-		atomic { seqbump[v] = 0; waiters[v]++ };	/* s = seq; waiters++ */
+		atomic { seqbump[WAITON(v)] = 0; waiters[WAITON(v)]++ };	/* s = seq; waiters++ */
 		atomic {
-			b = word[v]; word[v] = 0;
+			b = word[WAITON(v)]; word[WAITON(v)] = 0;
 			if
-			:: b != 0 -> waiters[v]--; b = 0; break
+			:: b != 0 -> waiters[WAITON(v)]--; b = 0; break
 			:: else -> asleep[v] = 1
 			fi
 		};
 end_sleep:
-		atomic { seqbump[v] -> asleep[v] = 0; waiters[v]-- }	/* futex_wait(&seq, s) */
+		atomic { seqbump[WAITON(v)] -> asleep[v] = 0; waiters[WAITON(v)]-- }	/* futex_wait(&seq, s) */
 	od
 }
 
+/* listen_release(v): give the role up; if another vCPU is idle and the
+ * role is still free, kick it so that it takes the role. */
+inline release(v, k, w)
+{
+	atomic { listening[v] = 0; listener = NV };	/* listening: owner only */
+	d_step {	/* idle_mask without v: k = lowest other, NV if none */
+		k = 0;
+		do
+		:: k < NV && (k == v || !idle[k]) -> k++
+		:: else -> break
+		od
+	};
+#ifndef BUG_HANDOVER
+	if
+	:: k < NV && listener == NV -> signal(k, KICK)	/* its own: it is not listening */
+	:: else
+	fi;
+#endif
+	k = 0
+}
+
 /* A thread runs on vCPU v until it gives the vCPU back. */
-inline run_thread(v, u, k, b)
+inline run_thread(v, u, k, b, w)
 {
 	/* It may wake another thread: enqueue(t, here = v). */
 	if
@@ -203,24 +250,24 @@ inline run_thread(v, u, k, b)
 	   };
 		if
 		:: u == NV + 1
-		:: u < NV -> push_bound(u)
+		:: u < NV -> push_bound(u, w)
 		:: u == NV ->
 			/* relaxed load of the mask: no vCPU idle: keep it */
 			load_mask(k);
 			if
 			:: k == NV -> atomic { priv[v]++; k = 0 }
-			:: else -> k = 0; push_free(k)
+			:: else -> k = 0; push_free(k, w)
 			fi
 		fi;
 		u = 0
 	:: skip
 	fi;
-	/* sched_point: poll the domain notification (vCPU 0's); a kick
-	 * taken there by another vCPU is passed on if vCPU 0 is idle. */
+	/* sched_point: poll the domain notification; a kick taken there is
+	 * passed on to it if somebody listens. */
 	if
-	:: atomic { b = word[0]; word[0] = 0 };
+	:: atomic { b = word[IRQ]; word[IRQ] = 0 };
 		if
-		:: v != 0 && (b & KICK) && idle[0] -> b = 0; signal(0, KICK)
+		:: (b & KICK) && listener != NV && listener != v -> b = 0; signal(IRQ, KICK)
 		:: else -> b = 0
 		fi
 	:: skip
@@ -237,17 +284,21 @@ end_forever:
 
 active [NV] proctype vcpu()
 {
-	byte v = _pid, u, k, b;
+	byte v = _pid, u, k, b, w;
 	bit t;
 
 	assert(v < NV);
 	do
-	:: pick(v, t, k, CASCADE);
+	:: pick(v, t, k, w, CASCADE);
 		if
 		:: t ->
+			if
+			:: listening[v] -> release(v, k, w)
+			:: else
+			fi;
 #ifdef KICK_AFTER_IDLE
 			if
-			:: n != 0 -> kick_idle(k)
+			:: n != 0 -> kick_idle(k, w)
 			:: else
 			fi
 #else
@@ -255,17 +306,28 @@ active [NV] proctype vcpu()
 #endif
 		:: else ->
 			idle[v] = 1;		/* atomic_fetch_or, seq_cst */
+			/* take the listener role if nobody has it */
+			atomic {
+				if
+				:: !listening[v] && listener == NV -> listener = v; listening[v] = 1
+				:: else
+				fi
+			};
 #ifndef BUG
-			pick(v, t, k, CASCADE);	/* look once more */
+			pick(v, t, k, w, CASCADE);	/* look once more */
 #endif
 			if
 			:: !t -> ntf_wait(v, b)
 			:: else
 			fi;
 			idle[v] = 0;		/* atomic_fetch_and */
+			if
+			:: t && listening[v] -> release(v, k, w)
+			:: else
+			fi;
 #ifdef KICK_AFTER_IDLE
 			if
-			:: t && n != 0 -> kick_idle(k)
+			:: t && n != 0 -> kick_idle(k, w)
 			:: else
 			fi
 #else
@@ -273,7 +335,7 @@ active [NV] proctype vcpu()
 #endif
 		fi;
 		if
-		:: t -> t = 0; run_thread(v, u, k, b)	/* switch_to */
+		:: t -> t = 0; run_thread(v, u, k, b, w)	/* switch_to */
 		:: else			/* take_bits, dom_timer_run */
 		fi
 	od
@@ -281,12 +343,12 @@ active [NV] proctype vcpu()
 
 active [NP] proctype pusher()
 {
-	byte u, k;
+	byte u, k, w;
 
 	if
-	:: push_free(k)
+	:: push_free(k, w)
 #if BOUND
-	:: select(u : 0 .. NV - 1); push_bound(u); u = 0
+	:: select(u : 0 .. NV - 1); push_bound(u, w); u = 0
 #endif
 	fi
 }
@@ -295,7 +357,7 @@ active [NP] proctype pusher()
 active [EVENTS] proctype event()
 {
 	if
-	:: signal(0, EVENT)			/* dom_event_deliver's signal */
+	:: signal(IRQ, EVENT)			/* dom_event_signal */
 	:: skip
 	fi
 }
@@ -305,10 +367,12 @@ active [EVENTS] proctype event()
 active proctype check()
 {
 	byte v;
+	bit some;
 
 	timeout ->
 	d_step {
 		v = 0;
+		some = 0;
 		do
 		:: v < NV ->
 #ifdef RUNFOREVER
@@ -318,12 +382,18 @@ active proctype check()
 			assert(asleep[v]);
 			assert(inbox[v] == 0 && priv[v] == 0);
 #endif
+			some = some || asleep[v];
 			v++
 		:: else -> break
 		od;
 #ifndef RUNFOREVER
 		assert(n == 0);
 #endif
-		v = 0
+		/* events: while anyone sleeps, a sleeper listens, and no event
+		 * is left on the domain notification */
+		assert(!some || (listener < NV && asleep[listener] && listening[listener]));
+		assert(!some || (word[IRQ] & EVENT) == 0);
+		v = 0;
+		some = 0
 	}
 }
