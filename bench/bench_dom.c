@@ -763,13 +763,15 @@ int main(int argc, char **argv)
 {
 	struct rb_bench *b = rb_bench_open("bench_dom", argc, argv);
 	const struct dom_config cfg1 = {.name = "bench", .vcpus = 1};
+	const struct dom_config cfg2 = {.name = "bench2", .vcpus = 2};
 	static struct pp pp;
 	static struct mstate ms;
-	struct dom *d;
+	struct dom *d, *d2;
 
 	if (b == NULL)
 		return 2;
 	CHECK(dom_create(&d, &cfg1));
+	CHECK(dom_create(&d2, &cfg2));
 
 	struct meas yield[] = {
 		MEAS("green_yield_rtt_ns", "green yield round trip, 2 threads, 1 vCPU (cpu)",
@@ -789,9 +791,12 @@ int main(int argc, char **argv)
 			 &pp, "futex_pingpong_cpu_ns"),
 		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
 			 bench_dom_call, d, "dom_call_cpu_ns"),
+		/* with 2 vCPUs the listener hands its role over on each wake */
+		MEAS_CPU("event_pingpong_2v_ns", "as event_pingpong_ns, domain of 2 vCPUs",
+			 bench_event, d2, "event_pingpong_2v_cpu_ns"),
 	};
 	if (want("pingpong"))
-		compare(b, pingpong, 3);
+		compare(b, pingpong, 4);
 
 	struct meas enter[] = {
 		MEAS("enter_leave_ns", "dom_enter + dom_leave, record cached (cpu)", bench_enter_leave, d),
@@ -814,6 +819,7 @@ int main(int argc, char **argv)
 		compare(b, mutex, 3);
 	CHECK(dom_mutex_destroy(&ms.m));
 	CHECK(dom_destroy(d));
+	CHECK(dom_destroy(d2));
 
 	if (want("spawn"))
 		bench_spawn(b);

@@ -401,6 +401,21 @@ static bool must_leave(struct dom_vcpu *v)
 	return v->id == 0 && (d->flags & DOM_CALLER_IS_VCPU0) && atomic_load(&d->run_stop);
 }
 
+/* The idle loop runs t: a listener gives its role up first.  Then, if
+ * more work is left and a vCPU is idle, kick it: done for any queue t
+ * came from, since the kick that woke us may have been meant for the
+ * work we leave (tests/model/idle.pml, KICK_AFTER_IDLE). */
+static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
+{
+	struct dom *d = v->dom;
+
+	if (v->listening)
+		listen_release(v);
+	if (atomic_load(&d->rq.n) != 0 && any_idle(d))
+		dom_sched_kick(d);
+	switch_to(v, &v->idle_ctx, t);
+}
+
 void dom_vcpu_loop(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
@@ -410,14 +425,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 
 	for (;;) {
 		if ((t = pick_common(v, true)) != NULL) {
-			if (v->listening)
-				listen_release(v);
-			/* More work left and a vCPU idle: kick it.  Done for any
-			 * queue the thread came from, since the kick that woke
-			 * us may have been for the work we leave (idle.pml). */
-			if (atomic_load(&d->rq.n) != 0 && any_idle(d))
-				dom_sched_kick(d);
-			switch_to(v, &v->idle_ctx, t);
+			idle_run(v, t);
 			continue;
 		}
 		if (must_leave(v))
@@ -441,14 +449,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		}
 		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));
 		if (t != NULL) {
-			if (v->listening)
-				listen_release(v);
-			/* The kick that a pusher sent may have been meant for the
-			 * work we did not take: pass it on (tests/model/idle.pml,
-			 * KICK_AFTER_IDLE). */
-			if (atomic_load(&d->rq.n) != 0 && any_idle(d))
-				dom_sched_kick(d);
-			switch_to(v, &v->idle_ctx, t);
+			idle_run(v, t);
 			continue;
 		}
 		if (r == 0)
