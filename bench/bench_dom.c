@@ -247,9 +247,6 @@ static void target_abs(struct rb_bench *b, const char *what, const char *key,
 /* Host-thread ping-pongs (baselines)                                   */
 
 /* (the baselines themselves live in bench.c, shared with bench_mk) */
-struct pp {
-	uint64_t unused;
-};
 
 /* raw futex: one word each way, always the wake system call (the floor;
  * the same code as bench_mk's futex_pingpong_ns) */
@@ -764,7 +761,6 @@ int main(int argc, char **argv)
 	struct rb_bench *b = rb_bench_open("bench_dom", argc, argv);
 	const struct dom_config cfg1 = {.name = "bench", .vcpus = 1};
 	const struct dom_config cfg2 = {.name = "bench2", .vcpus = 2};
-	static struct pp pp;
 	static struct mstate ms;
 	struct dom *d, *d2;
 
@@ -779,7 +775,7 @@ int main(int argc, char **argv)
 		MEAS("swapcontext_rtt_ns", "swapcontext round trip, 2 switches (cpu)", bench_swapcontext,
 		 NULL),
 		MEAS("condvar_handoff_rtt_ns", "pthread mutex+condvar round trip, 2 threads",
-		 bench_condvar, &pp),
+		 bench_condvar, NULL),
 	};
 	if (want("yield"))
 		compare(b, yield, 3);
@@ -788,7 +784,7 @@ int main(int argc, char **argv)
 		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
 			 bench_event, d, "event_pingpong_cpu_ns"),
 		MEAS_CPU("futex_pingpong_ns", "raw futex round trip, 2 host threads", bench_futex,
-			 &pp, "futex_pingpong_cpu_ns"),
+			 NULL, "futex_pingpong_cpu_ns"),
 		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
 			 bench_dom_call, d, "dom_call_cpu_ns"),
 		/* with 2 vCPUs the listener hands its role over on each wake */

@@ -119,6 +119,29 @@ static bool is_idle(struct dom_vcpu *v)
 	return (atomic_load(&v->dom->idle_mask) >> v->id) & 1;
 }
 
+/* The private queue: only its vCPU touches it, so no lock. */
+static inline void priv_push(struct dom_vcpu *v, struct dom_thread *t)
+{
+	t->rq_next = NULL;
+	if (v->priv_tail != NULL)
+		v->priv_tail->rq_next = t;
+	else
+		v->priv_head = t;
+	v->priv_tail = t;
+}
+
+static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
+{
+	struct dom_thread *t = v->priv_head;
+
+	if (t != NULL) {
+		v->priv_head = t->rq_next;
+		if (v->priv_head == NULL)
+			v->priv_tail = NULL;
+	}
+	return t;
+}
+
 /* Queue a runnable thread.  here: the vCPU the caller runs on, if it is
  * one of t's domain (it may then keep t private), else NULL. */
 static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
@@ -128,7 +151,8 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 	if (t->affinity >= 0) {
 		struct dom_vcpu *v = &d->vcpu[t->affinity];
 		if (v == here) {
-			goto priv;
+			priv_push(here, t);
+			return;
 		}
 		rq_push(&v->inbox, t);
 		if (is_idle(v))
@@ -136,19 +160,13 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 		return;
 	}
 	/* relaxed: a stale 0 only keeps t on this (running) vCPU */
-	if (here != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) == 0)
-		goto priv;
+	if (here != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) == 0) {
+		priv_push(here, t);
+		return;
+	}
 	rq_push(&d->rq, t);
 	if (any_idle(d))
 		dom_sched_kick(d);
-	return;
-priv:
-	t->rq_next = NULL;
-	if (here->priv_tail != NULL)
-		here->priv_tail->rq_next = t;
-	else
-		here->priv_head = t;
-	here->priv_tail = t;
 }
 
 static struct dom_vcpu *here_for(struct dom *d)
@@ -196,30 +214,18 @@ static __attribute__((noinline)) struct dom_thread *pick_common(struct dom_vcpu 
 			dom_sched_kick(d); /* cascade */
 		return t;
 	}
-	if ((t = v->priv_head) != NULL) {
-		v->priv_head = t->rq_next;
-		if (v->priv_head == NULL)
-			v->priv_tail = NULL;
-	}
-	return t;
+	return priv_pop(v);
 }
 
 /* The pick at a scheduling point: the shared queues only when their
  * counts say so (pick_common), else the private queue, inline. */
 static inline struct dom_thread *pick(struct dom_vcpu *v)
 {
-	struct dom_thread *t;
-
 	if (__builtin_expect(atomic_load_explicit(&v->inbox.n, memory_order_relaxed) != 0 ||
 				     atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0,
 			     0))
 		return pick_common(v, false);
-	if ((t = v->priv_head) != NULL) {
-		v->priv_head = t->rq_next;
-		if (v->priv_head == NULL)
-			v->priv_tail = NULL;
-	}
-	return t;
+	return priv_pop(v);
 }
 
 /* Bits taken from the domain notification. */
@@ -235,26 +241,19 @@ static void take_bits(struct dom *d, uint64_t bits)
 static void flush_private(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
-	struct dom_thread *t = v->priv_head, *keep = NULL, *keep_tail = NULL, *next;
+	struct dom_thread *t = v->priv_head, *next;
 	bool moved = false;
 
 	v->priv_head = v->priv_tail = NULL;
 	for (; t != NULL; t = next) {
 		next = t->rq_next;
 		if (t->affinity >= 0) {
-			t->rq_next = NULL;
-			if (keep_tail != NULL)
-				keep_tail->rq_next = t;
-			else
-				keep = t;
-			keep_tail = t;
+			priv_push(v, t); /* bound here: keep it */
 			continue;
 		}
 		rq_push(&d->rq, t);
 		moved = true;
 	}
-	v->priv_head = keep;
-	v->priv_tail = keep_tail;
 	if (moved && any_idle(d))
 		dom_sched_kick(d);
 }
@@ -303,16 +302,10 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 		/* yielded, or woken before now; prev->vcpu is where we are */
 		struct dom_vcpu *v = prev->vcpu;
 		if (prev->affinity < 0 &&
-		    atomic_load_explicit(&prev->dom->idle_mask, memory_order_relaxed) == 0) {
-			prev->rq_next = NULL; /* enqueue's private case, inline */
-			if (v->priv_tail != NULL)
-				v->priv_tail->rq_next = prev;
-			else
-				v->priv_head = prev;
-			v->priv_tail = prev;
-		} else {
+		    atomic_load_explicit(&prev->dom->idle_mask, memory_order_relaxed) == 0)
+			priv_push(v, prev); /* enqueue's private case, inline */
+		else
 			enqueue(prev, v);
-		}
 	} else if (st == TS_BLOCKING) {
 		if (!atomic_compare_exchange_strong(&prev->state, &st, TS_BLOCKED))
 			enqueue(prev, prev->vcpu); /* woken while switching out */

@@ -14,8 +14,6 @@
  */
 #include "dom_impl.h"
 
-
-
 void *dom_service_main(void *arg)
 {
 	struct dom *d = arg;

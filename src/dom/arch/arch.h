@@ -4,8 +4,8 @@
  * spin-wait hint.  One folder per CPU; this header picks it.
  *
  * void dom_arch_switch(struct dom_thread *cur, struct dom_thread *next)
- *   saves the callee-saved registers (and the FP control register) and
- *   the return address on the current stack, stores the stack pointer in
+ *   saves the callee-saved registers (and the FP control modes of a
+ *   thread created with fpenv) and the return address on the current stack, stores the stack pointer in
  *   cur->sp, loads next->sp, calls dom_after_switch(cur, next) there,
  *   restores next's registers and resumes it where it called
  *   dom_arch_switch (by a jump: see x86_64/switch.S).  Returns when cur
