@@ -9,7 +9,10 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+      qemu-system-arm ipxe-qemu)
+# qemu-system-arm (qemu-system-aarch64) boots the Microkit images of the
+# `microkit` tests; ipxe-qemu has the ROMs its virt machine looks for.
 
 # Multiarch packages for the aarch64 suite (on an arm64 host they are the
 # native ones).

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# The seL4 Microkit build (docs/microkit.md), included by CMakeLists.txt.
+#
+# MICROKIT_SDK names an SDK as Microkit users do (default: the
+# MICROKIT_SDK environment variable); MICROKIT_BOARD and MICROKIT_CONFIG
+# pick the board and configuration inside it.  With an SDK, the sub-project
+# src/mk/microkit/ is built as an ExternalProject with the toolchain file
+# cmake/microkit-aarch64.cmake: librumpbridge_microkit.a (mk for a PD +
+# dom) and the example and test images; the tests labelled `microkit` boot
+# them under qemu-system-aarch64.  Without an SDK nothing of this is built
+# and the `microkit` tests are registered as skipped, saying why.
+#
+# Sanitizer and cross builds (the other suites of scripts/run-tests) leave
+# it out altogether: the PD code does not depend on the host's flags, and
+# the normal build already boots it.
+set(MICROKIT_SDK "$ENV{MICROKIT_SDK}" CACHE PATH
+  "Microkit SDK directory (default: $MICROKIT_SDK); empty: no Microkit build")
+set(MICROKIT_BOARD qemu_virt_aarch64 CACHE STRING "Microkit board")
+set(MICROKIT_CONFIG debug CACHE STRING "Microkit configuration (debug prints on the console)")
+
+if(RUMPBRIDGE_SANITIZE OR CMAKE_CROSSCOMPILING)
+  message(STATUS "Microkit: not part of this build (sanitizer or cross build)")
+  return()
+endif()
+
+set(RB_MK_SKIP "")
+set(RB_MK_BOARD_DIR ${MICROKIT_SDK}/board/${MICROKIT_BOARD}/${MICROKIT_CONFIG})
+find_program(RB_MK_CC aarch64-linux-gnu-gcc)
+if(NOT MICROKIT_SDK)
+  set(RB_MK_SKIP "no Microkit SDK: configure with -DMICROKIT_SDK=<sdk> or export MICROKIT_SDK")
+elseif(NOT EXISTS ${RB_MK_BOARD_DIR}/lib/libmicrokit.a)
+  set(RB_MK_SKIP "the Microkit SDK ${MICROKIT_SDK} has no board ${MICROKIT_BOARD}, config ${MICROKIT_CONFIG}")
+elseif(NOT EXISTS ${MICROKIT_SDK}/bin/microkit)
+  set(RB_MK_SKIP "the Microkit SDK ${MICROKIT_SDK} has no bin/microkit tool")
+elseif(NOT RB_MK_CC)
+  set(RB_MK_SKIP "no aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu)")
+endif()
+
+# The images the microkit tests boot: test name, image (in the sub-build),
+# checker script, console regex that ends the run.
+set(RB_MK_TESTS
+  "microkit_example|examples/example.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_example.sh")
+
+if(RB_MK_SKIP)
+  message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")
+  if(RUMPBRIDGE_TESTS)
+    foreach(t ${RB_MK_TESTS})
+      string(REPLACE "|" ";" t "${t}")
+      list(GET t 0 name)
+      add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_MK_SKIP}")
+      set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77 LABELS microkit)
+    endforeach()
+  endif()
+  return()
+endif()
+
+message(STATUS "Microkit: SDK ${MICROKIT_SDK}, board ${MICROKIT_BOARD}, config ${MICROKIT_CONFIG}")
+include(ExternalProject)
+set(RB_MK_BIN ${CMAKE_BINARY_DIR}/microkit)
+ExternalProject_Add(rumpbridge_microkit
+  SOURCE_DIR ${PROJECT_SOURCE_DIR}/src/mk/microkit
+  BINARY_DIR ${RB_MK_BIN}
+  INSTALL_DIR ${CMAKE_BINARY_DIR}/microkit-install
+  CMAKE_ARGS
+    -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/microkit-aarch64.cmake
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR>
+    -DMICROKIT_SDK=${MICROKIT_SDK}
+    -DMICROKIT_BOARD=${MICROKIT_BOARD}
+    -DMICROKIT_CONFIG=${MICROKIT_CONFIG}
+    -DRUMPBRIDGE_WERROR=${RUMPBRIDGE_WERROR}
+  BUILD_ALWAYS ON)
+
+# `cmake --install` of the host build installs the Microkit library too.
+install(CODE "execute_process(COMMAND \${CMAKE_COMMAND} --install ${RB_MK_BIN} --prefix \${CMAKE_INSTALL_PREFIX} COMMAND_ERROR_IS_FATAL ANY)")
+
+if(RUMPBRIDGE_TESTS)
+  foreach(t ${RB_MK_TESTS})
+    string(REPLACE "|" ";" t "${t}")
+    list(GET t 0 name)
+    list(GET t 1 img)
+    list(GET t 2 script)
+    add_test(NAME ${name} COMMAND bash ${script} ${MICROKIT_SDK} ${RB_MK_BIN}/${img}
+      ${CMAKE_CURRENT_BINARY_DIR}/${name}.log)
+    # QEMU boots in well under a second; the script's own limit is 60 s
+    set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS microkit)
+  endforeach()
+endif()

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The client PD: ROUNDS round trips with the domain PD (shared.h), every
+ * third one notified twice to show that the protocol does not count
+ * notifications; then half a quiet second (a busy wait of its own: the domain
+ * PD must sit in seL4_Recv meanwhile) and a last REPORT_ROUND.
+ */
+#include <microkit.h>
+#include <stdint.h>
+
+#include "shared.h"
+
+#define CH_DOMAIN 1
+
+uintptr_t shared_base;
+
+static uint64_t round;
+
+static uint64_t now_ticks(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("isb\n\tmrs %0, cntpct_el0" : "=r"(v));
+	return v;
+}
+
+static void send(uint64_t r)
+{
+	volatile struct shared *sh = (volatile struct shared *)shared_base;
+
+	round = r;
+	sh->req = r;
+	microkit_notify(CH_DOMAIN);
+	if (r % 3 == 0)
+		microkit_notify(CH_DOMAIN);
+}
+
+void init(void)
+{
+	microkit_dbg_puts("client: start\n");
+	send(1);
+}
+
+void notified(microkit_channel ch)
+{
+	volatile struct shared *sh = (volatile struct shared *)shared_base;
+	uint64_t f;
+
+	if (ch != CH_DOMAIN || sh->ack != round)
+		return; /* not (yet) the answer to the current round */
+	if (round < ROUNDS) {
+		send(round + 1);
+	} else if (round == ROUNDS) {
+		microkit_dbg_puts("client: rounds done\n");
+		__asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(f));
+		for (uint64_t t0 = now_ticks(); now_ticks() - t0 < f / 2;)
+			;
+		send(REPORT_ROUND);
+	} else {
+		microkit_dbg_puts("client: done\n");
+	}
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mk on the seL4 Microkit: what a protection domain (PD) does to run the
+ * mk and dom layers in its one seL4 thread (docs/microkit.md).
+ *
+ * Two execution contexts share the PD's thread:
+ *   the PD context   libmicrokit's own: init(), notified(), protected()
+ *                    and the event loop that waits in seL4_Recv;
+ *   the vCPU context a stack of its own (from the stack slots below)
+ *                    where mk_microkit_start's function runs, e.g.
+ *                    dom_run() of a domain created with
+ *                    DOM_CALLER_IS_VCPU0, whose green threads run there.
+ * When the vCPU context waits on a notification with nothing pending (the
+ * domain's idle loop), it switches back to the PD context, which returns
+ * to the Microkit event loop: the PD blocks in seL4_Recv, no polling.
+ * mk_microkit_notified(ch), called from notified(), raises bit ch on the
+ * PD notification and switches to the vCPU context, which runs until it
+ * waits again.
+ *
+ * Memory comes from regions the .system file maps: a heap for
+ * mk_mem_alloc (thread records, queues) and stack slots for
+ * mk_stack_create, each slot with an unmapped guard page below it.
+ * Time is the ARM generic timer: mk_clock_now_ns reads cntpct_el0, and
+ * deadlines are programmed into the EL0 physical timer (cntp_cval_el0),
+ * whose interrupt (PPI 30) the .system file gives to the PD as an <irq>
+ * on the channel named timer_channel.
+ *
+ * Errors are negative errno codes, as everywhere in mk.h.
+ */
+#ifndef RUMPBRIDGE_MK_MICROKIT_H
+#define RUMPBRIDGE_MK_MICROKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rumpbridge/mk.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The unmapped gap at the bottom of every stack slot. */
+#define MK_MICROKIT_GUARD 4096u
+/* At most this many stack slots. */
+#define MK_MICROKIT_STACKS_MAX 64u
+/* The generic timer interrupt to give the PD: <irq irq="30" id="..."
+ * trigger="level"/> (the EL1 physical timer; the kernel, built for EL2,
+ * uses the hypervisor timer). */
+#define MK_MICROKIT_TIMER_IRQ 30u
+
+struct mk_microkit_config {
+	void *heap;	     /* the heap region (64-byte aligned) */
+	size_t heap_size;
+	uintptr_t stacks;    /* the stack area: slot i spans [stacks + i *
+				stack_stride, + stack_stride); its lowest
+				MK_MICROKIT_GUARD bytes are left unmapped by
+				the .system file, the rest is the stack */
+	size_t stack_stride; /* a multiple of 4 KiB, over MK_MICROKIT_GUARD */
+	unsigned nstacks;    /* 1..MK_MICROKIT_STACKS_MAX */
+	int timer_channel;   /* channel id of the timer <irq>; -1: none
+				(then a deadline other than MK_FOREVER is
+				never met: a warning is printed once) */
+};
+
+/* Set the PD's memory and timer up.  PD context (init()), once.  Errors:
+ * -EINVAL (NULL, heap NULL or misaligned or under 4 KiB, stride not a
+ * multiple of 4 KiB or not over the guard, nstacks 0 or over the maximum,
+ * timer_channel over 61), -EBUSY (already done). */
+int mk_microkit_init(const struct mk_microkit_config *cfg);
+
+/* The PD notification: bit ch is channel ch.  Give it to dom_create as
+ * cfg.irq, so that the domain's event bit ch is channel ch.  NULL before
+ * mk_microkit_init. */
+struct mk_notification *mk_microkit_notification(void);
+
+/* Start the vCPU context running fn(arg) on a stack slot of its own and
+ * return once it waits for the first time (or fn returns).  PD context
+ * (init()), once.  Errors: -EINVAL (fn NULL), -EBUSY (already started),
+ * -EPERM (not initialised, or called from the vCPU context), -ENOMEM (no
+ * free stack slot). */
+int mk_microkit_start(void *(*fn)(void *), void *arg);
+
+/* Call from notified(ch).  The timer channel is handled here (the timer is
+ * stopped and the interrupt acknowledged); any other channel raises bit
+ * ch on the PD notification.  Then the vCPU context runs until it waits
+ * again.  PD context only; from the vCPU context it does nothing. */
+void mk_microkit_notified(unsigned ch);
+
+/* Counters, for tests and benchmarks. */
+struct mk_microkit_stats {
+	uint64_t loop_returns; /* the vCPU context gave the PD back to the
+				  event loop (one per seL4_Recv it enabled) */
+	uint64_t resumes;      /* the PD context switched to the vCPU one */
+	uint64_t timer_irqs;   /* timer interrupts taken */
+	uint64_t timer_arms;   /* deadlines programmed */
+	size_t heap_used;      /* bytes of the heap handed out (high mark) */
+	unsigned stacks_used;  /* stack slots in use now */
+};
+void mk_microkit_get_stats(struct mk_microkit_stats *s);
+
+/* The name given to the stack whose slot (guard page included) holds
+ * addr, or NULL: a fault handler names the green thread that overran its
+ * stack with it. */
+const char *mk_microkit_stack_owner(uintptr_t addr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Memory of a PD: a heap region and stack slots, both mapped by the
+ * .system file (docs/microkit.md shows the layout).
+ *
+ * Heap: power-of-two size classes from 128 bytes up, each block headed by
+ * 64 bytes (so that payloads keep the 64-byte alignment mk.h promises)
+ * naming its class.  A class's free list is reused first, otherwise the
+ * block is cut from the untouched end of the region.  Freed blocks are
+ * never merged: the layers above allocate records of a few fixed sizes,
+ * so a block freed is soon taken again at the same size.
+ *
+ * Stacks: slot i spans [stacks + i * stride, + stride); its lowest
+ * MK_MICROKIT_GUARD bytes are not mapped, so running off the bottom of a
+ * stack faults at once instead of writing over the slot below.  A stack
+ * takes a whole slot; names[] keeps each slot's owner for
+ * mk_microkit_stack_owner (the fault report).
+ *
+ * One seL4 thread: no locks.  Neither heap nor stacks are touched by the
+ * PD context while the vCPU context is in the middle of an allocation,
+ * as contexts change only in mk_pd_suspend / mk_pd_resume.
+ */
+#include <string.h>
+
+#include "microkit_impl.h"
+
+#define HDR 64u
+#define MIN_CLASS 7u /* 128 bytes */
+#define NCLASS 40u
+#define BLOCK_MAGIC 0x626c6b31u /* "blk1" */
+
+struct block {
+	uint32_t magic;
+	uint32_t cls;
+	struct block *next; /* free list */
+};
+
+static struct {
+	char *base, *cur, *end;
+	struct block *free[NCLASS];
+	uintptr_t stacks;
+	size_t stride;
+	unsigned n;
+	uint64_t used; /* slot bitmap */
+	const char *names[MK_MICROKIT_STACKS_MAX];
+} mem;
+
+int mk_mem_setup(void *heap, size_t size, uintptr_t stacks, size_t stride, unsigned n)
+{
+	if (heap == NULL || ((uintptr_t)heap & 63) != 0 || size < MK_PAGE || stacks == 0 ||
+	    (stacks & (MK_PAGE - 1)) != 0 || stride % MK_PAGE != 0 || stride <= MK_MICROKIT_GUARD ||
+	    n == 0 || n > MK_MICROKIT_STACKS_MAX)
+		return -EINVAL;
+	mem.base = mem.cur = heap;
+	mem.end = mem.base + size;
+	mem.stacks = stacks;
+	mem.stride = stride;
+	mem.n = n;
+	return 0;
+}
+
+void *mk_mem_alloc(size_t size)
+{
+	struct block *b;
+	unsigned cls = MIN_CLASS;
+
+	if (size == 0 || size > ((size_t)1 << (NCLASS - 1)) - HDR)
+		return NULL;
+	while (((size_t)1 << cls) < size + HDR)
+		cls++;
+	if ((b = mem.free[cls]) != NULL) {
+		mem.free[cls] = b->next;
+	} else {
+		if ((size_t)(mem.end - mem.cur) < ((size_t)1 << cls))
+			return NULL;
+		b = (struct block *)mem.cur;
+		mem.cur += (size_t)1 << cls;
+		if ((size_t)(mem.cur - mem.base) > mk_pd_stats.heap_used)
+			mk_pd_stats.heap_used = (size_t)(mem.cur - mem.base);
+	}
+	b->magic = BLOCK_MAGIC;
+	b->cls = cls;
+	b->next = NULL;
+	memset((char *)b + HDR, 0, ((size_t)1 << cls) - HDR);
+	return (char *)b + HDR;
+}
+
+void mk_mem_free(void *p)
+{
+	struct block *b;
+
+	if (p == NULL)
+		return;
+	b = (struct block *)((char *)p - HDR);
+	if ((char *)b < mem.base || (char *)p >= mem.cur || b->magic != BLOCK_MAGIC ||
+	    b->cls < MIN_CLASS || b->cls >= NCLASS) {
+		static const char msg[] = "rumpbridge: mk/microkit: mk_mem_free of a pointer "
+					  "that is not a live heap block (ignored)\n";
+		mk_console_write(msg, sizeof(msg) - 1);
+		return;
+	}
+	b->magic = 0;
+	b->next = mem.free[b->cls];
+	mem.free[b->cls] = b;
+}
+
+int mk_stack_create(struct mk_stack *s, size_t size, const char *name)
+{
+	size_t usable = mem.stride - MK_MICROKIT_GUARD;
+
+	if (s == NULL || size == 0 || size > ((size_t)1 << 30))
+		return -EINVAL;
+	if (size > usable || mem.n == 0)
+		return -ENOMEM;
+	for (unsigned i = 0; i < mem.n; i++) {
+		if (mem.used & (UINT64_C(1) << i))
+			continue;
+		mem.used |= UINT64_C(1) << i;
+		mem.names[i] = name;
+		mk_pd_stats.stacks_used++;
+		s->base = (void *)(mem.stacks + i * mem.stride + MK_MICROKIT_GUARD);
+		s->size = usable;
+		s->map = (void *)(mem.stacks + i * mem.stride);
+		s->map_size = mem.stride;
+		s->name = name;
+		s->prev = s->next = NULL;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+int mk_stack_destroy(struct mk_stack *s)
+{
+	uintptr_t off;
+	unsigned i;
+
+	if (s == NULL || s->map == NULL || (uintptr_t)s->map < mem.stacks)
+		return -EINVAL;
+	off = (uintptr_t)s->map - mem.stacks;
+	i = (unsigned)(off / mem.stride);
+	if (off % mem.stride != 0 || i >= mem.n || !(mem.used & (UINT64_C(1) << i)))
+		return -EINVAL;
+	mem.used &= ~(UINT64_C(1) << i);
+	mem.names[i] = NULL;
+	mk_pd_stats.stacks_used--;
+	s->base = s->map = NULL;
+	s->size = s->map_size = 0;
+	return 0;
+}
+
+const char *mk_microkit_stack_owner(uintptr_t addr)
+{
+	uintptr_t i;
+
+	if (mem.n == 0 || addr < mem.stacks)
+		return NULL;
+	i = (addr - mem.stacks) / mem.stride;
+	if (i >= mem.n || !(mem.used & (UINT64_C(1) << i)))
+		return NULL;
+	return mem.names[i];
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Notifications inside one PD.
+ *
+ * The word is the state; there is one seL4 thread, so a waiter is always
+ * the vCPU context (pd.c) and a signaller is either the vCPU context
+ * itself or the PD context (notified(), protected(), init()).  A wait that
+ * finds the word empty suspends the vCPU context, which hands the PD back
+ * to the Microkit event loop (seL4_Recv): that is where the PD blocks,
+ * for this and every other notification.  A signal from the PD context
+ * resumes the vCPU context so that it looks again.  Notifications are
+ * local to the PD: MK_SHARED is refused, as channels are the Microkit's
+ * way between PDs (the PD notification's bit ch is channel ch).
+ *
+ * The atomics are relaxed: there is no second thread, they only keep the
+ * type of the shared header (mk.h) and tell the compiler that the word
+ * changes across a context switch.
+ */
+#include "microkit_impl.h"
+
+int mk_notification_init(struct mk_notification *n, unsigned flags)
+{
+	if (n == NULL || (flags & ~MK_SHARED) != 0)
+		return -EINVAL;
+	if (flags & MK_SHARED)
+		return -EOPNOTSUPP;
+	n->flags = flags;
+	atomic_init(&n->seq, 0);
+	atomic_init(&n->waiters, 0);
+	atomic_init(&n->word, 0);
+	mk_publish(n, MK_MAGIC_NOTIFICATION);
+	return 0;
+}
+
+int mk_notification_destroy(struct mk_notification *n)
+{
+	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
+
+	if (r != 0)
+		return r;
+	if (atomic_load_explicit(&n->waiters, memory_order_relaxed) != 0)
+		return -EBUSY;
+	mk_publish(n, MK_MAGIC_DEAD);
+	return 0;
+}
+
+int mk_notification_signal(struct mk_notification *n, uint64_t badge)
+{
+	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
+
+	if (r != 0)
+		return r;
+	if (badge == 0)
+		return -EINVAL;
+	atomic_fetch_or_explicit(&n->word, badge, memory_order_relaxed);
+	/* From the PD context, with the vCPU context waiting (on n or on
+	 * anything else: it looks again and suspends if it was not n). */
+	if (atomic_load_explicit(&n->waiters, memory_order_relaxed) != 0)
+		mk_pd_resume();
+	return 0;
+}
+
+int mk_notification_poll(struct mk_notification *n, uint64_t *word)
+{
+	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
+
+	if (r != 0)
+		return r;
+	if (word == NULL)
+		return -EINVAL;
+	*word = atomic_exchange_explicit(&n->word, 0, memory_order_relaxed);
+	return *word != 0 ? 0 : -EAGAIN;
+}
+
+int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns, uint64_t *word)
+{
+	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
+	bool timed = deadline_ns != MK_FOREVER;
+
+	if (r != 0)
+		return r;
+	if (word == NULL)
+		return -EINVAL;
+	for (;;) {
+		if ((*word = atomic_exchange_explicit(&n->word, 0, memory_order_relaxed)) != 0)
+			return 0;
+		if (timed && mk_clock_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		/* Only the vCPU context can wait: the PD context is the
+		 * event loop, which must not block anywhere but seL4_Recv. */
+		if (!mk_pd_in_vcpu())
+			return -EDEADLK;
+		if (timed)
+			mk_timer_arm(deadline_ns);
+		atomic_fetch_add_explicit(&n->waiters, 1, memory_order_relaxed);
+		mk_pd_suspend();
+		atomic_fetch_sub_explicit(&n->waiters, 1, memory_order_relaxed);
+		/* Woken before the deadline: stop the timer, or its interrupt
+		 * would come later for nothing (the next wait arms it again). */
+		if (timed)
+			mk_timer_stop();
+	}
+}
+
+int mk_notification_wait(struct mk_notification *n, uint64_t *word)
+{
+	return mk_notification_wait_until(n, MK_FOREVER, word);
+}

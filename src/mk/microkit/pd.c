@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The PD's two contexts (see mk_microkit.h).
+ *
+ * The PD context is libmicrokit's: it runs init(), notified() and the
+ * event loop, which blocks in seL4_Recv.  The vCPU context runs
+ * mk_microkit_start's function on a stack slot of its own.  Exactly one
+ * of them runs at a time (one seL4 thread), so nothing here needs an
+ * atomic: `in_vcpu` says which one runs, and the other is parked in
+ * mk_ctx_switch with its sp saved in main_sp or vcpu_sp.
+ *
+ * States of the vCPU context:
+ *   NONE    -> RUNNING    mk_microkit_start
+ *   RUNNING -> SUSPENDED  mk_pd_suspend: a wait found nothing pending;
+ *                         the PD context returns to the event loop
+ *   SUSPENDED -> RUNNING  mk_pd_resume, from the PD context: after a
+ *                         notification, a timer interrupt or a signal
+ *                         made by PD-context code (protected(), ...)
+ *   RUNNING -> DONE       the function returned: the vCPU context is
+ *                         never run again.
+ * Every resume makes the waiter look at its notification and its
+ * deadline again (mk_notification_wait_until); a resume with nothing for
+ * it only costs one more trip round the event loop.
+ */
+#include <microkit.h>
+
+#include "microkit_impl.h"
+
+enum { VC_NONE, VC_RUNNING, VC_SUSPENDED, VC_DONE };
+
+static struct {
+	bool ready;	   /* mk_microkit_init done */
+	bool in_vcpu;	   /* the vCPU context runs */
+	int state;	   /* VC_* */
+	void *main_sp;	   /* the PD context, while the vCPU one runs */
+	void *vcpu_sp;	   /* the vCPU context, while suspended */
+	void *(*fn)(void *);
+	void *arg;
+	struct mk_stack stack;
+	struct mk_notification ntf; /* the PD notification */
+} pd;
+
+struct mk_microkit_stats mk_pd_stats;
+int mk_pd_timer_channel = -1;
+
+static void pd_assert_fail(const char *what)
+{
+	microkit_dbg_puts("rumpbridge: mk/microkit: ");
+	microkit_dbg_puts(what);
+	microkit_dbg_puts("\n");
+	__builtin_trap();
+}
+
+#define PD_ASSERT(c, what)                                                                         \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			pd_assert_fail(what);                                                      \
+	} while (0)
+
+bool mk_pd_in_vcpu(void)
+{
+	return pd.in_vcpu;
+}
+
+void mk_pd_suspend(void)
+{
+	PD_ASSERT(pd.in_vcpu && pd.state == VC_RUNNING, "suspend outside the running vCPU context");
+	pd.state = VC_SUSPENDED;
+	pd.in_vcpu = false;
+	mk_pd_stats.loop_returns++;
+	mk_ctx_switch(&pd.vcpu_sp, pd.main_sp);
+	/* resumed by mk_pd_resume, which set RUNNING and in_vcpu */
+}
+
+void mk_pd_resume(void)
+{
+	if (pd.in_vcpu || pd.state != VC_SUSPENDED)
+		return;
+	pd.state = VC_RUNNING;
+	pd.in_vcpu = true;
+	mk_pd_stats.resumes++;
+	mk_ctx_switch(&pd.main_sp, pd.vcpu_sp);
+	/* back when the vCPU context suspended or finished */
+}
+
+static void vcpu_entry(void *unused)
+{
+	(void)unused;
+	pd.fn(pd.arg);
+	pd.state = VC_DONE;
+	pd.in_vcpu = false;
+	mk_ctx_switch(&pd.vcpu_sp, pd.main_sp);
+	pd_assert_fail("a finished vCPU context was resumed");
+}
+
+int mk_microkit_init(const struct mk_microkit_config *cfg)
+{
+	int r;
+
+	if (cfg == NULL || cfg->timer_channel < -1 || cfg->timer_channel > MICROKIT_MAX_CHANNEL_ID)
+		return -EINVAL;
+	if (pd.ready)
+		return -EBUSY;
+	r = mk_mem_setup(cfg->heap, cfg->heap_size, cfg->stacks, cfg->stack_stride, cfg->nstacks);
+	if (r != 0)
+		return r;
+	mk_pd_timer_channel = cfg->timer_channel;
+	mk_notification_init(&pd.ntf, 0);
+	mk_timer_stop();
+	pd.ready = true;
+	return 0;
+}
+
+struct mk_notification *mk_microkit_notification(void)
+{
+	return pd.ready ? &pd.ntf : NULL;
+}
+
+int mk_microkit_start(void *(*fn)(void *), void *arg)
+{
+	int r;
+
+	if (fn == NULL)
+		return -EINVAL;
+	if (!pd.ready || pd.in_vcpu)
+		return -EPERM;
+	if (pd.state != VC_NONE)
+		return -EBUSY;
+	if ((r = mk_stack_create(&pd.stack, MK_PAGE, "vcpu0")) != 0)
+		return r;
+	pd.fn = fn;
+	pd.arg = arg;
+	pd.vcpu_sp = mk_ctx_init((char *)pd.stack.base + pd.stack.size, vcpu_entry, NULL);
+	pd.state = VC_SUSPENDED;
+	mk_pd_resume();
+	mk_pd_stats.resumes--; /* the start is not a resume */
+	return 0;
+}
+
+void mk_microkit_notified(unsigned ch)
+{
+	if (pd.in_vcpu || !pd.ready)
+		return;
+	if ((int)ch == mk_pd_timer_channel) {
+		mk_timer_stop(); /* the line is level-triggered: lower it first */
+		microkit_irq_ack(ch);
+		mk_pd_stats.timer_irqs++;
+		mk_pd_resume(); /* the waiter looks at its deadline */
+	} else if (ch <= MICROKIT_MAX_CHANNEL_ID) {
+		/* resumes the vCPU context if it waits on the PD notification */
+		mk_notification_signal(&pd.ntf, UINT64_C(1) << ch);
+	}
+}
+
+void mk_microkit_get_stats(struct mk_microkit_stats *s)
+{
+	if (s != NULL)
+		*s = mk_pd_stats;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# check_example.sh SDK IMAGE LOG
+# Boot examples/microkit's image under QEMU (the SDK's run-qemu, at most
+# 60 s) and check the console (the lines are printed by
+# examples/microkit/domain.c):
+#   - every round trip completed: rounds = 100, and the client finished;
+#   - the counters advanced while the waiter was blocked, in every round;
+#   - count_b's timer sleeps ended, none early;
+#   - no spinning: every return of the PD to the Microkit event loop
+#     (seL4_Recv) was ended by a wake-up source, a notification that woke
+#     the waiter or a timer interrupt, so loop_returns <= wakeups +
+#     timer_irqs + 1 (the first); and over the client's quiet half second
+#     the domain went back to the loop exactly once and took no timer
+#     interrupt.
+# Exit 0: pass; 1: fail; 77: skipped (no QEMU).
+set -uo pipefail
+sdk=$1 img=$2 log=$3
+
+if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
+	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
+	exit 77
+fi
+[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
+
+RUN_QEMU_LOG=$log timeout 90 "$sdk/run-qemu" "$img" 60 'client: done|FAIL|MON\|ERROR' >/dev/null
+rc=$?
+grep -E '^(domain|client|MON\|ERROR)' "$log" | tr -d '\r'
+if [ $rc -ne 0 ]; then
+	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
+	exit 1
+fi
+if grep -qE 'FAIL|MON\|ERROR' "$log"; then
+	echo "FAIL: the system reported an error; log: $log"
+	exit 1
+fi
+
+# field LINE-TAG NAME: the value of NAME= on the "domain: TAG" line
+field() {
+	tr -d '\r' <"$log" | grep -E "^domain: $1 " | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+fails=0
+check() { # description, condition (arithmetic)
+	if (($2)); then echo "ok: $1"; else echo "FAIL: $1 ($2)"; fails=$((fails + 1)); fi
+}
+for f in rounds wakeups advanced count_a count_b b_sleeps b_early loop_returns timer_irqs; do
+	v=$(field done $f)
+	[ -n "$v" ] || { echo "FAIL: no $f on the 'domain: done' line"; exit 1; }
+	declare "d_$f=$v"
+done
+r_lr=$(field report loop_returns)
+r_ti=$(field report timer_irqs)
+[ -n "$r_lr" ] && [ -n "$r_ti" ] || { echo "FAIL: no 'domain: report' line"; exit 1; }
+grep -q '^client: done' "$log" || { echo "FAIL: the client did not finish"; exit 1; }
+
+check "every round trip completed" "d_rounds == 100"
+check "the counters advanced while the waiter was blocked, every round" "d_advanced == d_rounds"
+check "both counters counted" "d_count_a > 0 && d_count_b > 0"
+check "timer sleeps ended, none early" "d_b_sleeps > 0 && d_b_early == 0"
+check "the PD went back to seL4_Recv at least once per round" "d_loop_returns >= d_rounds"
+check "no spinning: each return to the loop ended by a wake-up source" \
+	"d_loop_returns <= d_wakeups + d_timer_irqs + 1"
+check "idle while the client was quiet: one return to the loop, no timer interrupt" \
+	"r_lr - d_loop_returns == 1 && r_ti == d_timer_irqs"
+if [ $fails -ne 0 ]; then
+	echo "FAIL: $fails checks; log: $log"
+	exit 1
+fi
+echo "PASS"
