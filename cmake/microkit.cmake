@@ -23,6 +23,14 @@ if(RUMPBRIDGE_SANITIZE OR CMAKE_CROSSCOMPILING)
   return()
 endif()
 
+# src/dom/ builds for a PD: freestanding headers only, no backend file
+# (a source check; needs no SDK).
+if(RUMPBRIDGE_TESTS)
+  add_test(NAME microkit_dom_sources COMMAND bash
+    ${PROJECT_SOURCE_DIR}/tests/microkit/check_dom_sources.sh ${PROJECT_SOURCE_DIR}/src/dom)
+  set_tests_properties(microkit_dom_sources PROPERTIES LABELS microkit)
+endif()
+
 set(RB_MK_SKIP "")
 set(RB_MK_BOARD_DIR ${MICROKIT_SDK}/board/${MICROKIT_BOARD}/${MICROKIT_CONFIG})
 find_program(RB_MK_CC aarch64-linux-gnu-gcc)
@@ -39,7 +47,8 @@ endif()
 # The images the microkit tests boot: test name, image (in the sub-build),
 # checker script, console regex that ends the run.
 set(RB_MK_TESTS
-  "microkit_example|examples/example.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_example.sh")
+  "microkit_example|examples/example.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_example.sh"
+  "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh")
 
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")

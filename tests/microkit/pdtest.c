@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The domain's unit tests that make sense on one vCPU, run inside a seL4
+ * Microkit PD (tests/microkit/pdtest.system): threads, mutex, condition
+ * variable, semaphore, rwlock, events (local, from another PD's channel,
+ * bound handlers), timers, and the backend's own memory and stacks.  A
+ * green thread "runner" runs them in order and prints, on the console,
+ * one line per test and a last "pdtest: N passed, M failed" line that
+ * tests/microkit/check_pdtest.sh reads.
+ *
+ * The "poker" PD (poker.c) answers every notification on its channel with
+ * one notification back: a channel event that comes from outside.
+ */
+#include <errno.h>
+#include <microkit.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/mk_microkit.h>
+
+#define CH_TIMER 2
+#define CH_POKER 3
+#define HEAP_SIZE 0x40000
+#define STACK_STRIDE 0x5000
+#define NSTACKS 16
+#define MS 1000000ull
+
+uintptr_t heap_base;
+uintptr_t stack0_base;
+
+static struct dom *d;
+static int failures;
+
+/* ---- console ---- */
+static void put(const char *s)
+{
+	microkit_dbg_puts(s);
+}
+
+static void put_i64(int64_t v)
+{
+	char buf[22];
+	int i = 21;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		buf[--i] = '-';
+	put(&buf[i]);
+}
+
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			put("pdtest: check failed: " #c " at line ");                              \
+			put_i64(__LINE__);                                                         \
+			put("\n");                                                                 \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                      \
+		if (a_ != b_) {                                                                    \
+			put("pdtest: check failed: " #a " == " #b " (");                           \
+			put_i64(a_);                                                               \
+			put(" != ");                                                               \
+			put_i64(b_);                                                               \
+			put(") at line ");                                                         \
+			put_i64(__LINE__);                                                         \
+			put("\n");                                                                 \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg)
+{
+	struct dom_thread_attr a = {.name = name, .vcpu = -1};
+	struct dom_thread *t = NULL;
+
+	CHECK_EQ(dom_thread_create(d, &t, &a, fn, arg), 0);
+	return t;
+}
+
+static void *join(struct dom_thread *t)
+{
+	void *ret = NULL;
+
+	if (t != NULL)
+		CHECK_EQ(dom_thread_join(t, &ret), 0);
+	return ret;
+}
+
+/* ---- threads ---- */
+static char trace[64];
+static int ntrace;
+
+static void *ping(void *arg)
+{
+	for (int i = 0; i < 3; i++) {
+		trace[ntrace++] = *(const char *)arg;
+		dom_yield();
+	}
+	return (void *)(uintptr_t)(*(const char *)arg);
+}
+
+static volatile int detached_ran;
+static void *detached_fn(void *arg)
+{
+	(void)arg;
+	detached_ran = 1;
+	return NULL;
+}
+
+static void test_thread(void)
+{
+	struct dom_thread *a, *b;
+	struct dom_thread_attr da = {.name = "detached", .vcpu = -1, .detached = true};
+
+	ntrace = 0;
+	a = spawn("ping-a", ping, "a");
+	b = spawn("ping-b", ping, "b");
+	CHECK_EQ((uintptr_t)join(a), 'a');
+	CHECK_EQ((uintptr_t)join(b), 'b');
+	trace[ntrace] = '\0';
+	CHECK(strcmp(trace, "ababab") == 0); /* FIFO yield on one vCPU */
+	CHECK(strcmp(dom_thread_name(dom_self()), "runner") == 0);
+	CHECK(dom_thread_is_green(dom_self()));
+	CHECK_EQ(dom_thread_join(dom_self(), NULL), -EDEADLK);
+	CHECK_EQ(dom_thread_create(d, NULL, &da, detached_fn, NULL), 0);
+	while (!detached_ran)
+		dom_yield();
+	CHECK_EQ(dom_thread_create(d, NULL, NULL, NULL, NULL), -EINVAL);
+}
+
+/* ---- mutex ---- */
+static struct dom_mutex mtx;
+static volatile uint64_t shared_sum;
+
+static void *mutex_worker(void *arg)
+{
+	uint64_t add = (uintptr_t)arg;
+
+	for (int i = 0; i < 200; i++) {
+		CHECK_EQ(dom_mutex_enter(&mtx), 0);
+		uint64_t v = shared_sum;
+		dom_yield(); /* the others must queue on the mutex */
+		shared_sum = v + add;
+		CHECK_EQ(dom_mutex_exit(&mtx), 0);
+	}
+	return NULL;
+}
+
+static void *mutex_try(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(dom_mutex_tryenter(&mtx), -EBUSY);
+	CHECK_EQ(dom_mutex_exit(&mtx), -EPERM);
+	return NULL;
+}
+
+static void test_mutex(void)
+{
+	struct dom_thread *t[3];
+
+	CHECK_EQ(dom_mutex_init(&mtx), 0);
+	shared_sum = 0;
+	for (int i = 0; i < 3; i++)
+		t[i] = spawn("mutex", mutex_worker, (void *)(uintptr_t)(i + 1));
+	for (int i = 0; i < 3; i++)
+		join(t[i]);
+	CHECK_EQ(shared_sum, 200 * (1 + 2 + 3)); /* no lost update */
+	CHECK_EQ(dom_mutex_enter(&mtx), 0);
+	CHECK_EQ(dom_mutex_enter(&mtx), -EDEADLK);
+	CHECK(dom_mutex_owner(&mtx) == dom_self());
+	join(spawn("mutex-try", mutex_try, NULL));
+	CHECK_EQ(dom_mutex_destroy(&mtx), -EBUSY);
+	CHECK_EQ(dom_mutex_exit(&mtx), 0);
+	CHECK_EQ(dom_mutex_destroy(&mtx), 0);
+	CHECK_EQ(dom_mutex_enter(&mtx), -EBADF);
+}
+
+/* ---- condition variable: a bounded queue ---- */
+static struct dom_mutex qm;
+static struct dom_cv not_empty, not_full;
+static int q[4], qn, qh;
+static uint64_t consumed_sum;
+
+static void *producer(void *arg)
+{
+	(void)arg;
+	for (int i = 1; i <= 100; i++) {
+		dom_mutex_enter(&qm);
+		while (qn == 4)
+			dom_cv_wait(&not_full, &qm);
+		q[(qh + qn++) % 4] = i;
+		dom_cv_signal(&not_empty);
+		dom_mutex_exit(&qm);
+	}
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	(void)arg;
+	for (int i = 1; i <= 100; i++) {
+		dom_mutex_enter(&qm);
+		while (qn == 0)
+			dom_cv_wait(&not_empty, &qm);
+		int v = q[qh];
+		qh = (qh + 1) % 4;
+		qn--;
+		CHECK_EQ(v, i); /* in order */
+		consumed_sum += (uint64_t)v;
+		dom_cv_signal(&not_full);
+		dom_mutex_exit(&qm);
+	}
+	return NULL;
+}
+
+static void test_cv(void)
+{
+	struct dom_thread *p, *c;
+	uint64_t t0;
+
+	dom_mutex_init(&qm);
+	dom_cv_init(&not_empty);
+	dom_cv_init(&not_full);
+	consumed_sum = 0;
+	c = spawn("consumer", consumer, NULL);
+	p = spawn("producer", producer, NULL);
+	join(p);
+	join(c);
+	CHECK_EQ(consumed_sum, 5050);
+	/* timed wait: nobody signals */
+	dom_mutex_enter(&qm);
+	t0 = mk_clock_now_ns();
+	CHECK_EQ(dom_cv_timedwait(&not_empty, &qm, t0 + 2 * MS), -ETIMEDOUT);
+	CHECK(mk_clock_now_ns() - t0 >= 2 * MS);
+	CHECK(dom_mutex_owner(&qm) == dom_self()); /* owned again */
+	dom_mutex_exit(&qm);
+	CHECK(!dom_cv_has_waiters(&not_empty));
+	CHECK_EQ(dom_cv_wait(&not_empty, &qm), -EPERM);
+}
+
+/* ---- semaphore ---- */
+static struct dom_sem sem;
+static volatile int sem_got;
+
+static void *sem_waiter(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 10; i++) {
+		CHECK_EQ(dom_sem_wait(&sem), 0);
+		sem_got++;
+	}
+	return NULL;
+}
+
+static void test_sem(void)
+{
+	struct dom_thread *t;
+	uint64_t t0;
+
+	CHECK_EQ(dom_sem_init(&sem, 0), 0);
+	sem_got = 0;
+	t = spawn("sem", sem_waiter, NULL);
+	for (int i = 0; i < 10; i++) {
+		CHECK_EQ(dom_sem_post(&sem), 0);
+		dom_yield();
+	}
+	join(t);
+	CHECK_EQ(sem_got, 10);
+	CHECK_EQ(dom_sem_trywait(&sem), -EAGAIN);
+	t0 = mk_clock_now_ns();
+	CHECK_EQ(dom_sem_timedwait(&sem, t0 + 1 * MS), -ETIMEDOUT);
+	CHECK(mk_clock_now_ns() - t0 >= 1 * MS);
+	CHECK_EQ(dom_sem_post(&sem), 0);
+	CHECK_EQ(dom_sem_trywait(&sem), 0);
+	CHECK_EQ(dom_sem_destroy(&sem), 0);
+}
+
+/* ---- rwlock ---- */
+static struct dom_rwlock rw;
+static volatile int readers_in, max_readers;
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(dom_rwlock_rdlock(&rw), 0);
+	readers_in++;
+	if (readers_in > max_readers)
+		max_readers = readers_in;
+	dom_yield();
+	readers_in--;
+	CHECK_EQ(dom_rwlock_unlock(&rw), 0);
+	return NULL;
+}
+
+static void test_rwlock(void)
+{
+	struct dom_thread *t[3];
+
+	CHECK_EQ(dom_rwlock_init(&rw), 0);
+	max_readers = 0;
+	for (int i = 0; i < 3; i++)
+		t[i] = spawn("reader", reader, NULL);
+	for (int i = 0; i < 3; i++)
+		join(t[i]);
+	CHECK_EQ(max_readers, 3); /* shared */
+	CHECK_EQ(dom_rwlock_wrlock(&rw), 0);
+	CHECK(dom_rwlock_wrheld(&rw));
+	CHECK_EQ(dom_rwlock_tryrdlock(&rw), -EDEADLK);
+	CHECK_EQ(dom_rwlock_unlock(&rw), 0);
+	CHECK_EQ(dom_rwlock_destroy(&rw), 0);
+}
+
+/* ---- events ---- */
+static volatile int handler_calls;
+static char handler_thread[DOM_NAME_MAX + 1];
+
+static void on_poker(unsigned bit, void *arg)
+{
+	(void)arg;
+	CHECK_EQ(bit, CH_POKER);
+	strcpy(handler_thread, dom_thread_name(dom_self()));
+	handler_calls++;
+}
+
+static void test_event(void)
+{
+	uint64_t bits, t0;
+
+	/* local: a bit raised by the domain itself, pending until taken */
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << 10), 0);
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << 10, &bits), 0);
+	CHECK_EQ(bits, UINT64_C(1) << 10);
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << 63), -EINVAL);
+	/* from another PD: channel CH_POKER is event bit CH_POKER */
+	microkit_notify(CH_POKER);
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	CHECK_EQ(bits, UINT64_C(1) << CH_POKER);
+	/* three notifications before the poker runs are one for it (it has
+	 * a lower priority), so one answer: the second wait times out */
+	microkit_notify(CH_POKER);
+	microkit_notify(CH_POKER);
+	microkit_notify(CH_POKER);
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	t0 = mk_clock_now_ns();
+	CHECK_EQ(dom_event_wait_until(d, UINT64_C(1) << CH_POKER, t0 + 5 * MS, &bits), -ETIMEDOUT);
+	CHECK(mk_clock_now_ns() - t0 >= 5 * MS);
+	CHECK_EQ(bits, 0);
+	/* bound: the handler runs on the service thread */
+	handler_calls = 0;
+	CHECK_EQ(dom_event_bind(d, CH_POKER, on_poker, NULL), 0);
+	CHECK_EQ(dom_event_bind(d, CH_POKER, on_poker, NULL), -EEXIST);
+	microkit_notify(CH_POKER);
+	t0 = mk_clock_now_ns();
+	while (handler_calls == 0 && mk_clock_now_ns() - t0 < 1000 * MS)
+		dom_sleep_ns(100000);
+	CHECK_EQ(handler_calls, 1);
+	CHECK(strcmp(handler_thread, "dom-service") == 0);
+	CHECK_EQ(dom_event_bind(d, CH_POKER, NULL, NULL), 0);
+}
+
+/* ---- timers ---- */
+static char wake_order[8];
+static int nwake;
+
+static void *sleeper(void *arg)
+{
+	uintptr_t n = (uintptr_t)arg;
+	uint64_t t0 = mk_clock_now_ns();
+
+	CHECK_EQ(dom_sleep_ns(n * 25 * MS), 0);
+	CHECK(mk_clock_now_ns() - t0 >= n * 25 * MS); /* never early */
+	wake_order[nwake++] = (char)('0' + n);
+	return NULL;
+}
+
+static void test_timer(void)
+{
+	struct dom_thread *t[3];
+	struct mk_microkit_stats s0, s1;
+	uint64_t t0;
+
+	nwake = 0;
+	mk_microkit_get_stats(&s0);
+	/* 25 ms apart: timers that expire in one pass of dom_timer_run are
+	 * woken latest deadline first, so the order is only checked for
+	 * deadlines far enough apart that an emulator's stall (QEMU shares
+	 * the host's CPUs with the rest of the suite) does not merge them. */
+	t[0] = spawn("sleep3", sleeper, (void *)3);
+	t[1] = spawn("sleep1", sleeper, (void *)1);
+	t[2] = spawn("sleep2", sleeper, (void *)2);
+	for (int i = 0; i < 3; i++)
+		join(t[i]);
+	wake_order[nwake] = '\0';
+	if (strcmp(wake_order, "123") != 0) { /* deadline order */
+		put("pdtest: wake order ");
+		put(wake_order);
+		put("\n");
+		failures++;
+	}
+	mk_microkit_get_stats(&s1);
+	/* all asleep: the PD waited in seL4_Recv for the timer interrupt */
+	CHECK(s1.timer_irqs > s0.timer_irqs);
+	CHECK(s1.loop_returns > s0.loop_returns);
+	t0 = mk_clock_now_ns();
+	CHECK_EQ(dom_sleep_until(t0 + 3 * MS), 0);
+	CHECK(mk_clock_now_ns() >= t0 + 3 * MS);
+	/* a sleep of 0 and one in the past return at once */
+	CHECK_EQ(dom_sleep_ns(0), 0);
+	CHECK_EQ(dom_sleep_until(t0), 0);
+}
+
+/* ---- the backend ---- */
+static void test_backend(void)
+{
+	struct mk_stack st[NSTACKS];
+	struct mk_microkit_stats s;
+	uint64_t w;
+	unsigned n = 0;
+	char *p, *q2;
+
+	p = mk_mem_alloc(100);
+	CHECK(p != NULL && ((uintptr_t)p & 63) == 0);
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ(p[i], 0);
+	memset(p, 0x5a, 100);
+	mk_mem_free(p);
+	q2 = mk_mem_alloc(90); /* same class: the same block, zeroed again */
+	CHECK(q2 == p);
+	CHECK_EQ(q2[0], 0);
+	mk_mem_free(q2);
+	CHECK(mk_mem_alloc(0) == NULL);
+	CHECK(mk_mem_alloc(HEAP_SIZE) == NULL);
+	/* stacks: take the free slots until -ENOMEM, each named */
+	while (n < NSTACKS && mk_stack_create(&st[n], 4096, "probe") == 0)
+		n++;
+	CHECK(n > 0 && n < NSTACKS); /* some slots are in use by threads */
+	CHECK_EQ(mk_stack_create(&st[n < NSTACKS ? n : 0], 4096, "x"), -ENOMEM);
+	CHECK(strcmp(mk_microkit_stack_owner((uintptr_t)st[0].base), "probe") == 0);
+	/* the guard page below a stack names its owner too */
+	CHECK(strcmp(mk_microkit_stack_owner((uintptr_t)st[0].base - 8), "probe") == 0);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(mk_stack_destroy(&st[i]), 0);
+	CHECK_EQ(mk_stack_destroy(&st[0]), -EINVAL);
+	CHECK_EQ(mk_stack_create(&st[0], STACK_STRIDE, "big"), -ENOMEM);
+	mk_microkit_get_stats(&s);
+	CHECK(s.heap_used > 0 && s.heap_used <= HEAP_SIZE);
+	/* clock */
+	uint64_t a = mk_clock_now_ns(), b = mk_clock_now_ns();
+	CHECK(b >= a);
+	/* notifications are local to the PD */
+	struct mk_notification n1;
+	CHECK_EQ(mk_notification_init(&n1, MK_SHARED), -EOPNOTSUPP);
+	CHECK_EQ(mk_notification_init(&n1, 0), 0);
+	CHECK_EQ(mk_notification_poll(&n1, &w), -EAGAIN);
+	CHECK_EQ(mk_notification_signal(&n1, 6), 0);
+	CHECK_EQ(mk_notification_signal(&n1, 1), 0);
+	CHECK_EQ(mk_notification_poll(&n1, &w), 0);
+	CHECK_EQ(w, 7);
+	CHECK_EQ(mk_notification_destroy(&n1), 0);
+	CHECK_EQ(mk_thread_create(NULL, "x", NULL, NULL), -EINVAL);
+}
+
+static int init_deadlk = 1;
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{"thread", test_thread}, {"mutex", test_mutex}, {"cv", test_cv},
+	{"sem", test_sem},	 {"rwlock", test_rwlock}, {"event", test_event},
+	{"timer", test_timer},	 {"backend", test_backend},
+};
+
+static void *runner(void *arg)
+{
+	int passed = 0, failed = 0;
+
+	(void)arg;
+	if (init_deadlk != 0) {
+		put("pdtest: a wait in the PD context did not return -EDEADLK\n");
+		failed++;
+	}
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		int f0 = failures;
+		tests[i].fn();
+		put("pdtest: test ");
+		put(tests[i].name);
+		if (failures == f0) {
+			put(" ok\n");
+			passed++;
+		} else {
+			put(" FAILED\n");
+			failed++;
+		}
+	}
+	put("pdtest: ");
+	put_i64(passed);
+	put(" passed, ");
+	put_i64(failed);
+	put(" failed\n");
+	return NULL;
+}
+
+static void *vcpu_main(void *arg)
+{
+	dom_run(arg);
+	return NULL;
+}
+
+void init(void)
+{
+	const struct mk_microkit_config mc = {
+		.heap = (void *)heap_base,
+		.heap_size = HEAP_SIZE,
+		.stacks = stack0_base - MK_MICROKIT_GUARD,
+		.stack_stride = STACK_STRIDE,
+		.nstacks = NSTACKS,
+		.timer_channel = CH_TIMER,
+	};
+	struct dom_config dc = {
+		.name = "pdtest",
+		.flags = DOM_CALLER_IS_VCPU0,
+		.stack_size = STACK_STRIDE - MK_MICROKIT_GUARD,
+	};
+	struct dom_thread_attr a = {.name = "runner", .vcpu = -1, .detached = true};
+	struct mk_notification n;
+	uint64_t w;
+
+	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||
+	    dom_create(&d, &dc) != 0 || dom_thread_create(d, NULL, &a, runner, NULL) != 0) {
+		put("pdtest: FAIL setup\n");
+		return;
+	}
+	/* The PD context must never block but in seL4_Recv. */
+	mk_notification_init(&n, 0);
+	init_deadlk = mk_notification_wait(&n, &w) == -EDEADLK ? 0 : 1;
+	mk_notification_destroy(&n);
+	if (mk_microkit_start(vcpu_main, d) != 0)
+		put("pdtest: FAIL start\n");
+}
+
+void notified(microkit_channel ch)
+{
+	mk_microkit_notified(ch);
+}
