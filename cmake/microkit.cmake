@@ -95,3 +95,11 @@ if(RUMPBRIDGE_TESTS)
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS microkit)
   endforeach()
 endif()
+# The benchmark (bench/microkit): a table on the console, figures in
+# bench_microkit.json.  Run in the suite as a smoke test with RUMPBRIDGE_BENCH.
+if(RUMPBRIDGE_TESTS AND RUMPBRIDGE_BENCH)
+  add_test(NAME microkit_bench COMMAND bash ${PROJECT_SOURCE_DIR}/bench/microkit/run.sh
+    ${MICROKIT_SDK} ${RB_MK_BIN}/bench/bench.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_bench.log
+    ${CMAKE_CURRENT_BINARY_DIR}/bench_microkit.json)
+  set_tests_properties(microkit_bench PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS "microkit;bench")
+endif()

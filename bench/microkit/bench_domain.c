@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The domain PD of the benchmark.  First, before the client runs (it has
+ * a lower priority and this PD does not block meanwhile), the yield
+ * benchmark: blocks of BENCH_YIELDS round trips between two green threads
+ * (dom_yield, two switches each), then as many between two bare contexts
+ * with the smallest switch there is (callee-saved registers, sp; below),
+ * in the same image.  Then the echo green thread answers the client's
+ * notifications on channel 1, from dom_event_wait.  init() measures the
+ * domain's own part of a wake-up (local_wake) in between.
+ */
+#include <rumpbridge/dom.h>
+#include <rumpbridge/mk_microkit.h>
+
+#include "common.h"
+
+#define CH_CLIENT 1
+#define CH_TIMER 2
+#define CH_LOCAL 5 /* not a channel of the .system: raised from init() */
+#define HEAP_SIZE 0x40000
+#define STACK_STRIDE 0x5000
+#define NSTACKS 8
+
+uintptr_t heap_base;
+uintptr_t stack0_base;
+
+static struct dom *d;
+
+/* ---- the bare two-context switch ---- */
+void bare_switch(void **save, void *load);
+/* Global symbols: a PIE-default compiler reaches them through the GOT, and
+ * a GOT entry for a local asm label would be taken for its section's
+ * start (the addend is lost). */
+__asm__(".text\n"
+	".globl bare_switch\n"
+	".globl bare_first\n"
+	".p2align 4\n"
+	"bare_switch:\n"
+	"	sub sp, sp, #160\n"
+	"	stp x19, x20, [sp, #0]\n"
+	"	stp x21, x22, [sp, #16]\n"
+	"	stp x23, x24, [sp, #32]\n"
+	"	stp x25, x26, [sp, #48]\n"
+	"	stp x27, x28, [sp, #64]\n"
+	"	stp x29, x30, [sp, #80]\n"
+	"	stp d8, d9, [sp, #96]\n"
+	"	stp d10, d11, [sp, #112]\n"
+	"	stp d12, d13, [sp, #128]\n"
+	"	stp d14, d15, [sp, #144]\n"
+	"	mov x9, sp\n"
+	"	str x9, [x0]\n"
+	"	mov sp, x1\n"
+	"	ldp x19, x20, [sp, #0]\n"
+	"	ldp x21, x22, [sp, #16]\n"
+	"	ldp x23, x24, [sp, #32]\n"
+	"	ldp x25, x26, [sp, #48]\n"
+	"	ldp x27, x28, [sp, #64]\n"
+	"	ldp x29, x30, [sp, #80]\n"
+	"	ldp d8, d9, [sp, #96]\n"
+	"	ldp d10, d11, [sp, #112]\n"
+	"	ldp d12, d13, [sp, #128]\n"
+	"	ldp d14, d15, [sp, #144]\n"
+	"	add sp, sp, #160\n"
+	"	ret\n"
+	"bare_first:\n"
+	"	blr x19\n"
+	"	brk #0\n");
+void bare_first(void);
+
+static void *main_sp, *peer_sp;
+
+static void bare_peer(void)
+{
+	for (;;)
+		bare_switch(&peer_sp, main_sp);
+}
+
+static void bench_bare(void *stack_top)
+{
+	uint64_t *f = (uint64_t *)(((uintptr_t)stack_top & ~(uintptr_t)15) - 160);
+
+	for (int i = 0; i < 20; i++)
+		f[i] = 0;
+	f[0] = (uint64_t)(uintptr_t)bare_peer; /* x19 */
+	f[11] = (uint64_t)(uintptr_t)bare_first; /* x30 */
+	peer_sp = f;
+	bare_switch(&main_sp, peer_sp); /* warm-up */
+	uint64_t best = UINT64_MAX;
+	for (int b = 0; b < BENCH_BLOCKS; b++) {
+		uint64_t t0 = bench_ticks();
+		for (int i = 0; i < BENCH_YIELDS; i++)
+			bare_switch(&main_sp, peer_sp);
+		uint64_t dt = bench_ticks() - t0;
+		best = dt < best ? dt : best;
+	}
+	bench_report("yield_rt_bare", best, BENCH_YIELDS);
+}
+
+/* ---- green yield ---- */
+static volatile int yielding;
+
+static void *yielder(void *arg)
+{
+	(void)arg;
+	while (yielding)
+		dom_yield();
+	return NULL;
+}
+
+static void *echo(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	for (;;) {
+		dom_event_wait(d, UINT64_C(1) << CH_CLIENT, &bits);
+		microkit_notify(CH_CLIENT);
+	}
+	return NULL;
+}
+
+static void *bench_main(void *arg)
+{
+	struct dom_thread *y;
+	struct dom_thread_attr a = {.name = "yielder", .vcpu = -1};
+	struct mk_stack st;
+
+	(void)arg;
+	yielding = 1;
+	dom_thread_create(d, &y, &a, yielder, NULL);
+	dom_yield(); /* warm-up */
+	uint64_t best = UINT64_MAX;
+	for (int b = 0; b < BENCH_BLOCKS; b++) {
+		uint64_t t0 = bench_ticks();
+		for (int i = 0; i < BENCH_YIELDS; i++)
+			dom_yield(); /* to the yielder and back: one round trip */
+		uint64_t dt = bench_ticks() - t0;
+		best = dt < best ? dt : best;
+	}
+	bench_report("yield_rt_green", best, BENCH_YIELDS);
+	yielding = 0;
+	dom_thread_join(y, NULL);
+
+	if (mk_stack_create(&st, 4096, "bare") == 0) {
+		bench_bare((char *)st.base + st.size);
+		/* the peer context is parked on st for good: keep the slot */
+	}
+
+	a.name = "echo";
+	a.detached = true;
+	dom_thread_create(d, NULL, &a, echo, NULL);
+	return NULL;
+}
+
+static void *local_waiter(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	for (;;)
+		dom_event_wait(d, UINT64_C(1) << CH_LOCAL, &bits);
+	return NULL;
+}
+
+static void *vcpu_main(void *arg)
+{
+	dom_run(arg);
+	return NULL;
+}
+
+void init(void)
+{
+	const struct mk_microkit_config mc = {
+		.heap = (void *)heap_base,
+		.heap_size = HEAP_SIZE,
+		.stacks = stack0_base - MK_MICROKIT_GUARD,
+		.stack_stride = STACK_STRIDE,
+		.nstacks = NSTACKS,
+		.timer_channel = CH_TIMER,
+	};
+	struct dom_config dc = {
+		.name = "bench",
+		.flags = DOM_CALLER_IS_VCPU0,
+		.stack_size = STACK_STRIDE - MK_MICROKIT_GUARD,
+	};
+	struct dom_thread_attr a = {.name = "bench", .vcpu = -1, .detached = true};
+
+	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||
+	    dom_create(&d, &dc) != 0 || dom_thread_create(d, NULL, &a, bench_main, NULL) != 0 ||
+	    mk_microkit_start(vcpu_main, d) != 0) {
+		microkit_dbg_puts("bench: FAIL setup\n");
+		return;
+	}
+	/* The domain's part of a wake-up, without the kernel: from the PD
+	 * context raise a bit a green thread waits for, as notified() does,
+	 * and come back when the domain is idle again. */
+	a.name = "local";
+	dom_thread_create(d, NULL, &a, local_waiter, NULL);
+	mk_microkit_notified(CH_LOCAL); /* warm-up */
+	uint64_t best = UINT64_MAX;
+	for (int b = 0; b < BENCH_BLOCKS; b++) {
+		uint64_t t0 = bench_ticks();
+		for (int i = 0; i < BENCH_ROUNDS; i++)
+			mk_microkit_notified(CH_LOCAL);
+		uint64_t dt = bench_ticks() - t0;
+		best = dt < best ? dt : best;
+	}
+	bench_report("local_wake", best, BENCH_ROUNDS);
+}
+
+void notified(microkit_channel ch)
+{
+	mk_microkit_notified(ch);
+}
