@@ -48,7 +48,8 @@ endif()
 # checker script, console regex that ends the run.
 set(RB_MK_TESTS
   "microkit_example|examples/example.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_example.sh"
-  "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh")
+  "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh"
+  "microkit_fault|tests/fault.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_fault.sh")
 
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")

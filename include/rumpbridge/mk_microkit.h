@@ -60,12 +60,30 @@ struct mk_microkit_config {
 	int timer_channel;   /* channel id of the timer <irq>; -1: none
 				(then a deadline other than MK_FOREVER is
 				never met: a warning is printed once) */
+	void *fault_table;   /* NULL, or a page (struct
+				mk_microkit_fault_table) that the .system file
+				also maps read-only into the parent PD, whose
+				fault() names a faulting stack's thread with
+				mk_microkit_fault_name */
+};
+
+/* The stack slots and their owners' names, kept up to date by the PD for
+ * its parent's fault handler.  The parent reads it as untrusted memory. */
+#define MK_MICROKIT_FAULT_MAGIC 0x666c7431u /* "flt1" */
+#define MK_MICROKIT_NAME_LEN 16u	     /* names cut to 15 chars + NUL */
+struct mk_microkit_fault_table {
+	uint32_t magic;
+	uint32_t nstacks;
+	uint64_t stacks;
+	uint64_t stack_stride;
+	char names[MK_MICROKIT_STACKS_MAX][MK_MICROKIT_NAME_LEN]; /* "" : free slot */
 };
 
 /* Set the PD's memory and timer up.  PD context (init()), once.  Errors:
  * -EINVAL (NULL, heap NULL or misaligned or under 4 KiB, stride not a
  * multiple of 4 KiB or not over the guard, nstacks 0 or over the maximum,
- * timer_channel over 61), -EBUSY (already done). */
+ * timer_channel over 61, fault_table not 8-byte aligned), -EBUSY (already
+ * done). */
 int mk_microkit_init(const struct mk_microkit_config *cfg);
 
 /* The PD notification: bit ch is channel ch.  Give it to dom_create as
@@ -102,6 +120,16 @@ void mk_microkit_get_stats(struct mk_microkit_stats *s);
  * addr, or NULL: a fault handler names the green thread that overran its
  * stack with it. */
 const char *mk_microkit_stack_owner(uintptr_t addr);
+
+/* For a parent PD's fault(): given the child's fault table (mapped
+ * read-only) and the fault address (microkit_mr_get(seL4_VMFault_Addr) of a
+ * VM fault), copy the name of the stack's owner into name (len bytes,
+ * always terminated) and say in *guard whether addr hit the guard page
+ * (a stack overflow).  Any context; needs no mk_microkit_init.  Errors:
+ * -EINVAL (NULL, len 0), -EBADF (the table was never set up), -ENOENT
+ * (addr is not in a slot in use). */
+int mk_microkit_fault_name(const volatile struct mk_microkit_fault_table *table, uintptr_t addr,
+			   char *name, size_t len, int *guard);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,8 @@
  * MK_MICROKIT_GUARD bytes are not mapped, so running off the bottom of a
  * stack faults at once instead of writing over the slot below.  A stack
  * takes a whole slot; names[] keeps each slot's owner for
- * mk_microkit_stack_owner (the fault report).
+ * mk_microkit_stack_owner, and the fault table, if the PD has one, a copy
+ * of the names for the parent PD's fault handler (mk_microkit_fault_name).
  *
  * One seL4 thread: no locks.  Neither heap nor stacks are touched by the
  * PD context while the vCPU context is in the middle of an allocation,
@@ -43,9 +44,26 @@ static struct {
 	unsigned n;
 	uint64_t used; /* slot bitmap */
 	const char *names[MK_MICROKIT_STACKS_MAX];
+	struct mk_microkit_fault_table *ft;
 } mem;
 
-int mk_mem_setup(void *heap, size_t size, uintptr_t stacks, size_t stride, unsigned n)
+/* The parent reads the table while this PD runs (a fault stops it, so a
+ * name it reads for a faulting stack is complete): a name is written
+ * before its slot is used and cleared after. */
+static void ft_name(unsigned i, const char *name)
+{
+	size_t l = 0;
+
+	if (mem.ft == NULL)
+		return;
+	if (name != NULL)
+		for (; l < MK_MICROKIT_NAME_LEN - 1 && name[l] != '\0'; l++)
+			mem.ft->names[i][l] = name[l];
+	mem.ft->names[i][l] = '\0';
+}
+
+int mk_mem_setup(void *heap, size_t size, uintptr_t stacks, size_t stride, unsigned n,
+		 struct mk_microkit_fault_table *ft)
 {
 	if (heap == NULL || ((uintptr_t)heap & 63) != 0 || size < MK_PAGE || stacks == 0 ||
 	    (stacks & (MK_PAGE - 1)) != 0 || stride % MK_PAGE != 0 || stride <= MK_MICROKIT_GUARD ||
@@ -56,6 +74,42 @@ int mk_mem_setup(void *heap, size_t size, uintptr_t stacks, size_t stride, unsig
 	mem.stacks = stacks;
 	mem.stride = stride;
 	mem.n = n;
+	if ((mem.ft = ft) != NULL) {
+		memset(ft, 0, sizeof(*ft));
+		ft->nstacks = n;
+		ft->stacks = stacks;
+		ft->stack_stride = stride;
+		__atomic_store_n(&ft->magic, MK_MICROKIT_FAULT_MAGIC, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+int mk_microkit_fault_name(const volatile struct mk_microkit_fault_table *ft, uintptr_t addr,
+			   char *name, size_t len, int *guard)
+{
+	uint64_t stacks, stride, i;
+	uint32_t n;
+	size_t l;
+
+	if (ft == NULL || name == NULL || len == 0 || guard == NULL)
+		return -EINVAL;
+	name[0] = '\0';
+	if (ft->magic != MK_MICROKIT_FAULT_MAGIC)
+		return -EBADF;
+	/* the child wrote it: read each field once and check it */
+	n = ft->nstacks;
+	stacks = ft->stacks;
+	stride = ft->stack_stride;
+	if (n > MK_MICROKIT_STACKS_MAX || stride == 0 || addr < stacks)
+		return -ENOENT;
+	i = (addr - stacks) / stride;
+	if (i >= n || ft->names[i][0] == '\0')
+		return -ENOENT;
+	for (l = 0; l < len - 1 && l < MK_MICROKIT_NAME_LEN - 1; l++)
+		if ((name[l] = ft->names[i][l]) == '\0')
+			break;
+	name[l] = '\0';
+	*guard = addr - stacks - i * stride < MK_MICROKIT_GUARD;
 	return 0;
 }
 
@@ -117,6 +171,7 @@ int mk_stack_create(struct mk_stack *s, size_t size, const char *name)
 			continue;
 		mem.used |= UINT64_C(1) << i;
 		mem.names[i] = name;
+		ft_name(i, name != NULL && name[0] != '\0' ? name : "?");
 		mk_pd_stats.stacks_used++;
 		s->base = (void *)(mem.stacks + i * mem.stride + MK_MICROKIT_GUARD);
 		s->size = usable;
@@ -142,6 +197,7 @@ int mk_stack_destroy(struct mk_stack *s)
 		return -EINVAL;
 	mem.used &= ~(UINT64_C(1) << i);
 	mem.names[i] = NULL;
+	ft_name(i, NULL);
 	mk_pd_stats.stacks_used--;
 	s->base = s->map = NULL;
 	s->size = s->map_size = 0;

@@ -33,7 +33,8 @@ void mk_timer_arm(uint64_t deadline_ns);
 void mk_timer_stop(void);
 
 /* memory.c */
-int mk_mem_setup(void *heap, size_t size, uintptr_t stacks, size_t stride, unsigned n);
+int mk_mem_setup(void *heap, size_t size, uintptr_t stacks, size_t stride, unsigned n,
+		 struct mk_microkit_fault_table *ft);
 
 /* ctx.S: save the callee-saved registers on the current stack, store sp
  * in *save, load sp = load and restore what is saved there. */

@@ -101,7 +101,10 @@ int mk_microkit_init(const struct mk_microkit_config *cfg)
 		return -EINVAL;
 	if (pd.ready)
 		return -EBUSY;
-	r = mk_mem_setup(cfg->heap, cfg->heap_size, cfg->stacks, cfg->stack_stride, cfg->nstacks);
+	if (((uintptr_t)cfg->fault_table & 7) != 0)
+		return -EINVAL;
+	r = mk_mem_setup(cfg->heap, cfg->heap_size, cfg->stacks, cfg->stack_stride, cfg->nstacks,
+			 cfg->fault_table);
 	if (r != 0)
 		return r;
 	mk_pd_timer_channel = cfg->timer_channel;

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# check_fault.sh SDK IMAGE LOG
+# Boot fault.system under QEMU (at most 60 s): the green thread "deep" of
+# the faulter PD overruns its stack; the supervisor PD's fault handler must
+# name it and say it hit the guard page.  Exit 77 (skipped) without QEMU.
+set -uo pipefail
+sdk=$1 img=$2 log=$3
+if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
+	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
+	exit 77
+fi
+[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
+RUN_QEMU_LOG=$log timeout 90 "$sdk/run-qemu" "$img" 60 'supervisor: done|FAIL|MON\|ERROR' >/dev/null
+rc=$?
+grep -E '^(faulter|supervisor|MON\|ERROR)' "$log" | tr -d '\r'
+if [ $rc -ne 0 ]; then
+	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
+	exit 1
+fi
+if ! grep -q "supervisor: fault in child 1 at 0x[0-9a-f]*: green thread 'deep' overran its stack (guard page)" "$log"; then
+	echo "FAIL: the fault handler did not name the green thread; log: $log"
+	exit 1
+fi
+if grep -qE 'FAIL|MON\|ERROR' "$log"; then
+	echo "FAIL: log: $log"
+	exit 1
+fi
+echo "PASS"

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A domain PD whose green thread "deep" recurses until it runs off its
+ * stack into the guard page below it (tests/microkit/fault.system).  The
+ * fault goes to the parent PD, supervisor.c, which names the thread from
+ * the fault table this PD keeps (mk_microkit_config.fault_table).
+ */
+#include <microkit.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/mk_microkit.h>
+
+uintptr_t heap_base;
+uintptr_t stack0_base;
+uintptr_t faultinfo_base;
+
+static struct dom *d;
+
+static __attribute__((noinline)) int deep(int n)
+{
+	volatile char buf[512];
+
+	buf[0] = (char)n;
+	if (n == 0)
+		return buf[0];
+	return deep(n - 1) + buf[0]; /* not a tail call: every frame stays */
+}
+
+static void *deep_main(void *arg)
+{
+	(void)arg;
+	microkit_dbg_puts("faulter: deep starts\n");
+	deep(100000);
+	microkit_dbg_puts("faulter: FAIL deep returned\n");
+	return NULL;
+}
+
+static void *vcpu_main(void *arg)
+{
+	dom_run(arg);
+	return NULL;
+}
+
+void init(void)
+{
+	const struct mk_microkit_config mc = {
+		.heap = (void *)heap_base,
+		.heap_size = 0x40000,
+		.stacks = stack0_base - MK_MICROKIT_GUARD,
+		.stack_stride = 0x5000,
+		.nstacks = 4,
+		.timer_channel = -1,
+		.fault_table = (void *)faultinfo_base,
+	};
+	struct dom_config dc = {.name = "faulter", .flags = DOM_CALLER_IS_VCPU0, .stack_size = 0x4000};
+	struct dom_thread_attr a = {.name = "deep", .vcpu = -1, .detached = true};
+
+	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||
+	    dom_create(&d, &dc) != 0 || dom_thread_create(d, NULL, &a, deep_main, NULL) != 0 ||
+	    mk_microkit_start(vcpu_main, d) != 0)
+		microkit_dbg_puts("faulter: FAIL setup\n");
+}
+
+void notified(microkit_channel ch)
+{
+	mk_microkit_notified(ch);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The parent of the faulter PD: its fault() names the green thread whose
+ * stack a VM fault hit, from the child's fault table (mapped read-only
+ * here), and stops the child.
+ */
+#include <microkit.h>
+
+#include <rumpbridge/mk_microkit.h>
+
+uintptr_t faultinfo_base;
+
+static void put_hex(uint64_t v)
+{
+	char buf[19];
+
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (int i = 0; i < 16; i++)
+		buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+	buf[18] = '\0';
+	microkit_dbg_puts(buf);
+}
+
+void init(void)
+{
+}
+
+void notified(microkit_channel ch)
+{
+	(void)ch;
+}
+
+seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply)
+{
+	char name[MK_MICROKIT_NAME_LEN];
+	int guard = 0;
+
+	(void)reply;
+	microkit_dbg_puts("supervisor: fault in child ");
+	microkit_dbg_put32(child);
+	if (microkit_msginfo_get_label(msginfo) == seL4_Fault_VMFault) {
+		uintptr_t addr = microkit_mr_get(seL4_VMFault_Addr);
+		microkit_dbg_puts(" at ");
+		put_hex(addr);
+		if (mk_microkit_fault_name((const void *)faultinfo_base, addr, name, sizeof(name),
+					   &guard) == 0) {
+			microkit_dbg_puts(guard ? ": green thread '" : ": in the stack of green thread '");
+			microkit_dbg_puts(name);
+			microkit_dbg_puts(guard ? "' overran its stack (guard page)" : "'");
+		}
+	}
+	microkit_dbg_puts("\n");
+	microkit_pd_stop(child);
+	microkit_dbg_puts("supervisor: done\n");
+	return seL4_False; /* no reply: the child stays stopped */
+}
