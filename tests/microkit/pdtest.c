@@ -472,11 +472,30 @@ static void test_backend(void)
 
 static int init_deadlk = 1;
 
+/* ---- the PD context calling into the domain ----
+ * init() runs in the PD context: it is no member of the domain (blocking
+ * calls say -EPERM), and its dom_sem_post wakes the waiting green thread
+ * at once (the vCPU context runs until idle before the post returns). */
+static struct dom_sem pd_sem;
+static struct dom_mutex pd_mtx;
+static int pd_self_null = -1, pd_mutex_eperm = -1, pd_post_ran = -1;
+static volatile int pd_woken;
+
+static void test_pdctx(void)
+{
+	pd_woken = 0;
+	CHECK_EQ(dom_sem_wait(&pd_sem), 0); /* posted by init() */
+	pd_woken = 1;
+	CHECK_EQ(pd_self_null, 1);
+	CHECK_EQ(pd_mutex_eperm, 1);
+	CHECK(dom_self() != NULL); /* and the vCPU context got its own back */
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-	{"thread", test_thread}, {"mutex", test_mutex}, {"cv", test_cv},
+	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"mutex", test_mutex}, {"cv", test_cv},
 	{"sem", test_sem},	 {"rwlock", test_rwlock}, {"event", test_event},
 	{"timer", test_timer},	 {"backend", test_backend},
 };
@@ -545,8 +564,19 @@ void init(void)
 	mk_notification_init(&n, 0);
 	init_deadlk = mk_notification_wait(&n, &w) == -EDEADLK ? 0 : 1;
 	mk_notification_destroy(&n);
-	if (mk_microkit_start(vcpu_main, d) != 0)
+	dom_sem_init(&pd_sem, 0);
+	dom_mutex_init(&pd_mtx);
+	if (mk_microkit_start(vcpu_main, d) != 0) {
 		put("pdtest: FAIL start\n");
+		return;
+	}
+	/* the runner waits in test_pdctx now */
+	pd_self_null = dom_self() == NULL;
+	pd_mutex_eperm = dom_mutex_enter(&pd_mtx) == -EPERM;
+	dom_sem_post(&pd_sem);
+	pd_post_ran = pd_woken;
+	if (pd_post_ran != 1)
+		put("pdtest: FAIL the post from init() did not run the waiter\n");
 }
 
 void notified(microkit_channel ch)

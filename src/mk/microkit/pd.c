@@ -21,10 +21,17 @@
  * Every resume makes the waiter look at its notification and its
  * deadline again (mk_notification_wait_until); a resume with nothing for
  * it only costs one more trip round the event loop.
+ *
+ * The TLS slots are per context: the PD context has its own (all NULL
+ * unless it sets them), so domain code called from notified() or
+ * protected() sees a caller that is not a member of the domain (dom.h's
+ * "any" calls work, the blocking ones return -EPERM), not the vCPU's idle
+ * context that happens to be parked.
  */
 #include <microkit.h>
 
 #include "microkit_impl.h"
+#include "mk_backend.h"
 
 enum { VC_NONE, VC_RUNNING, VC_SUSPENDED, VC_DONE };
 
@@ -38,7 +45,18 @@ static struct {
 	void *arg;
 	struct mk_stack stack;
 	struct mk_notification ntf; /* the PD notification */
+	void *other_tls[MK_TLS_SLOTS]; /* the slots of the context not running */
 } pd;
+
+/* Swap the TLS slots of the two contexts (at every switch). */
+static void tls_swap(void)
+{
+	for (unsigned i = 0; i < MK_TLS_SLOTS; i++) {
+		void *v = mk_microkit_tls[i];
+		mk_microkit_tls[i] = pd.other_tls[i];
+		pd.other_tls[i] = v;
+	}
+}
 
 struct mk_microkit_stats mk_pd_stats;
 int mk_pd_timer_channel = -1;
@@ -68,6 +86,7 @@ void mk_pd_suspend(void)
 	pd.state = VC_SUSPENDED;
 	pd.in_vcpu = false;
 	mk_pd_stats.loop_returns++;
+	tls_swap();
 	mk_ctx_switch(&pd.vcpu_sp, pd.main_sp);
 	/* resumed by mk_pd_resume, which set RUNNING and in_vcpu */
 }
@@ -79,6 +98,7 @@ void mk_pd_resume(void)
 	pd.state = VC_RUNNING;
 	pd.in_vcpu = true;
 	mk_pd_stats.resumes++;
+	tls_swap();
 	mk_ctx_switch(&pd.main_sp, pd.vcpu_sp);
 	/* back when the vCPU context suspended or finished */
 }
@@ -89,6 +109,7 @@ static void vcpu_entry(void *unused)
 	pd.fn(pd.arg);
 	pd.state = VC_DONE;
 	pd.in_vcpu = false;
+	tls_swap();
 	mk_ctx_switch(&pd.vcpu_sp, pd.main_sp);
 	pd_assert_fail("a finished vCPU context was resumed");
 }
