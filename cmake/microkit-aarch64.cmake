@@ -12,6 +12,9 @@
 #   -mno-outline-atomics              GCC 12 would call libgcc's
 #                                     __aarch64_ldadd* helpers otherwise
 #   -fno-stack-protector              no __stack_chk_guard in a PD
+#   -fstack-clash-protection          a frame over a page probes each page,
+#                                     so it cannot jump the 4 KiB guard
+#                                     below a stack slot
 # FP/SIMD registers stay allowed (no -mgeneral-regs-only): seL4 gives every
 # thread the FPU (lazily switched, CONFIG_HAVE_FPU), and the context
 # switches save d8-d15.
@@ -28,7 +31,7 @@ set(MK_NM ${MK_CROSS}-nm CACHE FILEPATH "")
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 set(CMAKE_C_FLAGS_INIT
-  "-mcpu=cortex-a53 -mstrict-align -ffreestanding -nostdlib -mno-outline-atomics -fno-stack-protector")
+  "-mcpu=cortex-a53 -mstrict-align -ffreestanding -nostdlib -mno-outline-atomics -fno-stack-protector -fstack-clash-protection")
 set(CMAKE_ASM_FLAGS_INIT "-mcpu=cortex-a53")
 
 # PD images are linked with ld and the SDK's script, as the SDK's examples

@@ -178,10 +178,19 @@ int mk_stack_create(struct mk_stack *s, size_t size, const char *name)
 		s->map = (void *)(mem.stacks + i * mem.stride);
 		s->map_size = mem.stride;
 		s->name = name;
-		s->prev = s->next = NULL;
 		return 0;
 	}
 	return -ENOMEM;
+}
+
+/* The guard is the .system file's layout (MK_MICROKIT_GUARD below every
+ * slot): a request for no more than that, or for the default (0), gets
+ * it; a larger one cannot be had. */
+int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const char *name)
+{
+	if (guard > MK_MICROKIT_GUARD)
+		return -EINVAL;
+	return mk_stack_create(s, size, name);
 }
 
 int mk_stack_destroy(struct mk_stack *s)
