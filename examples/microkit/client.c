@@ -26,10 +26,10 @@ static uint64_t now_ticks(void)
 
 static void send(uint64_t r)
 {
-	volatile struct shared *sh = (volatile struct shared *)shared_base;
+	struct shared *sh = (struct shared *)shared_base;
 
 	round = r;
-	sh->req = r;
+	atomic_store_explicit(&sh->req, r, memory_order_release); /* pairs with the domain's acquire */
 	microkit_notify(CH_DOMAIN);
 	if (r % 3 == 0)
 		microkit_notify(CH_DOMAIN);
@@ -43,10 +43,11 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-	volatile struct shared *sh = (volatile struct shared *)shared_base;
+	struct shared *sh = (struct shared *)shared_base;
 	uint64_t f;
 
-	if (ch != CH_DOMAIN || sh->ack != round)
+	/* acquire: pairs with the domain's release store of ack */
+	if (ch != CH_DOMAIN || atomic_load_explicit(&sh->ack, memory_order_acquire) != round)
 		return; /* not (yet) the answer to the current round */
 	if (round < ROUNDS) {
 		send(round + 1);

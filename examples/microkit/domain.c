@@ -130,7 +130,7 @@ static void report(const char *tag, uint64_t rounds, uint64_t advanced, uint64_t
 
 static void *waiter_main(void *arg)
 {
-	volatile struct shared *sh = (volatile struct shared *)shared_base;
+	struct shared *sh = (struct shared *)shared_base;
 	uint64_t last = 0, rounds = 0, advanced = 0, wakeups = 0, bits;
 	int r;
 
@@ -144,7 +144,8 @@ static void *waiter_main(void *arg)
 			return NULL;
 		}
 		wakeups++;
-		uint64_t req = sh->req;
+		/* acquire: pairs with the client's release store of req */
+		uint64_t req = atomic_load_explicit(&sh->req, memory_order_acquire);
 		if (req == last)
 			continue; /* coalesced or repeated: nothing new */
 		if (count_a + count_b != before)
@@ -152,7 +153,7 @@ static void *waiter_main(void *arg)
 		last = req;
 		if (req == REPORT_ROUND) {
 			report("report", rounds, advanced, wakeups);
-			sh->ack = req;
+			atomic_store_explicit(&sh->ack, req, memory_order_release); /* pairs with the client */
 			microkit_notify(CH_CLIENT);
 			continue;
 		}
@@ -164,7 +165,7 @@ static void *waiter_main(void *arg)
 			dom_thread_join(tb, NULL);
 			report("done", rounds, advanced, wakeups);
 		}
-		sh->ack = req;
+		atomic_store_explicit(&sh->ack, req, memory_order_release); /* pairs with the client */
 		microkit_notify(CH_CLIENT);
 	}
 }
