@@ -29,7 +29,8 @@ static void send(uint64_t r)
 	struct shared *sh = (struct shared *)shared_base;
 
 	round = r;
-	atomic_store_explicit(&sh->req, r, memory_order_release); /* pairs with the domain's acquire */
+	/* release: pairs with the domain's acquire load of req */
+	atomic_store_explicit(&sh->req, r, memory_order_release);
 	microkit_notify(CH_DOMAIN);
 	if (r % 3 == 0)
 		microkit_notify(CH_DOMAIN);

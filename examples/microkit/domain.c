@@ -153,7 +153,7 @@ static void *waiter_main(void *arg)
 		last = req;
 		if (req == REPORT_ROUND) {
 			report("report", rounds, advanced, wakeups);
-			atomic_store_explicit(&sh->ack, req, memory_order_release); /* pairs with the client */
+			atomic_store_explicit(&sh->ack, req, memory_order_release);
 			microkit_notify(CH_CLIENT);
 			continue;
 		}
@@ -165,7 +165,8 @@ static void *waiter_main(void *arg)
 			dom_thread_join(tb, NULL);
 			report("done", rounds, advanced, wakeups);
 		}
-		atomic_store_explicit(&sh->ack, req, memory_order_release); /* pairs with the client */
+		/* release: pairs with the client's acquire load of ack */
+		atomic_store_explicit(&sh->ack, req, memory_order_release);
 		microkit_notify(CH_CLIENT);
 	}
 }

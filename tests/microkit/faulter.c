@@ -52,7 +52,11 @@ void init(void)
 		.timer_channel = -1,
 		.fault_table = (void *)faultinfo_base,
 	};
-	struct dom_config dc = {.name = "faulter", .flags = DOM_CALLER_IS_VCPU0, .stack_size = 0x4000};
+	struct dom_config dc = {
+		.name = "faulter",
+		.flags = DOM_CALLER_IS_VCPU0,
+		.stack_size = 0x4000,
+	};
 	struct dom_thread_attr a = {.name = "deep", .vcpu = -1, .detached = true};
 
 	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||

@@ -495,9 +495,9 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"mutex", test_mutex}, {"cv", test_cv},
-	{"sem", test_sem},	 {"rwlock", test_rwlock}, {"event", test_event},
-	{"timer", test_timer},	 {"backend", test_backend},
+	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"mutex", test_mutex},
+	{"cv", test_cv},	 {"sem", test_sem},	  {"rwlock", test_rwlock},
+	{"event", test_event},	 {"timer", test_timer},	  {"backend", test_backend},
 };
 
 static void *runner(void *arg)

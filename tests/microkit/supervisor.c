@@ -45,7 +45,8 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 		put_hex(addr);
 		if (mk_microkit_fault_name((const void *)faultinfo_base, addr, name, sizeof(name),
 					   &guard) == 0) {
-			microkit_dbg_puts(guard ? ": green thread '" : ": in the stack of green thread '");
+			microkit_dbg_puts(guard ? ": green thread '"
+						: ": in the stack of green thread '");
 			microkit_dbg_puts(name);
 			microkit_dbg_puts(guard ? "' overran its stack (guard page)" : "'");
 		}

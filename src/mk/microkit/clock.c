@@ -65,8 +65,9 @@ void mk_timer_arm(uint64_t deadline_ns)
 	}
 	if (mk_pd_timer_channel < 0) {
 		if (!warned)
-			microkit_dbg_puts("rumpbridge: mk/microkit: a deadline without a timer "
-					  "channel (mk_microkit_config.timer_channel) is never met\n");
+			microkit_dbg_puts("rumpbridge: mk/microkit: a deadline without a "
+					  "timer channel (mk_microkit_config.timer_channel) "
+					  "is never met\n");
 		warned = true;
 		return;
 	}
