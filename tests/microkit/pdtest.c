@@ -440,6 +440,11 @@ static void test_timer(void)
 }
 
 /* ---- the backend ---- */
+static void *test_dummy(void *arg)
+{
+	return arg;
+}
+
 static void test_backend(void)
 {
 	struct mk_stack st[NSTACKS];
@@ -488,6 +493,32 @@ static void test_backend(void)
 	CHECK_EQ(w, 7);
 	CHECK_EQ(mk_notification_destroy(&n1), 0);
 	CHECK_EQ(mk_thread_create(NULL, "x", NULL, NULL), -EINVAL);
+	/* set-up calls: once, from the PD context */
+	struct mk_microkit_config mc = {.heap = p, .heap_size = 4096, .stacks = 0x1000,
+					.stack_stride = 0x2000, .nstacks = 1, .timer_channel = -1};
+	CHECK_EQ(mk_microkit_init(&mc), -EBUSY);
+	CHECK_EQ(mk_microkit_init(NULL), -EINVAL);
+	CHECK_EQ(mk_microkit_start(test_dummy, NULL), -EPERM); /* from the vCPU context */
+	CHECK_EQ(mk_microkit_start(NULL, NULL), -EINVAL);
+	/* the parent's side of the fault table */
+	static struct mk_microkit_fault_table ft;
+	char nm[MK_MICROKIT_NAME_LEN];
+	int guard;
+	CHECK_EQ(mk_microkit_fault_name(&ft, 0x1000, nm, sizeof(nm), &guard), -EBADF);
+	CHECK_EQ(mk_microkit_fault_name(NULL, 0x1000, nm, sizeof(nm), &guard), -EINVAL);
+	ft.magic = MK_MICROKIT_FAULT_MAGIC;
+	ft.nstacks = 2;
+	ft.stacks = 0x100000;
+	ft.stack_stride = 0x5000;
+	strcpy(ft.names[1], "t1");
+	CHECK_EQ(mk_microkit_fault_name(&ft, 0x105010, nm, sizeof(nm), &guard), 0);
+	CHECK(strcmp(nm, "t1") == 0 && guard == 1);
+	CHECK_EQ(mk_microkit_fault_name(&ft, 0x106010, nm, 2, &guard), 0); /* cut to fit */
+	CHECK(strcmp(nm, "t") == 0 && guard == 0);
+	CHECK_EQ(mk_microkit_fault_name(&ft, 0x100010, nm, sizeof(nm), &guard), -ENOENT);
+	CHECK_EQ(mk_microkit_fault_name(&ft, 0x10a000, nm, sizeof(nm), &guard), -ENOENT);
+	ft.nstacks = 1000; /* the child's memory is not trusted */
+	CHECK_EQ(mk_microkit_fault_name(&ft, 0x105010, nm, sizeof(nm), &guard), -ENOENT);
 }
 
 static int init_deadlk = 1;
