@@ -12,24 +12,27 @@ set -uo pipefail
 dir=$1
 allowed='^(errno|stdatomic|stdbool|stddef|stdint|string|limits|stdalign|stdarg|stdnoreturn|sys/queue)\.h$'
 bad=0
-while IFS= read -r line; do
-	file=${line%%:*}
-	hdr=$(sed -E 's/^[^:]*:[0-9]+:[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/' <<<"$line")
-	case "$line" in
-	*'#'*include*'<'*)
-		if ! [[ $hdr =~ $allowed ]] && [[ $hdr != rumpbridge/* ]]; then
-			echo "FAIL: $file includes <$hdr>, not freestanding"
+# one line per include: FILE:LINE:<hdr> or FILE:LINE:"hdr"
+while IFS=: read -r file _ hdr; do
+	case "$hdr" in
+	'<'*)
+		h=${hdr#<}
+		h=${h%>}
+		if ! [[ $h =~ $allowed ]] && [[ $h != rumpbridge/* ]]; then
+			echo "FAIL: $file includes <$h>, not freestanding"
 			bad=$((bad + 1))
 		fi
 		;;
 	*)
 		if [[ $hdr == *mk/linux/* || $hdr == *mk/microkit/* || $hdr == *linux* ]]; then
-			echo "FAIL: $file includes \"$hdr\", a backend's file"
+			echo "FAIL: $file includes $hdr, a backend's file"
 			bad=$((bad + 1))
 		fi
 		;;
 	esac
-done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include' "$dir" --include='*.c' --include='*.h' --include='*.S')
+done < <(grep -rnoE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"][^>"]+[>"]' "$dir" \
+		 --include='*.c' --include='*.h' --include='*.S' |
+	 sed -E 's/^([^:]*:[0-9]+:)[[:space:]]*#[[:space:]]*include[[:space:]]*/\1/')
 if grep -rnE '__linux__|__APPLE__|_WIN32' "$dir"; then
 	echo "FAIL: src/dom names a host system"
 	bad=$((bad + 1))
