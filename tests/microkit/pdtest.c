@@ -484,7 +484,7 @@ static void test_backend(void)
 	CHECK(b >= a);
 	/* notifications are local to the PD */
 	struct mk_notification n1;
-	CHECK_EQ(mk_notification_init(&n1, MK_SHARED), -EOPNOTSUPP);
+	CHECK_EQ(mk_notification_init(&n1, MK_SHARED), -ENOTSUP);
 	CHECK_EQ(mk_notification_init(&n1, 0), 0);
 	CHECK_EQ(mk_notification_poll(&n1, &w), -EAGAIN);
 	CHECK_EQ(mk_notification_signal(&n1, 6), 0);
@@ -493,6 +493,10 @@ static void test_backend(void)
 	CHECK_EQ(w, 7);
 	CHECK_EQ(mk_notification_destroy(&n1), 0);
 	CHECK_EQ(mk_thread_create(NULL, "x", NULL, NULL), -EINVAL);
+	CHECK_EQ(mk_thread_create((struct mk_thread **)&p, "x", test_dummy, NULL), -EAGAIN);
+	static struct mk_endpoint ep;
+	CHECK_EQ(mk_endpoint_init(&ep, 0), -ENOTSUP);
+	CHECK(strcmp(mk_strerror(-ENOTSUP), "not supported") == 0);
 	/* set-up calls: once, from the PD context */
 	struct mk_microkit_config mc = {.heap = p, .heap_size = 4096, .stacks = 0x1000,
 					.stack_stride = 0x2000, .nstacks = 1, .timer_channel = -1};

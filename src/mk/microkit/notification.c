@@ -23,7 +23,7 @@ int mk_notification_init(struct mk_notification *n, unsigned flags)
 	if (n == NULL || (flags & ~MK_SHARED) != 0)
 		return -EINVAL;
 	if (flags & MK_SHARED)
-		return -EOPNOTSUPP;
+		return -ENOTSUP;
 	n->flags = flags;
 	atomic_init(&n->seq, 0);
 	atomic_init(&n->waiters, 0);

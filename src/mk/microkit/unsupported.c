@@ -5,65 +5,65 @@
  * whole PD, so the domain talks to other PDs with notifications and
  * shared memory instead.  Regions: the .system file maps them before the
  * PD starts; there is nothing to create at run time.  Every call returns
- * -ENOSYS after the argument checks mk.h documents.
+ * -ENOTSUP after the argument checks mk.h documents.
  */
 #include "microkit_impl.h"
 
 int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags)
 {
 	(void)flags;
-	return ep == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_destroy(struct mk_endpoint *ep)
 {
-	return ep == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 {
 	(void)badge;
-	return ep == NULL || msg == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL || msg == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg *msg,
 		     uint64_t *badge, struct mk_reply *reply)
 {
 	(void)deadline_ns;
-	return ep == NULL || msg == NULL || badge == NULL || reply == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL || msg == NULL || badge == NULL || reply == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_reply(struct mk_endpoint *ep, const struct mk_reply *reply,
 		      const struct mk_msg *msg)
 {
-	return ep == NULL || reply == NULL || msg == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL || reply == NULL || msg == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_abort(struct mk_endpoint *ep, const struct mk_reply *reply)
 {
-	return ep == NULL || reply == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL || reply == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_pending(struct mk_endpoint *ep)
 {
-	return ep == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_endpoint_reply_recv(struct mk_endpoint *ep, struct mk_reply *reply, struct mk_msg *msg,
 			   uint64_t *badge)
 {
-	return ep == NULL || reply == NULL || msg == NULL || badge == NULL ? -EINVAL : -ENOSYS;
+	return ep == NULL || reply == NULL || msg == NULL || badge == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_region_create(struct mk_region *r, const char *name, size_t size)
 {
-	return r == NULL || name == NULL || size == 0 ? -EINVAL : -ENOSYS;
+	return r == NULL || name == NULL || size == 0 ? -EINVAL : -ENOTSUP;
 }
 
 int mk_region_attach(struct mk_region *r, int handle, size_t size)
 {
 	(void)handle;
-	return r == NULL || size == 0 ? -EINVAL : -ENOSYS;
+	return r == NULL || size == 0 ? -EINVAL : -ENOTSUP;
 }
 
 int mk_region_at(const struct mk_region *r, size_t offset, size_t size, size_t align, void **p)
@@ -71,10 +71,10 @@ int mk_region_at(const struct mk_region *r, size_t offset, size_t size, size_t a
 	(void)offset;
 	(void)size;
 	(void)align;
-	return r == NULL || p == NULL ? -EINVAL : -ENOSYS;
+	return r == NULL || p == NULL ? -EINVAL : -ENOTSUP;
 }
 
 int mk_region_destroy(struct mk_region *r)
 {
-	return r == NULL ? -EINVAL : -ENOSYS;
+	return r == NULL ? -EINVAL : -ENOTSUP;
 }
