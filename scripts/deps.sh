@@ -10,6 +10,9 @@ set -euo pipefail
 
 PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+# clang: the header check (tests/headers) compiles the public headers
+# with clang and clang++ as well as gcc and g++.
+PKGS+=(clang)
 
 # Multiarch packages for the aarch64 suite (on an arm64 host they are the
 # native ones).
