@@ -13,6 +13,9 @@ PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
       qemu-system-arm ipxe-qemu)
 # qemu-system-arm (qemu-system-aarch64) boots the Microkit images of the
 # `microkit` tests; ipxe-qemu has the ROMs its virt machine looks for.
+# clang: the header check (tests/headers) compiles the public headers
+# with clang and clang++ as well as gcc and g++.
+PKGS+=(clang)
 
 # Multiarch packages for the aarch64 suite (on an arm64 host they are the
 # native ones).

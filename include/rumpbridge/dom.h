@@ -29,7 +29,7 @@
 #ifndef RUMPBRIDGE_DOM_H
 #define RUMPBRIDGE_DOM_H
 
-#include <stdatomic.h>
+#include <errno.h> /* the E* codes the functions return */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -228,13 +228,13 @@ int dom_event_wait_until(struct dom *d, uint64_t mask, uint64_t deadline_ns, uin
  * so they can be embedded; all their fields are private.               */
 
 struct dom_waitq {
-	_Atomic uint32_t lock;
+	MK_ATOMIC(uint32_t) lock;
 	void *head, *tail;
 };
 
 struct dom_mutex {
 	uint32_t magic;
-	_Atomic uintptr_t owner; /* thread record | WAITERS bit */
+	MK_ATOMIC(uintptr_t) owner; /* thread record | WAITERS bit */
 	struct dom_waitq wq;
 };
 

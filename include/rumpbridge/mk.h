@@ -25,9 +25,31 @@
 #ifndef RUMPBRIDGE_MK_H
 #define RUMPBRIDGE_MK_H
 
-#include <stdatomic.h>
+#include <errno.h> /* the E* codes the functions return */
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * MK_ATOMIC(T): a private field the backend accesses atomically.  C11
+ * code sees _Atomic T.  C++ and C99, which have no _Atomic and never
+ * touch private fields, see a plain T: the same size and alignment
+ * (asserted below for each T the headers use), so the structs have one
+ * layout in every language and a C++ or C99 program may embed them.
+ */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && \
+	!defined(__STDC_NO_ATOMICS__)
+#include <stdatomic.h> /* the library's C11 sources use it through this header */
+#define MK_ATOMIC(T) _Atomic T
+#define MK_ATOMIC_SAME_LAYOUT_(T)                                                      \
+	_Static_assert(sizeof(_Atomic T) == sizeof(T) && _Alignof(_Atomic T) == _Alignof(T), \
+		       "_Atomic " #T " and " #T " differ: C++ and C99 would see another layout")
+MK_ATOMIC_SAME_LAYOUT_(uint32_t);
+MK_ATOMIC_SAME_LAYOUT_(uint64_t);
+MK_ATOMIC_SAME_LAYOUT_(uintptr_t);
+#undef MK_ATOMIC_SAME_LAYOUT_
+#else
+#define MK_ATOMIC(T) T
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,9 +87,9 @@ uint64_t mk_clock_now_ns(void);
 struct mk_notification {
 	uint32_t magic;		 /* private */
 	uint32_t flags;		 /* private */
-	_Atomic uint32_t seq;	 /* private: futex word, bumped per wake */
-	_Atomic uint32_t waiters; /* private: threads inside wait */
-	_Atomic uint64_t word;	 /* private: pending badge bits */
+	MK_ATOMIC(uint32_t) seq;	 /* private: futex word, bumped per wake */
+	MK_ATOMIC(uint32_t) waiters; /* private: threads inside wait */
+	MK_ATOMIC(uint64_t) word;	 /* private: pending badge bits */
 };
 
 /* Initialise n, empty.  flags: 0 or MK_SHARED, which is needed whenever
@@ -124,7 +146,7 @@ struct mk_reply {
 };
 
 struct mk_endpoint_slot {
-	_Atomic uint32_t state; /* private: futex word of the caller */
+	MK_ATOMIC(uint32_t) state; /* private: futex word of the caller */
 	uint32_t gen;		/* private */
 	uint32_t next;		/* private: FIFO link */
 	uint32_t pad_;
@@ -135,11 +157,11 @@ struct mk_endpoint_slot {
 struct mk_endpoint {
 	uint32_t magic;		      /* private */
 	uint32_t flags;		      /* private */
-	_Atomic uint32_t lock;	      /* private: futex mutex */
-	_Atomic uint32_t srv_seq;     /* private: futex, bumped per call */
-	_Atomic uint32_t srv_waiters; /* private */
-	_Atomic uint32_t slot_seq;    /* private: futex, bumped per freed slot */
-	_Atomic uint32_t slot_waiters; /* private */
+	MK_ATOMIC(uint32_t) lock;	      /* private: futex mutex */
+	MK_ATOMIC(uint32_t) srv_seq;     /* private: futex, bumped per call */
+	MK_ATOMIC(uint32_t) srv_waiters; /* private */
+	MK_ATOMIC(uint32_t) slot_seq;    /* private: futex, bumped per freed slot */
+	MK_ATOMIC(uint32_t) slot_waiters; /* private */
 	uint32_t head, tail;	      /* private: FIFO of queued calls */
 	uint32_t pad_;
 	uint64_t free_mask;	      /* private */
