@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * rumpuser_init and the small hypercalls: parameters, errno, kill, exit,
+ * rumpuser_init and the small hypercalls: parameters, errno, exit,
  * console, random numbers, daemonize, and the unsupported sysproxy.
  * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_adopt.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,12 +53,12 @@ int rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
 			"rumpbridge: rumpuser: the rump kernel wants hypercall version %d, "
 			"this librumpuser implements %d\n",
 			version, RUMPUSER_VERSION);
-		return 22; /* EINVAL */
+		return NETBSD_EINVAL;
 	}
 	if (hyp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	if (ru_hyp != NULL)
-		return 16; /* EBUSY: initialised already */
+		return NETBSD_EBUSY; /* initialised already */
 	hyp_copy = *hyp;
 	if (ru_dom == NULL) {
 		struct dom_config c = {.name = "rump", .vcpus = ncpu_default()};
@@ -150,7 +149,7 @@ int rumpuser_getparam(const char *name, void *buf, size_t blen)
 	char tmp[64];
 
 	if (name == NULL || buf == NULL || blen == 0)
-		return 22;
+		return NETBSD_EINVAL;
 	if (strcmp(name, RUMPUSER_PARAM_NCPU) == 0) {
 		snprintf(tmp, sizeof(tmp), "%u", dom_vcpus(ru_dom));
 		v = tmp;
@@ -162,10 +161,10 @@ int rumpuser_getparam(const char *name, void *buf, size_t blen)
 		snprintf(tmp, sizeof(tmp), "%s-%d", h, (int)getpid());
 		v = tmp;
 	} else if ((v = getenv(name)) == NULL) {
-		return 2; /* ENOENT */
+		return NETBSD_ENOENT;
 	}
 	if (strlen(v) + 1 > blen)
-		return 63; /* ENAMETOOLONG, as NetBSD */
+		return NETBSD_ENAMETOOLONG; /* as NetBSD */
 	strcpy(buf, v);
 	return 0;
 }
@@ -173,14 +172,6 @@ int rumpuser_getparam(const char *name, void *buf, size_t blen)
 void rumpuser_seterrno(int e)
 {
 	errno = e; /* NetBSD numbers: the rump_sys_* caller expects them */
-}
-
-int rumpuser_kill(int64_t pid, int sig)
-{
-	/* The host's signal numbers for the common ones match NetBSD's. */
-	if (pid == RUMPUSER_PID_SELF)
-		return raise(sig) == 0 ? 0 : ru_errtrans(errno);
-	return kill((pid_t)pid, sig) == 0 ? 0 : ru_errtrans(errno);
 }
 
 void rumpuser_exit(int rv)
@@ -216,7 +207,7 @@ int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
 	int hf = 0;
 
 	if (buf == NULL || retp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	if (flags & RUMPUSER_RANDOM_HARD)
 		hf |= GRND_RANDOM;
 	if (flags & RUMPUSER_RANDOM_NOWAIT)
@@ -251,43 +242,43 @@ int rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 {
 	(void)url, (void)ostype, (void)osrelease, (void)machine;
 	fprintf(stderr, "rumpbridge: rumpuser: sysproxy (rump_init_server) is not supported\n");
-	return 45; /* EOPNOTSUPP */
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyin(void *a, const void *b, void *c, size_t d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyinstr(void *a, const void *b, void *c, size_t *d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyout(void *a, const void *b, void *c, size_t d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyoutstr(void *a, const void *b, void *c, size_t *d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_anonmmap(void *a, size_t b, void **c)
 {
 	(void)a, (void)b, (void)c;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_raise(void *a, int b)
 {
 	(void)a, (void)b;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 void rumpuser_sp_fini(void *a)

@@ -9,6 +9,7 @@
 #include <rumpbridge/rumpuser.h>
 
 #include "hypercall.h"
+#include "netbsd_errno.h"
 
 extern const struct rumpuser_hyperup *ru_hyp;
 extern struct dom *ru_dom;
@@ -51,8 +52,12 @@ static inline void ru_leave(bool entered)
 		dom_leave(ru_dom);
 }
 
-/* A host (Linux) errno, positive or negative, as NetBSD's number. */
+/* A host (Linux) errno, positive or negative, as NetBSD's number
+ * (netbsd_errno.h). */
 int ru_errtrans(int e);
+
+/* A NetBSD signal number as Linux's, or 0 when Linux has none (signal.c). */
+int ru_sigtrans(int netbsd_sig);
 
 void ru_panic(const char *what, int err) __attribute__((__noreturn__));
 

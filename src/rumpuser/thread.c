@@ -26,7 +26,7 @@ int rumpuser_thread_create(void *(*f)(void *), void *arg, const char *name, int 
 	(void)priority; /* cooperative scheduling has no priorities */
 	(void)cpuidx;	/* rump CPUs are not vCPUs: any vCPU may run it */
 	if (f == NULL || (mustjoin && cookie == NULL))
-		return 22;
+		return NETBSD_EINVAL;
 	strncpy(n, name != NULL ? name : "rump", sizeof(n) - 1);
 	n[sizeof(n) - 1] = '\0';
 	a.name = n;
@@ -51,7 +51,7 @@ int rumpuser_thread_join(void *cookie)
 	int r, nlocks;
 
 	if (cookie == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	ru_unschedule(&nlocks, NULL);
 	e = ru_enter();
 	r = dom_thread_join(cookie, NULL);

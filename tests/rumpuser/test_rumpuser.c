@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fake_kernel.h"
+#include "rumpuser/netbsd_errno.h"
 
 static struct dom *d;
 
@@ -22,13 +23,13 @@ static int setup(void **s)
 
 	(void)s;
 	mk_thread_prepare_current();
-	assert_int_equal(rumpuser_init(16, &fk_hyp), 22); /* wrong version */
+	assert_int_equal(rumpuser_init(16, &fk_hyp), NETBSD_EINVAL); /* wrong version */
 	assert_int_equal(dom_create(&d, &c), 0);
 	assert_null(rumpbridge_domain());
 	assert_int_equal(rumpbridge_set_domain(d), 0);
-	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, NULL), 22);
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, NULL), NETBSD_EINVAL);
 	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), 0);
-	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), 16); /* EBUSY */
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), NETBSD_EBUSY);
 	assert_int_equal(rumpbridge_set_domain(d), -EBUSY);
 	assert_ptr_equal(rumpbridge_domain(), d);
 	return 0;
@@ -102,14 +103,14 @@ static void params(void **s)
 	setenv("RUMPBRIDGE_TEST_PARAM", "value", 1);
 	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "value");
-	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, 3), 63);
-	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_NO_SUCH_PARAM", buf, sizeof(buf)), 2);
-	assert_int_equal(rumpuser_getparam(NULL, buf, sizeof(buf)), 22);
-	rumpuser_seterrno(60);
-	assert_int_equal(errno, 60);
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, 3), NETBSD_ENAMETOOLONG);
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_NO_SUCH_PARAM", buf, sizeof(buf)), NETBSD_ENOENT);
+	assert_int_equal(rumpuser_getparam(NULL, buf, sizeof(buf)), NETBSD_EINVAL);
+	rumpuser_seterrno(NETBSD_ETIMEDOUT);
+	assert_int_equal(errno, NETBSD_ETIMEDOUT);
 	assert_int_equal(rumpuser_daemonize_begin(), 0);
 	assert_int_equal(rumpuser_daemonize_done(0), 0);
-	assert_int_equal(rumpuser_sp_init("unix://x", "NetBSD", "9", "amd64"), 45);
+	assert_int_equal(rumpuser_sp_init("unix://x", "NetBSD", "9", "amd64"), NETBSD_EOPNOTSUPP);
 	assert_int_equal(rumpuser_kill(RUMPUSER_PID_SELF, 0), 0);
 }
 
@@ -124,12 +125,12 @@ static void memory(void **s)
 	assert_int_equal(rumpuser_malloc(100, 4096, &p), 0);
 	assert_int_equal((uintptr_t)p % 4096, 0);
 	rumpuser_free(p, 100);
-	assert_int_equal(rumpuser_malloc(100, 3, &p), 22);
+	assert_int_equal(rumpuser_malloc(100, 3, &p), NETBSD_EINVAL);
 	assert_int_equal(rumpuser_anonmmap(NULL, 1 << 20, 20, 0, &p), 0);
 	assert_int_equal((uintptr_t)p % (1 << 20), 0);
 	memset(p, 2, 1 << 20);
 	rumpuser_unmap(p, 1 << 20);
-	assert_int_equal(rumpuser_anonmmap(NULL, 0, 0, 0, &p), 22);
+	assert_int_equal(rumpuser_anonmmap(NULL, 0, 0, 0, &p), NETBSD_EINVAL);
 }
 
 static void random_bytes(void **s)
@@ -144,7 +145,7 @@ static void random_bytes(void **s)
 	for (size_t i = 0; i < sizeof(b); i++)
 		nz += b[i] != 0;
 	assert_true(nz > 32);
-	assert_int_equal(rumpuser_getrandom(NULL, 1, 0, &got), 22);
+	assert_int_equal(rumpuser_getrandom(NULL, 1, 0, &got), NETBSD_EINVAL);
 }
 
 /* ---- curlwp ---- */
@@ -251,7 +252,7 @@ static void mutex_releases_cpu_only_when_blocking(int flags, int nowrap, long wa
 	struct lwp *l = fk_bind();
 	long u = atomic_load(&l->unsched);
 	rumpuser_mutex_enter(mtx);
-	assert_int_equal(rumpuser_mutex_tryenter(mtx), 16);
+	assert_int_equal(rumpuser_mutex_tryenter(mtx), NETBSD_EBUSY);
 	rumpuser_mutex_exit(mtx);
 	assert_int_equal(rumpuser_mutex_tryenter(mtx), 0);
 	rumpuser_mutex_exit(mtx);
@@ -388,7 +389,7 @@ static void *timedwait_times_out(void *a)
 	r = rumpuser_cv_timedwait(cv, mtx, 0, 10 * 1000000);
 	/* released and retaken once, handing the kernel the mutex as the
 	 * interlock */
-	int ok = r == 60 && mk_clock_now_ns() - t0 >= 10 * 1000000 &&
+	int ok = r == NETBSD_ETIMEDOUT && mk_clock_now_ns() - t0 >= 10 * 1000000 &&
 		 atomic_load(&me->unsched) == u + 1 && me->interlock == (void *)mtx;
 	rumpuser_mutex_exit(mtx);
 	return (void *)(uintptr_t)ok;
@@ -520,8 +521,8 @@ static void threads(void **s)
 	assert_int_equal(rumpuser_thread_create(detached_body, NULL, "det", 0, 0, -1, NULL), 0);
 	while (!atomic_load(&detached_ran))
 		rb_sleep_ms(1);
-	assert_int_equal(rumpuser_thread_create(NULL, NULL, "x", 1, 0, -1, &cookie), 22);
-	assert_int_equal(rumpuser_thread_create(exits_early, &v, "x", 1, 0, -1, NULL), 22);
+	assert_int_equal(rumpuser_thread_create(NULL, NULL, "x", 1, 0, -1, &cookie), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_thread_create(exits_early, &v, "x", 1, 0, -1, NULL), NETBSD_EINVAL);
 }
 
 static void *sleeps(void *a)
@@ -552,8 +553,8 @@ static void clocks(void **s)
 
 	assert_int_equal(rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL, &sec, &nsec), 0);
 	assert_true(sec > 1600000000); /* wall clock: after 2020 */
-	assert_int_equal(rumpuser_clock_gettime(7, &sec, &nsec), 22);
-	assert_int_equal(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 2000000000L), 22);
+	assert_int_equal(rumpuser_clock_gettime(7, &sec, &nsec), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 2000000000L), NETBSD_EINVAL);
 	assert_ptr_equal(run_green(sleeps, NULL), (void *)1);
 	assert_ptr_equal(run_host(sleeps, NULL), (void *)1);
 	check_no_kernel_errors();
