@@ -47,6 +47,25 @@ function(rb_find_rumpkernel out)
       set(dir "")
     endif()
   endif()
+  if(NOT dir STREQUAL "")
+    # The kernel's machine (ELF e_machine) must be the one we build for:
+    # a cross build (the aarch64 suite) cannot use an x86_64 kernel.
+    rb_rumpkernel_libdir("${dir}" libdir)
+    file(READ "${libdir}/librump.so" machine OFFSET 18 LIMIT 2 HEX)
+    if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+      set(want "3e00")
+    elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+      set(want "b700")
+    else()
+      set(want "?")
+    endif()
+    if(NOT machine STREQUAL want)
+      message(STATUS "RUMPBRIDGE_RUMPKERNEL=${dir} is not a kernel for "
+                     "${CMAKE_SYSTEM_PROCESSOR} (ELF machine ${machine}): the programs "
+                     "that need a rump kernel are skipped")
+      set(dir "")
+    endif()
+  endif()
   set(${out} "${dir}" PARENT_SCOPE)
 endfunction()
 
