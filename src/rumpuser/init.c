@@ -2,7 +2,8 @@
 /*
  * rumpuser_init and the small hypercalls: parameters, errno, exit,
  * console, random numbers, daemonize, and the unsupported sysproxy.
- * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_adopt.
+ * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_domain,
+ * rumpbridge_event_wait (rumpbridge_adopt is in lwp.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,6 +72,7 @@ int rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
 	}
 	if ((r = ru_io_start()) != 0)
 		return ru_errtrans(r);
+	ru_lwp_init();
 	ru_hyp = &hyp_copy;
 	return 0;
 }
@@ -89,46 +91,6 @@ int rumpbridge_set_domain(struct dom *d)
 struct dom *rumpbridge_domain(void)
 {
 	return ru_hyp != NULL ? ru_dom : NULL;
-}
-
-static _Thread_local bool adopted; /* host threads only */
-
-int rumpbridge_adopt(void)
-{
-	struct dom_thread *self = dom_self();
-	int r;
-
-	if (ru_hyp == NULL)
-		return -ENXIO;
-	if (self != NULL && dom_thread_is_green(self))
-		return -EPERM;
-	if (adopted)
-		return 0;
-	if ((r = dom_enter(ru_dom)) != 0)
-		return r;
-	ru_hyp->hyp_schedule();
-	/* pid 1 (initproc): where the kernel also puts the temporary lwps
-	 * of foreign calls.  (hyp_getpid is the sysproxy's hook, not this.) */
-	r = ru_hyp->hyp_lwproc_newlwp(1);
-	ru_hyp->hyp_unschedule();
-	if (r != 0) {
-		dom_leave(ru_dom);
-		return -r;
-	}
-	adopted = true;
-	return 0;
-}
-
-int rumpbridge_unadopt(void)
-{
-	if (!adopted)
-		return -EPERM;
-	ru_hyp->hyp_schedule();
-	ru_hyp->hyp_lwproc_release();
-	ru_hyp->hyp_unschedule();
-	adopted = false;
-	dom_leave(ru_dom);
-	return 0;
 }
 
 int rumpbridge_event_wait(uint64_t mask, uint64_t *bits)
@@ -176,6 +138,7 @@ void rumpuser_seterrno(int e)
 
 void rumpuser_exit(int rv)
 {
+	atomic_store(&ru_exiting, true);
 	if (rv == RUMPUSER_PANIC)
 		abort();
 	exit(rv);

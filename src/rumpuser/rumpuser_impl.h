@@ -3,6 +3,7 @@
 #ifndef RUMPUSER_IMPL_H
 #define RUMPUSER_IMPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <rumpbridge/dom.h>
@@ -63,5 +64,17 @@ void ru_panic(const char *what, int err) __attribute__((__noreturn__));
 
 /* file.c */
 int ru_io_start(void);
+
+/* lwp.c: host threads' own lwps.  ru_lwp_init reads the environment
+ * (rumpuser_init); ru_lwp_kernel_ready marks the kernel able to make
+ * lwps (rumpuser_dl_bootstrap); ru_lwp_foreign gives a host thread that
+ * has none an lwp of its own, or returns NULL (rumpuser_curlwp);
+ * ru_hyp_schedule_implicit is hyp_schedule taking the kernel's
+ * temporary-lwp path.  ru_exiting: set by rumpuser_exit. */
+void ru_lwp_init(void);
+void ru_lwp_kernel_ready(void);
+struct lwp *ru_lwp_foreign(void);
+void ru_hyp_schedule_implicit(void);
+extern _Atomic bool ru_exiting;
 
 #endif

@@ -51,7 +51,7 @@ void rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 static void set_owner(struct rumpuser_mtx *m)
 {
 	if (m->flags & RUMPUSER_MTX_KMUTEX)
-		m->owner = rumpuser_curlwp();
+		m->owner = dom_current(); /* curlwp, never made here */
 }
 
 void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)

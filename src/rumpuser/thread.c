@@ -90,10 +90,17 @@ void rumpuser_curlwpop(int op, struct lwp *l)
 	}
 }
 
+/* The kernel's curlwp.  A host thread without an lwp gets its own here,
+ * on its first call (lwp.c). */
 struct lwp *rumpuser_curlwp(void)
 {
+	struct lwp *l;
+
 	/* relaxed: only read once, by rumpuser_dl_bootstrap's check */
 	if (atomic_load_explicit(&ru_curlwp_reads, memory_order_relaxed) == 0)
 		atomic_store_explicit(&ru_curlwp_reads, 1, memory_order_relaxed);
-	return dom_current();
+	l = dom_current();
+	if (__builtin_expect(l == NULL, 0))
+		l = ru_lwp_foreign();
+	return l;
 }

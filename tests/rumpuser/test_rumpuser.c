@@ -731,6 +731,122 @@ static void adoption(void **s)
 	check_no_kernel_errors();
 }
 
+/* ---- foreign threads: an lwp of their own on the first call ---- */
+
+#define FOREIGN_THREADS 4
+#define FOREIGN_CALLS RB_SCALE(100000)
+#define SHORT_LIVED 1000
+
+struct foreign {
+	int first_id;	  /* the lwp of its first call */
+	long changes;	  /* calls on another lwp */
+	uint64_t sum;	  /* over its calls: lwp id * K + call number */
+	long held_cpu;	  /* calls whose lwp already held a CPU */
+};
+
+#define K 1000003ull
+
+static _Atomic long foreign_calls;
+
+/* What the kernel does for a rump call from this thread: rump_schedule,
+ * the call on curlwp, rump_unschedule. */
+static void *foreign_caller(void *p)
+{
+	struct foreign *f = p;
+
+	for (long i = 0; i < FOREIGN_CALLS; i++) {
+		fk_schedule();
+		struct lwp *l = rumpuser_curlwp();
+		if (i == 0)
+			f->first_id = l->id;
+		else if (l->id != f->first_id)
+			f->changes++;
+		f->sum += (uint64_t)l->id * K + (uint64_t)i;
+		atomic_fetch_add(&foreign_calls, 1);
+		fk_unschedule();
+	}
+	return NULL;
+}
+
+static void *call_once(void *p)
+{
+	(void)p;
+	fk_schedule();
+	fk_unschedule();
+	return dom_current(); /* its own lwp, kept after the call */
+}
+
+static void *unadopt_own(void *p)
+{
+	(void)p;
+	fk_schedule();
+	int id = rumpuser_curlwp()->id;
+	fk_unschedule();
+	if (dom_current() == NULL)
+		return (void *)1; /* not kept */
+	if (rumpbridge_adopt() != 0 || rumpuser_curlwp()->id != id)
+		return (void *)2; /* adopting keeps the lwp it has */
+	if (rumpbridge_unadopt() != 0 || dom_current() != NULL || dom_self() != NULL)
+		return (void *)3; /* released early, left the domain */
+	if (rumpbridge_unadopt() != -EPERM)
+		return (void *)4;
+	return NULL;
+}
+
+static void foreign_lwps(void **s)
+{
+	(void)s;
+	struct foreign f[FOREIGN_THREADS];
+	struct mk_thread *t[FOREIGN_THREADS];
+	long live0;
+	void *r;
+
+	/* rump_init marks the kernel able to make lwps at dl_bootstrap */
+	rumpuser_dl_bootstrap(NULL, NULL, NULL);
+	live0 = atomic_load(&fk_live);
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < FOREIGN_THREADS; i++)
+		assert_int_equal(mk_thread_create(&t[i], "foreign", foreign_caller, &f[i]), 0);
+	for (int i = 0; i < FOREIGN_THREADS; i++)
+		assert_int_equal(mk_thread_join(t[i], NULL), 0);
+	assert_int_equal(atomic_load(&foreign_calls), FOREIGN_THREADS * (long)FOREIGN_CALLS);
+	for (int i = 0; i < FOREIGN_THREADS; i++) {
+		uint64_t n = FOREIGN_CALLS;
+
+		assert_int_equal(f[i].changes, 0); /* one lwp for all its calls */
+		assert_true(f[i].sum == (uint64_t)f[i].first_id * K * n + n * (n - 1) / 2);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(f[i].first_id, f[j].first_id);
+	}
+	/* released when the threads exited */
+	assert_int_equal(atomic_load(&fk_live), live0);
+
+	/* many short-lived threads, each calling once */
+	for (int i = 0; i < SHORT_LIVED; i++) {
+		assert_int_equal(mk_thread_create(&t[0], "short", call_once, NULL), 0);
+		assert_int_equal(mk_thread_join(t[0], &r), 0);
+		assert_non_null(r);
+	}
+	assert_int_equal(atomic_load(&fk_live), live0);
+
+	assert_int_equal(mk_thread_create(&t[0], "unadopt", unadopt_own, NULL), 0);
+	assert_int_equal(mk_thread_join(t[0], &r), 0);
+	assert_null(r);
+	assert_int_equal(atomic_load(&fk_live), live0);
+
+	/* a green thread without an lwp keeps the implicit path */
+	struct dom_thread *g;
+	struct dom_thread_attr a = {.name = "nolwp", .vcpu = -1};
+	assert_int_equal(dom_thread_create(d, &g, &a, call_once, NULL), 0);
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_thread_join(g, &r), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_null(r);
+	assert_int_equal(atomic_load(&fk_live), live0);
+	check_no_kernel_errors();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -749,6 +865,7 @@ int main(void)
 		cmocka_unit_test(files),
 		cmocka_unit_test(outside_event),
 		cmocka_unit_test(adoption),
+		cmocka_unit_test(foreign_lwps), /* last: marks the kernel ready */
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
