@@ -203,10 +203,18 @@ static struct rumpuser_mtx *mtx;
 static struct rumpuser_cv *cv;
 static struct rumpuser_rw *rw;
 
+/* The holder keeps the mutex until the contender is about to ask for it
+ * (and 20 ms more), so the contender always finds it held, however late
+ * either thread gets to run on a loaded machine. */
+static _Atomic int holder_in, contender_coming;
+
 static void *hold_mutex_a_while(void *a)
 {
 	(void)a;
 	rumpuser_mutex_enter(mtx);
+	atomic_store(&holder_in, 1);
+	while (!atomic_load(&contender_coming))
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 1000000);
 	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 20 * 1000000);
 	rumpuser_mutex_exit(mtx);
 	return NULL;
@@ -224,8 +232,10 @@ static void *contend_mutex(void *p)
 	struct lwp *me = rumpuser_curlwp();
 	long u0 = atomic_load(&me->unsched);
 
-	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 5 * 1000000); /* let the holder in */
+	while (!atomic_load(&holder_in)) /* let the holder in */
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 1000000);
 	long u1 = atomic_load(&me->unsched);
+	atomic_store(&contender_coming, 1);
 	if (c->nowrap)
 		rumpuser_mutex_enter_nowrap(mtx);
 	else
@@ -261,6 +271,8 @@ static void mutex_releases_cpu_only_when_blocking(int flags, int nowrap, long wa
 	/* contended, from a green and from a host thread */
 	for (int k = 0; k < 2; k++) {
 		struct dom_thread_attr a = {.name = "holder", .vcpu = -1};
+		atomic_store(&holder_in, 0);
+		atomic_store(&contender_coming, 0);
 		assert_int_equal(dom_thread_create(d, &holder, &a, kt_main, &hk), 0);
 		if (k == 0)
 			run_green(contend_mutex, &c);
