@@ -23,6 +23,11 @@
  * rump_schedule goes on as for any bound lwp.  At that point the thread
  * holds nothing: no rump CPU, no lwp, no kernel lock (curlwp was NULL).
  *
+ * A thread may still bind other lwps itself (rump_pub_lwproc_newlwp,
+ * _switch): its own lwp then waits in initproc, detached, and is switched
+ * back to when the thread next calls in with none (after
+ * rump_pub_lwproc_releaselwp), or released when the thread exits.
+ *
  * Not for green threads (a rump kernel thread has its lwp; a plain green
  * thread of the domain keeps the implicit path: it has no thread-exit
  * hook), nor before rumpuser_dl_bootstrap (rump_init calls it once the
@@ -85,12 +90,24 @@ void ru_hyp_schedule_implicit(void)
 	implicit = was;
 }
 
+/* Release the thread's own lwp (no CPU held).  The thread may have been
+ * switched away from it meanwhile (rump_pub_lwproc_newlwp/switch leave it
+ * in initproc, detached): then switch back to it first, from the current
+ * lwp or a temporary one. */
 static void release(void)
 {
-	ru_hyp->hyp_schedule();
+	ru_hyp_schedule_implicit();
+	if (dom_current() != own)
+		ru_hyp->hyp_lwproc_switch(own);
 	ru_hyp->hyp_lwproc_release();
 	ru_hyp->hyp_unschedule(); /* frees the lwp, curlwpop CLEAR */
 	own = NULL;
+}
+
+void ru_lwp_destroyed(struct lwp *l)
+{
+	if (l == own) /* released through the kernel (rump_pub_lwproc_releaselwp) */
+		own = NULL;
 }
 
 static void thread_exit(void *unused)
@@ -101,7 +118,7 @@ static void thread_exit(void *unused)
 	 * to call: the lwp goes with the process. */
 	if (atomic_load(&ru_exiting))
 		return;
-	if (own != NULL && dom_current() == own)
+	if (own != NULL)
 		release();
 	if (adopted) {
 		adopted = false;
@@ -109,18 +126,24 @@ static void thread_exit(void *unused)
 	}
 }
 
-/* Give the calling host thread (no CPU held, curlwp NULL) an lwp of its
- * own.  0 or a positive NetBSD errno of the lwp creation. */
-static int make_own(void)
+/* Bind the calling host thread (no CPU held, curlwp NULL) to an lwp of
+ * its own: a new one, or the one it has if the kernel was told to switch
+ * the thread away from it.  0 or a positive NetBSD errno of the lwp
+ * creation. */
+static int bind_own(void)
 {
-	int r;
+	int r = 0;
 
 	ru_hyp_schedule_implicit();
-	/* pid 1 (initproc): where the kernel puts its temporary lwps too.
-	 * (hyp_getpid is the sysproxy's hook, not this.) */
-	r = ru_hyp->hyp_lwproc_newlwp(1);
-	if (r == 0)
-		own = dom_current();
+	if (own != NULL) {
+		ru_hyp->hyp_lwproc_switch(own); /* the temporary lwp is freed */
+	} else {
+		/* pid 1 (initproc): where the kernel puts its temporary lwps
+		 * too.  (hyp_getpid is the sysproxy's hook, not this.) */
+		r = ru_hyp->hyp_lwproc_newlwp(1);
+		if (r == 0)
+			own = dom_current();
+	}
 	ru_hyp->hyp_unschedule();
 	if (r == 0 && !dtor_armed && __cxa_thread_atexit_impl(thread_exit, NULL, &__dso_handle) == 0)
 		dtor_armed = true;
@@ -137,7 +160,7 @@ struct lwp *ru_lwp_foreign(void)
 	self = dom_self();
 	if (self != NULL && dom_thread_is_green(self))
 		return NULL;
-	if (make_own() != 0)
+	if (bind_own() != 0)
 		return NULL;
 	return own;
 }
@@ -155,7 +178,7 @@ int rumpbridge_adopt(void)
 		return 0;
 	if ((r = dom_enter(ru_dom)) != 0)
 		return r;
-	if (own == NULL && (r = make_own()) != 0) {
+	if (dom_current() == NULL && (r = bind_own()) != 0) {
 		dom_leave(ru_dom);
 		return -r;
 	}

@@ -70,11 +70,13 @@ int ru_io_start(void);
  * lwps (rumpuser_dl_bootstrap); ru_lwp_foreign gives a host thread that
  * has none an lwp of its own, or returns NULL (rumpuser_curlwp);
  * ru_hyp_schedule_implicit is hyp_schedule taking the kernel's
- * temporary-lwp path.  ru_exiting: set by rumpuser_exit. */
+ * temporary-lwp path; ru_lwp_destroyed forgets an own lwp the kernel
+ * freed.  ru_exiting: set by rumpuser_exit. */
 void ru_lwp_init(void);
 void ru_lwp_kernel_ready(void);
 struct lwp *ru_lwp_foreign(void);
 void ru_hyp_schedule_implicit(void);
+void ru_lwp_destroyed(struct lwp *l); /* curlwpop DESTROY */
 extern _Atomic bool ru_exiting;
 
 #endif

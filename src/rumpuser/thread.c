@@ -66,7 +66,9 @@ void rumpuser_curlwpop(int op, struct lwp *l)
 
 	switch (op) {
 	case RUMPUSER_LWP_CREATE:
+		return;
 	case RUMPUSER_LWP_DESTROY:
+		ru_lwp_destroyed(l);
 		return;
 	case RUMPUSER_LWP_SET:
 		if ((self = dom_self()) == NULL) {

@@ -181,6 +181,18 @@ static int fk_newlwp(pid_t pid)
 	return 0;
 }
 
+static void fk_switch(struct lwp *l)
+{
+	struct lwp *old = fk_cur();
+
+	atomic_store(&l->has_cpu, atomic_exchange(&old->has_cpu, 0));
+	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+	if (old->implicit) {
+		rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, old);
+		fk_free_lwp(old);
+	}
+}
+
 static void fk_release(void)
 {
 	struct lwp *l = fk_cur();
@@ -200,6 +212,7 @@ static const struct rumpuser_hyperup fk_hyp = {
 	.hyp_backend_unschedule = fk_backend_unschedule,
 	.hyp_backend_schedule = fk_backend_schedule,
 	.hyp_lwproc_newlwp = fk_newlwp,
+	.hyp_lwproc_switch = fk_switch,
 	.hyp_lwproc_release = fk_release,
 	.hyp_getpid = fk_getpid,
 };

@@ -11,6 +11,9 @@
  *      the thread's curlwp must stay the same lwp.  While all 4 are alive
  *      (after their first call), the kernel has 4 more lwps.
  *   2. 1,000 short-lived plain threads each make one call and exit.
+ *   3. A thread binds an lwp of its own making (rump_pub_lwproc_newlwp),
+ *      calls, releases it (rump_pub_lwproc_releaselwp), calls again (on
+ *      its first lwp again) and exits.
  *   After each part, the kernel's lwp count is back where it started: no
  *   lwp is leaked.  The count is the kernel's own: it reports each lwp it
  *   makes and frees to the platform (rumpuser_curlwpop CREATE and
@@ -120,6 +123,28 @@ static void *caller(void *p)
 	return NULL;
 }
 
+static void *switch_away(void *unused)
+{
+	struct lwp *first, *mine;
+
+	(void)unused;
+	rump_sys_getpid();
+	first = rump_pub_lwproc_curlwp();
+	if (rump_pub_lwproc_newlwp(1) != 0) {
+		fail("rump_pub_lwproc_newlwp");
+		return NULL;
+	}
+	mine = rump_pub_lwproc_curlwp();
+	if (mine == first || rump_sys_getpid() != 1)
+		fail("not switched to the new lwp");
+	rump_pub_lwproc_releaselwp();
+	if (rump_sys_getpid() != 1)
+		fail("getpid after releaselwp");
+	if (own_lwps && rump_pub_lwproc_curlwp() != first)
+		fail("not back on the thread's first lwp after releaselwp");
+	return NULL;
+}
+
 static void *call_once(void *unused)
 {
 	(void)unused;
@@ -187,6 +212,13 @@ int main(int argc, char **argv)
 	printf("kernel lwps after %d short-lived threads: %ld\n", SHORT_LIVED, after);
 	if (after != before)
 		fail("%ld lwps after the short-lived threads, %ld before", after, before);
+
+	pthread_create(&t[0], NULL, switch_away, NULL);
+	pthread_join(t[0], NULL);
+	after = kernel_lwps();
+	printf("kernel lwps after a thread that switched lwps: %ld\n", after);
+	if (after != before)
+		fail("%ld lwps after the thread that switched lwps, %ld before", after, before);
 
 	if (atomic_load(&failures) != 0)
 		return 1;
