@@ -154,6 +154,10 @@ struct lwp *ru_lwp_foreign(void)
 {
 	struct dom_thread *self;
 
+	/* relaxed: both are stored once, by rump_init's thread, before
+	 * rump_init returns; a thread that calls in afterwards is ordered
+	 * after that by the program itself (it was created, or told to go,
+	 * after rump_init returned). */
 	if (implicit || !atomic_load_explicit(&foreign_ready, memory_order_relaxed) ||
 	    !atomic_load_explicit(&foreign_on, memory_order_relaxed))
 		return NULL;
