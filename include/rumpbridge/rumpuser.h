@@ -2,10 +2,11 @@
 /*
  * rumpuser: the rumpuser(3) hypercall interface, version 17, on a domain.
  *
- * librumpuser (shared and static, built from src/rumpuser/ together with
- * mk and dom) replaces NetBSD's librumpuser: a program links it where it
- * would link NetBSD's, and an unmodified rump kernel runs its threads as
- * green threads of one domain.  The kernel must read curlwp through the
+ * librumpuser (shared and static, built from src/rumpuser/; it links
+ * librumpbridge for mk and dom and carries no copy of them) replaces
+ * NetBSD's librumpuser: a program links it where it would link NetBSD's,
+ * and an unmodified rump kernel runs its threads as green threads of one
+ * domain.  The kernel must read curlwp through the
  * hypercall: build it with RUMP_CURLWP=hypercall (buildrump.sh -V
  * RUMP_CURLWP=hypercall), as rumprun does.  A kernel built with a host
  * __thread curlwp would see the wrong lwp whenever green threads share a
