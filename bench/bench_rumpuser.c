@@ -8,7 +8,8 @@
  *                           side by side, interleaving their repetitions,
  *                           and prints one table / one JSON;
  *   bench_rumpuser_ours     worker (-DRB_WORKER -DRB_OURS): the kernel on
- *                           our librumpuser;
+ *                           our librumpuser (run twice: as is, and with
+ *                           RUMPBRIDGE_FOREIGN_LWP=0, "ours per call");
  *   bench_rumpuser_netbsd   worker (-DRB_WORKER): the kernel on NetBSD's
  *                           librumpuser, when the kernel's install has
  *                           one (a full buildrump.sh build).
@@ -19,8 +20,10 @@
  * afresh per repetition ("--udp MB"): two processes, two kernels, shmif.
  *
  * What each kernel-side operation is:
- *   foreign  a host thread with no lwp: the kernel lends it a temporary
- *            lwp for every call (NetBSD's "implicit" thread);
+ *   foreign  a plain host thread that was given no lwp: ours gives it
+ *            one of its own on its first call (src/rumpuser/lwp.c);
+ *            NetBSD's, and ours per call, have the kernel lend it a
+ *            temporary lwp for every call (the "implicit" thread);
  *   adopted  a host thread after rumpbridge_adopt() (ours only);
  *   bound    a rump kernel thread with an lwp of its own: ours a green
  *            thread, NetBSD's a pthread, bound by rump_pub_lwproc_newlwp;
@@ -479,12 +482,15 @@ int main(int argc, char **argv)
 struct worker {
 	const char *label;
 	const char *path;
+	const char *env; /* NAME=value for the worker, or NULL */
 	pid_t pid;
 	FILE *in, *out;
 	bool up;
 };
 
 static struct worker ours = {.label = "ours", .path = RB_WORKER_OURS};
+static struct worker percall = {.label = "ours per call", .path = RB_WORKER_OURS,
+				.env = "RUMPBRIDGE_FOREIGN_LWP=0"};
 #ifdef RB_WORKER_NETBSD
 static struct worker netbsd = {.label = "NetBSD", .path = RB_WORKER_NETBSD};
 #endif
@@ -501,6 +507,8 @@ static bool worker_start(struct worker *w)
 		dup2(to[0], 0);
 		dup2(from[1], 1);
 		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+		if (w->env != NULL)
+			putenv((char *)w->env);
 		execl(w->path, w->path, "--worker", (char *)NULL);
 		_exit(127);
 	}
@@ -652,7 +660,7 @@ int main(int argc, char **argv)
 	if (b == NULL)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
-	if (!worker_start(&ours))
+	if (!worker_start(&ours) || !worker_start(&percall))
 		return 1;
 #ifdef RB_WORKER_NETBSD
 	worker_start(&netbsd);
@@ -665,7 +673,9 @@ int main(int argc, char **argv)
 
 	struct spec getpid[] = {
 		{&ours, "getpid_foreign", "getpid_foreign_ns",
-		 "ours: rump_sys_getpid, plain host thread (no lwp)"},
+		 "ours: rump_sys_getpid, plain host thread (own lwp)"},
+		{&percall, "getpid_foreign", "getpid_foreign_percall_ns",
+		 "ours per call: plain host thread (no lwp)"},
 		{&ours, "getpid_adopted", "getpid_adopted_ns",
 		 "ours: rump_sys_getpid after rumpbridge_adopt"},
 		{&ours, "getpid_bound", "getpid_bound_ns",
@@ -675,7 +685,7 @@ int main(int argc, char **argv)
 		{nb, "getpid_bound", "netbsd_getpid_bound_ns",
 		 "NetBSD: rump_sys_getpid, pthread with its own lwp"},
 	};
-	n = usable(getpid, 5, cases, rem);
+	n = usable(getpid, 6, cases, rem);
 	rb_bench_compare(b, cases, n);
 
 	struct spec getpid2[] = {
@@ -683,12 +693,14 @@ int main(int argc, char **argv)
 		 "ours: per call, 2 adopted threads calling at once"},
 		{&ours, "getpid_foreign_2threads", "getpid_foreign_2threads_ns",
 		 "ours: per call, 2 plain host threads at once"},
+		{&percall, "getpid_foreign_2threads", "getpid_foreign_percall_2threads_ns",
+		 "ours per call: 2 plain host threads (no lwp)"},
 		{nb, "getpid_foreign_2threads", "netbsd_getpid_foreign_2threads_ns",
 		 "NetBSD: per call, 2 host threads (no lwp) at once"},
 		{nb, "getpid_bound_host_2threads", "netbsd_getpid_bound_2threads_ns",
 		 "NetBSD: per call, 2 pthreads with lwps at once"},
 	};
-	n = usable(getpid2, 4, cases, rem);
+	n = usable(getpid2, 5, cases, rem);
 	rb_bench_compare(b, cases, n);
 
 	struct spec pp[] = {
@@ -704,6 +716,7 @@ int main(int argc, char **argv)
 	n = usable(pp, 4, cases, rem);
 	rb_bench_compare(b, cases, n);
 	worker_stop(&ours);
+	worker_stop(&percall);
 	worker_stop(nb);
 
 	struct worker *uw[2] = {&ours, nb};
@@ -726,8 +739,16 @@ int main(int argc, char **argv)
 		       "getpid_adopted_ns", "no collapse (~1-2)");
 	rb_bench_ratio(b, "NetBSD bound: 2 threads vs 1", "netbsd_getpid_bound_2threads_ns",
 		       "netbsd_getpid_bound_ns", "report");
-	rb_bench_ratio(b, "foreign: ours vs NetBSD", "getpid_foreign_ns", "netbsd_getpid_foreign_ns",
-		       "report");
+	rb_bench_ratio(b, "foreign vs bound (ours)", "getpid_foreign_ns", "getpid_bound_ns",
+		       "<= 1.5");
+	rb_bench_ratio(b, "NetBSD foreign vs ours foreign", "netbsd_getpid_foreign_ns",
+		       "getpid_foreign_ns", ">= 10");
+	rb_bench_ratio(b, "NetBSD foreign x2 vs ours foreign x2",
+		       "netbsd_getpid_foreign_2threads_ns", "getpid_foreign_2threads_ns", ">= 10");
+	rb_bench_ratio(b, "foreign: 2 threads vs 1 (ours)", "getpid_foreign_2threads_ns",
+		       "getpid_foreign_ns", "<= 1.3");
+	rb_bench_ratio(b, "foreign per call: ours vs NetBSD", "getpid_foreign_percall_ns",
+		       "netbsd_getpid_foreign_ns", "report");
 	rb_bench_ratio(b, "pipe ping-pong: ours green vs NetBSD", "cv_pingpong_ns",
 		       "netbsd_cv_pingpong_ns", "report");
 	rb_bench_ratio(b, "UDP over shmif: ours vs NetBSD", "udp_shmif_mbps", "netbsd_udp_shmif_mbps",

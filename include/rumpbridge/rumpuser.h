@@ -2,10 +2,11 @@
 /*
  * rumpuser: the rumpuser(3) hypercall interface, version 17, on a domain.
  *
- * librumpuser (shared and static, built from src/rumpuser/ together with
- * mk and dom) replaces NetBSD's librumpuser: a program links it where it
- * would link NetBSD's, and an unmodified rump kernel runs its threads as
- * green threads of one domain.  The kernel must read curlwp through the
+ * librumpuser (shared and static, built from src/rumpuser/; it links
+ * librumpbridge for mk and dom and carries no copy of them) replaces
+ * NetBSD's librumpuser: a program links it where it would link NetBSD's,
+ * and an unmodified rump kernel runs its threads as green threads of one
+ * domain.  The kernel must read curlwp through the
  * hypercall: build it with RUMP_CURLWP=hypercall (buildrump.sh -V
  * RUMP_CURLWP=hypercall), as rumprun does.  A kernel built with a host
  * __thread curlwp would see the wrong lwp whenever green threads share a
@@ -36,12 +37,16 @@ int rumpbridge_set_domain(struct dom *d);
 struct dom *rumpbridge_domain(void);
 
 /* Adopt the calling host thread: enter the domain for good and bind the
- * thread to a rump lwp of its own (a new lwp in the kernel's current
- * process), so later rump calls from it cost what a bound lwp costs.
- * Idempotent.  Call after rump_init().  Errors: -ENXIO (no rump kernel
- * yet), -EPERM (called from a green thread: they are bound already),
- * the errors of dom_enter, and positive rump errno values from the
- * kernel's lwp creation (negated). */
+ * thread to a rump lwp of its own (a new lwp of initproc, pid 1, or the
+ * one it has already), so later rump calls from it cost what a bound lwp
+ * costs.  A host thread that calls into the kernel without this gets an
+ * lwp of its own on its first call anyway (unless RUMPBRIDGE_FOREIGN_LWP=0
+ * was in the environment at rump_init); adopting also keeps the thread
+ * entered in the domain between calls.  Both are released when the
+ * thread exits.  Idempotent.  Call after rump_init().  Errors: -ENXIO (no
+ * rump kernel yet), -EPERM (called from a green thread: they are bound
+ * already), the errors of dom_enter, and positive rump errno values from
+ * the kernel's lwp creation (negated). */
 int rumpbridge_adopt(void);
 
 /* From a rump kernel thread (a green thread holding a rump CPU): give the
@@ -50,8 +55,10 @@ int rumpbridge_adopt(void);
  * of dom_event_wait; -ENXIO (no rump kernel). */
 int rumpbridge_event_wait(uint64_t mask, uint64_t *bits);
 
-/* Undo rumpbridge_adopt for the calling thread (releases its lwp and
- * leaves the domain).  Errors: -EPERM (not adopted). */
+/* Release the calling thread's own lwp now rather than at its exit, and
+ * undo rumpbridge_adopt (leave the domain).  A later rump call gets the
+ * thread a new lwp.  Errors: -EPERM (neither adopted nor holding an lwp
+ * of its own). */
 int rumpbridge_unadopt(void);
 
 #ifdef __cplusplus

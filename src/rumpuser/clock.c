@@ -10,7 +10,7 @@ int rumpuser_clock_gettime(int which, int64_t *sec, long *nsec)
 	struct timespec ts;
 
 	if (sec == NULL || nsec == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	if (which == RUMPUSER_CLOCK_RELWALL) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 	} else if (which == RUMPUSER_CLOCK_ABSMONO) {
@@ -18,7 +18,7 @@ int rumpuser_clock_gettime(int which, int64_t *sec, long *nsec)
 		ts.tv_sec = (time_t)(n / 1000000000u);
 		ts.tv_nsec = (long)(n % 1000000000u);
 	} else {
-		return 22;
+		return NETBSD_EINVAL;
 	}
 	*sec = ts.tv_sec;
 	*nsec = ts.tv_nsec;
@@ -32,7 +32,7 @@ int rumpuser_clock_sleep(int which, int64_t sec, long nsec)
 	int nlocks;
 
 	if (sec < 0 || nsec < 0 || nsec >= 1000000000L)
-		return 22;
+		return NETBSD_EINVAL;
 	t = (uint64_t)sec > UINT64_MAX / 2000000000u ? UINT64_MAX / 2
 						    : (uint64_t)sec * 1000000000u + (uint64_t)nsec;
 	if (which == RUMPUSER_CLOCK_RELWALL)
@@ -40,7 +40,7 @@ int rumpuser_clock_sleep(int which, int64_t sec, long nsec)
 	else if (which == RUMPUSER_CLOCK_ABSMONO)
 		deadline = t;
 	else
-		return 22;
+		return NETBSD_EINVAL;
 	ru_unschedule(&nlocks, NULL);
 	e = ru_enter();
 	dom_sleep_until(deadline);

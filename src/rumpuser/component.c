@@ -43,10 +43,11 @@ void rumpuser_component_schedule(void *cookie)
 }
 
 /* Make the calling host thread a kernel thread: give it an lwp of its
- * own (lwproc_newlwp(0): in proc0, as kernel threads are). */
+ * own (lwproc_newlwp(0): in proc0, as kernel threads are), switching from
+ * a temporary one (not from a foreign thread's own lwp of initproc). */
 void rumpuser_component_kthread(void)
 {
-	ru_hyp->hyp_schedule();
+	ru_hyp_schedule_implicit();
 	ru_hyp->hyp_lwproc_newlwp(0);
 	ru_hyp->hyp_unschedule();
 }

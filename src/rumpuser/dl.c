@@ -114,4 +114,5 @@ void rumpuser_dl_bootstrap(rump_modinit_fn modinit, rump_symload_fn symload,
 		rumpuser_exit(RUMPUSER_PANIC);
 	}
 	dl_iterate_phdr(each_object, &s);
+	ru_lwp_kernel_ready();
 }

@@ -143,7 +143,7 @@ static void do_open(struct io_req *q)
 	case RUMPUSER_OPEN_RDONLY: f = O_RDONLY; break;
 	case RUMPUSER_OPEN_WRONLY: f = O_WRONLY; break;
 	case RUMPUSER_OPEN_RDWR: f = O_RDWR; break;
-	default: q->result = 22; return;
+	default: q->result = NETBSD_EINVAL; return;
 	}
 	if (q->flags & RUMPUSER_OPEN_CREATE)
 		f |= O_CREAT;
@@ -159,7 +159,7 @@ int rumpuser_open(const char *path, int flags, int *fdp)
 	struct io_req q = {.path = path, .flags = flags, .fn = do_open};
 
 	if (path == NULL || fdp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	run_io(&q);
 	if (q.result == 0)
 		*fdp = q.fd;
@@ -209,7 +209,7 @@ int rumpuser_getfileinfo(const char *path, uint64_t *sizep, int *typep)
 	struct io_req q = {.path = path, .sizep = sizep, .typep = typep, .fn = do_fileinfo};
 
 	if (path == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	run_io(&q);
 	return q.result;
 }
@@ -243,7 +243,7 @@ int rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen, int64_t 
 			   .op = RUMPUSER_BIO_READ, .fn = do_iov};
 
 	if ((iov == NULL && iovlen != 0) || retp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	run_io(&q);
 	*retp = q.moved;
 	return q.result;
@@ -256,7 +256,7 @@ int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov, size_t iovlen, i
 			   .op = RUMPUSER_BIO_WRITE, .fn = do_iov};
 
 	if ((iov == NULL && iovlen != 0) || retp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	run_io(&q);
 	*retp = q.moved;
 	return q.result;
@@ -277,7 +277,7 @@ int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len)
 
 	if (flags & ~(RUMPUSER_SYNCFD_READ | RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER |
 		      RUMPUSER_SYNCFD_SYNC))
-		return 22;
+		return NETBSD_EINVAL;
 	run_io(&q);
 	return q.result;
 }
@@ -315,7 +315,7 @@ void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_bio
 	int nlocks;
 
 	if (q == NULL) {
-		biodone(bioarg, 0, 12); /* ENOMEM */
+		biodone(bioarg, 0, NETBSD_ENOMEM);
 		return;
 	}
 	*q = (struct io_req){.fd = fd, .op = op, .data = data, .len = dlen, .off = off,

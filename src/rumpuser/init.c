@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * rumpuser_init and the small hypercalls: parameters, errno, kill, exit,
+ * rumpuser_init and the small hypercalls: parameters, errno, exit,
  * console, random numbers, daemonize, and the unsupported sysproxy.
- * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_adopt.
+ * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_domain,
+ * rumpbridge_event_wait (rumpbridge_adopt is in lwp.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,12 +54,12 @@ int rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
 			"rumpbridge: rumpuser: the rump kernel wants hypercall version %d, "
 			"this librumpuser implements %d\n",
 			version, RUMPUSER_VERSION);
-		return 22; /* EINVAL */
+		return NETBSD_EINVAL;
 	}
 	if (hyp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	if (ru_hyp != NULL)
-		return 16; /* EBUSY: initialised already */
+		return NETBSD_EBUSY; /* initialised already */
 	hyp_copy = *hyp;
 	if (ru_dom == NULL) {
 		struct dom_config c = {.name = "rump", .vcpus = ncpu_default()};
@@ -72,6 +72,7 @@ int rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
 	}
 	if ((r = ru_io_start()) != 0)
 		return ru_errtrans(r);
+	ru_lwp_init();
 	ru_hyp = &hyp_copy;
 	return 0;
 }
@@ -92,46 +93,6 @@ struct dom *rumpbridge_domain(void)
 	return ru_hyp != NULL ? ru_dom : NULL;
 }
 
-static _Thread_local bool adopted; /* host threads only */
-
-int rumpbridge_adopt(void)
-{
-	struct dom_thread *self = dom_self();
-	int r;
-
-	if (ru_hyp == NULL)
-		return -ENXIO;
-	if (self != NULL && dom_thread_is_green(self))
-		return -EPERM;
-	if (adopted)
-		return 0;
-	if ((r = dom_enter(ru_dom)) != 0)
-		return r;
-	ru_hyp->hyp_schedule();
-	/* pid 1 (initproc): where the kernel also puts the temporary lwps
-	 * of foreign calls.  (hyp_getpid is the sysproxy's hook, not this.) */
-	r = ru_hyp->hyp_lwproc_newlwp(1);
-	ru_hyp->hyp_unschedule();
-	if (r != 0) {
-		dom_leave(ru_dom);
-		return -r;
-	}
-	adopted = true;
-	return 0;
-}
-
-int rumpbridge_unadopt(void)
-{
-	if (!adopted)
-		return -EPERM;
-	ru_hyp->hyp_schedule();
-	ru_hyp->hyp_lwproc_release();
-	ru_hyp->hyp_unschedule();
-	adopted = false;
-	dom_leave(ru_dom);
-	return 0;
-}
-
 int rumpbridge_event_wait(uint64_t mask, uint64_t *bits)
 {
 	int r, nlocks;
@@ -150,7 +111,7 @@ int rumpuser_getparam(const char *name, void *buf, size_t blen)
 	char tmp[64];
 
 	if (name == NULL || buf == NULL || blen == 0)
-		return 22;
+		return NETBSD_EINVAL;
 	if (strcmp(name, RUMPUSER_PARAM_NCPU) == 0) {
 		snprintf(tmp, sizeof(tmp), "%u", dom_vcpus(ru_dom));
 		v = tmp;
@@ -162,10 +123,10 @@ int rumpuser_getparam(const char *name, void *buf, size_t blen)
 		snprintf(tmp, sizeof(tmp), "%s-%d", h, (int)getpid());
 		v = tmp;
 	} else if ((v = getenv(name)) == NULL) {
-		return 2; /* ENOENT */
+		return NETBSD_ENOENT;
 	}
 	if (strlen(v) + 1 > blen)
-		return 63; /* ENAMETOOLONG, as NetBSD */
+		return NETBSD_ENAMETOOLONG; /* as NetBSD */
 	strcpy(buf, v);
 	return 0;
 }
@@ -175,16 +136,9 @@ void rumpuser_seterrno(int e)
 	errno = e; /* NetBSD numbers: the rump_sys_* caller expects them */
 }
 
-int rumpuser_kill(int64_t pid, int sig)
-{
-	/* The host's signal numbers for the common ones match NetBSD's. */
-	if (pid == RUMPUSER_PID_SELF)
-		return raise(sig) == 0 ? 0 : ru_errtrans(errno);
-	return kill((pid_t)pid, sig) == 0 ? 0 : ru_errtrans(errno);
-}
-
 void rumpuser_exit(int rv)
 {
+	atomic_store(&ru_exiting, true);
 	if (rv == RUMPUSER_PANIC)
 		abort();
 	exit(rv);
@@ -216,7 +170,7 @@ int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
 	int hf = 0;
 
 	if (buf == NULL || retp == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	if (flags & RUMPUSER_RANDOM_HARD)
 		hf |= GRND_RANDOM;
 	if (flags & RUMPUSER_RANDOM_NOWAIT)
@@ -251,43 +205,43 @@ int rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 {
 	(void)url, (void)ostype, (void)osrelease, (void)machine;
 	fprintf(stderr, "rumpbridge: rumpuser: sysproxy (rump_init_server) is not supported\n");
-	return 45; /* EOPNOTSUPP */
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyin(void *a, const void *b, void *c, size_t d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyinstr(void *a, const void *b, void *c, size_t *d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyout(void *a, const void *b, void *c, size_t d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_copyoutstr(void *a, const void *b, void *c, size_t *d)
 {
 	(void)a, (void)b, (void)c, (void)d;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_anonmmap(void *a, size_t b, void **c)
 {
 	(void)a, (void)b, (void)c;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 int rumpuser_sp_raise(void *a, int b)
 {
 	(void)a, (void)b;
-	return 45;
+	return NETBSD_EOPNOTSUPP;
 }
 
 void rumpuser_sp_fini(void *a)

@@ -13,7 +13,7 @@ int rumpuser_malloc(size_t len, int alignment, void **memp)
 	int r;
 
 	if (memp == NULL || alignment < 0 || (alignment & (alignment - 1)) != 0)
-		return 22;
+		return NETBSD_EINVAL;
 	if (alignment < (int)sizeof(void *))
 		alignment = sizeof(void *);
 	r = posix_memalign(&p, (size_t)alignment, len != 0 ? len : 1);
@@ -36,7 +36,7 @@ int rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec, void 
 	void *p;
 
 	if (memp == NULL || size == 0)
-		return 22;
+		return NETBSD_EINVAL;
 	if (align <= 4096) {
 		p = mmap(prefaddr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)

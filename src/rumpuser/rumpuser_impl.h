@@ -3,12 +3,14 @@
 #ifndef RUMPUSER_IMPL_H
 #define RUMPUSER_IMPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <rumpbridge/dom.h>
 #include <rumpbridge/rumpuser.h>
 
 #include "hypercall.h"
+#include "netbsd_errno.h"
 
 extern const struct rumpuser_hyperup *ru_hyp;
 extern struct dom *ru_dom;
@@ -51,12 +53,30 @@ static inline void ru_leave(bool entered)
 		dom_leave(ru_dom);
 }
 
-/* A host (Linux) errno, positive or negative, as NetBSD's number. */
+/* A host (Linux) errno, positive or negative, as NetBSD's number
+ * (netbsd_errno.h). */
 int ru_errtrans(int e);
+
+/* A NetBSD signal number as Linux's, or 0 when Linux has none (signal.c). */
+int ru_sigtrans(int netbsd_sig);
 
 void ru_panic(const char *what, int err) __attribute__((__noreturn__));
 
 /* file.c */
 int ru_io_start(void);
+
+/* lwp.c: host threads' own lwps.  ru_lwp_init reads the environment
+ * (rumpuser_init); ru_lwp_kernel_ready marks the kernel able to make
+ * lwps (rumpuser_dl_bootstrap); ru_lwp_foreign gives a host thread that
+ * has none an lwp of its own, or returns NULL (rumpuser_curlwp);
+ * ru_hyp_schedule_implicit is hyp_schedule taking the kernel's
+ * temporary-lwp path; ru_lwp_destroyed forgets an own lwp the kernel
+ * freed.  ru_exiting: set by rumpuser_exit. */
+void ru_lwp_init(void);
+void ru_lwp_kernel_ready(void);
+struct lwp *ru_lwp_foreign(void);
+void ru_hyp_schedule_implicit(void);
+void ru_lwp_destroyed(struct lwp *l); /* curlwpop DESTROY */
+extern _Atomic bool ru_exiting;
 
 #endif

@@ -51,7 +51,7 @@ void rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 static void set_owner(struct rumpuser_mtx *m)
 {
 	if (m->flags & RUMPUSER_MTX_KMUTEX)
-		m->owner = rumpuser_curlwp();
+		m->owner = dom_current(); /* curlwp, never made here */
 }
 
 void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)
@@ -94,7 +94,7 @@ int rumpuser_mutex_tryenter(struct rumpuser_mtx *m)
 	if (r == 0)
 		set_owner(m);
 	ru_leave(e);
-	return r == 0 ? 0 : 16; /* EBUSY */
+	return r == 0 ? 0 : NETBSD_EBUSY;
 }
 
 void rumpuser_mutex_exit(struct rumpuser_mtx *m)
@@ -154,7 +154,7 @@ int rumpuser_rw_tryenter(int kind, struct rumpuser_rw *l)
 					   : dom_rwlock_tryrdlock(&l->rw);
 
 	ru_leave(e);
-	return r == 0 ? 0 : 16;
+	return r == 0 ? 0 : NETBSD_EBUSY;
 }
 
 int rumpuser_rw_tryupgrade(struct rumpuser_rw *l)
@@ -163,7 +163,7 @@ int rumpuser_rw_tryupgrade(struct rumpuser_rw *l)
 	int r = dom_rwlock_tryupgrade(&l->rw);
 
 	ru_leave(e);
-	return r == 0 ? 0 : 16;
+	return r == 0 ? 0 : NETBSD_EBUSY;
 }
 
 void rumpuser_rw_downgrade(struct rumpuser_rw *l)
@@ -286,7 +286,7 @@ int rumpuser_cv_timedwait(struct rumpuser_cv *c, struct rumpuser_mtx *m, int64_t
 	deadline = rel > MK_FOREVER - 1 - now ? MK_FOREVER - 1 : now + rel;
 	r = cv_wait_common(c, m, deadline, true);
 	if (r == -ETIMEDOUT)
-		return 60; /* NetBSD's ETIMEDOUT */
+		return NETBSD_ETIMEDOUT;
 	if (r != 0)
 		ru_panic("cv_timedwait", r);
 	return 0;

@@ -26,7 +26,7 @@ int rumpuser_thread_create(void *(*f)(void *), void *arg, const char *name, int 
 	(void)priority; /* cooperative scheduling has no priorities */
 	(void)cpuidx;	/* rump CPUs are not vCPUs: any vCPU may run it */
 	if (f == NULL || (mustjoin && cookie == NULL))
-		return 22;
+		return NETBSD_EINVAL;
 	strncpy(n, name != NULL ? name : "rump", sizeof(n) - 1);
 	n[sizeof(n) - 1] = '\0';
 	a.name = n;
@@ -51,7 +51,7 @@ int rumpuser_thread_join(void *cookie)
 	int r, nlocks;
 
 	if (cookie == NULL)
-		return 22;
+		return NETBSD_EINVAL;
 	ru_unschedule(&nlocks, NULL);
 	e = ru_enter();
 	r = dom_thread_join(cookie, NULL);
@@ -66,7 +66,9 @@ void rumpuser_curlwpop(int op, struct lwp *l)
 
 	switch (op) {
 	case RUMPUSER_LWP_CREATE:
+		return;
 	case RUMPUSER_LWP_DESTROY:
+		ru_lwp_destroyed(l);
 		return;
 	case RUMPUSER_LWP_SET:
 		if ((self = dom_self()) == NULL) {
@@ -90,10 +92,17 @@ void rumpuser_curlwpop(int op, struct lwp *l)
 	}
 }
 
+/* The kernel's curlwp.  A host thread without an lwp gets its own here,
+ * on its first call (lwp.c). */
 struct lwp *rumpuser_curlwp(void)
 {
+	struct lwp *l;
+
 	/* relaxed: only read once, by rumpuser_dl_bootstrap's check */
 	if (atomic_load_explicit(&ru_curlwp_reads, memory_order_relaxed) == 0)
 		atomic_store_explicit(&ru_curlwp_reads, 1, memory_order_relaxed);
-	return dom_current();
+	l = dom_current();
+	if (__builtin_expect(l == NULL, 0))
+		l = ru_lwp_foreign();
+	return l;
 }

@@ -5,6 +5,12 @@
  * hypercall that blocks gave the CPU back first and took it again after,
  * and that the _nowrap ones did not.  Each thread taking part binds a
  * struct lwp of its own with rumpuser_curlwpop(SET), as the kernel does.
+ *
+ * Its schedule/unschedule model the kernel's entry and exit for a host
+ * thread: with no curlwp, schedule makes a temporary (implicit) lwp,
+ * freed again at unschedule; newlwp switches the caller to a new lwp and
+ * frees a temporary one it leaves; release marks the lwp to be freed at
+ * unschedule.  fk_live counts the lwps that exist.
  */
 #ifndef FAKE_KERNEL_H
 #define FAKE_KERNEL_H
@@ -22,6 +28,8 @@
 
 struct lwp {
 	int id;
+	bool implicit;		     /* temporary: freed at unschedule */
+	bool released;		     /* lwproc_release: freed at unschedule */
 	_Atomic int has_cpu;
 	_Atomic long unsched, sched; /* backend calls made for this lwp */
 	void *interlock;	     /* of its last backend unschedule */
@@ -29,8 +37,8 @@ struct lwp {
 
 static _Atomic int fk_cpus_free = FAKE_NCPU;
 static _Atomic long fk_errors;
-static struct lwp fk_lwps[256];
 static _Atomic int fk_next_lwp;
+static _Atomic long fk_live; /* lwps made and not freed */
 
 static void fk_fail(const char *why)
 {
@@ -95,12 +103,19 @@ static void fk_backend_schedule(int nlocks, void *interlock)
 
 static struct lwp *fk_new_lwp(void)
 {
-	int i = atomic_fetch_add(&fk_next_lwp, 1);
+	struct lwp *l = calloc(1, sizeof(*l));
 
-	if (i >= 256)
+	if (l == NULL)
 		abort();
-	fk_lwps[i].id = i + 1;
-	return &fk_lwps[i];
+	l->id = atomic_fetch_add(&fk_next_lwp, 1) + 1;
+	atomic_fetch_add(&fk_live, 1);
+	return l;
+}
+
+static void fk_free_lwp(struct lwp *l)
+{
+	atomic_fetch_sub(&fk_live, 1);
+	free(l);
 }
 
 /* The calling thread becomes a kernel thread holding a CPU. */
@@ -119,25 +134,36 @@ static void fk_unbind(struct lwp *l)
 	fk_give_cpu(l);
 	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
 	rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, l);
+	fk_free_lwp(l);
 }
 
+/* The kernel's rump_schedule. */
 static void fk_schedule(void)
 {
 	struct lwp *l = rumpuser_curlwp();
 
 	if (l == NULL) {
 		l = fk_new_lwp();
+		l->implicit = true;
+		rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
 		rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
 	}
 	fk_take_cpu(l);
 }
 
+/* The kernel's rump_unschedule. */
 static void fk_unschedule(void)
 {
 	struct lwp *l = fk_cur();
 
-	if (l != NULL)
-		fk_give_cpu(l);
+	if (l == NULL)
+		return;
+	fk_give_cpu(l);
+	if (l->implicit || l->released) {
+		rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
+		rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, l);
+		fk_free_lwp(l);
+	}
 }
 
 static int fk_newlwp(pid_t pid)
@@ -145,13 +171,34 @@ static int fk_newlwp(pid_t pid)
 	(void)pid;
 	/* switch the caller to a fresh lwp, keeping its CPU */
 	struct lwp *old = fk_cur(), *l = fk_new_lwp();
+	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
 	atomic_store(&l->has_cpu, atomic_exchange(&old->has_cpu, 0));
 	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+	if (old->implicit) {
+		rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, old);
+		fk_free_lwp(old);
+	}
 	return 0;
+}
+
+static void fk_switch(struct lwp *l)
+{
+	struct lwp *old = fk_cur();
+
+	atomic_store(&l->has_cpu, atomic_exchange(&old->has_cpu, 0));
+	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+	if (old->implicit) {
+		rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, old);
+		fk_free_lwp(old);
+	}
 }
 
 static void fk_release(void)
 {
+	struct lwp *l = fk_cur();
+
+	if (l != NULL)
+		l->released = true;
 }
 
 static pid_t fk_getpid(void)
@@ -165,6 +212,7 @@ static const struct rumpuser_hyperup fk_hyp = {
 	.hyp_backend_unschedule = fk_backend_unschedule,
 	.hyp_backend_schedule = fk_backend_schedule,
 	.hyp_lwproc_newlwp = fk_newlwp,
+	.hyp_lwproc_switch = fk_switch,
 	.hyp_lwproc_release = fk_release,
 	.hyp_getpid = fk_getpid,
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fake_kernel.h"
+#include "rumpuser/netbsd_errno.h"
 
 static struct dom *d;
 
@@ -22,13 +23,13 @@ static int setup(void **s)
 
 	(void)s;
 	mk_thread_prepare_current();
-	assert_int_equal(rumpuser_init(16, &fk_hyp), 22); /* wrong version */
+	assert_int_equal(rumpuser_init(16, &fk_hyp), NETBSD_EINVAL); /* wrong version */
 	assert_int_equal(dom_create(&d, &c), 0);
 	assert_null(rumpbridge_domain());
 	assert_int_equal(rumpbridge_set_domain(d), 0);
-	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, NULL), 22);
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, NULL), NETBSD_EINVAL);
 	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), 0);
-	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), 16); /* EBUSY */
+	assert_int_equal(rumpuser_init(RUMPUSER_VERSION, &fk_hyp), NETBSD_EBUSY);
 	assert_int_equal(rumpbridge_set_domain(d), -EBUSY);
 	assert_ptr_equal(rumpbridge_domain(), d);
 	return 0;
@@ -102,14 +103,14 @@ static void params(void **s)
 	setenv("RUMPBRIDGE_TEST_PARAM", "value", 1);
 	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "value");
-	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, 3), 63);
-	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_NO_SUCH_PARAM", buf, sizeof(buf)), 2);
-	assert_int_equal(rumpuser_getparam(NULL, buf, sizeof(buf)), 22);
-	rumpuser_seterrno(60);
-	assert_int_equal(errno, 60);
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_TEST_PARAM", buf, 3), NETBSD_ENAMETOOLONG);
+	assert_int_equal(rumpuser_getparam("RUMPBRIDGE_NO_SUCH_PARAM", buf, sizeof(buf)), NETBSD_ENOENT);
+	assert_int_equal(rumpuser_getparam(NULL, buf, sizeof(buf)), NETBSD_EINVAL);
+	rumpuser_seterrno(NETBSD_ETIMEDOUT);
+	assert_int_equal(errno, NETBSD_ETIMEDOUT);
 	assert_int_equal(rumpuser_daemonize_begin(), 0);
 	assert_int_equal(rumpuser_daemonize_done(0), 0);
-	assert_int_equal(rumpuser_sp_init("unix://x", "NetBSD", "9", "amd64"), 45);
+	assert_int_equal(rumpuser_sp_init("unix://x", "NetBSD", "9", "amd64"), NETBSD_EOPNOTSUPP);
 	assert_int_equal(rumpuser_kill(RUMPUSER_PID_SELF, 0), 0);
 }
 
@@ -124,12 +125,12 @@ static void memory(void **s)
 	assert_int_equal(rumpuser_malloc(100, 4096, &p), 0);
 	assert_int_equal((uintptr_t)p % 4096, 0);
 	rumpuser_free(p, 100);
-	assert_int_equal(rumpuser_malloc(100, 3, &p), 22);
+	assert_int_equal(rumpuser_malloc(100, 3, &p), NETBSD_EINVAL);
 	assert_int_equal(rumpuser_anonmmap(NULL, 1 << 20, 20, 0, &p), 0);
 	assert_int_equal((uintptr_t)p % (1 << 20), 0);
 	memset(p, 2, 1 << 20);
 	rumpuser_unmap(p, 1 << 20);
-	assert_int_equal(rumpuser_anonmmap(NULL, 0, 0, 0, &p), 22);
+	assert_int_equal(rumpuser_anonmmap(NULL, 0, 0, 0, &p), NETBSD_EINVAL);
 }
 
 static void random_bytes(void **s)
@@ -144,7 +145,7 @@ static void random_bytes(void **s)
 	for (size_t i = 0; i < sizeof(b); i++)
 		nz += b[i] != 0;
 	assert_true(nz > 32);
-	assert_int_equal(rumpuser_getrandom(NULL, 1, 0, &got), 22);
+	assert_int_equal(rumpuser_getrandom(NULL, 1, 0, &got), NETBSD_EINVAL);
 }
 
 /* ---- curlwp ---- */
@@ -202,10 +203,18 @@ static struct rumpuser_mtx *mtx;
 static struct rumpuser_cv *cv;
 static struct rumpuser_rw *rw;
 
+/* The holder keeps the mutex until the contender is about to ask for it
+ * (and 20 ms more), so the contender always finds it held, however late
+ * either thread gets to run on a loaded machine. */
+static _Atomic int holder_in, contender_coming;
+
 static void *hold_mutex_a_while(void *a)
 {
 	(void)a;
 	rumpuser_mutex_enter(mtx);
+	atomic_store(&holder_in, 1);
+	while (!atomic_load(&contender_coming))
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 1000000);
 	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 20 * 1000000);
 	rumpuser_mutex_exit(mtx);
 	return NULL;
@@ -223,8 +232,10 @@ static void *contend_mutex(void *p)
 	struct lwp *me = rumpuser_curlwp();
 	long u0 = atomic_load(&me->unsched);
 
-	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 5 * 1000000); /* let the holder in */
+	while (!atomic_load(&holder_in)) /* let the holder in */
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 1000000);
 	long u1 = atomic_load(&me->unsched);
+	atomic_store(&contender_coming, 1);
 	if (c->nowrap)
 		rumpuser_mutex_enter_nowrap(mtx);
 	else
@@ -251,7 +262,7 @@ static void mutex_releases_cpu_only_when_blocking(int flags, int nowrap, long wa
 	struct lwp *l = fk_bind();
 	long u = atomic_load(&l->unsched);
 	rumpuser_mutex_enter(mtx);
-	assert_int_equal(rumpuser_mutex_tryenter(mtx), 16);
+	assert_int_equal(rumpuser_mutex_tryenter(mtx), NETBSD_EBUSY);
 	rumpuser_mutex_exit(mtx);
 	assert_int_equal(rumpuser_mutex_tryenter(mtx), 0);
 	rumpuser_mutex_exit(mtx);
@@ -260,6 +271,8 @@ static void mutex_releases_cpu_only_when_blocking(int flags, int nowrap, long wa
 	/* contended, from a green and from a host thread */
 	for (int k = 0; k < 2; k++) {
 		struct dom_thread_attr a = {.name = "holder", .vcpu = -1};
+		atomic_store(&holder_in, 0);
+		atomic_store(&contender_coming, 0);
 		assert_int_equal(dom_thread_create(d, &holder, &a, kt_main, &hk), 0);
 		if (k == 0)
 			run_green(contend_mutex, &c);
@@ -388,7 +401,7 @@ static void *timedwait_times_out(void *a)
 	r = rumpuser_cv_timedwait(cv, mtx, 0, 10 * 1000000);
 	/* released and retaken once, handing the kernel the mutex as the
 	 * interlock */
-	int ok = r == 60 && mk_clock_now_ns() - t0 >= 10 * 1000000 &&
+	int ok = r == NETBSD_ETIMEDOUT && mk_clock_now_ns() - t0 >= 10 * 1000000 &&
 		 atomic_load(&me->unsched) == u + 1 && me->interlock == (void *)mtx;
 	rumpuser_mutex_exit(mtx);
 	return (void *)(uintptr_t)ok;
@@ -520,8 +533,8 @@ static void threads(void **s)
 	assert_int_equal(rumpuser_thread_create(detached_body, NULL, "det", 0, 0, -1, NULL), 0);
 	while (!atomic_load(&detached_ran))
 		rb_sleep_ms(1);
-	assert_int_equal(rumpuser_thread_create(NULL, NULL, "x", 1, 0, -1, &cookie), 22);
-	assert_int_equal(rumpuser_thread_create(exits_early, &v, "x", 1, 0, -1, NULL), 22);
+	assert_int_equal(rumpuser_thread_create(NULL, NULL, "x", 1, 0, -1, &cookie), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_thread_create(exits_early, &v, "x", 1, 0, -1, NULL), NETBSD_EINVAL);
 }
 
 static void *sleeps(void *a)
@@ -552,8 +565,8 @@ static void clocks(void **s)
 
 	assert_int_equal(rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL, &sec, &nsec), 0);
 	assert_true(sec > 1600000000); /* wall clock: after 2020 */
-	assert_int_equal(rumpuser_clock_gettime(7, &sec, &nsec), 22);
-	assert_int_equal(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 2000000000L), 22);
+	assert_int_equal(rumpuser_clock_gettime(7, &sec, &nsec), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 2000000000L), NETBSD_EINVAL);
 	assert_ptr_equal(run_green(sleeps, NULL), (void *)1);
 	assert_ptr_equal(run_host(sleeps, NULL), (void *)1);
 	check_no_kernel_errors();
@@ -730,6 +743,122 @@ static void adoption(void **s)
 	check_no_kernel_errors();
 }
 
+/* ---- foreign threads: an lwp of their own on the first call ---- */
+
+#define FOREIGN_THREADS 4
+#define FOREIGN_CALLS RB_SCALE(100000)
+#define SHORT_LIVED 1000
+
+struct foreign {
+	int first_id;	  /* the lwp of its first call */
+	long changes;	  /* calls on another lwp */
+	uint64_t sum;	  /* over its calls: lwp id * K + call number */
+	long held_cpu;	  /* calls whose lwp already held a CPU */
+};
+
+#define K 1000003ull
+
+static _Atomic long foreign_calls;
+
+/* What the kernel does for a rump call from this thread: rump_schedule,
+ * the call on curlwp, rump_unschedule. */
+static void *foreign_caller(void *p)
+{
+	struct foreign *f = p;
+
+	for (long i = 0; i < FOREIGN_CALLS; i++) {
+		fk_schedule();
+		struct lwp *l = rumpuser_curlwp();
+		if (i == 0)
+			f->first_id = l->id;
+		else if (l->id != f->first_id)
+			f->changes++;
+		f->sum += (uint64_t)l->id * K + (uint64_t)i;
+		atomic_fetch_add(&foreign_calls, 1);
+		fk_unschedule();
+	}
+	return NULL;
+}
+
+static void *call_once(void *p)
+{
+	(void)p;
+	fk_schedule();
+	fk_unschedule();
+	return dom_current(); /* its own lwp, kept after the call */
+}
+
+static void *unadopt_own(void *p)
+{
+	(void)p;
+	fk_schedule();
+	int id = rumpuser_curlwp()->id;
+	fk_unschedule();
+	if (dom_current() == NULL)
+		return (void *)1; /* not kept */
+	if (rumpbridge_adopt() != 0 || rumpuser_curlwp()->id != id)
+		return (void *)2; /* adopting keeps the lwp it has */
+	if (rumpbridge_unadopt() != 0 || dom_current() != NULL || dom_self() != NULL)
+		return (void *)3; /* released early, left the domain */
+	if (rumpbridge_unadopt() != -EPERM)
+		return (void *)4;
+	return NULL;
+}
+
+static void foreign_lwps(void **s)
+{
+	(void)s;
+	struct foreign f[FOREIGN_THREADS];
+	struct mk_thread *t[FOREIGN_THREADS];
+	long live0;
+	void *r;
+
+	/* rump_init marks the kernel able to make lwps at dl_bootstrap */
+	rumpuser_dl_bootstrap(NULL, NULL, NULL);
+	live0 = atomic_load(&fk_live);
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < FOREIGN_THREADS; i++)
+		assert_int_equal(mk_thread_create(&t[i], "foreign", foreign_caller, &f[i]), 0);
+	for (int i = 0; i < FOREIGN_THREADS; i++)
+		assert_int_equal(mk_thread_join(t[i], NULL), 0);
+	assert_int_equal(atomic_load(&foreign_calls), FOREIGN_THREADS * (long)FOREIGN_CALLS);
+	for (int i = 0; i < FOREIGN_THREADS; i++) {
+		uint64_t n = FOREIGN_CALLS;
+
+		assert_int_equal(f[i].changes, 0); /* one lwp for all its calls */
+		assert_true(f[i].sum == (uint64_t)f[i].first_id * K * n + n * (n - 1) / 2);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(f[i].first_id, f[j].first_id);
+	}
+	/* released when the threads exited */
+	assert_int_equal(atomic_load(&fk_live), live0);
+
+	/* many short-lived threads, each calling once */
+	for (int i = 0; i < SHORT_LIVED; i++) {
+		assert_int_equal(mk_thread_create(&t[0], "short", call_once, NULL), 0);
+		assert_int_equal(mk_thread_join(t[0], &r), 0);
+		assert_non_null(r);
+	}
+	assert_int_equal(atomic_load(&fk_live), live0);
+
+	assert_int_equal(mk_thread_create(&t[0], "unadopt", unadopt_own, NULL), 0);
+	assert_int_equal(mk_thread_join(t[0], &r), 0);
+	assert_null(r);
+	assert_int_equal(atomic_load(&fk_live), live0);
+
+	/* a green thread without an lwp keeps the implicit path */
+	struct dom_thread *g;
+	struct dom_thread_attr a = {.name = "nolwp", .vcpu = -1};
+	assert_int_equal(dom_thread_create(d, &g, &a, call_once, NULL), 0);
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_thread_join(g, &r), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_null(r);
+	assert_int_equal(atomic_load(&fk_live), live0);
+	check_no_kernel_errors();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -748,6 +877,7 @@ int main(void)
 		cmocka_unit_test(files),
 		cmocka_unit_test(outside_event),
 		cmocka_unit_test(adoption),
+		cmocka_unit_test(foreign_lwps), /* last: marks the kernel ready */
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -5,8 +5,10 @@
  * bus (a shared file).  The sender (10.93.0.1) sends UDP datagrams to the
  * receiver (10.93.0.2) from every kind of thread a program may use:
  *
- *   host       plain host threads calling rump_sys_sendto (the kernel
- *              lends them a temporary lwp per call);
+ *   host       plain host threads calling rump_sys_sendto (each gets an
+ *              lwp of its own on its first call, src/rumpuser/lwp.c; with
+ *              RUMPBRIDGE_FOREIGN_LWP=0 the kernel lends them a temporary
+ *              lwp per call);
  *   adopted    host threads bound by rumpbridge_adopt();
  *   green      green threads of the kernel's domain (dom_thread_create),
  *              one calling with no lwp, one bound to a process of its own
