@@ -364,6 +364,38 @@ int comp_ring_want_space(struct comp_ring *r)
 	return want(r, COMP_RING_SPACE);
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+/* Poll for the condition for up to ch.spin_ns (and not past deadline_ns)
+ * before the caller sleeps: 1 came true, 0 did not, or an error.  The
+ * caller has sent its pending signals: the peer may be waiting for them. */
+static int spin(struct comp_ring *r, unsigned what, uint64_t deadline_ns)
+{
+	uint64_t end = 0, now;
+	int n;
+
+	for (unsigned i = 1;; i++) {
+		n = what == COMP_RING_DATA ? refresh_in(r) : refresh_out(r);
+		if (n != 0)
+			return n < 0 ? n : 1;
+		cpu_relax();
+		if ((i & 31) != 0)
+			continue;
+		now = mk_clock_now_ns();
+		if (end == 0)
+			end = now + r->ch.spin_ns;
+		if (now >= end || now >= deadline_ns)
+			return 0;
+	}
+}
+
 static int wait_for(struct comp_ring *r, unsigned what, uint64_t deadline_ns)
 {
 	_Atomic uint32_t *flag =
@@ -372,6 +404,12 @@ static int wait_for(struct comp_ring *r, unsigned what, uint64_t deadline_ns)
 
 	if (r->ch.wait == NULL)
 		return -EOPNOTSUPP;
+	if (r->ch.spin_ns != 0) {
+		if ((e = do_notify(r)) != 0)
+			return e;
+		if ((e = spin(r, what, deadline_ns)) != 0)
+			return e < 0 ? e : 0;
+	}
 	for (;;) {
 		e = want(r, what);
 		if (e <= 0)

@@ -43,8 +43,8 @@ static void *alloc_mem(size_t size)
 /* A ring with CAP descriptors and DATA bytes; buf_size 0: free queue empty. */
 static void setup_ring(struct fixture *f, uint64_t buf_size)
 {
-	struct comp_ring_channel pc = {count_signal, &f->psig, NULL, NULL};
-	struct comp_ring_channel cc = {count_signal, &f->csig, NULL, NULL};
+	struct comp_ring_channel pc = {count_signal, &f->psig, NULL, NULL, 0};
+	struct comp_ring_channel cc = {count_signal, &f->csig, NULL, NULL, 0};
 
 	memset(f, 0, sizeof(*f));
 	f->size = comp_ring_size(CAP, DATA);
@@ -135,8 +135,8 @@ static void attach_errors(void **s)
 {
 	(void)s;
 	struct comp_ring r;
-	struct comp_ring_channel ch = {count_signal, &(int){0}, NULL, NULL};
-	struct comp_ring_channel nosig = {NULL, NULL, NULL, NULL};
+	struct comp_ring_channel ch = {count_signal, &(int){0}, NULL, NULL, 0};
+	struct comp_ring_channel nosig = {NULL, NULL, NULL, NULL, 0};
 	size_t size = comp_ring_size(CAP, DATA);
 	void *mem = alloc_mem(size);
 	struct comp_ring_desc d = D(0, 0, 0);
@@ -359,7 +359,7 @@ static void channel_errors(void **s)
 	(void)s;
 	struct fixture f;
 	struct comp_ring_desc d;
-	struct comp_ring_channel bad = {failing_signal, NULL, NULL, NULL};
+	struct comp_ring_channel bad = {failing_signal, NULL, NULL, NULL, 0};
 	struct mk_notification n;
 	struct comp_ring_notification mine;
 
@@ -378,13 +378,26 @@ static void channel_errors(void **s)
 	/* a timed wait on a notification */
 	assert_int_equal(mk_notification_init(&n, 0), 0);
 	mine = (struct comp_ring_notification){&n, 0x4, 0};
-	struct comp_ring_channel cc = {count_signal, &f.csig, comp_ring_notification_wait, &mine};
+	struct comp_ring_channel cc = {count_signal, &f.csig, comp_ring_notification_wait, &mine, 0};
 	comp_ring_detach(&f.cons);
 	assert_int_equal(comp_ring_attach(&f.cons, f.mem, f.size, COMP_RING_CONSUMER, 0, &cc), 0);
 	assert_int_equal(comp_ring_wait_until(&f.cons, COMP_RING_DATA, rb_deadline(2000000)),
 			 -ETIMEDOUT);
 	assert_int_equal(atomic_load(&f.active->consumer_wants), 0);
 	assert_int_equal(comp_ring_wait_until(&f.cons, COMP_RING_SPACE, 0), 0); /* free queue empty */
+	/* polling first changes neither the timeout nor the flag */
+	cc.spin_ns = 500000;
+	comp_ring_detach(&f.cons);
+	assert_int_equal(comp_ring_attach(&f.cons, f.mem, f.size, COMP_RING_CONSUMER, 0, &cc), 0);
+	uint64_t t0 = mk_clock_now_ns();
+	assert_int_equal(comp_ring_wait_until(&f.cons, COMP_RING_DATA, rb_deadline(2000000)),
+			 -ETIMEDOUT);
+	assert_true(mk_clock_now_ns() - t0 >= 2000000);
+	assert_int_equal(atomic_load(&f.active->consumer_wants), 0);
+	assert_int_equal(comp_ring_enqueue(&f.prod, &D(0, 0, 43), COMP_RING_DEFER), 0);
+	assert_int_equal(comp_ring_wait_until(&f.cons, COMP_RING_DATA, MK_FOREVER), 0);
+	assert_int_equal(comp_ring_dequeue(&f.cons, &d, 0), 0);
+	assert_int_equal(d.cookie, 43);
 	/* other bits of the notification are kept for their owner */
 	mk_notification_signal(&n, 0x1 | 0x4);
 	assert_int_equal(comp_ring_notification_wait(&mine, MK_FOREVER), 0);
@@ -532,9 +545,9 @@ static void backpressure_waits_for_space(void **s)
 	b.csig = (struct comp_ring_notification){&b.pn, 1, 0};
 	b.cwait = (struct comp_ring_notification){&b.cn, 1, 0};
 	struct comp_ring_channel pc = {comp_ring_notification_signal, &b.psig,
-				       comp_ring_notification_wait, &b.pwait};
+				       comp_ring_notification_wait, &b.pwait, 0};
 	struct comp_ring_channel cc = {comp_ring_notification_signal, &b.csig,
-				       comp_ring_notification_wait, &b.cwait};
+				       comp_ring_notification_wait, &b.cwait, 0};
 	comp_ring_detach(&b.f.prod);
 	comp_ring_detach(&b.f.cons);
 	assert_int_equal(comp_ring_attach(&b.f.prod, b.f.mem, b.f.size, COMP_RING_PRODUCER, 0, &pc), 0);

@@ -221,6 +221,7 @@ struct run {
 	const char *name;
 	enum kind pk, ck;	/* producer / consumer kind */
 	int bare;		/* bare descriptors through a small ring */
+	uint32_t spin_ns;	/* both sides poll this long before sleeping */
 	uint64_t count;
 	void *mem;
 	size_t size;
@@ -244,10 +245,10 @@ static void channel_for(struct run *rn, int producer, struct comp_ring_channel *
 	/* how to signal the peer */
 	if (peer == GREEN) {
 		*ch = (struct comp_ring_channel){comp_ring_dom_signal,
-						 producer ? &rn->cev : &rn->pev, NULL, NULL};
+						 producer ? &rn->cev : &rn->pev, NULL, NULL, 0};
 	} else {
 		*ch = (struct comp_ring_channel){comp_ring_notification_signal,
-						 producer ? &rn->to_c : &rn->to_p, NULL, NULL};
+						 producer ? &rn->to_c : &rn->to_p, NULL, NULL, 0};
 	}
 	/* how to wait */
 	if (self == GREEN) {
@@ -257,6 +258,7 @@ static void channel_for(struct run *rn, int producer, struct comp_ring_channel *
 		ch->wait = comp_ring_notification_wait;
 		ch->wait_ctx = producer ? &rn->pwait : &rn->cwait;
 	}
+	ch->spin_ns = rn->spin_ns;
 }
 
 static void setup_ends(struct run *rn, struct mk_notification *pn, struct mk_notification *cn)
@@ -383,6 +385,15 @@ static void plain_threads(void **s)
 {
 	(void)s;
 	static struct run rn = {.name = "plain -> plain", .pk = PLAIN, .ck = PLAIN};
+	rn.count = RB_SCALE(4000000);
+	run_threads(&rn);
+}
+
+static void plain_threads_polling(void **s)
+{
+	(void)s;
+	static struct run rn = {.name = "plain -> plain, polling", .pk = PLAIN, .ck = PLAIN,
+				.spin_ns = 5000};
 	rn.count = RB_SCALE(4000000);
 	run_threads(&rn);
 }
@@ -514,6 +525,15 @@ static void two_processes(void **s)
 	run_processes(&rn);
 }
 
+static void two_processes_polling(void **s)
+{
+	(void)s;
+	static struct run rn = {.name = "process -> process, polling", .pk = PLAIN, .ck = PLAIN,
+				.spin_ns = 5000};
+	rn.count = RB_SCALE(4000000);
+	run_processes(&rn);
+}
+
 static void two_processes_green_consumer(void **s)
 {
 	(void)s;
@@ -535,12 +555,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_threads),
+		cmocka_unit_test(plain_threads_polling),
 		cmocka_unit_test(green_threads),
 		cmocka_unit_test(plain_to_green),
 		cmocka_unit_test(green_to_plain),
 		cmocka_unit_test(bare_backpressure_threads),
 		cmocka_unit_test(bare_backpressure_green),
 		cmocka_unit_test(two_processes),
+		cmocka_unit_test(two_processes_polling),
 		cmocka_unit_test(two_processes_green_consumer),
 		cmocka_unit_test(two_processes_bare),
 	};
