@@ -18,14 +18,21 @@
  *   P2  consumer: descriptor loads; store-release of head
  *       producer: load-acquire of head; stores that reuse those slots
  *   P3  signal suppression (Dekker, modelled in tests/model/ring.pml):
- *       the side that transferred:  index store; fence(seq_cst); load flag
- *       the side about to sleep:    flag store;  fence(seq_cst); load index
- *       With both fences seq_cst, one of the two loads sees the other
- *       side's store (C11 7.17.4: the fences are ordered in S), so either
+ *       the side that transferred:  index store seq_cst ... load flag seq_cst
+ *       the side about to sleep:    flag store seq_cst;     load index seq_cst
+ *       All four are in the single total order S of seq_cst operations,
+ *       which agrees with each thread's program order, so one of the two
+ *       loads comes after the other side's store in S and sees it: either
  *       the sleeper sees the new index and does not sleep, or the other
- *       side sees the flag and signals.  The flags themselves need no
- *       order beyond that: the wake-up's own synchronisation (the
- *       notification) and P1/P2 on the re-read index carry the data.
+ *       side sees the flag and signals.  (So the index stores of P1/P2
+ *       are seq_cst, not just release: release/acquire never orders a
+ *       store before a later load.  seq_cst operations rather than
+ *       seq_cst fences: the same on the hardware (x86: xchg vs mov +
+ *       mfence; AArch64: stlr/ldar vs stlr + dmb), and ThreadSanitizer
+ *       understands them.)  With COMP_RING_DEFER the flag load comes
+ *       later than the index store, which S does not mind.  The flags
+ *       need no order beyond that: the wake-up's own synchronisation
+ *       (the notification) and P1/P2 on the re-read index carry the data.
  */
 #include <errno.h>
 #include <string.h>
@@ -238,12 +245,12 @@ int comp_ring_get_stats(const struct comp_ring *r, struct comp_ring_stats *s)
 
 /* ---- the peer's indices, read once and checked ---- */
 
-/* Free slots of the out queue, re-reading the peer's head. */
-static int refresh_out(struct comp_ring *r)
+/* Free slots of the out queue, re-reading the peer's head with order mo
+ * (acquire, P2: the consumer's reads of the slots it gave back happen
+ * before our stores into them; seq_cst in arm(), P3). */
+static int refresh_out_mo(struct comp_ring *r, memory_order mo)
 {
-	/* P2: the consumer's reads of the slots it gave back happen before
-	 * our stores into them. */
-	uint32_t h = atomic_load_explicit(&r->out->head, memory_order_acquire);
+	uint32_t h = atomic_load_explicit(&r->out->head, mo);
 
 	if (r->out_tail - h > r->mask + 1) {
 		r->stats.protocol++;
@@ -253,11 +260,12 @@ static int refresh_out(struct comp_ring *r)
 	return (int)(r->mask + 1 - (r->out_tail - h));
 }
 
-/* Descriptors in the in queue, re-reading the peer's tail. */
-static int refresh_in(struct comp_ring *r)
+/* Descriptors in the in queue, re-reading the peer's tail with order mo
+ * (acquire, P1: the producer's descriptor stores are visible; seq_cst in
+ * arm(), P3). */
+static int refresh_in_mo(struct comp_ring *r, memory_order mo)
 {
-	/* P1: the producer's descriptor stores are visible. */
-	uint32_t t = atomic_load_explicit(&r->in->tail, memory_order_acquire);
+	uint32_t t = atomic_load_explicit(&r->in->tail, mo);
 
 	if (t - r->in_head > r->mask + 1) {
 		r->stats.protocol++;
@@ -265,6 +273,16 @@ static int refresh_in(struct comp_ring *r)
 	}
 	r->in_tail = t;
 	return (int)(t - r->in_head);
+}
+
+static int refresh_in(struct comp_ring *r)
+{
+	return refresh_in_mo(r, memory_order_acquire);
+}
+
+static int refresh_out(struct comp_ring *r)
+{
+	return refresh_out_mo(r, memory_order_acquire);
 }
 
 int comp_ring_in_count(struct comp_ring *r)
@@ -289,15 +307,15 @@ static int do_notify(struct comp_ring *r)
 
 	if (r->dirty == 0)
 		return 0;
-	/* P3: orders our index store (done by the caller) before the flag
-	 * loads; pairs with the fence in arm() on the peer's side. */
-	atomic_thread_fence(memory_order_seq_cst);
+	/* P3: seq_cst loads, after our seq_cst index store (made by the
+	 * caller); pair with arm() on the peer's side.  The exchange makes
+	 * one request earn one signal. */
 	if ((r->dirty & DIRTY_OUT) != 0 &&
-	    atomic_load_explicit(&r->out->consumer_wants, memory_order_relaxed) != 0 &&
+	    atomic_load_explicit(&r->out->consumer_wants, memory_order_seq_cst) != 0 &&
 	    atomic_exchange_explicit(&r->out->consumer_wants, 0, memory_order_relaxed) != 0)
 		sig = true;
 	if ((r->dirty & DIRTY_IN) != 0 &&
-	    atomic_load_explicit(&r->in->producer_wants, memory_order_relaxed) != 0 &&
+	    atomic_load_explicit(&r->in->producer_wants, memory_order_seq_cst) != 0 &&
 	    atomic_exchange_explicit(&r->in->producer_wants, 0, memory_order_relaxed) != 0)
 		sig = true;
 	r->dirty = 0;
@@ -323,11 +341,11 @@ static int arm(struct comp_ring *r, unsigned what)
 		what == COMP_RING_DATA ? &r->in->consumer_wants : &r->out->producer_wants;
 	int n;
 
-	atomic_store_explicit(flag, 1, memory_order_relaxed);
-	/* P3: the flag store before the index load; pairs with the fence in
-	 * do_notify on the peer's side. */
-	atomic_thread_fence(memory_order_seq_cst);
-	n = what == COMP_RING_DATA ? refresh_in(r) : refresh_out(r);
+	/* P3: the flag store before the index load, both seq_cst; pairs
+	 * with the index store and do_notify on the peer's side. */
+	atomic_store_explicit(flag, 1, memory_order_seq_cst);
+	n = what == COMP_RING_DATA ? refresh_in_mo(r, memory_order_seq_cst)
+				   : refresh_out_mo(r, memory_order_seq_cst);
 	if (n != 0) {
 		/* Data (space) arrived, or the ring is corrupt: withdraw, so
 		 * the peer does not signal for nothing (if it already took
@@ -486,8 +504,9 @@ int comp_ring_enqueue_batch(struct comp_ring *r, const struct comp_ring_desc *d,
 		if (k > 0) {
 			r->out_tail += k;
 			/* P1: the descriptors (and the buffers they name) are
-			 * written before the consumer can see the new tail. */
-			atomic_store_explicit(&r->out->tail, r->out_tail, memory_order_release);
+			 * written before the consumer can see the new tail;
+			 * P3: seq_cst, before do_notify's flag load. */
+			atomic_store_explicit(&r->out->tail, r->out_tail, memory_order_seq_cst);
 			r->dirty |= DIRTY_OUT;
 			r->stats.enqueued += k;
 			done += k;
@@ -565,8 +584,9 @@ int comp_ring_dequeue_batch(struct comp_ring *r, struct comp_ring_desc *d, unsig
 		d[i] = c;
 	}
 	r->in_head += i;
-	/* P2: our reads of these slots happen before the producer reuses them. */
-	atomic_store_explicit(&r->in->head, r->in_head, memory_order_release);
+	/* P2: our reads of these slots happen before the producer reuses
+	 * them; P3: seq_cst, before do_notify's flag load. */
+	atomic_store_explicit(&r->in->head, r->in_head, memory_order_seq_cst);
 	r->dirty |= DIRTY_IN;
 	if (e == 0)
 		r->stats.dequeued += i;
