@@ -262,7 +262,8 @@ int comp_ring_enqueue(struct comp_ring *r, const struct comp_ring_desc *d, unsig
 /* Put up to n descriptors on the out queue, with one index update and at
  * most one signal.  Without COMP_RING_WAIT: as many as fit, returns that
  * count (1..n), or -EAGAIN when none fit.  With COMP_RING_WAIT: all n,
- * sleeping while the queue is full, returns n.  A bad descriptor stops the
+ * sleeping while the queue is full, returns n (if a wait fails: the count
+ * already queued, or the wait's error when none was).  A bad descriptor stops the
  * batch before it: the count of those before it, or -EBADMSG if it is the
  * first.  n 0 returns 0.  Errors: as comp_ring_enqueue. */
 int comp_ring_enqueue_batch(struct comp_ring *r, const struct comp_ring_desc *d, unsigned n,
