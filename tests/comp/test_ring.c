@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rumpbridge/dom.h>
 #include <rumpbridge/ring.h>
 
 #include "rb_test.h"
@@ -577,6 +578,81 @@ static void backpressure_waits_for_space(void **s)
 	mk_notification_destroy(&b.cn);
 }
 
+/* ---- a green thread waiting on a ring does not hold its vCPU ---- */
+
+struct gw {
+	struct fixture f;
+	struct dom *d;
+	struct comp_ring_dom_event pev, cev;
+	_Atomic int ran; /* the other green thread ran while the consumer waited */
+	uint32_t got;
+};
+
+static void *green_consumer(void *p)
+{
+	struct gw *g = p;
+	struct comp_ring_desc d;
+
+	for (int i = 0; i < 3; i++) {
+		if (comp_ring_dequeue(&g->f.cons, &d, COMP_RING_WAIT) != 0)
+			return NULL;
+		g->got += d.cookie;
+	}
+	return p;
+}
+
+static void *green_producer(void *p)
+{
+	struct gw *g = p;
+
+	for (uint32_t i = 1; i <= 3; i++) {
+		atomic_fetch_add(&g->ran, 1);
+		dom_sleep_ns(1000000); /* the consumer is asleep by now */
+		if (comp_ring_enqueue(&g->f.prod, &D(0, 0, i), 0) != 0)
+			return NULL;
+	}
+	return p;
+}
+
+static void green_wait_keeps_the_vcpu_running(void **s)
+{
+	(void)s;
+	static struct gw g;
+	struct dom_config c = {.name = "ringwait", .vcpus = 1};
+	struct dom_thread *ct, *pt;
+	void *rc, *rp;
+
+	setup_ring(&g.f, 0);
+	assert_int_equal(dom_create(&g.d, &c), 0);
+	g.pev = (struct comp_ring_dom_event){g.d, 0x1};
+	g.cev = (struct comp_ring_dom_event){g.d, 0x2};
+	struct comp_ring_channel pc = {comp_ring_dom_signal, &g.cev, comp_ring_dom_wait, &g.pev, 0};
+	struct comp_ring_channel cc = {comp_ring_dom_signal, &g.pev, comp_ring_dom_wait, &g.cev, 0};
+	comp_ring_detach(&g.f.prod);
+	comp_ring_detach(&g.f.cons);
+	assert_int_equal(comp_ring_attach(&g.f.prod, g.f.mem, g.f.size, COMP_RING_PRODUCER, 0, &pc), 0);
+	assert_int_equal(comp_ring_attach(&g.f.cons, g.f.mem, g.f.size, COMP_RING_CONSUMER, 0, &cc), 0);
+	/* one vCPU: if the waiting consumer held it, the producer never ran */
+	assert_int_equal(dom_thread_create(g.d, &ct, NULL, green_consumer, &g), 0);
+	assert_int_equal(dom_thread_create(g.d, &pt, NULL, green_producer, &g), 0);
+	assert_int_equal(dom_enter(g.d), 0);
+	assert_int_equal(dom_thread_join(pt, &rp), 0);
+	assert_int_equal(dom_thread_join(ct, &rc), 0);
+	assert_int_equal(dom_leave(g.d), 0);
+	assert_ptr_equal(rp, &g);
+	assert_ptr_equal(rc, &g);
+	assert_int_equal(g.got, 1 + 2 + 3);
+	assert_int_equal(atomic_load(&g.ran), 3);
+	struct comp_ring_stats st;
+	assert_int_equal(comp_ring_get_stats(&g.f.cons, &st), 0);
+	assert_true(st.waits >= 1);
+	/* from a thread outside the domain the dom wait is refused */
+	assert_int_equal(comp_ring_dequeue(&g.f.cons, &(struct comp_ring_desc){0}, COMP_RING_WAIT),
+			 -EPERM);
+	assert_int_equal(dom_destroy(g.d), 0);
+	teardown_ring(&g.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +666,7 @@ int main(void)
 		cmocka_unit_test(hostile_descriptors_are_refused),
 		cmocka_unit_test(hostile_indices_are_refused),
 		cmocka_unit_test(backpressure_waits_for_space),
+		cmocka_unit_test(green_wait_keeps_the_vcpu_running),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
