@@ -505,6 +505,75 @@ static void hostile_indices_are_refused(void **s)
 	teardown_ring(&f);
 }
 
+/* Random writes over everything the peer may write (indices, flags,
+ * descriptors, the header) between calls of both sides: every call
+ * returns a documented code, every descriptor handed out lies inside the
+ * data region, nothing crashes (the sanitizer builds check the accesses). */
+static void random_scribbles_never_crash(void **s)
+{
+	(void)s;
+	struct fixture f;
+	struct comp_ring_desc d[CAP];
+	uint64_t x = 88172645463325252ull;
+	uint32_t *words;
+	size_t nwords;
+
+	setup_ring(&f, 128);
+	memset(d, 0, sizeof(d));
+	words = (uint32_t *)f.mem;
+	nwords = (size_t)((char *)comp_ring_data(&f.cons) - (char *)f.mem) / 4;
+	for (int it = 0; it < RB_SCALE(200000); it++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t v = x;
+		/* mostly indices and flags, sometimes anything */
+		switch (v % 8) {
+		case 0: atomic_store(&f.active->tail, (uint32_t)(v >> 8) % (3 * CAP)); break;
+		case 1: atomic_store(&f.freeq->head, (uint32_t)(v >> 8)); break;
+		case 2: atomic_store(&f.active->consumer_wants, (uint32_t)(v >> 40)); break;
+		case 3: f.adesc[(v >> 8) % CAP] = D(v >> 20, (uint32_t)(v >> 3), 0); break;
+		case 4: words[(v >> 8) % nwords] = (uint32_t)(v >> 32); break;
+		default: break;
+		}
+		int r;
+		switch ((v >> 60) % 6) {
+		case 0:
+			r = comp_ring_dequeue_batch(&f.cons, d, 1 + (unsigned)(v >> 50) % CAP, 0);
+			assert_true(r > 0 || r == -EAGAIN || r == -EBADMSG || r == -EPROTO);
+			for (int i = 0; i < r; i++) {
+				assert_true(d[i].offset <= DATA && d[i].len <= DATA - d[i].offset);
+				assert_non_null(comp_ring_buf(&f.cons, &d[i]));
+			}
+			break;
+		case 1:
+			r = comp_ring_enqueue_batch(&f.cons, d, 1 + (unsigned)(v >> 50) % 4, 0);
+			(void)r; /* d may hold anything from an earlier round */
+			break;
+		case 2:
+			r = comp_ring_want_data(&f.cons);
+			assert_true(r == 0 || r == 1 || r == -EPROTO);
+			break;
+		case 3:
+			r = comp_ring_dequeue(&f.prod, d, 0);
+			assert_true(r == 0 || r == -EAGAIN || r == -EBADMSG || r == -EPROTO);
+			if (r == 0)
+				assert_non_null(comp_ring_buf(&f.prod, d));
+			break;
+		case 4:
+			r = comp_ring_want_space(&f.prod);
+			assert_true(r == 0 || r == 1 || r == -EPROTO);
+			break;
+		default:
+			r = comp_ring_enqueue(&f.prod, &D(v % DATA, 0, 0), 0);
+			assert_true(r == 0 || r == -EAGAIN || r == -EPROTO);
+			break;
+		}
+	}
+	/* the handles never re-read the header: still what attach saw */
+	assert_int_equal(comp_ring_capacity(&f.cons), CAP);
+	assert_int_equal(comp_ring_data_size(&f.prod), DATA);
+	teardown_ring(&f);
+}
+
 /* ---- back-pressure, wait mode, with a partner thread ---- */
 
 struct bp {
@@ -665,6 +734,7 @@ int main(void)
 		cmocka_unit_test(channel_errors),
 		cmocka_unit_test(hostile_descriptors_are_refused),
 		cmocka_unit_test(hostile_indices_are_refused),
+		cmocka_unit_test(random_scribbles_never_crash),
 		cmocka_unit_test(backpressure_waits_for_space),
 		cmocka_unit_test(green_wait_keeps_the_vcpu_running),
 	};
