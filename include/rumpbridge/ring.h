@@ -153,8 +153,9 @@ struct comp_ring_channel {
 	 * within a microsecond or two, far sooner than a sleep and a
 	 * wake-up take (5-20 us on Linux), so a few microseconds of polling
 	 * keep both sides awake and signal-free while traffic flows, and
-	 * cost that much CPU when it stops.  A green thread polls on its
-	 * vCPU (the other green threads of that vCPU wait meanwhile). */
+	 * cost that much CPU when it stops.  The poll yields about every
+	 * microsecond: a green (or entered) caller with dom_yield, so the
+	 * other green threads of its vCPU run; a plain thread to the host. */
 	uint32_t spin_ns;
 };
 
