@@ -155,7 +155,8 @@ struct comp_ring_channel {
 	 * keep both sides awake and signal-free while traffic flows, and
 	 * cost that much CPU when it stops.  The poll yields about every
 	 * microsecond: a green (or entered) caller with dom_yield, so the
-	 * other green threads of its vCPU run; a plain thread to the host. */
+	 * other green threads of its vCPU run, then every caller to the
+	 * host; time spent in the yields does not count. */
 	uint32_t spin_ns;
 };
 

@@ -394,10 +394,12 @@ static inline void cpu_relax(void)
 /* Poll for the condition for up to ch.spin_ns (and not past deadline_ns)
  * before the caller sleeps: 1 came true, 0 did not, or an error.  The
  * caller has sent its pending signals: the peer may be waiting for them.
- * Every 32 polls (about a microsecond) it reads the clock and yields. */
+ * Every 32 polls (about a microsecond) it reads the clock and yields; the
+ * budget counts the polling only, not the time others ran in the yield
+ * (a green peer on the same vCPU may fill the whole ring meanwhile). */
 static int spin(struct comp_ring *r, unsigned what, uint64_t deadline_ns)
 {
-	uint64_t end = 0, now;
+	uint64_t spent = 0, last = mk_clock_now_ns(), now;
 	int n;
 
 	for (unsigned i = 1;; i++) {
@@ -408,19 +410,20 @@ static int spin(struct comp_ring *r, unsigned what, uint64_t deadline_ns)
 		if ((i & 31) != 0)
 			continue;
 		now = mk_clock_now_ns();
-		if (end == 0)
-			end = now + r->ch.spin_ns;
-		if (now >= end || now >= deadline_ns)
+		spent += now - last;
+		if (spent >= r->ch.spin_ns || now >= deadline_ns)
 			return 0;
-		/* Let whatever else wants this CPU run: the peer itself when
-		 * the host is oversubscribed (measured: polling without this
-		 * is slower than sleeping on a loaded machine), the other
-		 * green threads of the vCPU for a green caller.  With nothing
-		 * else to run it returns at once. */
+		/* Let whatever else wants this CPU run: the other green
+		 * threads of the vCPU for a green caller, then the host's
+		 * other threads, the peer among them when the host is
+		 * oversubscribed (measured: polling without the host yield
+		 * is slower than sleeping on a loaded machine, for plain and
+		 * green callers alike).  With nothing else to run both
+		 * return at once. */
 		if (dom_self() != NULL)
 			dom_yield();
-		else
-			mk_thread_yield();
+		mk_thread_yield();
+		last = mk_clock_now_ns();
 	}
 }
 

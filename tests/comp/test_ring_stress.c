@@ -406,6 +406,15 @@ static void green_threads(void **s)
 	run_threads(&rn);
 }
 
+static void green_threads_polling(void **s)
+{
+	(void)s;
+	static struct run rn = {.name = "green -> green, polling", .pk = GREEN, .ck = GREEN,
+				.spin_ns = 5000};
+	rn.count = RB_SCALE(2000000);
+	run_threads(&rn);
+}
+
 static void plain_to_green(void **s)
 {
 	(void)s;
@@ -429,6 +438,15 @@ static void bare_backpressure_threads(void **s)
 	rn.count = RB_SCALE(4000000);
 	run_threads(&rn);
 	assert_true(rn.pres.st.waits > 0 || rn.cres.st.waits > 0);
+}
+
+static void bare_backpressure_polling(void **s)
+{
+	(void)s;
+	static struct run rn = {.name = "bare, 16 slots, polling", .pk = PLAIN, .ck = PLAIN,
+				.bare = 1, .spin_ns = 5000};
+	rn.count = RB_SCALE(4000000);
+	run_threads(&rn);
 }
 
 static void bare_backpressure_green(void **s)
@@ -557,9 +575,11 @@ int main(void)
 		cmocka_unit_test(plain_threads),
 		cmocka_unit_test(plain_threads_polling),
 		cmocka_unit_test(green_threads),
+		cmocka_unit_test(green_threads_polling),
 		cmocka_unit_test(plain_to_green),
 		cmocka_unit_test(green_to_plain),
 		cmocka_unit_test(bare_backpressure_threads),
+		cmocka_unit_test(bare_backpressure_polling),
 		cmocka_unit_test(bare_backpressure_green),
 		cmocka_unit_test(two_processes),
 		cmocka_unit_test(two_processes_polling),
