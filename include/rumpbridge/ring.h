@@ -119,14 +119,17 @@ struct comp_ring_desc {
  * [COMP_RING_CAPACITY_MIN, COMP_RING_CAPACITY_MAX] or the size overflows. */
 size_t comp_ring_size(uint32_t capacity, uint64_t data_size);
 
-/* Lay a ring out in mem (size bytes, page-aligned: a memory region),
- * zero its queues, and, when buf_size is not 0, fill the free queue with
- * the buffers [i*buf_size, (i+1)*buf_size) of the data region, as many as
- * fit in the region and the queue.  Done once, by whoever creates the
- * region (the launcher, or one side before the other attaches).  data_size
- * 0 makes a ring of bare descriptors (offset and len must then be 0).
- * Errors: -EINVAL (mem NULL or not 64-byte aligned, capacity not a power
- * of two in range), -ERANGE (size smaller than comp_ring_size). */
+/* Lay a ring out in mem (size bytes, at least 64-byte aligned; a memory
+ * region is page-aligned), zero its header and queues (not the data), and,
+ * when buf_size is not 0, fill the free queue with the buffers
+ * [i*buf_size, (i+1)*buf_size) of the data region, as many as fit in the
+ * region and the queue (none if buf_size > data_size).  Done once, by
+ * whoever creates the region (the launcher, or one side before the other
+ * attaches), never while a side is attached.  data_size 0 makes a ring of
+ * bare descriptors (offset and len must then be 0; the cookie is the
+ * message).  Errors: -EINVAL (mem NULL or misaligned, capacity not a
+ * power of two in range, buf_size over UINT32_MAX), -ERANGE (size smaller
+ * than comp_ring_size, or a data_size no size_t can hold). */
 int comp_ring_format(void *mem, size_t size, uint32_t capacity, uint64_t data_size,
 		     uint64_t buf_size);
 
