@@ -177,7 +177,11 @@ struct comp_ring_notification {
 	uint64_t badge;
 	uint64_t stray;
 };
-int comp_ring_notification_signal(void *ctx); /* ctx: struct comp_ring_notification */
+/* ctx: a struct comp_ring_notification.  Errors of signal: -EINVAL (ctx
+ * NULL), those of mk_notification_signal (-EINVAL badge 0, -EBADF,
+ * -EPROTOTYPE).  Errors of wait: -EINVAL (ctx NULL or badge 0), those of
+ * mk_notification_wait_until (-ETIMEDOUT, -EBADF, ...). */
+int comp_ring_notification_signal(void *ctx);
 int comp_ring_notification_wait(void *ctx, uint64_t deadline_ns);
 
 /* A domain event: wait takes the bits of mask with dom_event_wait_until,
@@ -185,13 +189,16 @@ int comp_ring_notification_wait(void *ctx, uint64_t deadline_ns);
  * domain's other green threads run.  The peer signals the domain with
  * comp_ring_notification_signal on {dom_irq(d), mask} (an MK_SHARED
  * notification given as dom_config.irq when the peer is in another
- * process), or comp_ring_dom_signal.  Errors of wait: those of
- * dom_event_wait_until (-EPERM from a thread outside the domain). */
+ * process), or comp_ring_dom_signal.  Errors of wait: -EINVAL (ctx
+ * NULL), those of dom_event_wait_until (-EPERM from a thread outside the
+ * domain, -ETIMEDOUT). */
 struct comp_ring_dom_event {
 	struct dom *d;
 	uint64_t mask;
 };
-int comp_ring_dom_signal(void *ctx); /* dom_event_signal(d, mask) */
+/* ctx: a struct comp_ring_dom_event.  signal is dom_event_signal(d, mask);
+ * errors: -EINVAL (ctx NULL), those of dom_event_signal. */
+int comp_ring_dom_signal(void *ctx);
 int comp_ring_dom_wait(void *ctx, uint64_t deadline_ns);
 
 /* ------------------------------------------------------------------ */
