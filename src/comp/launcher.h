@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The launcher: run a validated system (rumpbridge-run). Internal. */
+#ifndef RUMPBRIDGE_COMP_LAUNCHER_H
+#define RUMPBRIDGE_COMP_LAUNCHER_H
+
+#include <stdbool.h>
+
+#include "system.h"
+
+struct launch_opts {
+	bool verbose;	   /* say on stderr when each PD starts */
+	double timeout_s;  /* > 0: stop the system after this many seconds */
+};
+
+/* Exit statuses of rumpbridge-run. */
+enum {
+	LAUNCH_CLEAN = 0,    /* stopped by SIGINT, SIGTERM or --timeout, nothing crashed unhandled */
+	LAUNCH_CRASHED = 1,  /* a PD without a parent crashed and its policy stopped the system */
+	LAUNCH_USAGE = 2,    /* bad command line or invalid system file: nothing started */
+	LAUNCH_STARTUP = 3,  /* a PD could not start (map refused, symbol missing, exec failed) */
+};
+
+/* Start every PD of s (validated, images resolved) and supervise them
+ * until the system stops.  Returns one of the statuses above. */
+int comp_launch(struct sys_system *s, const struct launch_opts *o);
+
+#endif
