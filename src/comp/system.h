@@ -117,6 +117,7 @@ struct sys_channel {
 
 struct sys_system {
 	char *file;
+	int line; /* of the <system> element */
 	struct sys_pd *pds; /* flattened: a parent precedes its children */
 	size_t npds;
 	struct sys_region *regions;

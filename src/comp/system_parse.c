@@ -497,6 +497,7 @@ int sys_parse_memory(const char *name, const char *buf, size_t len, struct sys_s
 	c.s = calloc(1, sizeof *c.s);
 	if (!c.s || !(c.s->file = strdup(name)))
 		abort();
+	c.s->line = line_of(root);
 	if (build(&c, root) == 0) {
 		*out = c.s;
 		c.s = NULL;

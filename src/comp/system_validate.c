@@ -205,7 +205,7 @@ int sys_validate(struct sys_system *s, char *err, size_t errlen)
 			return -1;
 
 	if (s->npds == 0)
-		return fail(&c, 1, "system", "at least one protection_domain must be defined");
+		return fail(&c, s->line, "system", "at least one protection_domain must be defined");
 	for (size_t i = 0; i < s->npds; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(s->pds[i].name, s->pds[j].name) == 0)
