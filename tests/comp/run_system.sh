@@ -62,6 +62,11 @@ for re in "${stderr_res[@]+"${stderr_res[@]}"}"; do
 		fail=1
 	fi
 done
+# A sanitizer report from the launcher or a PD (sanitizer builds) fails too.
+if grep -qE 'ThreadSanitizer|AddressSanitizer|LeakSanitizer|runtime error:' "$err"; then
+	echo "FAIL: a sanitizer reported a problem"
+	fail=1
+fi
 if [ -n "$fail" ]; then
 	echo "--- stderr:"
 	cat "$err"
