@@ -45,6 +45,9 @@
 #include <rumpbridge/mk.h>
 
 #include "launcher.h"
+
+/* At most this many words in $RUMPBRIDGE_PD_WRAPPER. */
+#define LAUNCH_WRAPPER_ARGS 16
 #include "pd_abi.h"
 
 struct lpd {
@@ -72,6 +75,8 @@ struct launcher {
 	long waiting_init;   /* PD whose init we wait for, -1 none */
 	bool stopping;
 	int status;
+	char *wrapper[LAUNCH_WRAPPER_ARGS + 1]; /* $RUMPBRIDGE_PD_WRAPPER, split */
+	char *wrapper_buf;
 };
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -302,7 +307,18 @@ static int spawn(struct launcher *L, size_t i)
 			keep_on_exec(b->maps[k].fd);
 		snprintf(env, sizeof env, "%d", p->boot_fd);
 		setenv(COMP_BOOT_ENV, env, 1);
-		execv(p->sys->image_path, argv);
+		if (L->wrapper[0]) {
+			char *wargv[LAUNCH_WRAPPER_ARGS + 2];
+			size_t n = 0;
+
+			while (L->wrapper[n])
+				wargv[n] = L->wrapper[n], n++;
+			wargv[n++] = p->sys->image_path;
+			wargv[n] = NULL;
+			execvp(wargv[0], wargv);
+		} else {
+			execv(p->sys->image_path, argv);
+		}
 		fprintf(stderr, "rumpbridge-run: PD '%s': cannot run '%s': %s\n", p->sys->name,
 			p->sys->image_path, strerror(errno));
 		_exit(COMP_EXIT_STARTUP);
@@ -599,6 +615,17 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	sigset_t set, old;
 	int sfd;
 
+	if (getenv("RUMPBRIDGE_PD_WRAPPER")) {
+		size_t n = 0;
+		char *save = NULL;
+
+		L.wrapper_buf = strdup(getenv("RUMPBRIDGE_PD_WRAPPER"));
+		if (!L.wrapper_buf)
+			abort();
+		for (char *t = strtok_r(L.wrapper_buf, " \t", &save); t && n < LAUNCH_WRAPPER_ARGS;
+		     t = strtok_r(NULL, " \t", &save))
+			L.wrapper[n++] = t;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
@@ -649,5 +676,6 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	free(L.regions);
 	free(L.pd);
 	free(L.order);
+	free(L.wrapper_buf);
 	return L.status;
 }

@@ -20,6 +20,11 @@ enum {
 	LAUNCH_STARTUP = 3,  /* a PD could not start (map refused, symbol missing, exec failed) */
 };
 
+/* $RUMPBRIDGE_PD_WRAPPER, when set, is a command (words split at spaces)
+ * each PD runs under: the launcher execs "WRAPPER... IMAGE_PATH" instead of
+ * the image.  For debugging (strace -f, valgrind) and for running aarch64
+ * PDs under qemu-user without binfmt_misc. */
+
 /* Start every PD of s (validated, images resolved) and supervise them
  * until the system stops.  Returns one of the statuses above. */
 int comp_launch(struct sys_system *s, const struct launch_opts *o);

@@ -9,13 +9,15 @@
 #     --exits              the system stops by itself: wait for the launcher
 #                          instead of stopping it with SIGTERM
 #     --time S             give up after S seconds (default 30)
+#     --emulator CMD       run the launcher under CMD (cross builds: qemu-user);
+#                          the PDs too, through RUMPBRIDGE_PD_WRAPPER
 #
 # Without --exits: waits until stdout has as many lines as EXPECTED_STDOUT,
 # waits 0.3 s more (extra output must show up), then sends SIGTERM, as
 # run-qemu stops QEMU once the expected output is seen.  Then stdout must
 # equal EXPECTED_STDOUT (carriage returns of a serial capture ignored).
 set -u
-status=0 exits= time=30 stderr_res=()
+status=0 exits= time=30 stderr_res=() emulator=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--skip-unless)
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
 	--stderr) stderr_res+=("$2"); shift 2 ;;
 	--exits) exits=1; shift ;;
 	--time) time=$2; shift 2 ;;
+	--emulator) emulator=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -35,7 +38,11 @@ trap 'rm -f "$out" "$err" "$want"' EXIT
 tr -d '\r' <"$expected" >"$want"
 nwant=$(wc -l <"$want")
 
-"$run" "$system" --search-path "$dir" --timeout "$time" >"$out" 2>"$err" &
+if [ -n "$emulator" ]; then
+	export RUMPBRIDGE_PD_WRAPPER="$emulator"
+fi
+# shellcheck disable=SC2086 # the emulator command is split into words
+$emulator "$run" "$system" --search-path "$dir" --timeout "$time" >"$out" 2>"$err" &
 pid=$!
 if [ -z "$exits" ]; then
 	end=$((SECONDS + time))
