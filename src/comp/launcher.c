@@ -63,6 +63,7 @@ struct lpd {
 	bool restart;	 /* restart once reaped */
 	bool killing;	 /* we sent SIGKILL: its death is no crash */
 	unsigned starts;
+	struct mk_thread *reaper; /* fails the PPCs to it while it stays dead */
 };
 
 struct launcher {
@@ -251,6 +252,8 @@ static int build_boot(struct launcher *L, size_t i)
 	return 0;
 }
 
+static void reaper_stop(struct lpd *p);
+
 static void keep_on_exec(int fd)
 {
 	int fl = fcntl(fd, F_GETFD);
@@ -266,6 +269,7 @@ static int spawn(struct launcher *L, size_t i)
 	int sv[2];
 	pid_t pid;
 
+	reaper_stop(p);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0) {
 		say("cannot start PD '%s': socketpair: %s", p->sys->name, strerror(errno));
 		return -1;
@@ -375,6 +379,58 @@ static void fail_calls(struct lpd *p, bool all)
 		mk_endpoint_abort(&p->objs->ep, &rep);
 }
 
+/* The badge of the launcher's call that tells a reaper to stop. */
+#define REAPER_STOP UINT64_MAX
+
+/* While a PD stays dead, every PPC to it fails at once (the caller gets
+ * MICROKIT_PPC_FAILED) instead of waiting forever: a launcher thread
+ * receives on its endpoint and aborts each call.  It blocks in receive (no
+ * polling) and stops when the launcher calls it with REAPER_STOP, before
+ * the PD starts again. */
+static void *reaper_main(void *arg)
+{
+	struct lpd *p = arg;
+	struct mk_msg m;
+	struct mk_reply rep;
+	uint64_t badge;
+
+	while (mk_endpoint_recv(&p->objs->ep, MK_FOREVER, &m, &badge, &rep) == 0) {
+		if (badge == REAPER_STOP) {
+			m.len = 0;
+			mk_endpoint_reply(&p->objs->ep, &rep, &m);
+			break;
+		}
+		mk_endpoint_abort(&p->objs->ep, &rep);
+	}
+	return NULL;
+}
+
+static void stays_dead(struct lpd *p)
+{
+	int r;
+
+	fail_calls(p, false);
+	if (p->reaper)
+		return;
+	r = mk_thread_create(&p->reaper, "reaper", reaper_main, p);
+	if (r) {
+		p->reaper = NULL;
+		say("PD '%s': cannot start the thread that fails calls to it: %s", p->sys->name,
+		    mk_strerror(r));
+	}
+}
+
+static void reaper_stop(struct lpd *p)
+{
+	struct mk_msg m = {0};
+
+	if (!p->reaper)
+		return;
+	mk_endpoint_call(&p->objs->ep, REAPER_STOP, &m);
+	mk_thread_join(p->reaper, NULL);
+	p->reaper = NULL;
+}
+
 static void reaped(struct launcher *L, size_t i, int st)
 {
 	struct lpd *p = &L->pd[i];
@@ -389,7 +445,7 @@ static void reaped(struct launcher *L, size_t i, int st)
 	if (L->stopping)
 		return;
 	if (p->killing) {
-		fail_calls(p, !p->restart);
+		fail_calls(p, false);
 		if (p->restart && !p->stopped) {
 			if (spawn(L, i) != 0) {
 				L->status = LAUNCH_STARTUP;
@@ -397,6 +453,7 @@ static void reaped(struct launcher *L, size_t i, int st)
 			}
 			return; /* its init is awaited again */
 		}
+		stays_dead(p);
 		init_finished(L, i);
 		return;
 	}
@@ -437,6 +494,7 @@ static void reaped(struct launcher *L, size_t i, int st)
 		} else if (sp->parent >= 0) {
 			say("PD '%s': its parent '%s' is not running; the child stays stopped", sp->name,
 			    L->s->pds[sp->parent].name);
+			stays_dead(p);
 		} else if (sp->on_crash == SYS_ON_CRASH_RESTART) {
 			say("PD '%s': restarting it (on_crash=\"restart\")", sp->name);
 			if (spawn(L, i) != 0) {
@@ -446,7 +504,7 @@ static void reaped(struct launcher *L, size_t i, int st)
 			return; /* its init is still awaited */
 		} else if (sp->on_crash == SYS_ON_CRASH_IGNORE) {
 			p->stopped = true;
-			fail_calls(p, true);
+			stays_dead(p);
 		} else {
 			say("stopping the system (PD '%s' has no parent; on_crash=\"stop\")", sp->name);
 			L->status = LAUNCH_CRASHED;
@@ -481,8 +539,10 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 		if (m->op == COMP_CTL_FAULT_RESUME)
 			say("PD '%s': a faulted PD cannot be resumed on Linux; '%s' stays stopped (use microkit_pd_restart)",
 			    p->sys->name, L->pd[c].sys->name);
-		if (!L->pd[c].pid) /* not restarted: it is no longer starting */
+		if (!L->pd[c].pid) { /* not restarted: it is no longer starting */
+			stays_dead(&L->pd[c]);
 			init_finished(L, c);
+		}
 		return;
 	}
 	if (m->op == COMP_CTL_STOP) {
@@ -501,7 +561,7 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 			L->stopping = true;
 		}
 	} else {
-		fail_calls(&L->pd[c], true);
+		stays_dead(&L->pd[c]);
 	}
 }
 
@@ -658,6 +718,8 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	fflush(stdout);
 	run(&L, sfd);
 	stop_all(&L);
+	for (size_t i = 0; i < s->npds; i++)
+		reaper_stop(&L.pd[i]);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	for (size_t i = 0; i < s->npds; i++) {

@@ -9,6 +9,7 @@
 #     --exits              the system stops by itself: wait for the launcher
 #                          instead of stopping it with SIGTERM
 #     --time S             give up after S seconds (default 30)
+#     --signal SIG         stop it with SIG instead of TERM (e.g. INT, as Ctrl-C)
 #     --emulator CMD       run the launcher under CMD (cross builds: qemu-user);
 #                          the PDs too, through RUMPBRIDGE_PD_WRAPPER
 #
@@ -17,7 +18,7 @@
 # run-qemu stops QEMU once the expected output is seen.  Then stdout must
 # equal EXPECTED_STDOUT (carriage returns of a serial capture ignored).
 set -u
-status=0 exits= time=30 stderr_res=() emulator=
+status=0 exits= time=30 stderr_res=() emulator= sig=TERM
 while [ $# -gt 0 ]; do
 	case $1 in
 	--skip-unless)
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--exits) exits=1; shift ;;
 	--time) time=$2; shift 2 ;;
 	--emulator) emulator=$2; shift 2 ;;
+	--signal) sig=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -50,7 +52,7 @@ if [ -z "$exits" ]; then
 		sleep 0.02
 	done
 	sleep 0.3
-	kill -TERM "$pid" 2>/dev/null
+	kill -"$sig" "$pid" 2>/dev/null
 fi
 wait "$pid"
 rc=$?

@@ -37,6 +37,9 @@ void init(void)
 	r = microkit_ppcall(FRAGILE, microkit_msginfo_new(1, 0));
 	if (microkit_msginfo_get_label(r) == MICROKIT_PPC_FAILED)
 		microkit_dbg_puts("sender: the call to fragile failed\n");
+	r = microkit_ppcall(FRAGILE, microkit_msginfo_new(2, 0)); /* it stays dead */
+	if (microkit_msginfo_get_label(r) == MICROKIT_PPC_FAILED)
+		microkit_dbg_puts("sender: the second call to fragile failed too\n");
 
 	microkit_notify(SERVER); /* passive: never delivered */
 	strcpy((char *)buf, "written by sender");
