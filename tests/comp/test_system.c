@@ -149,6 +149,23 @@ static void every_element(void **state)
 	sys_free(s);
 }
 
+/* The file the Microkit tool is shown to accept (comp_microkit_tool_accepts)
+ * is valid here too. */
+static void tool_check_file(void **state)
+{
+	char err[2048];
+	struct sys_system *s;
+
+	(void)state;
+	if (sys_load("good/tool-check.system", images, 1, &s, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(s->pds[0].vcpus, 2);
+	assert_int_equal(s->pds[0].on_crash, SYS_ON_CRASH_RESTART);
+	assert_int_equal(s->pds[1].on_crash, SYS_ON_CRASH_IGNORE);
+	assert_int_equal(s->pds[2].parent, 1);
+	sys_free(s);
+}
+
 /* The text after "expect: " in the file's comment, up to " -->". */
 static int read_expect(const char *path, char *out, size_t len)
 {
@@ -245,7 +262,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sdk_examples_load), cmocka_unit_test(hierarchy_structure),
-		cmocka_unit_test(every_element),     cmocka_unit_test(invalid_files),
+		cmocka_unit_test(every_element),     cmocka_unit_test(tool_check_file),
+		cmocka_unit_test(invalid_files),
 		cmocka_unit_test(garbage),	     cmocka_unit_test(missing_file),
 	};
 
