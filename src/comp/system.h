@@ -149,6 +149,15 @@ int sys_load(const char *path, const char *const *search_path, size_t n,
 
 void sys_free(struct sys_system *s);
 
+/* Keep an error message on one line: control characters (from the file's
+ * own text, e.g. a name with &#10;) become spaces. */
+static inline void sys_oneline(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = ' ';
+}
+
 /* Index of the PD / region named name, or -1. */
 int sys_find_pd(const struct sys_system *s, const char *name);
 int sys_find_region(const struct sys_system *s, const char *name);

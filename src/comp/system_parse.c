@@ -41,6 +41,8 @@ static int failv(struct pctx *c, int line, const char *elem, const char *fmt, va
 		snprintf(c->err, c->errlen, "%s:%d: %s: %s", c->file, line, elem, msg);
 	else
 		snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line, msg);
+	if (c->errlen)
+		sys_oneline(c->err);
 	return -1;
 }
 
@@ -69,6 +71,10 @@ static void xml_error(void *data, xmlErrorPtr e)
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = 0;
+	/* One line: libxml2 puts details ("Bytes: 0xDC ...") on a second. */
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = *(p + 1) == ' ' ? ';' : ' ';
 	fail(c, e->line, NULL, "%s", msg);
 }
 

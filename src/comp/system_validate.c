@@ -46,6 +46,8 @@ __attribute__((format(printf, 4, 5))) static int fail(struct vctx *c, int line, 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	snprintf(c->err, c->errlen, "%s:%d: %s: %s", c->s->file, line, elem, msg);
+	if (c->errlen)
+		sys_oneline(c->err);
 	return -1;
 }
 
@@ -367,12 +369,14 @@ int sys_resolve_images(struct sys_system *s, const char *const *search_path, siz
 							search_path[d]);
 			if (off < errlen)
 				snprintf(err + off, errlen - off, "%s)", n ? "" : "empty");
+			sys_oneline(err);
 			return -1;
 		}
 		if (access(found, X_OK) != 0) {
 			snprintf(err, errlen,
 				 "%s:%d: program_image: '%s' of protection domain '%s' is not executable",
 				 s->file, pd->image_line, found, pd->name);
+			sys_oneline(err);
 			free(found);
 			return -1;
 		}
