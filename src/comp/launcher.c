@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -302,6 +303,17 @@ static int spawn(struct launcher *L, size_t i)
 		signal(SIGINT, SIG_IGN); /* Ctrl-C goes to the launcher, which stops everyone */
 		fl = fcntl(sv[1], F_GETFL);
 		fcntl(sv[1], F_SETFL, fl & ~O_NONBLOCK);
+		/* Nothing the launcher inherited passes on: every descriptor
+		 * but 0-2 is closed on exec, except the grants below; stdin is
+		 * /dev/null (a PD has no input). */
+		if (close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
+			for (int fd = 3; fd < 4096; fd++)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+		fl = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fl >= 0 && fl != 0) {
+			dup2(fl, 0);
+			close(fl);
+		}
 		keep_on_exec(p->boot_fd);
 		keep_on_exec(sv[1]);
 		keep_on_exec(b->self_fd);

@@ -46,6 +46,7 @@ extern microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
 extern seL4_Bool fault(microkit_child child, microkit_msginfo msginfo,
 		       microkit_msginfo *reply_msginfo) __attribute__((weak));
 
+static struct comp_boot boot_copy;
 static const struct comp_boot *boot;
 static struct mk_region self_region;
 static struct comp_pd_objs *self;
@@ -411,6 +412,7 @@ static void map_object_regions(void)
 
 	if (r)
 		die("cannot map its object region: %s", mk_strerror(r));
+	close(boot->self_fd); /* the region keeps its own descriptor */
 	self = self_region.base;
 	if (self->magic != COMP_OBJS_MAGIC)
 		die("bad object region");
@@ -420,6 +422,7 @@ static void map_object_regions(void)
 		r = mk_region_attach(&reg, boot->objs_fd[i], sizeof(struct comp_pd_objs));
 		if (r)
 			die("cannot map a peer's object region: %s", mk_strerror(r));
+		close(boot->objs_fd[i]);
 		peer[i] = reg.base;
 	}
 }
@@ -482,10 +485,13 @@ int main(void)
 		die("cannot map the boot record: %s", strerror(errno));
 	close((int)fd);
 	unsetenv(COMP_BOOT_ENV);
-	boot = p;
+	memcpy(&boot_copy, p, sizeof boot_copy);
+	munmap(p, sizeof(struct comp_boot));
+	boot = &boot_copy;
 	if (boot->magic != COMP_BOOT_MAGIC)
 		die("bad boot record");
-	snprintf(microkit_name, sizeof microkit_name, "%s", boot->name);
+	memcpy(microkit_name, boot->name, sizeof microkit_name - 1);
+	microkit_name[sizeof microkit_name - 1] = 0;
 	microkit_passive = boot->passive != 0;
 	microkit_notifications = boot->notifications;
 	microkit_pps = boot->pps;
