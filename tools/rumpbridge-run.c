@@ -16,10 +16,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rumpbridge-run SYSTEM_FILE --search-path DIR... [--check] [--timeout SECONDS] [--verbose]\n"
+		"usage: rumpbridge-run SYSTEM_FILE --search-path DIR... [--check] [--timeout SECONDS] [--status] [--verbose]\n"
 		"  --search-path DIR...  directories where program images are looked for, in order\n"
 		"  --check               validate the system file and the images, start nothing\n"
 		"  --timeout SECONDS     stop the system after this long (exit status 0 if nothing crashed)\n"
+		"  --status              print one line per PD (notifications, PPCs, starts) when the\n"
+		"                        system stops; SIGUSR1 prints it at any time\n"
 		"  --verbose             say when each protection domain starts\n"
 		"exit status: 0 clean stop, 1 a PD crashed and the system stopped, 2 bad usage or\n"
 		"invalid system file, 3 a PD could not start\n");
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
 				search[nsearch++] = argv[++i];
 		} else if (strcmp(argv[i], "--check") == 0) {
 			check = true;
+		} else if (strcmp(argv[i], "--status") == 0) {
+			o.status = true;
 		} else if (strcmp(argv[i], "--verbose") == 0) {
 			o.verbose = true;
 		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {

@@ -577,6 +577,24 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 	}
 }
 
+static void print_status(struct launcher *L)
+{
+	fprintf(stderr, "rumpbridge-run: status\n  %-16s %-8s %9s %10s %10s %7s %6s\n", "PD",
+		"state", "notify-in", "notify-out", "ppc-served", "ppc-out", "starts");
+	for (size_t i = 0; i < L->s->npds; i++) {
+		const struct lpd *p = &L->pd[i];
+		const struct comp_pd_objs *o = p->objs;
+		const char *state = p->pid ? (p->init_done ? "running" : "starting")
+					   : p->starts ? "dead" : "waiting";
+
+		fprintf(stderr, "  %-16s %-8s %9llu %10llu %10llu %7llu %6u\n", p->sys->name, state,
+			(unsigned long long)atomic_load(&o->notify_in),
+			(unsigned long long)atomic_load(&o->notify_out),
+			(unsigned long long)atomic_load(&o->ppc_served),
+			(unsigned long long)atomic_load(&o->ppc_out), p->starts);
+	}
+}
+
 static void stop_all(struct launcher *L)
 {
 	uint64_t deadline = mk_clock_now_ns() + 2000000000ull;
@@ -657,6 +675,8 @@ static void run(struct launcher *L, int sfd)
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+				if (si.ssi_signo == SIGUSR1)
+					print_status(L);
 				if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
 					if (L->o->verbose)
 						say("%s: stopping every PD", strsignal((int)si.ssi_signo));
@@ -702,6 +722,7 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
@@ -729,6 +750,8 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	}
 	fflush(stdout);
 	run(&L, sfd);
+	if (o->status)
+		print_status(&L);
 	stop_all(&L);
 	for (size_t i = 0; i < s->npds; i++)
 		reaper_stop(&L.pd[i]);

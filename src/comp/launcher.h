@@ -10,6 +10,7 @@
 struct launch_opts {
 	bool verbose;	   /* say on stderr when each PD starts */
 	double timeout_s;  /* > 0: stop the system after this many seconds */
+	bool status;	   /* print the status table when the system stops */
 };
 
 /* Exit statuses of rumpbridge-run. */
@@ -24,6 +25,10 @@ enum {
  * each PD runs under: the launcher execs "WRAPPER... IMAGE_PATH" instead of
  * the image.  For debugging (strace -f, valgrind) and for running aarch64
  * PDs under qemu-user without binfmt_misc. */
+
+/* SIGUSR1 makes the launcher print the status table (stderr): one line
+ * per PD with its state, notifications in and out, PPCs served and made,
+ * and how many times it was started. */
 
 /* Start every PD of s (validated, images resolved) and supervise them
  * until the system stops.  Returns one of the statuses above. */

@@ -10,6 +10,7 @@
 #                          instead of stopping it with SIGTERM
 #     --time S             give up after S seconds (default 30)
 #     --signal SIG         stop it with SIG instead of TERM (e.g. INT, as Ctrl-C)
+#     --arg ARG            pass ARG to the launcher, repeatable
 #     --emulator CMD       run the launcher under CMD (cross builds: qemu-user);
 #                          the PDs too, through RUMPBRIDGE_PD_WRAPPER
 #
@@ -18,7 +19,7 @@
 # run-qemu stops QEMU once the expected output is seen.  Then stdout must
 # equal EXPECTED_STDOUT (carriage returns of a serial capture ignored).
 set -u
-status=0 exits= time=30 stderr_res=() emulator= sig=TERM
+status=0 exits= time=30 stderr_res=() emulator= sig=TERM extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--skip-unless)
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--time) time=$2; shift 2 ;;
 	--emulator) emulator=$2; shift 2 ;;
 	--signal) sig=$2; shift 2 ;;
+	--arg) extra+=("$2"); shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -44,7 +46,7 @@ if [ -n "$emulator" ]; then
 	export RUMPBRIDGE_PD_WRAPPER="$emulator"
 fi
 # shellcheck disable=SC2086 # the emulator command is split into words
-$emulator "$run" "$system" --search-path "$dir" --timeout "$time" >"$out" 2>"$err" &
+$emulator "$run" "$system" --search-path "$dir" --timeout "$time" "${extra[@]+"${extra[@]}"}" >"$out" 2>"$err" &
 pid=$!
 if [ -z "$exits" ]; then
 	end=$((SECONDS + time))
