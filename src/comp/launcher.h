@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The launcher: run a validated system (rumpbridge-run). Internal. */
+#ifndef RUMPBRIDGE_COMP_LAUNCHER_H
+#define RUMPBRIDGE_COMP_LAUNCHER_H
+
+#include <stdbool.h>
+
+#include "system.h"
+
+struct launch_opts {
+	bool verbose;	   /* say on stderr when each PD starts */
+	double timeout_s;  /* > 0: stop the system after this many seconds */
+	bool status;	   /* print the status table when the system stops */
+};
+
+/* Exit statuses of rumpbridge-run. */
+enum {
+	LAUNCH_CLEAN = 0,    /* stopped by SIGINT, SIGTERM or --timeout, nothing crashed unhandled */
+	LAUNCH_CRASHED = 1,  /* a PD without a parent crashed and its policy stopped the system */
+	LAUNCH_USAGE = 2,    /* bad command line or invalid system file: nothing started */
+	LAUNCH_STARTUP = 3,  /* a PD could not start (map refused, symbol missing, exec failed) */
+};
+
+/* $RUMPBRIDGE_PD_WRAPPER, when set, is a command (words split at spaces)
+ * each PD runs under: the launcher execs "WRAPPER... IMAGE_PATH" instead of
+ * the image.  For debugging (strace -f, valgrind) and for running aarch64
+ * PDs under qemu-user without binfmt_misc. */
+
+/* SIGUSR1 makes the launcher print the status table (stderr): one line
+ * per PD with its state, notifications in and out, PPCs served and made,
+ * and how many times it was started. */
+
+/* Start every PD of s (validated, images resolved) and supervise them
+ * until the system stops.  Returns one of the statuses above. */
+int comp_launch(struct sys_system *s, const struct launch_opts *o);
+
+#endif
