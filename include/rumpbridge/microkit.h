@@ -122,10 +122,15 @@ typedef seL4_MessageInfo_t microkit_msginfo;
  * caller would block).  Count 0. */
 #define MICROKIT_PPC_FAILED 0xfffffffffffffull
 
-/* Entry points the PD provides (protected and fault are optional). */
+/* Entry points the PD provides (protected and fault are optional).
+ * `protected` is a C++ keyword, so C++ code cannot define or name it: a PD
+ * written in C++ keeps its entry points in a C file, as on the Microkit;
+ * the rest of this header is usable from C++. */
 void init(void);
 void notified(microkit_channel ch);
+#ifndef __cplusplus
 microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo);
+#endif
 seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo);
 
 /* Set by the runtime before init(), as the Microkit tool patches them. */

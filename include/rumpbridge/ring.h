@@ -57,7 +57,6 @@
 #ifndef RUMPBRIDGE_RING_H
 #define RUMPBRIDGE_RING_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,19 +92,19 @@ struct comp_ring_header {
  * sits on its own 64-byte line so the two sides do not share a line they
  * both write under load. */
 struct comp_ring_ctl {
-	_Atomic uint32_t tail; /* 0x00 next slot to fill: written by the queue's producer */
+	MK_ATOMIC(uint32_t) tail; /* 0x00 next slot to fill: written by the queue's producer */
 	uint8_t pad0_[60];
-	_Atomic uint32_t head; /* 0x40 next slot to take: written by the queue's consumer */
+	MK_ATOMIC(uint32_t) head; /* 0x40 next slot to take: written by the queue's consumer */
 	uint8_t pad1_[60];
 	/* 0x80 1: the consumer is about to sleep until the queue is not
 	 * empty.  Set by the consumer; cleared by the producer when it
 	 * signals, or by the consumer when it finds data after all. */
-	_Atomic uint32_t consumer_wants;
+	MK_ATOMIC(uint32_t) consumer_wants;
 	uint8_t pad2_[60];
 	/* 0xc0 1: the producer is about to sleep until the queue is not
 	 * full.  Set by the producer; cleared by the consumer when it
 	 * signals, or by the producer when it finds space after all. */
-	_Atomic uint32_t producer_wants;
+	MK_ATOMIC(uint32_t) producer_wants;
 	uint8_t pad3_[60];
 };
 

@@ -35,6 +35,7 @@
  *       (the notification) and P1/P2 on the re-read index carry the data.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <rumpbridge/ring.h>
