@@ -457,6 +457,93 @@ static void bare_backpressure_green(void **s)
 	run_threads(&rn);
 }
 
+/* ---- an event-driven consumer: the notified() loop of docs/rings.md ---- */
+
+/* The consumer has no wait function: it sleeps in its own event loop (a
+ * Microkit PD's), and handles the ring in notified() with deferred
+ * signals, returning to the loop only when want_data says a signal will
+ * come. */
+static void *event_loop_consumer(void *p)
+{
+	struct run *rn = p;
+	struct comp_ring *r = &rn->cons;
+	struct comp_ring_desc d[MAXB];
+	uint64_t seq = 0, h = 0xcbf29ce484222325ull, v, w;
+	int n, e = 0;
+
+	while (seq < rn->count && e == 0) {
+		/* the event loop: sleep until a channel is signalled */
+		if ((e = mk_notification_wait_until(&rn->cn, rb_deadline(RB_HANG_NS), &w)) != 0)
+			break;
+		/* notified() */
+		do {
+			while ((n = comp_ring_dequeue_batch(r, d, MAXB, COMP_RING_DEFER)) > 0) {
+				for (int i = 0; i < n; i++, seq++) {
+					const uint8_t *b = comp_ring_buf(r, &d[i]);
+					memcpy(&v, b, 8);
+					if (v != seq || d[i].len != msg_len(seq)) {
+						e = -EILSEQ;
+						goto out;
+					}
+					for (uint32_t j = 0; j < d[i].len; j++)
+						h = fnv(h, b[j]);
+					d[i].len = BUF;
+				}
+				if (comp_ring_enqueue_batch(r, d, (unsigned)n, COMP_RING_DEFER) != n) {
+					e = -EIO;
+					goto out;
+				}
+			}
+			if (n != -EAGAIN) {
+				e = n;
+				goto out;
+			}
+		} while ((n = comp_ring_want_data(r)) == 0);
+		if (n < 0)
+			e = n;
+	}
+out:
+	rn->cres.hash = h;
+	rn->cres.err = e;
+	rn->cres.at = seq;
+	comp_ring_get_stats(r, &rn->cres.st);
+	return NULL;
+}
+
+static void event_driven_consumer(void **s)
+{
+	(void)s;
+	static struct run rn = {.name = "plain -> event loop", .pk = PLAIN, .ck = PLAIN};
+	struct comp_ring_channel pc, cc;
+	struct mk_thread *pt, *ct;
+
+	rn.count = RB_SCALE(2000000);
+	mk_notification_init(&rn.pn, 0);
+	mk_notification_init(&rn.cn, 0);
+	setup_ends(&rn, &rn.pn, &rn.cn);
+	rn.size = ring_bytes(&rn);
+	assert_int_equal(posix_memalign(&rn.mem, COMP_RING_PAGE, rn.size), 0);
+	format_ring(&rn, rn.mem, rn.size);
+	channel_for(&rn, 1, &pc);
+	channel_for(&rn, 0, &cc);
+	cc.wait = NULL; /* event-driven */
+	cc.wait_ctx = NULL;
+	assert_int_equal(comp_ring_attach(&rn.prod, rn.mem, rn.size, COMP_RING_PRODUCER, 0, &pc), 0);
+	assert_int_equal(comp_ring_attach(&rn.cons, rn.mem, rn.size, COMP_RING_CONSUMER, 0, &cc), 0);
+	/* A PD's first notified() comes from its init(): ask for data once. */
+	assert_int_equal(comp_ring_want_data(&rn.cons), 1);
+	assert_int_equal(comp_ring_dequeue(&rn.cons, &(struct comp_ring_desc){0}, COMP_RING_WAIT),
+			 -EOPNOTSUPP);
+	assert_int_equal(mk_thread_create(&ct, "event-loop", event_loop_consumer, &rn), 0);
+	assert_int_equal(mk_thread_create(&pt, "producer", producer_main, &rn), 0);
+	assert_int_equal(mk_thread_join(pt, NULL), 0);
+	assert_int_equal(mk_thread_join(ct, NULL), 0);
+	report(&rn);
+	comp_ring_detach(&rn.prod);
+	comp_ring_detach(&rn.cons);
+	free(rn.mem);
+}
+
 /* ---- two processes ---- */
 
 struct xshared {
@@ -578,6 +665,7 @@ int main(void)
 		cmocka_unit_test(green_threads_polling),
 		cmocka_unit_test(plain_to_green),
 		cmocka_unit_test(green_to_plain),
+		cmocka_unit_test(event_driven_consumer),
 		cmocka_unit_test(bare_backpressure_threads),
 		cmocka_unit_test(bare_backpressure_polling),
 		cmocka_unit_test(bare_backpressure_green),
