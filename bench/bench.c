@@ -12,6 +12,7 @@
 #include <time.h>
 
 #define MAX_ROWS 64
+#define MAX_REPS 64
 #define RB_BENCH_REP_NS 200000000ull
 
 struct row {
@@ -21,6 +22,8 @@ struct row {
 	char target[48];
 	double value;
 	int is_ratio;
+	int nsamples;		   /* rows measured by rb_bench_compare */
+	double samples[MAX_REPS]; /* ns per op of each repetition, in run order */
 };
 
 struct rb_bench {
@@ -129,7 +132,6 @@ static uint64_t calibrate(const struct rb_bench *b, uint64_t (*fn)(void *, uint6
 	return iters;
 }
 
-#define MAX_REPS 64
 #define MAX_CASES 8
 
 void rb_bench_compare(struct rb_bench *b, const struct rb_bench_case *cases, int n)
@@ -147,8 +149,16 @@ void rb_bench_compare(struct rb_bench *b, const struct rb_bench_case *cases, int
 			samples[c][i] = (double)cases[c].fn(cases[c].arg, iters[c]) /
 					(double)iters[c];
 	for (int c = 0; c < n; c++) {
-		qsort(samples[c], (size_t)reps, sizeof(double), cmp_double);
-		add_row(b, cases[c].key, cases[c].what, "ns", samples[c][reps / 2]);
+		double sorted[MAX_REPS];
+		struct row *r;
+
+		memcpy(sorted, samples[c], sizeof(double) * (size_t)reps);
+		qsort(sorted, (size_t)reps, sizeof(double), cmp_double);
+		r = add_row(b, cases[c].key, cases[c].what, "ns", sorted[reps / 2]);
+		if (r != NULL) {
+			memcpy(r->samples, samples[c], sizeof(double) * (size_t)reps);
+			r->nsamples = reps;
+		}
 	}
 }
 
@@ -219,6 +229,21 @@ int rb_bench_close(struct rb_bench *b)
 					continue;
 				fprintf(f, "%s\n    \"%s\": {\"value\": %.3f, \"target\": \"%s\"}",
 					first ? "" : ",", r->key + 6, r->value, r->target);
+				first = 0;
+			}
+			/* Every repetition of the rows rb_bench_compare measured,
+			 * for distributions; readers of the flat keys above skip
+			 * this object as they skip "ratios". */
+			fprintf(f, "\n  },\n  \"samples\": {");
+			first = 1;
+			for (int i = 0; i < b->nrows; i++) {
+				const struct row *r = &b->rows[i];
+				if (r->nsamples == 0)
+					continue;
+				fprintf(f, "%s\n    \"%s\": [", first ? "" : ",", r->key);
+				for (int k = 0; k < r->nsamples; k++)
+					fprintf(f, "%s%.3f", k ? ", " : "", r->samples[k]);
+				fprintf(f, "]");
 				first = 0;
 			}
 			fprintf(f, "\n  }\n}\n");

@@ -6,6 +6,12 @@
  * A measurement is a function that runs `iters` operations and returns the
  * elapsed nanoseconds; the harness calibrates iters so one repetition
  * takes about RB_BENCH_REP_NS, then reports median ns per operation.
+ *
+ * The JSON (--json FILE): "program", "repetitions", one number per
+ * recorded key, "ratios" {key: {value, target}}, and "samples" {key:
+ * [ns per op of each repetition, in run order]} for the keys measured
+ * with rb_bench_run/rb_bench_compare (the latency distributions that
+ * scripts/bench-report plots).
  */
 #ifndef RB_BENCH_H
 #define RB_BENCH_H
