@@ -17,6 +17,9 @@ PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
 # clang: the header check (tests/headers) compiles the public headers
 # with clang and clang++ as well as gcc and g++.
 PKGS+=(clang)
+# python3-matplotlib: the plots of scripts/bench-report and of
+# tools/rumpbridge-trace (both run Debian's /usr/bin/python3).
+PKGS+=(python3-matplotlib)
 
 # Multiarch packages for the aarch64 suite (on an arm64 host they are the
 # native ones).
