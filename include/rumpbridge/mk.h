@@ -251,6 +251,7 @@ int mk_thread_prepare_current(void);
 enum mk_tls_slot {
 	MK_TLS_DOM_CURRENT = 0, /* dom: the thread record running here */
 	MK_TLS_DOM_ENTRY = 1,	/* dom: cached foreign-entry records */
+	MK_TLS_DOM_TRACE = 2,	/* dom: this host thread's trace buffer */
 	MK_TLS_SLOTS = 4,
 };
 void *mk_tls_get(unsigned slot);
@@ -259,6 +260,18 @@ void mk_tls_set(unsigned slot, void *value);
  * One destructor per slot, set once.  Errors: -EINVAL (slot out of range
  * or dtor NULL), -EEXIST (a different destructor is already set). */
 int mk_tls_set_destructor(unsigned slot, void (*dtor)(void *));
+
+/* ------------------------------------------------------------------ */
+/* Host files and environment, for tools such as dom's trace recorder.  */
+
+/* The value of the host environment variable name, or NULL (unset, or a
+ * backend without an environment).  Any thread. */
+const char *mk_env_get(const char *name);
+/* Create or truncate the host file path and write len bytes of buf to it.
+ * Any thread; blocks on the host's file I/O.  Errors: -EINVAL (path or
+ * buf NULL), -ENOTSUP (a backend without files), or the host's error
+ * (-ENOENT, -EACCES, -ENOSPC, -EIO ...). */
+int mk_file_write(const char *path, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Memory: the arena the layers above allocate from, and stacks.        */

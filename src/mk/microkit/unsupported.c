@@ -78,3 +78,17 @@ int mk_region_destroy(struct mk_region *r)
 {
 	return r == NULL ? -EINVAL : -ENOTSUP;
 }
+
+/* A PD has no host environment and no files: a trace stays in memory and
+ * is read out with dom_trace_write. */
+const char *mk_env_get(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+int mk_file_write(const char *path, const void *buf, size_t len)
+{
+	(void)len;
+	return path == NULL || buf == NULL ? -EINVAL : -ENOTSUP;
+}
