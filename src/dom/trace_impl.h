@@ -48,4 +48,12 @@ void dom_trace_destroying(struct dom *d);
 #define DOM_TRACE(d, type, a, b, c, name) ((void)0)
 #endif
 
+/* A switch from cur to next (records; dom_impl.h's DK_IDLE marks a vCPU's
+ * idle context). */
+#define DOM_TRACE_SWITCH(d, cur, next)                                                             \
+	DOM_TRACE(d, DOM_TR_SWITCH, cur, next,                                                     \
+		  ((cur)->kind == DK_IDLE ? DOM_TR_IDLE_PREV : 0u) |                               \
+			  ((next)->kind == DK_IDLE ? DOM_TR_IDLE_NEXT : 0u),                       \
+		  (next)->name)
+
 #endif
