@@ -52,6 +52,8 @@ enum dom_trace_type {
 	DOM_TR_HOST_LEAVE = 10,	  /* a: host record, name */
 	DOM_TR_VCPU_IDLE = 11,	  /* a: vCPU id */
 	DOM_TR_VCPU_WAKE = 12,	  /* a: vCPU id */
+	DOM_TR_HOST_RESUME = 13,  /* a: host record back from a block, name */
+	DOM_TR_EVENT_SIGNAL = 14, /* a: event bits signalled (dom_event_signal) */
 };
 #define DOM_TR_IDLE_PREV 0x1u /* DOM_TR_SWITCH: prev is the vCPU's idle context */
 #define DOM_TR_IDLE_NEXT 0x2u /* DOM_TR_SWITCH: next is the vCPU's idle context */
