@@ -282,24 +282,26 @@ def plot_scaling(out, benches):
         if prog is None:
             continue
         for key, v in prog.items():
-            m = re.fullmatch(r"(.*)_2(threads|vcpus)(_.*)", key)
+            m = re.fullmatch(r"(.*)_2(threads|vcpus|v)(_.*)", key)
             if not m or not isinstance(v, (int, float)):
                 continue
             one = m.group(1) + m.group(3)
             if isinstance(prog.get(one), (int, float)):
-                pairs.append((m.group(1).replace("_", " ") + " (" + name.replace("bench_", "")
-                              + ")", prog[one], v))
+                label = re.sub(r"_ns$", "", one).replace("_", " ")
+                pairs.append((label + " (" + name.replace("bench_", "") + ")", prog[one], v))
     if not pairs:
         return None
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(pairs) + 1.5))
     ys = range(len(pairs))
-    ax.barh([y + 0.2 for y in ys], [p[1] for p in pairs], height=0.4, label="1 thread")
-    ax.barh([y - 0.2 for y in ys], [p[2] for p in pairs], height=0.4, label="2 threads")
+    ax.barh([y + 0.2 for y in ys], [p[1] for p in pairs], height=0.4,
+            label="1 thread / 1 vCPU")
+    ax.barh([y - 0.2 for y in ys], [p[2] for p in pairs], height=0.4,
+            label="2 threads / 2 vCPUs")
     ax.set_yticks(list(ys))
     ax.set_yticklabels([p[0] for p in pairs], fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("ns per call (log scale; equal bars: perfect scaling)")
-    ax.set_title("Scaling: the same call from 1 and from 2 host threads")
+    ax.set_title("Scaling: the same operation from 1 and 2 host threads, or on 1 and 2 vCPUs")
     ax.legend(fontsize=8)
     ax.grid(axis="x", alpha=0.3, which="both")
     fig.tight_layout()
