@@ -49,7 +49,7 @@ def machine(raw, pin, reps):
             return None
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                                 text=True, check=False).stdout.strip()
     except OSError:
         commit = ""
