@@ -281,9 +281,9 @@ static void *ppc_thread(void *arg)
 
 /* ---- children ---- */
 
-static void ctl_send(uint32_t op, uint32_t arg)
+static void ctl_send(uint32_t op, uint32_t arg, uint32_t seq)
 {
-	struct comp_ctl_msg msg = {.op = op, .arg = arg};
+	struct comp_ctl_msg msg = {.op = op, .arg = arg, .seq = seq};
 
 	while (send(boot->ctl_fd, &msg, sizeof msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
@@ -293,18 +293,19 @@ static void ctl_send(uint32_t op, uint32_t arg)
 static struct comp_ctl_msg ctl_queue[64];
 static unsigned ctl_queued;
 
-static void ctl_defer(uint32_t op, uint32_t arg)
+static void ctl_defer(uint32_t op, uint32_t arg, uint32_t seq)
 {
 	if (ctl_queued == sizeof ctl_queue / sizeof ctl_queue[0])
 		ctl_flush();
 	ctl_queue[ctl_queued].op = op;
-	ctl_queue[ctl_queued++].arg = arg;
+	ctl_queue[ctl_queued].arg = arg;
+	ctl_queue[ctl_queued++].seq = seq;
 }
 
 static void ctl_flush(void)
 {
 	for (unsigned i = 0; i < ctl_queued; i++)
-		ctl_send(ctl_queue[i].op, ctl_queue[i].arg);
+		ctl_send(ctl_queue[i].op, ctl_queue[i].arg, ctl_queue[i].seq);
 	ctl_queued = 0;
 }
 
@@ -320,7 +321,7 @@ void microkit_pd_restart(microkit_child pd, seL4_Word entry_point)
 		bad_channel("microkit_pd_restart", pd);
 		return;
 	}
-	ctl_defer(COMP_CTL_RESTART, pd);
+	ctl_defer(COMP_CTL_RESTART, pd, 0);
 }
 
 void microkit_pd_stop(microkit_child pd)
@@ -329,7 +330,7 @@ void microkit_pd_stop(microkit_child pd)
 		bad_channel("microkit_pd_stop", pd);
 		return;
 	}
-	ctl_defer(COMP_CTL_STOP, pd);
+	ctl_defer(COMP_CTL_STOP, pd, 0);
 }
 
 static void handle_faults(void)
@@ -357,10 +358,11 @@ static void handle_faults(void)
 		if (!fault) {
 			microkit_dbg_puts(microkit_name);
 			microkit_dbg_puts(" has no fault() entry point; child stays stopped\n");
-			ctl_defer(COMP_CTL_FAULT_DONE, id);
+			ctl_defer(COMP_CTL_FAULT_DONE, id, f->seq);
 			continue;
 		}
-		ctl_defer(fault(id, info, &reply) ? COMP_CTL_FAULT_RESUME : COMP_CTL_FAULT_DONE, id);
+		ctl_defer(fault(id, info, &reply) ? COMP_CTL_FAULT_RESUME : COMP_CTL_FAULT_DONE, id,
+			  f->seq);
 	}
 }
 
@@ -506,7 +508,7 @@ int main(void)
 	init();
 	entry_done();
 	pthread_mutex_unlock(&entry_lock);
-	ctl_send(COMP_CTL_INIT_DONE, 0);
+	ctl_send(COMP_CTL_INIT_DONE, 0, 0);
 
 	if (microkit_passive) {
 		serve_ppcs();
