@@ -242,10 +242,16 @@ static void serve_ppcs(void)
 
 		if (mk_endpoint_recv(&self->ep, MK_FOREVER, &m, &badge, &reply) != 0)
 			die("receiving on the endpoint failed");
+		/* The badge is the caller's word: only a channel on which the
+		 * other end has pp="true" may call. */
+		if (badge >= COMP_CHANNELS || !(boot->serves & (1ull << badge))) {
+			mk_endpoint_abort(&self->ep, &reply);
+			continue;
+		}
 		pthread_mutex_lock(&entry_lock);
 		self->in_service = reply;
 		atomic_store_explicit(&self->serving, 1, memory_order_release);
-		buf = &self->ipc[badge < COMP_CHANNELS ? badge : 0];
+		buf = &self->ipc[badge];
 		in.words[0] = (seL4_Word)m.label;
 		count = seL4_MessageInfo_get_length(in);
 		if (count > COMP_MRS)
