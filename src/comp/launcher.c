@@ -719,12 +719,21 @@ static void run(struct launcher *L, int sfd)
 		}
 		for (size_t k = 1; r > 0 && k < n; k++) {
 			struct comp_ctl_msg m;
+			ssize_t got = -1;
 
-			if (!(fds[k].revents & POLLIN))
+			if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			while (L->pd[who[k]].ctl == fds[k].fd &&
-			       recv(fds[k].fd, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m)
+			       (got = recv(fds[k].fd, &m, sizeof m, MSG_DONTWAIT)) == (ssize_t)sizeof m)
 				ctl_message(L, who[k], &m);
+			/* The PD closed its end (it is exiting, or closed it
+			 * itself): stop polling it; its exit still comes as
+			 * SIGCHLD.  A message of the wrong size is ignored. */
+			if (L->pd[who[k]].ctl == fds[k].fd && (got == 0 || (got < 0 && errno != EAGAIN &&
+									   errno != EINTR))) {
+				close(fds[k].fd);
+				L->pd[who[k]].ctl = -1;
+			}
 		}
 		if (r > 0 && (fds[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
