@@ -169,9 +169,12 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 		     uint64_t *badge, struct mk_reply *reply);
 
 /* Send *msg as the reply to the call named by *reply; wakes that caller.
- * Never blocks.  Errors: -EINVAL (NULL, len too big), -EBADF,
- * -EPROTOTYPE, -ESTALE (reply does not name a call in service: already
- * replied, or never received). */
+ * Never blocks.  Several threads may reply with copies of one token at
+ * once: exactly one reply (or abort) is delivered, the others return
+ * -ESTALE, and a late one never reaches a later call that reuses the
+ * slot.  Errors: -EINVAL (NULL, len too big), -EBADF, -EPROTOTYPE,
+ * -ESTALE (reply does not name a call in service: already replied or
+ * aborted, or never received). */
 int mk_endpoint_reply(struct mk_endpoint *ep, const struct mk_reply *reply,
 		      const struct mk_msg *msg);
 
