@@ -221,7 +221,10 @@ int mk_thread_get_name(char *buf, size_t len);
 
 /* Give the calling thread (one not created by mk_thread_create, such as
  * main) an alternate signal stack so that stack overflows of green threads
- * it runs are reported.  Errors: -ENOMEM. */
+ * it runs are reported.  A thread that already has one (a sanitizer's,
+ * or from an earlier call) keeps it.  On failure nothing is installed or
+ * kept, and a later call tries again.  Errors: -ENOMEM, -EPERM (called
+ * while running on an alternate signal stack). */
 int mk_thread_prepare_current(void);
 
 /* Per-host-thread pointer slots.  The backend keeps them in host TLS (or
@@ -250,21 +253,49 @@ void *mk_mem_alloc(size_t size);
 /* Free memory from mk_mem_alloc (NULL is ignored). */
 void mk_mem_free(void *p);
 
+/* The smallest usable stack: smaller requests are rounded up to it (not
+ * refused), so a 1-byte request still gets a stack that runs printf and
+ * takes a signal frame.  Sanitizer builds need far more (ASan redzones);
+ * give their threads 256 KiB or more. */
+#define MK_STACK_MIN ((size_t)32 * 1024)
+/* The guard mk_stack_create puts below a stack: an inaccessible range
+ * that turns an overflow into a report instead of a write into whatever
+ * is mapped below.  A frame larger than the guard can jump over it unless
+ * the code was built with -fstack-clash-protection (rumpbridge is, where
+ * the compiler has it): such code touches every page it allocates, so it
+ * hits any guard of at least one page.  Code built without it (a library
+ * kernel, the application) is only caught when its frames are smaller
+ * than the guard: choose the guard with mk_stack_create_guard. */
+#define MK_STACK_GUARD ((size_t)64 * 1024)
+/* The largest guard mk_stack_create_guard accepts. */
+#define MK_STACK_GUARD_MAX ((size_t)64 << 20)
+
 struct mk_stack {
-	void *base;	  /* lowest usable byte (above the guard page) */
+	void *base;	  /* lowest usable byte (just above the guard) */
 	size_t size;	  /* usable bytes */
 	void *map;	  /* private */
 	size_t map_size;  /* private */
 	const char *name; /* private: reported on overflow */
-	struct mk_stack *prev, *next; /* private: fault registry */
+	void *rec;	  /* private: fault registry record */
+	size_t guard;	  /* bytes of the guard below base */
 };
 
-/* Allocate a stack of at least size bytes (rounded up to pages) with an
- * inaccessible guard page below it.  Running into the guard page kills the
- * process with a message naming `name` (the string must outlive the
- * stack).  Errors: -EINVAL (NULL, size 0 or over 1 GiB), -ENOMEM. */
+/* Allocate a stack of at least size bytes (rounded up to MK_STACK_MIN
+ * and to pages) with an inaccessible guard of MK_STACK_GUARD bytes below
+ * it.  Running into the guard kills the process (SIGSEGV) with a message
+ * naming `name` (its first 31 characters are copied; NULL reads "?"), on
+ * threads that have an alternate signal stack (mk threads, and threads
+ * after mk_thread_prepare_current).  Any thread.  Errors: -EINVAL (NULL,
+ * size 0 or over 1 GiB), -ENOMEM. */
 int mk_stack_create(struct mk_stack *s, size_t size, const char *name);
-/* Release a stack.  Errors: -EINVAL (NULL or not a live stack). */
+/* As mk_stack_create with a guard of `guard` bytes (rounded up to pages;
+ * 0: MK_STACK_GUARD, at least one page).  Errors: as mk_stack_create, and
+ * -EINVAL (guard over MK_STACK_GUARD_MAX). */
+int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const char *name);
+/* Release a stack.  Any thread; may run while another thread's overflow
+ * is being reported (the fault handler takes no lock and reads only
+ * memory that is never freed).  Errors: -EINVAL (NULL or not a live
+ * stack). */
 int mk_stack_destroy(struct mk_stack *s);
 
 /* ------------------------------------------------------------------ */
