@@ -7,6 +7,13 @@
 
 #define ACTORS 4
 
+/* Debug builds check more (src/dom/rwlock.c, RW_TRACK). */
+#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+#define RW_DEBUG 1
+#else
+#define RW_DEBUG 0
+#endif
+
 static struct dom_mutex mtx;
 static struct dom_cv cv;
 static struct dom_rwlock rw;
@@ -323,6 +330,166 @@ static void rwlock_upgrade_downgrade(void **s)
 	assert_int_equal(dom_destroy(d), 0);
 }
 
+/*
+ * Read holds belong to their holder.  A thread that holds nothing may not
+ * upgrade a lone reader's hold, nor release it with unlock; the real
+ * reader keeps its hold and releases it itself.  Tried with the reader
+ * and the intruder green or entered host threads.
+ */
+static _Atomic int rd_phase; /* 1: reader holds; 2: intruder done */
+
+static void *lone_reader(void *a)
+{
+	(void)a;
+	if (dom_rwlock_rdlock(&rw) != 0)
+		return (void *)1;
+	atomic_store(&rd_phase, 1);
+	while (atomic_load(&rd_phase) != 2)
+		dom_yield();
+	if (!dom_rwlock_rdheld(&rw) || dom_rwlock_wrheld(&rw))
+		return (void *)2; /* the intruder took or released our hold */
+	return (void *)(intptr_t)dom_rwlock_unlock(&rw);
+}
+
+static void *intruder(void *a)
+{
+	intptr_t *res = a;
+
+	while (atomic_load(&rd_phase) != 1)
+		dom_yield();
+	res[0] = dom_rwlock_tryupgrade(&rw);
+	if (res[0] == 0)
+		dom_rwlock_unlock(&rw);
+	res[1] = dom_rwlock_unlock(&rw);
+	atomic_store(&rd_phase, 2);
+	return NULL;
+}
+
+static void rwlock_holds_belong_to_their_reader(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+
+	assert_int_equal(dom_enter(d), 0);
+	for (int k = 0; k < 4; k++) {
+		struct actor reader, other;
+		intptr_t res[2] = {99, 99};
+
+		dom_rwlock_init(&rw);
+		atomic_store(&rd_phase, 0);
+		actor_start(&reader, (k & 1) ? HOST : GREEN, d, lone_reader, NULL);
+		actor_start(&other, (k & 2) ? HOST : GREEN, d, intruder, res);
+		assert_null(actor_join(&other));
+		assert_int_equal(res[0], -EPERM); /* tryupgrade by a non-reader */
+		assert_int_equal(res[1], -EPERM); /* unlock by a non-reader */
+		assert_int_equal((intptr_t)actor_join(&reader), 0);
+		assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	}
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+/* Holds counted per thread: recursive read holds, a hold left by another
+ * reader, downgrade and granted waiters all name the right holder. */
+static void *rd_hold_then_release(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_rwlock_rdlock(&rw);
+}
+
+static void *rd_release(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_rwlock_unlock(&rw);
+}
+
+static void *rd_try_upgrade(void *a)
+{
+	(void)a;
+	int r = dom_rwlock_tryupgrade(&rw);
+	if (r == 0)
+		dom_rwlock_unlock(&rw);
+	return (void *)(intptr_t)r;
+}
+
+static void rwlock_read_holders_tracked(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(1);
+	struct actor a;
+
+	dom_rwlock_init(&rw);
+	assert_int_equal(dom_enter(d), 0);
+	/* free, or held for writing: nobody may upgrade */
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_wrlock(&rw), 0);
+	actor_start(&a, GREEN, d, rd_try_upgrade, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+
+	/* two holds by the caller: upgrade needs a lone hold */
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EBUSY);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), 0);
+	assert_true(dom_rwlock_wrheld(&rw));
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+
+	/* a green thread takes a read hold and exits without releasing it:
+	 * the hold is not ours to upgrade or release, not even once we
+	 * have read-held and released the lock ourselves */
+	actor_start(&a, GREEN, d, rd_hold_then_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EBUSY); /* two readers */
+	assert_int_equal(dom_rwlock_unlock(&rw), 0); /* our own hold */
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM); /* not ours */
+	assert_true(dom_rwlock_rdheld(&rw));
+	dom_rwlock_init(&rw); /* drop the orphaned hold */
+
+	/* downgrade: the writer becomes the lone reader */
+	assert_int_equal(dom_rwlock_wrlock(&rw), 0);
+	assert_int_equal(dom_rwlock_downgrade(&rw), 0);
+	actor_start(&a, HOST, d, rd_try_upgrade, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	actor_start(&a, HOST, d, rd_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), 0);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+	assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+/* Debug builds: with several readers, a non-reader's unlock is refused
+ * too, and each reader releases only its own hold. */
+static void rwlock_debug_unlock_by_non_reader_of_many(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+	struct actor a, b;
+
+	dom_rwlock_init(&rw);
+	assert_int_equal(dom_enter(d), 0);
+	actor_start(&a, GREEN, d, rd_hold_then_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), 0);
+	actor_start(&a, HOST, d, rd_hold_then_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), 0);
+	/* two holds, neither ours */
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EPERM);
+	actor_start(&b, GREEN, d, rd_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&b), -EPERM);
+	dom_rwlock_init(&rw);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+#endif
+
 /* Semaphore: tokens move between kinds; timed wait and limits. */
 static void *sem_taker(void *a)
 {
@@ -401,6 +568,11 @@ int main(void)
 		cmocka_unit_test(rwlock_1),
 		cmocka_unit_test(rwlock_4),
 		cmocka_unit_test(rwlock_upgrade_downgrade),
+		cmocka_unit_test(rwlock_holds_belong_to_their_reader),
+		cmocka_unit_test(rwlock_read_holders_tracked),
+#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+		cmocka_unit_test(rwlock_debug_unlock_by_non_reader_of_many),
+#endif
 		cmocka_unit_test(sem_1),
 		cmocka_unit_test(sem_4),
 	};
