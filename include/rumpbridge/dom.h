@@ -243,7 +243,10 @@ struct dom_mutex {
 int dom_mutex_init(struct dom_mutex *m);
 int dom_mutex_destroy(struct dom_mutex *m);
 /* Block until m is free, then own it.  green or entered.  Errors:
- * -EDEADLK (the caller owns m). */
+ * -EDEADLK (the caller owns m).  A thread that exits owning m leaves its
+ * waiters blocked for ever; debug builds (NDEBUG undefined, or
+ * RUMPBRIDGE_DEBUG) say so: a waiter still waiting after 2 s writes a
+ * line naming m, its owner (and where the owner took it) and itself. */
 int dom_mutex_enter(struct dom_mutex *m);
 /* Own m if free.  Errors: -EBUSY (owned by another), -EDEADLK. */
 int dom_mutex_tryenter(struct dom_mutex *m);

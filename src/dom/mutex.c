@@ -6,12 +6,109 @@
  * longest waiter (owner := waiter, under the queue lock), so a woken
  * waiter never has to compete again and cannot be starved.
  *
- * Invariant: WAITERS is set iff the queue is non-empty, both changed only
- * under m->wq.lock (the fast paths only move 0 <-> owner without WAITERS).
+ * Invariant: WAITERS is set while the queue is non-empty, both changed
+ * only under m->wq.lock (the fast paths only move 0 <-> owner without
+ * WAITERS).  WAITERS with an empty queue (a debug-build waiter that timed
+ * out, below) only sends the next exit down the slow path.
+ *
+ * Debug builds (NDEBUG undefined, or RUMPBRIDGE_DEBUG) remember, for
+ * every owned mutex, the owner's name and where it took the mutex, and a
+ * waiter wakes every HANG_NS to say who it is waiting for: a thread that
+ * exited (or hangs) owning a mutex leaves its waiters blocked for ever,
+ * and this names both ends instead of hanging silently.
  */
+#include <stdio.h>
+
 #include "dom_impl.h"
 
 #define WAITERS ((uintptr_t)1)
+
+#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+#define MUTEX_TRACK 1
+#define HANG_NS (2ull * 1000000000ull)
+
+/* Owned mutexes: m -> owner, its name and where it took m (hash under
+ * owned_lock, a leaf lock). */
+struct owned {
+	const struct dom_mutex *m;
+	const struct dom_thread *t;
+	const void *pc;
+	char name[DOM_NAME_MAX + 1];
+	struct owned *next;
+};
+#define OWNED_BUCKETS 256
+static struct owned *owned[OWNED_BUCKETS];
+static _Atomic uint32_t owned_lock;
+
+static struct owned **owned_find(const struct dom_mutex *m)
+{
+	uintptr_t h = (uintptr_t)m >> 4;
+	struct owned **p = &owned[(h ^ (h >> 8)) % OWNED_BUCKETS];
+
+	while (*p != NULL && (*p)->m != m)
+		p = &(*p)->next;
+	return p;
+}
+
+static void owned_set(const struct dom_mutex *m, const struct dom_thread *t, const void *pc)
+{
+	struct owned **p, *o;
+
+	dom_spin_lock(&owned_lock);
+	p = owned_find(m);
+	o = *p;
+	if (o == NULL && (o = mk_mem_alloc(sizeof(*o))) != NULL) {
+		o->m = m;
+		o->next = NULL;
+		*p = o;
+	}
+	if (o != NULL) {
+		o->t = t;
+		o->pc = pc;
+		memcpy(o->name, t->name, sizeof(o->name));
+		o->name[DOM_NAME_MAX] = '\0';
+	}
+	dom_spin_unlock(&owned_lock);
+}
+
+static void owned_clear(const struct dom_mutex *m)
+{
+	struct owned **p, *o;
+
+	dom_spin_lock(&owned_lock);
+	p = owned_find(m);
+	o = *p;
+	if (o != NULL)
+		*p = o->next;
+	dom_spin_unlock(&owned_lock);
+	mk_mem_free(o);
+}
+
+/* A waiter has waited HANG_NS: name the mutex, its owner and the waiter. */
+static void owned_report(const struct dom_mutex *m, const struct dom_thread *self)
+{
+	struct owned o = {.name = "?"};
+	struct owned **p;
+	char buf[224];
+
+	dom_spin_lock(&owned_lock);
+	p = owned_find(m);
+	if (*p != NULL)
+		o = **p;
+	dom_spin_unlock(&owned_lock);
+	snprintf(buf, sizeof(buf),
+		 "thread '%s' waited %llu s for mutex %p, owned by thread '%s' "
+		 "(record %p, took it at pc %p) and not released: did it exit owning it?",
+		 self->name, HANG_NS / 1000000000ull, (const void *)m, o.name,
+		 (const void *)o.t, o.pc);
+	dom_log(self->dom, buf, "", "");
+}
+#else
+#define MUTEX_TRACK 0
+#define HANG_NS 0
+#define owned_set(m, t, pc) ((void)0)
+#define owned_clear(m) ((void)0)
+#endif
 
 static int check(const struct dom_mutex *m)
 {
@@ -47,51 +144,71 @@ int dom_mutex_destroy(struct dom_mutex *m)
 	return r;
 }
 
-int dom_mutex_tryenter(struct dom_mutex *m)
+static int try_enter(struct dom_mutex *m, struct dom_thread *self, const void *pc)
 {
-	struct dom_thread *self = dom_self_inline();
 	uintptr_t o = 0;
 	int r = check(m);
 
+	(void)pc;
 	if (r != 0)
 		return r;
 	if (self == NULL)
 		return -EPERM;
 	/* acquire: pairs with the release in dom_mutex_exit */
 	if (atomic_compare_exchange_strong_explicit(&m->owner, &o, (uintptr_t)self,
-						    memory_order_acquire, memory_order_relaxed))
+						    memory_order_acquire, memory_order_relaxed)) {
+		owned_set(m, self, pc);
 		return 0;
+	}
 	return (o & ~WAITERS) == (uintptr_t)self ? -EDEADLK : -EBUSY;
+}
+
+int dom_mutex_tryenter(struct dom_mutex *m)
+{
+	return try_enter(m, dom_self_inline(), __builtin_return_address(0));
 }
 
 int dom_mutex_enter(struct dom_mutex *m)
 {
+	struct dom_thread *self = dom_self_inline();
+	const void *pc = __builtin_return_address(0);
 	struct dom_waiter w;
 	uintptr_t o;
-	int r = dom_mutex_tryenter(m); /* the fast path and every error */
+	int r = try_enter(m, self, pc); /* the fast path and every error */
 
 	if (r != -EBUSY)
 		return r;
-	struct dom_thread *self = dom_self_inline();
-	dom_spin_lock(&m->wq.lock);
-	for (;;) {
-		o = atomic_load(&m->owner);
-		if (o == 0) {
-			if (atomic_compare_exchange_strong(&m->owner, &o, (uintptr_t)self)) {
-				dom_spin_unlock(&m->wq.lock);
-				return 0;
+	for (bool reported = false;; reported = true) {
+		dom_spin_lock(&m->wq.lock);
+		for (;;) {
+			o = atomic_load(&m->owner);
+			if (o == 0) {
+				if (atomic_compare_exchange_strong(&m->owner, &o,
+								   (uintptr_t)self)) {
+					dom_spin_unlock(&m->wq.lock);
+					owned_set(m, self, pc);
+					return 0;
+				}
+				continue;
 			}
-			continue;
+			/* Mark the queue non-empty before queueing; an exit
+			 * that races its CAS owner -> 0 against this one fails
+			 * and takes the slow path, which needs the lock we
+			 * hold. */
+			if ((o & WAITERS) ||
+			    atomic_compare_exchange_strong(&m->owner, &o, o | WAITERS))
+				break;
 		}
-		/* Mark the queue non-empty before queueing; an exit that
-		 * races its CAS owner -> 0 against this one fails and takes
-		 * the slow path, which needs the lock we hold. */
-		if ((o & WAITERS) || atomic_compare_exchange_strong(&m->owner, &o, o | WAITERS))
-			break;
+		/* w.data: where we called from, for the owner table */
+		r = dom_waitq_block(&m->wq, &w, self, (uint64_t)(uintptr_t)pc,
+				    MUTEX_TRACK && !reported ? mk_clock_now_ns() + HANG_NS
+							     : MK_FOREVER);
+		if (r == 0)
+			return 0; /* handed over: the exiting owner made us the owner */
+#if MUTEX_TRACK
+		owned_report(m, self);
+#endif
 	}
-	dom_waitq_block(&m->wq, &w, self, 0, MK_FOREVER);
-	/* handed over: the exiting owner made us the owner */
-	return 0;
 }
 
 int dom_mutex_exit(struct dom_mutex *m)
@@ -105,6 +222,11 @@ int dom_mutex_exit(struct dom_mutex *m)
 		return r;
 	if (self == NULL)
 		return -EPERM;
+#if MUTEX_TRACK
+	if ((atomic_load_explicit(&m->owner, memory_order_relaxed) & ~WAITERS) ==
+	    (uintptr_t)self)
+		owned_clear(m); /* before a next owner can set its entry */
+#endif
 	/* release: pairs with the acquire of the next owner */
 	if (atomic_compare_exchange_strong_explicit(&m->owner, &o, 0, memory_order_release,
 						    memory_order_relaxed))
@@ -118,6 +240,7 @@ int dom_mutex_exit(struct dom_mutex *m)
 	} else {
 		atomic_store(&m->owner,
 			     (uintptr_t)w->t | (dom_waitq_empty(&m->wq) ? 0 : WAITERS));
+		owned_set(m, w->t, (const void *)(uintptr_t)w->data);
 	}
 	dom_spin_unlock(&m->wq.lock);
 	if (w != NULL)

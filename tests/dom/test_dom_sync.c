@@ -2,12 +2,18 @@
 /* Mutex, condition variable, rwlock and semaphore, each used by green
  * threads and entered host threads together, on 1 and on 4 vCPUs. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dom_test.h"
 
 #define ACTORS 4
 
-/* Debug builds check more (src/dom/rwlock.c, RW_TRACK). */
+/* Debug builds check more (src/dom/rwlock.c RW_TRACK, mutex.c MUTEX_TRACK). */
 #if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
 #define RW_DEBUG 1
 #else
@@ -464,7 +470,7 @@ static void rwlock_read_holders_tracked(void **s)
 	assert_int_equal(dom_destroy(d), 0);
 }
 
-#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+#if RW_DEBUG
 /* Debug builds: with several readers, a non-reader's unlock is refused
  * too, and each reader releases only its own hold. */
 static void rwlock_debug_unlock_by_non_reader_of_many(void **s)
@@ -487,6 +493,69 @@ static void rwlock_debug_unlock_by_non_reader_of_many(void **s)
 	dom_rwlock_init(&rw);
 	assert_int_equal(dom_leave(d), 0);
 	assert_int_equal(dom_destroy(d), 0);
+}
+#endif
+
+#if RW_DEBUG
+/* Debug builds: a green thread exits owning a mutex; a later caller of
+ * dom_mutex_enter would hang for ever.  After a while the waiter names
+ * the mutex and the thread that owns it.  Run in a child process, which
+ * the test kills once the message is there. */
+static struct dom_mutex orphan;
+
+static void *take_and_exit(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_mutex_enter(&orphan);
+}
+
+static void mutex_owner_exit_named_by_waiter(void **s)
+{
+	(void)s;
+	int fds[2], status;
+	char out[2048] = "", want[64];
+
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct dom *d;
+		struct dom_config c = {.name = "orphans", .vcpus = 1};
+		struct dom_thread_attr at = {.name = "lock-holder"};
+		struct dom_thread *t;
+		void *r;
+
+		dup2(fds[1], STDERR_FILENO);
+		if (dom_create(&d, &c) != 0 || dom_enter(d) != 0 || dom_mutex_init(&orphan) != 0)
+			_exit(1);
+		if (dom_thread_create(d, &t, &at, take_and_exit, NULL) != 0 ||
+		    dom_thread_join(t, &r) != 0 || r != NULL)
+			_exit(2);
+		dom_mutex_enter(&orphan); /* never returns */
+		_exit(3);
+	}
+	close(fds[1]);
+	snprintf(want, sizeof(want), "mutex %p, owned by thread 'lock-holder'",
+		 (void *)&orphan);
+	size_t n = 0;
+	uint64_t end = mk_clock_now_ns() + 20ull * 1000000000ull;
+	while (strstr(out, want) == NULL && mk_clock_now_ns() < end && n < sizeof(out) - 1) {
+		struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+		if (poll(&pf, 1, 100) == 1) {
+			ssize_t k = read(fds[0], out + n, sizeof(out) - 1 - n);
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			out[n] = '\0';
+		}
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	print_message("%s", out);
+	assert_true(WIFSIGNALED(status)); /* it was still waiting */
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "did it exit owning it?"));
 }
 #endif
 
@@ -570,8 +639,9 @@ int main(void)
 		cmocka_unit_test(rwlock_upgrade_downgrade),
 		cmocka_unit_test(rwlock_holds_belong_to_their_reader),
 		cmocka_unit_test(rwlock_read_holders_tracked),
-#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+#if RW_DEBUG
 		cmocka_unit_test(rwlock_debug_unlock_by_non_reader_of_many),
+		cmocka_unit_test(mutex_owner_exit_named_by_waiter),
 #endif
 		cmocka_unit_test(sem_1),
 		cmocka_unit_test(sem_4),
