@@ -17,15 +17,13 @@
  * exited (or hangs) owning a mutex leaves its waiters blocked for ever,
  * and this names both ends instead of hanging silently.
  */
-#include <stdio.h>
-
 #include "dom_impl.h"
 
 #define WAITERS ((uintptr_t)1)
 
 #if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
 #define MUTEX_TRACK 1
-#define HANG_NS (2ull * 1000000000ull)
+#define HANG_NS (2ull * 1000000000ull) /* the report says "2 s" */
 
 /* Owned mutexes: m -> owner, its name and where it took m (hash under
  * owned_lock, a leaf lock). */
@@ -84,23 +82,53 @@ static void owned_clear(const struct dom_mutex *m)
 	mk_mem_free(o);
 }
 
+/* Append s to buf[*n..cap) (dom has no stdio). */
+static void put(char *buf, size_t *n, size_t cap, const char *s)
+{
+	while (*s != '\0' && *n + 1 < cap)
+		buf[(*n)++] = *s++;
+	buf[*n] = '\0';
+}
+
+static void put_ptr(char *buf, size_t *n, size_t cap, const void *p)
+{
+	char tmp[2 + 2 * sizeof(uintptr_t) + 1], *q = tmp + sizeof(tmp) - 1;
+	uintptr_t v = (uintptr_t)p;
+
+	*q = '\0';
+	do {
+		*--q = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	*--q = 'x';
+	*--q = '0';
+	put(buf, n, cap, q);
+}
+
 /* A waiter has waited HANG_NS: name the mutex, its owner and the waiter. */
 static void owned_report(const struct dom_mutex *m, const struct dom_thread *self)
 {
 	struct owned o = {.name = "?"};
 	struct owned **p;
 	char buf[224];
+	size_t n = 0;
 
 	dom_spin_lock(&owned_lock);
 	p = owned_find(m);
 	if (*p != NULL)
 		o = **p;
 	dom_spin_unlock(&owned_lock);
-	snprintf(buf, sizeof(buf),
-		 "thread '%s' waited %llu s for mutex %p, owned by thread '%s' "
-		 "(record %p, took it at pc %p) and not released: did it exit owning it?",
-		 self->name, HANG_NS / 1000000000ull, (const void *)m, o.name,
-		 (const void *)o.t, o.pc);
+	put(buf, &n, sizeof(buf), "thread '");
+	put(buf, &n, sizeof(buf), self->name);
+	put(buf, &n, sizeof(buf), "' waited 2 s for mutex ");
+	put_ptr(buf, &n, sizeof(buf), m);
+	put(buf, &n, sizeof(buf), ", owned by thread '");
+	put(buf, &n, sizeof(buf), o.name);
+	put(buf, &n, sizeof(buf), "' (record ");
+	put_ptr(buf, &n, sizeof(buf), o.t);
+	put(buf, &n, sizeof(buf), ", took it at pc ");
+	put_ptr(buf, &n, sizeof(buf), o.pc);
+	put(buf, &n, sizeof(buf), ") and not released: did it exit owning it?");
 	dom_log(self->dom, buf, "", "");
 }
 #else
