@@ -2,10 +2,23 @@
 /*
  * mk: microkernel objects with seL4 semantics.
  *
- * This is the only layer that talks to the host.  Everything above it
- * (dom, rumpuser, comp) uses these calls and C11 atomics, nothing else, so
- * that a second backend (seL4: seL4_Signal/seL4_Wait/seL4_Poll, TCBs) is a
- * matter of one folder.  The Linux backend lives in src/mk/linux/.
+ * The layer that talks to the host for threads, blocking, memory, stacks,
+ * time and shared memory.  dom uses these calls, C11 atomics and string.h,
+ * nothing else, so that a second backend (seL4: seL4_Signal/seL4_Wait/
+ * seL4_Poll, TCBs) is a matter of one folder.  The Linux backend lives in
+ * src/mk/linux/.
+ *
+ * rumpuser is not host-independent: it implements hypercalls whose very
+ * job is a host service, and calls the C library for those directly --
+ * malloc/posix_memalign/calloc/free and mmap/munmap (rumpuser_malloc,
+ * rumpuser_anonmmap, its request records); open, close, stat, ioctl
+ * (BLKGETSIZE64), pread/pwrite/preadv/pwritev and fdatasync (the file and
+ * block-device hypercalls); clock_gettime(CLOCK_REALTIME) (the wall
+ * clock); getrandom; getenv, gethostname, getpid and sysconf (parameters);
+ * raise/kill, exit and abort; fprintf/snprintf/vsnprintf (messages); and
+ * dl_iterate_phdr with open/pread of ELF headers (module discovery).  Its
+ * threads, locks, sleeps, events and monotonic time go through dom and mk
+ * only.
  *
  * Conventions, for every function below:
  *   - 0 (or a non-negative count) on success, a negative errno value on
