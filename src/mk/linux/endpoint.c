@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Endpoint on Linux.  Everything lives inside struct mk_endpoint, so it
- * works between processes that map it (no pointers, only slot indices).
+ * works between processes that map it (no pointers, only slot indices;
+ * which is also why the FIFO below is hand-linked by index and not a
+ * sys/queue.h list, whose links are pointers).
  *
  * A call takes a free slot, writes its message there and appends the slot
  * to a FIFO, all under ep->lock (a futex mutex held for a few stores).
