@@ -60,8 +60,7 @@ void mk_mem_free(void *p)
  * the handler can tell a record that changed under it and read it again.
  * The handler gives a record that stays odd 100 tries, then skips it
  * (only a stack being created or destroyed is odd, and an overflowing
- * stack is neither).
- * Free records wait on an SLIST for reuse.
+ * stack is neither).  Free records wait on an SLIST for reuse.
  */
 #define REC_NAME 32
 #define CHUNK_RECS 256
