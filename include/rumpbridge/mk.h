@@ -236,7 +236,7 @@ int mk_thread_get_name(char *buf, size_t len);
  * main) an alternate signal stack so that stack overflows of green threads
  * it runs are reported.  A thread that already has one (a sanitizer's,
  * or from an earlier call) keeps it.  On failure nothing is installed or
- * kept, and a later call tries again.  Errors: -ENOMEM, -EPERM (called
+ * kept, and a later call tries again.  Errors: -ENOMEM, -EBUSY (called
  * while running on an alternate signal stack). */
 int mk_thread_prepare_current(void);
 

@@ -386,9 +386,9 @@ int mk_fault_prepare_thread(void)
 	ss.ss_size = sz;
 	ss.ss_flags = 0;
 	if (sigaltstack(&ss, NULL) != 0) {
-		/* EPERM: called on the alternate stack; the rest is size or
-		 * memory trouble.  Either way nothing is installed. */
-		e = errno == EPERM ? -EPERM : -ENOMEM;
+		/* EPERM: called on the alternate stack (it is in use); the
+		 * rest is size or memory trouble.  Nothing is installed. */
+		e = errno == EPERM ? -EBUSY : -ENOMEM;
 		munmap(m, sz);
 		return e;
 	}
