@@ -347,11 +347,11 @@ static void *race_server(void *arg)
 		p->rep = rep;
 		p->req = req;
 		atomic_store(&p->seq, ++seq);
-		/* spin, so both replies start together; yield now and then
-		 * in case the racer is not running */
-		for (unsigned spins = 1; atomic_load(&p->ready) != seq; spins++)
-			if (spins % 4096 == 0)
-				mk_thread_yield();
+		/* Spin, do not yield: both replies must run at once, on two
+		 * CPUs (a yield hands this CPU to the racer, which then
+		 * replies alone, and the race is gone). */
+		while (atomic_load(&p->ready) != seq)
+			;
 		race_reply(p, &rep, &req, 0, &r);
 		while (atomic_load(&p->done) != seq)
 			mk_thread_yield();
