@@ -400,6 +400,8 @@ static void racing_replies_exactly_one_wins(void **state)
 	uint64_t wins0 = 0, wins1 = 0, stale = 0, bad = 0;
 	int wrong = 0;
 
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip(); /* the two replies must run at once */
 	assert_int_equal(mk_endpoint_init(&ep, 0), 0);
 	for (int i = 0; i < RACE_PAIRS; i++) {
 		memset(&pair[i], 0, sizeof(pair[i]));
