@@ -153,7 +153,9 @@ static void reader_in(struct dom_rwlock *rw, const struct dom_thread *t)
 static void reader_out(struct dom_rwlock *rw, const struct dom_thread *t)
 {
 	rw->readers--;
-	rw->reader_sum -= (uintptr_t)t;
+	/* At zero the sum is zero, unless a release build took an unlock
+	 * by a non-reader on trust: do not let that outlive the holds. */
+	rw->reader_sum = rw->readers == 0 ? 0 : rw->reader_sum - (uintptr_t)t;
 	hold_del(rw, t);
 }
 
