@@ -290,7 +290,7 @@ struct mk_stack {
 	size_t size;	  /* usable bytes */
 	void *map;	  /* private */
 	size_t map_size;  /* private */
-	const char *name; /* private: reported on overflow */
+	const char *name; /* private: as given (the report uses a copy) */
 	void *rec;	  /* private: fault registry record */
 	size_t guard;	  /* bytes of the guard below base */
 };
