@@ -243,7 +243,10 @@ struct dom_mutex {
 int dom_mutex_init(struct dom_mutex *m);
 int dom_mutex_destroy(struct dom_mutex *m);
 /* Block until m is free, then own it.  green or entered.  Errors:
- * -EDEADLK (the caller owns m). */
+ * -EDEADLK (the caller owns m).  A thread that exits owning m leaves its
+ * waiters blocked for ever; debug builds (NDEBUG undefined, or
+ * RUMPBRIDGE_DEBUG) say so: a waiter still waiting after 2 s writes a
+ * line naming m, its owner (and where the owner took it) and itself. */
 int dom_mutex_enter(struct dom_mutex *m);
 /* Own m if free.  Errors: -EBUSY (owned by another), -EDEADLK. */
 int dom_mutex_tryenter(struct dom_mutex *m);
@@ -276,6 +279,7 @@ struct dom_rwlock {
 	uintptr_t writer; /* under wq.lock */
 	uint32_t readers; /* under wq.lock */
 	uint32_t writers_waiting;
+	uintptr_t reader_sum; /* under wq.lock: sum of the readers' records */
 	struct dom_waitq wq;
 };
 
@@ -289,10 +293,19 @@ int dom_rwlock_wrlock(struct dom_rwlock *rw);
 /* Errors: -EBUSY (not available now), -EDEADLK. */
 int dom_rwlock_tryrdlock(struct dom_rwlock *rw);
 int dom_rwlock_trywrlock(struct dom_rwlock *rw);
-/* Release a read or write hold.  Errors: -EPERM (not held by the caller
- * for writing, and no reader holds it). */
+/* Release the caller's write hold, or one of its read holds.  Errors:
+ * -EPERM (the caller holds rw neither for writing nor for reading;
+ * nothing is released).  A caller that is not a reader is always refused
+ * while rw has one read hold; while it has several, debug builds
+ * (NDEBUG undefined, or RUMPBRIDGE_DEBUG) refuse it and release builds
+ * do not check, so never unlock another thread's read hold. */
 int dom_rwlock_unlock(struct dom_rwlock *rw);
-/* Reader to writer if the caller is the only reader.  Errors: -EBUSY. */
+/* Reader to writer if the caller holds the only read hold.  Errors:
+ * -EBUSY (other read holds too: the caller's other holds, or other
+ * threads'), -EPERM (the caller holds no read hold: rw is free, held for
+ * writing, or read by other threads only; with several readers debug
+ * builds say -EPERM, release builds -EBUSY).  Never succeeds for a
+ * thread that does not hold rw for reading. */
 int dom_rwlock_tryupgrade(struct dom_rwlock *rw);
 /* Writer to reader, waking waiting readers.  Errors: -EPERM. */
 int dom_rwlock_downgrade(struct dom_rwlock *rw);
