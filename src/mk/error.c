@@ -35,6 +35,7 @@ const char *mk_strerror(int err)
 	case ESHUTDOWN: return "domain is shutting down";
 	case EMFILE: return "too many open files";
 	case ENXIO: return "no rump kernel in this process";
+	case ENOTSUP: return "not supported"; /* by this backend: mk_microkit.h */
 	default: return "unknown error";
 	}
 }

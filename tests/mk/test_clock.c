@@ -45,7 +45,7 @@ static void strerror_names_codes(void **state)
 	assert_string_equal(mk_strerror(-12345), "unknown error");
 }
 
-/* Every code the mk, dom and rumpuser headers document has a text; the
+/* Every code the mk, dom, mk_microkit and rumpuser headers document has a text; the
  * extremes of int are "unknown error", not undefined behaviour
  * (-INT_MIN overflows). */
 static void strerror_covers_documented_codes_and_extremes(void **state)
@@ -54,7 +54,7 @@ static void strerror_covers_documented_codes_and_extremes(void **state)
 	static const int documented[] = {
 		EINVAL, EBADF, EPROTOTYPE, EBUSY, ETIMEDOUT, EAGAIN, EDEADLK, EPERM,
 		ENOMEM, ENAMETOOLONG, ERANGE, EOVERFLOW, ESTALE, ECANCELED, EEXIST,
-		ESRCH, ESHUTDOWN, EMFILE, ENXIO,
+		ESRCH, ESHUTDOWN, EMFILE, ENXIO, ENOTSUP,
 	};
 
 	for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
