@@ -4,7 +4,8 @@
 # most 120 s, and check the console: the kernel's boot messages (the NetBSD
 # copyright banner, its version), rump_init and every step after it passed
 # (getpid, a UDP socket, tmpfs mount, a file written and read back with its
-# checksum), the counter green thread advanced while the kernel booted and
+# checksum, a host file refused by the hypercall, naming itself), the
+# counter green thread advanced while the kernel booted and
 # while it worked, and the kernel halted cleanly (rump_sys_reboot ->
 # rumpuser_exit(0)) with no fault and no panic.  Prints the figures: boot
 # time in cntpct cycles, the memory region's peak, the PD's text and data.
@@ -48,6 +49,8 @@ need '^rumppd: ok pread 20000 bytes v=20000$' "the file read"
 need '^rumppd: ok file checksum v=0$' "the file's checksum"
 need '^unmounted tmpfs on /tmp type tmpfs$' "the kernel unmounting at halt"
 need '^rumpuser: exit\(0\): the rump kernel has stopped' "rumpuser_exit(0) reported"
+need '^rumpuser: rumpuser_getfileinfo\("/some/host/file"\): a PD has no host files$' "the file hypercall naming itself"
+need '^rumppd: ok etfs_register of a host file fails' "a host file refused"
 need '^rumppd: ok nanosleep 3 ms in the kernel' "a sleep in the kernel"
 need '^rumppd: halted cleanly status=0 failures=0$' "the clean halt"
 boot=$(grep -E '^rumppd: boot ' "$log.txt" | head -1)

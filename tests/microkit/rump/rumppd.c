@@ -273,6 +273,9 @@ static void *rump_main(void *arg)
 	check("open of a missing file fails", r == -1 && rumpbridge_microkit_errno == 2,
 	      rumpbridge_microkit_errno);
 	tmpfs_file();
+	/* a host file: a PD has none, and the hypercall says so by name */
+	r = rump_pub_etfs_register("/hostfile", "/some/host/file", RUMP_ETFS_REG);
+	check("etfs_register of a host file fails (EOPNOTSUPP)", r == 45, r);
 	/* a sleep in the kernel (kpause: a timed cv wait, rump CPU released):
 	 * the counter's 1 ms nap ends first, so it runs meanwhile */
 	{
