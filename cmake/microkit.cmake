@@ -75,7 +75,7 @@ set(RB_MK_TESTS
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")
   if(RUMPBRIDGE_TESTS)
-    foreach(t ${RB_MK_TESTS} "microkit_rumppd")
+    foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic")
       string(REPLACE "|" ";" t "${t}")
       list(GET t 0 name)
       add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_MK_SKIP}")
@@ -126,14 +126,20 @@ endif()
 # and the clean halt; skipped, saying why, without the aarch64 rump kernel.
 if(RUMPBRIDGE_TESTS)
   if(RB_RK_SKIP)
-    message(STATUS "Microkit: ${RB_RK_SKIP}; microkit_rumppd will be skipped")
-    add_test(NAME microkit_rumppd COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_RK_SKIP}")
+    message(STATUS "Microkit: ${RB_RK_SKIP}; microkit_rumppd and microkit_rumppd_panic will be skipped")
+    foreach(name microkit_rumppd microkit_rumppd_panic)
+      add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_RK_SKIP}")
+    endforeach()
   else()
     add_test(NAME microkit_rumppd COMMAND bash ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumppd.sh
       ${MICROKIT_SDK} ${RB_MK_BIN}/tests/rump/rumppd.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumppd.log
       ${RB_MK_BIN}/tests/rump/rumppd.elf ${RB_MK_BIN}/tests/rump/rumppd_noslice.img)
+    add_test(NAME microkit_rumppd_panic COMMAND bash
+      ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumppd_panic.sh ${MICROKIT_SDK}
+      ${RB_MK_BIN}/tests/rump/rumppd_panic.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumppd_panic.log)
   endif()
-  set_tests_properties(microkit_rumppd PROPERTIES TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS microkit)
+  set_tests_properties(microkit_rumppd microkit_rumppd_panic PROPERTIES
+    TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS microkit)
 endif()
 # The benchmark (bench/microkit): a table on the console, figures in
 # bench_microkit.json.  Run in the suite as a smoke test with RUMPBRIDGE_BENCH.

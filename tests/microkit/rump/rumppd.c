@@ -6,7 +6,9 @@
  * mount with a file written and read back -- and halts it with
  * rump_sys_reboot.  Meanwhile another green thread counts; the test
  * (check_rumppd.sh) checks that it advanced while the kernel booted and
- * worked, and that every step passed.
+ * worked, and that every step passed.  Built with RUMPPD_PANIC, it makes
+ * the kernel panic after the boot instead (the kernel's own panic()), for
+ * check_rumppd_panic.sh.
  */
 #include <microkit.h>
 #include <stdbool.h>
@@ -259,6 +261,15 @@ static void *rump_main(void *arg)
 	if (r != 0)
 		return NULL;
 	stats("after_boot");
+#ifdef RUMPPD_PANIC
+	{
+		void rumpns_panic(const char *, ...) __attribute__((__noreturn__));
+
+		put("rumppd: panicking on purpose\n");
+		rump_schedule(); /* in the kernel, as a panic is: a CPU and an lwp */
+		rumpns_panic("rumppd: a panic on purpose");
+	}
+#endif
 
 	c0 = count;
 	r = rump_sys_getpid();
