@@ -71,6 +71,8 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	dom_waitq_init(&d->evq);
 	dom_waitq_init(&d->svcq);
 	dom_waitq_init(&d->workq);
+	TAILQ_INIT(&d->calls);
+	TAILQ_INIT(&d->calls_running);
 	if (cfg->irq != NULL) {
 		d->irq = cfg->irq;
 	} else {
@@ -165,8 +167,26 @@ unsigned dom_vcpus(const struct dom *d)
 	return dom_check(d) == 0 ? d->nvcpu : 0;
 }
 
+/* "<what>0x<address of fn>" on the console. */
+static void log_fn(const struct dom *d, const char *what, void (*fn)(void))
+{
+	char hex[2 + 2 * sizeof(uintptr_t) + 1], *p = hex + sizeof(hex) - 1;
+	uintptr_t a = (uintptr_t)fn;
+
+	*p = '\0';
+	do
+		*--p = "0123456789abcdef"[a & 15];
+	while ((a >>= 4) != 0);
+	*--p = 'x';
+	*--p = '0';
+	dom_log(d, what, p, "");
+}
+
 int dom_destroy(struct dom *d)
 {
+	void (*post_fn)(void *), (*handler_fn)(unsigned, void *);
+	void *(*call_fn)(void *) = NULL;
+	struct dom_call_req *req;
 	struct dom_thread *rec, *t;
 	unsigned live;
 	uint64_t bits;
@@ -181,20 +201,56 @@ int dom_destroy(struct dom *d)
 	if ((rec = dom_host_record()) == NULL)
 		return -ENOMEM;
 
-	/* Refuse, naming them, while user threads live or hosts are in. */
+	/* The verdict: one consistent look at everything that keeps the
+	 * domain alive, under d->lock, evq.lock, workq.lock and host_lock
+	 * (the one place locks nest, docs/locking.md).  Refuse while user
+	 * threads live, hosts are entered, or a post, bound handler or call
+	 * is queued or running (it could be waiting on us: waiting for it
+	 * could hang for ever); else commit (dying), before any lock is
+	 * dropped, so that no new work slips in.  closing makes a racing
+	 * dom_enter wait for the verdict (struct dom).  A refusal changes
+	 * nothing that anybody else can see. */
 	dom_spin_lock(&d->lock);
-	atomic_store(&d->stopping, true);
+	if (atomic_load(&d->dying)) {
+		dom_spin_unlock(&d->lock); /* another destroy got there first */
+		return -EBADF;
+	}
+	atomic_store(&d->closing, true); /* seq_cst: pairs with dom_enter's nest store */
 	live = d->nthreads;
+	dom_spin_lock(&d->evq.lock);
+	live += d->post_n + (d->svc_post != NULL) + (d->svc_handler != NULL);
+	post_fn = d->post_n != 0 ? d->post[d->post_head].fn : d->svc_post;
+	handler_fn = d->svc_handler;
+	dom_spin_lock(&d->workq.lock);
+	TAILQ_FOREACH(req, &d->calls, link)
+		call_fn = req->fn, live++;
+	TAILQ_FOREACH(req, &d->calls_running, link)
+		call_fn = req->fn, live++;
+	live += dom_hosts_entered(d, false); /* host_lock */
+	if (live == 0)
+		atomic_store(&d->dying, true); /* before any lock is dropped */
+	dom_spin_unlock(&d->workq.lock);
+	dom_spin_unlock(&d->evq.lock);
+	atomic_store(&d->closing, false);
 	if (live > 0) {
+		/* name them (stale names at worst: the domain lives on) */
 		for (t = d->all; t != NULL; t = t->all_next)
 			if (!t->service && atomic_load(&t->state) != TS_ZOMBIE)
 				dom_log(d, "destroy refused: green thread still alive: '",
 					t->name, "'");
 	}
 	dom_spin_unlock(&d->lock);
-	live += dom_hosts_entered(d, true);
 	if (live > 0) {
-		atomic_store(&d->stopping, false);
+		dom_hosts_entered(d, true);
+		if (post_fn != NULL)
+			log_fn(d, "destroy refused: dom_post function in flight: ",
+			       (void (*)(void))post_fn);
+		if (handler_fn != NULL)
+			log_fn(d, "destroy refused: event handler running: ",
+			       (void (*)(void))handler_fn);
+		if (call_fn != NULL)
+			log_fn(d, "destroy refused: dom_call function in flight: ",
+			       (void (*)(void))call_fn);
 		return -EBUSY;
 	}
 

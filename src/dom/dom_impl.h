@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk.h>
@@ -183,8 +184,11 @@ struct dom_post_slot {
 	void *arg;
 };
 
+/* A dom_call request, on its caller's stack: on d->calls while queued,
+ * on d->calls_running while a worker runs it (workq.lock). */
 struct dom_call_req {
-	struct dom_call_req *next;
+	TAILQ_ENTRY(dom_call_req) link;
+	bool queued;
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;
@@ -203,7 +207,15 @@ struct dom {
 	struct mk_notification own_irq;
 	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
 	_Atomic int listener;	 /* idle vCPU waiting on irq, -1: none */
-	_Atomic bool stopping;	 /* dom_destroy: vCPUs leave when idle */
+	/* Teardown (dom.c, dom_destroy).  closing: a destroy is deciding,
+	 * under d->lock; cleared again if it refuses.  Only dom_enter reads
+	 * it (the nest/closing Dekker pair), and then waits for the verdict
+	 * on d->lock.  dying: the destroy is committed, never cleared; new
+	 * work is refused with -ESHUTDOWN and the service threads leave.  A
+	 * refused destroy never sets dying, so nothing a service thread or
+	 * a caller sees changes. */
+	_Atomic bool closing;
+	_Atomic bool dying;
 	_Atomic bool vstop;	 /* dom_destroy: vCPUs leave */
 	_Atomic bool run_stop;	 /* dom_stop */
 	_Atomic bool running0;	 /* dom_run active */
@@ -233,8 +245,10 @@ struct dom {
 	struct dom_waitq svcq;	  /* the service thread waits here */
 	bool svc_work;		  /* svcq.lock */
 	struct dom_thread *svc;
+	void (*svc_handler)(unsigned, void *); /* evq.lock: what the */
+	void (*svc_post)(void *);	       /* service thread runs */
 	struct dom_waitq workq;	  /* idle call workers wait here */
-	struct dom_call_req *calls, *calls_tail;
+	TAILQ_HEAD(, dom_call_req) calls, calls_running; /* workq.lock */
 	unsigned workers, idle_workers, max_workers;
 
 	struct dom_vcpu *vcpu;

@@ -108,7 +108,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	dom_fiber_create(t);
 
 	dom_spin_lock(&d->lock);
-	if (atomic_load(&d->stopping) && !service) {
+	if (atomic_load(&d->dying) && !service) {
 		dom_spin_unlock(&d->lock);
 		free_record(t);
 		return -ESHUTDOWN;
@@ -351,8 +351,8 @@ void dom_hosts_unbind_all(struct dom *d)
 	dom_spin_unlock(&host_lock);
 }
 
-/* Called by dom_destroy with d->stopping set: list entered host threads
- * into the console message; returns how many. */
+/* Called by dom_destroy deciding (d->lock held, d->closing set): how
+ * many host threads are entered in d; report: name them on the console. */
 unsigned dom_hosts_entered(struct dom *d, bool report)
 {
 	unsigned n = 0;
@@ -398,10 +398,15 @@ int dom_enter(struct dom *d)
 		d->hosts = rec;
 		dom_spin_unlock(&host_lock);
 	}
-	/* seq_cst store, then read stopping: dom_destroy sets stopping, then
-	 * reads nest.  One of us sees the other. */
+	/* seq_cst store of nest, then load of closing: dom_destroy stores
+	 * closing, then loads every nest.  One of us sees the other.  A
+	 * destroy that is deciding holds d->lock: wait for its verdict. */
 	atomic_store(&rec->nest, 1);
-	if (atomic_load(&d->stopping)) {
+	if (atomic_load(&d->closing)) {
+		dom_spin_lock(&d->lock);
+		dom_spin_unlock(&d->lock);
+	}
+	if (atomic_load(&d->dying)) {
 		atomic_store(&rec->nest, 0);
 		return -ESHUTDOWN;
 	}
