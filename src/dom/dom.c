@@ -16,7 +16,7 @@ static void free_dom(struct dom *d)
 			mk_notification_destroy(&d->vcpu[i].ntf);
 	mk_mem_free(d->vcpu);
 	d->magic = DOM_MAGIC_DEAD;
-	mk_mem_free(d);
+	dom_record_free(DOM_REC_DOM, d);
 }
 
 /* Stop and join the vCPU host threads that were started. */
@@ -57,7 +57,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	name = cfg->name != NULL ? cfg->name : "dom";
 	if (strlen(name) > DOM_NAME_MAX)
 		return -ENAMETOOLONG;
-	if ((d = mk_mem_alloc(sizeof(*d))) == NULL)
+	if ((d = dom_record_alloc(DOM_REC_DOM)) == NULL)
 		return -ENOMEM;
 	strcpy(d->name, name);
 	d->flags = cfg->flags;
@@ -284,10 +284,7 @@ int dom_destroy(struct dom *d)
 	/* joinable threads that exited and were never joined */
 	while ((t = d->all) != NULL) {
 		d->all = t->all_next;
-		dom_fiber_destroy(t);
-		mk_stack_destroy(&t->stack);
-		t->magic = DOM_MAGIC_DEAD;
-		mk_mem_free(t);
+		dom_thread_free(t);
 	}
 	dom_hosts_unbind_all(d);
 	free_dom(d);

@@ -39,6 +39,24 @@ enum {
 #define DOM_KICK (UINT64_C(1) << 63)
 
 /* ------------------------------------------------------------------ */
+/* Checked invariants.  Debug builds (RUMPBRIDGE_DEBUG, or no NDEBUG)
+ * assert the state table, queue membership and lock ownership below with
+ * a message naming the object, then abort; release builds compile the
+ * checks away and keep the fast paths as they are. */
+#if defined(RUMPBRIDGE_DEBUG) || !defined(NDEBUG)
+#define DOM_DEBUG 1
+void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#define dom_assert(cond, ...)                                                                      \
+	do {                                                                                       \
+		if (__builtin_expect(!(cond), 0))                                                  \
+			dom_panic(__VA_ARGS__);                                                    \
+	} while (0)
+#else
+#define DOM_DEBUG 0
+#define dom_assert(cond, ...) ((void)sizeof(cond))
+#endif
+
+/* ------------------------------------------------------------------ */
 /* Spin locks: held for a few stores only.  A bounded spin, then a host
  * yield, so a preempted holder is not spun against for a whole slice. */
 
@@ -259,6 +277,16 @@ struct dom {
 };
 
 /* ------------------------------------------------------------------ */
+/* record.c: type-stable records for what callers hold handles to */
+enum dom_rec_kind { DOM_REC_DOM, DOM_REC_THREAD, DOM_REC_KINDS };
+/* A freed record is reused only once this many newer ones were freed. */
+#define DOM_RECORD_QUARANTINE 64
+/* A zeroed record, or NULL (no memory). */
+void *dom_record_alloc(enum dom_rec_kind kind);
+/* Its magic must be DOM_MAGIC_DEAD already: stale handles read it. */
+void dom_record_free(enum dom_rec_kind kind, void *rec);
+
+/* ------------------------------------------------------------------ */
 /* sched.c */
 struct dom_vcpu *dom_vcpu_self(void);
 void dom_sched_wake(struct dom_thread *t);
@@ -316,6 +344,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 void dom_hosts_unbind_all(struct dom *d);
 unsigned dom_hosts_entered(struct dom *d, bool report);
 void dom_thread_reap(struct dom_thread *t);
+void dom_thread_free(struct dom_thread *t);
 void dom_log(const struct dom *d, const char *a, const char *b, const char *c);
 
 /* detach.c */

@@ -42,12 +42,14 @@ void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 	mk_console_write(buf, n);
 }
 
-static void free_record(struct dom_thread *t)
+/* A green thread's record back to its pool (record.c): its handle reads
+ * DEAD from now on. */
+void dom_thread_free(struct dom_thread *t)
 {
 	dom_fiber_destroy(t);
 	mk_stack_destroy(&t->stack);
 	t->magic = DOM_MAGIC_DEAD;
-	mk_mem_free(t);
+	dom_record_free(DOM_REC_THREAD, t);
 }
 
 /* Unlink from d->all and free. */
@@ -63,7 +65,7 @@ static void release(struct dom_thread *t)
 	if (t->all_next != NULL)
 		t->all_next->all_prev = t->all_prev;
 	dom_spin_unlock(&d->lock);
-	free_record(t);
+	dom_thread_free(t);
 }
 
 int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_thread_attr *a,
@@ -86,11 +88,12 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	if (strlen(name) > DOM_NAME_MAX)
 		return -ENAMETOOLONG;
 	ss = a->stack_size != 0 ? a->stack_size : d->stack_size;
-	if ((t = mk_mem_alloc(sizeof(*t))) == NULL)
+	if ((t = dom_record_alloc(DOM_REC_THREAD)) == NULL)
 		return -ENOMEM;
 	strcpy(t->name, name);
 	if ((r = mk_stack_create(&t->stack, ss, t->name)) != 0) {
-		mk_mem_free(t);
+		t->magic = DOM_MAGIC_DEAD;
+		dom_record_free(DOM_REC_THREAD, t);
 		return r;
 	}
 	t->magic = DOM_MAGIC_THREAD;
@@ -110,7 +113,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	dom_spin_lock(&d->lock);
 	if (atomic_load(&d->dying) && !service) {
 		dom_spin_unlock(&d->lock);
-		free_record(t);
+		dom_thread_free(t);
 		return -ESHUTDOWN;
 	}
 	t->all_next = d->all;
@@ -262,19 +265,25 @@ int dom_current_set(void *p)
 	return 0;
 }
 
+/* The accessors refuse a stale handle (record.c) like every call. */
+static bool live(const struct dom_thread *t)
+{
+	return t != NULL && t->magic == DOM_MAGIC_THREAD;
+}
+
 const char *dom_thread_name(const struct dom_thread *t)
 {
-	return t != NULL ? t->name : NULL;
+	return live(t) ? t->name : NULL;
 }
 
 struct dom *dom_thread_dom(const struct dom_thread *t)
 {
-	return t != NULL ? t->dom : NULL;
+	return live(t) ? t->dom : NULL;
 }
 
 bool dom_thread_is_green(const struct dom_thread *t)
 {
-	return t != NULL && t->kind == DK_GREEN;
+	return live(t) && t->kind == DK_GREEN;
 }
 
 /* ------------------------------------------------------------------ */

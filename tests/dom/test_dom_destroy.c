@@ -330,6 +330,70 @@ static void destroy_refuses_while_calls_run(void **s)
 	in_flight_finish(d, 0);
 }
 
+/* Defect 6: handles used after join or destroy were heap use-after-free
+ * (ASan reports them: the asan suite runs this file).  Records are now
+ * type-stable, so a stale handle reads as dead and is refused. */
+static void nop_post(void *p)
+{
+	(void)p;
+}
+
+static void nop_handler(unsigned bit, void *p)
+{
+	(void)bit, (void)p;
+}
+
+static void stale_thread_handles(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+	struct dom_thread *t, *unjoined;
+	void *r;
+
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_thread_create(d, &t, NULL, plus_one, (void *)1), 0);
+	assert_int_equal(dom_thread_join(t, &r), 0);
+	assert_ptr_equal(r, (void *)2);
+	assert_int_equal(dom_thread_join(t, &r), -EBADF); /* joined twice */
+	assert_null(dom_thread_name(t));
+	assert_null(dom_thread_dom(t));
+	assert_false(dom_thread_is_green(t));
+	/* exited, never joined: freed by dom_destroy */
+	assert_int_equal(dom_thread_create(d, &unjoined, NULL, plus_one, NULL), 0);
+	assert_int_equal(dom_leave(d), 0);
+	rb_sleep_ms(10);
+	assert_int_equal(dom_destroy(d), 0);
+	assert_int_equal(dom_thread_join(unjoined, NULL), -EBADF);
+	assert_null(dom_thread_name(unjoined));
+}
+
+static void stale_domain_handles(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2), *other;
+	struct dom_thread *t;
+	void *r;
+
+	assert_int_equal(dom_destroy(d), 0);
+	assert_int_equal(dom_destroy(d), -EBADF); /* destroyed twice */
+	assert_int_equal(dom_event_signal(d, 1), -EBADF);
+	assert_int_equal(dom_event_bind(d, 1, nop_handler, NULL), -EBADF);
+	assert_int_equal(dom_post(d, nop_post, NULL), -EBADF);
+	assert_int_equal(dom_call(d, plus_one, NULL, &r), -EBADF);
+	assert_int_equal(dom_enter(d), -EBADF);
+	assert_int_equal(dom_thread_create(d, &t, NULL, plus_one, NULL), -EBADF);
+	assert_int_equal(dom_stop(d), -EBADF);
+	assert_null(dom_irq(d));
+	assert_int_equal(dom_vcpus(d), 0);
+	/* still refused after other domains came and went (quarantine) */
+	for (int i = 0; i < 8; i++) {
+		other = dom_new(1);
+		assert_int_equal(dom_destroy(other), 0);
+	}
+	assert_int_equal(dom_destroy(d), -EBADF);
+	assert_int_equal(dom_post(d, nop_post, NULL), -EBADF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +402,8 @@ int main(void)
 		cmocka_unit_test(destroy_refuses_while_a_post_runs),
 		cmocka_unit_test(destroy_refuses_while_a_handler_runs),
 		cmocka_unit_test(destroy_refuses_while_calls_run),
+		cmocka_unit_test(stale_thread_handles),
+		cmocka_unit_test(stale_domain_handles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
