@@ -13,6 +13,19 @@
  * The inbox and the domain queue are read first (a relaxed load of their
  * counts) so that a private yield loop cannot starve them.
  *
+ * Fair shares.  Private queues alone would split the threads between the
+ * vCPUs for good: with 4 yielders on 2 vCPUs, a lone thread on one vCPU
+ * got as many turns as three on the other, and a vCPU whose host thread
+ * runs less often starved its own threads.  So every DOM_QUANTUM
+ * scheduling points a vCPU of a multi-vCPU domain moves the thread at the
+ * head of its private queue (switched out, so free to move) on to the
+ * next vCPU's inbox (id + 1, round robin).  Threads thus travel through
+ * every vCPU in turn, with about DOM_QUANTUM turns on each stop whatever
+ * the vCPU's speed and load, and a vCPU with a single thread (whose
+ * private queue is empty) fills up from its neighbour.  It is done in the
+ * rare part of a scheduling point (sched_point_slow), so the yield fast
+ * path is unchanged.
+
  * Idle and kicks.  An idle vCPU sleeps on its own notification, except
  * one, the listener (d->listener), which sleeps on the domain
  * notification so that outside events wake it.  A vCPU going idle takes
@@ -40,6 +53,11 @@
  * clock, for a vCPU that never goes idle (powers of two). */
 #define POLL_IRQ_EVERY 8u
 #define POLL_CLOCK_EVERY 64u
+/* Scheduling points between two moves of a thread to the next vCPU
+ * ("Fair shares"): a multiple of POLL_IRQ_EVERY, so the move is in
+ * sched_point_slow. */
+#define DOM_QUANTUM 32u
+_Static_assert(DOM_QUANTUM % POLL_IRQ_EVERY == 0, "DOM_QUANTUM");
 
 static void rq_push(struct dom_runq *q, struct dom_thread *t)
 {
@@ -142,6 +160,14 @@ static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 	return t;
 }
 
+/* Queue t on v's inbox (bound to v, or moving on: "Fair shares"). */
+static void push_inbox(struct dom_vcpu *v, struct dom_thread *t)
+{
+	rq_push(&v->inbox, t);
+	if (is_idle(v))
+		dom_sched_kick_vcpu(v);
+}
+
 /* Queue a runnable thread.  here: the vCPU the caller runs on, if it is
  * one of t's domain (it may then keep t private), else NULL. */
 static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
@@ -154,9 +180,7 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 			priv_push(here, t);
 			return;
 		}
-		rq_push(&v->inbox, t);
-		if (is_idle(v))
-			dom_sched_kick_vcpu(v);
+		push_inbox(v, t);
 		return;
 	}
 	/* relaxed: a stale 0 only keeps t on this (running) vCPU */
@@ -258,6 +282,19 @@ static void flush_private(struct dom_vcpu *v)
 		dom_sched_kick(d);
 }
 
+/* "Fair shares": the head of v's private queue moves on to the next
+ * vCPU.  A bound thread stays (it goes to the tail instead). */
+static void move_on(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	struct dom_thread *t = priv_pop(v);
+
+	if (t->affinity >= 0)
+		priv_push(v, t);
+	else
+		push_inbox(&d->vcpu[v->id + 1 < d->nvcpu ? v->id + 1 : 0], t);
+}
+
 /* The rare work of a scheduling point: hand private threads to an idle
  * vCPU, look at the domain notification every POLL_IRQ_EVERY points and
  * at the clock every POLL_CLOCK_EVERY. */
@@ -277,6 +314,8 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
 	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
 		dom_timer_run(d, mk_clock_now_ns());
+	if ((ticks & (DOM_QUANTUM - 1)) == 0 && v->priv_head != NULL && d->nvcpu > 1)
+		move_on(v);
 }
 
 static inline void sched_point(struct dom_vcpu *v)
