@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* dom_assert's failure path (debug builds): say which invariant broke, on
- * which object, then stop the process. */
+/* dom_assert's failure path: say which invariant broke, on which object,
+ * then stop the process.  Debug builds call it from every dom_assert;
+ * release builds only where an impossible state cannot be survived
+ * (dom_after_switch). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "dom_impl.h"
 
-#if DOM_DEBUG
+const char *dom_state_name(int st)
+{
+	static const char *const names[] = {"RUNNING", "RUNNABLE", "BLOCKING",
+					     "BLOCKED", "ZOMBIE",   "DETACHING"};
+
+	return st >= 0 && st < (int)(sizeof(names) / sizeof(names[0])) ? names[st] : "?";
+}
+
 void dom_panic(const char *fmt, ...)
 {
 	char buf[256];
@@ -23,4 +32,3 @@ void dom_panic(const char *fmt, ...)
 	mk_console_write(buf, (size_t)n);
 	abort();
 }
-#endif

@@ -101,6 +101,8 @@ void dom_porter_take(struct dom_thread *t)
 {
 	struct dom_porter *p = t->porter;
 
+	dom_assert(p != NULL && p->guest == NULL, "thread %p '%s' detaching to porter %p, busy",
+		   (void *)t, t->name, (void *)p);
 	dom_spin_lock(&t->dom->porter_lock);
 	p->guest = t;
 	dom_spin_unlock(&t->dom->porter_lock);
@@ -116,6 +118,7 @@ int dom_detach(void)
 		return -EPERM;
 	if ((p = get_porter(self->dom)) == NULL)
 		return -EAGAIN;
+	dom_assert_state(self, DOM_ST(TS_RUNNING), "detach");
 	self->porter = p;
 	atomic_store(&self->state, TS_DETACHING);
 	dom_sched_switch_out(self);

@@ -43,9 +43,9 @@ enum {
  * assert the state table, queue membership and lock ownership below with
  * a message naming the object, then abort; release builds compile the
  * checks away and keep the fast paths as they are. */
+void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 #if defined(RUMPBRIDGE_DEBUG) || !defined(NDEBUG)
 #define DOM_DEBUG 1
-void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 #define dom_assert(cond, ...)                                                                      \
 	do {                                                                                       \
 		if (__builtin_expect(!(cond), 0))                                                  \
@@ -55,6 +55,13 @@ void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 #define DOM_DEBUG 0
 #define dom_assert(cond, ...) ((void)sizeof(cond))
 #endif
+
+/* The lock word of a spin lock is set: debug builds check that a
+ * function documented as "with X held" is called so.  (Who holds it is
+ * not recorded: the locks are one word, embedded in public structs.) */
+#define dom_assert_locked(l, what, obj)                                                           \
+	dom_assert(atomic_load_explicit((l), memory_order_relaxed) != 0, "%s %p used unlocked",   \
+		   (what), (const void *)(obj))
 
 /* ------------------------------------------------------------------ */
 /* Spin locks: held for a few stores only.  A bounded spin, then a host
@@ -108,6 +115,16 @@ enum dom_kind { DK_GREEN, DK_HOST, DK_IDLE };
  *               queues it again (detach.c). */
 enum dom_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKING, TS_BLOCKED, TS_ZOMBIE, TS_DETACHING };
 
+/* Debug builds assert each transition of this table where it happens
+ * (sched.c, waitq.c, thread.c, detach.c): dom_assert_state(t, expected
+ * set, "transition"), naming the thread and the state it was in. */
+#define DOM_ST(s) (1u << (s))
+const char *dom_state_name(int st);
+#define dom_assert_state(t, set, what)                                                             \
+	dom_assert((DOM_ST(atomic_load_explicit(&(t)->state, memory_order_relaxed)) & (set)) != 0, \
+		   "thread %p '%s' in state %s at %s", (const void *)(t), (t)->name,              \
+		   dom_state_name(atomic_load_explicit(&(t)->state, memory_order_relaxed)), (what))
+
 struct dom_waiter;
 
 struct dom_thread {
@@ -125,6 +142,7 @@ struct dom_thread {
 	struct dom_porter *porter; /* detached: the host thread it runs on */
 	int affinity;
 	struct dom_thread *rq_next;
+	const void *on_q; /* debug builds: the run queue it is on, or NULL */
 	struct dom_thread *all_prev, *all_next; /* d->lock */
 	struct dom_waiter *wait;		/* timer: the wait to time out */
 	uint64_t deadline;			/* timer heap key */
@@ -181,6 +199,8 @@ struct dom_vcpu {
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_thread *priv_head, *priv_tail; /* own pushes, no lock */
 	unsigned ticks;			/* scheduling points, for polls */
+	unsigned move_at;		/* ticks of the next move (sched.c) */
+	uint32_t rand;			/* xorshift32 state for move_at */
 	struct mk_thread *host;
 };
 

@@ -16,15 +16,18 @@
  * Fair shares.  Private queues alone would split the threads between the
  * vCPUs for good: with 4 yielders on 2 vCPUs, a lone thread on one vCPU
  * got as many turns as three on the other, and a vCPU whose host thread
- * runs less often starved its own threads.  So every DOM_QUANTUM
- * scheduling points a vCPU of a multi-vCPU domain moves the thread at the
- * head of its private queue (switched out, so free to move) on to the
- * next vCPU's inbox (id + 1, round robin).  Threads thus travel through
- * every vCPU in turn, with about DOM_QUANTUM turns on each stop whatever
- * the vCPU's speed and load, and a vCPU with a single thread (whose
- * private queue is empty) fills up from its neighbour.  It is done in the
- * rare part of a scheduling point (sched_point_slow), so the yield fast
- * path is unchanged.
+ * runs less often starved its own threads.  So now and then (every
+ * DOM_QUANTUM scheduling points on average) a vCPU of a multi-vCPU domain
+ * moves the thread at the head of its private queue (switched out, so
+ * free to move) on to the next vCPU's inbox (id + 1, round robin).  The
+ * interval is random: at fixed intervals the head would always be the
+ * same thread whenever the queue length divides the interval, and the
+ * others would never move.  Threads thus travel through every vCPU in
+ * turn, with DOM_QUANTUM turns on each stop on average whatever the
+ * vCPU's speed and load, and a vCPU with a single thread (whose private
+ * queue is empty) fills up from its neighbour.  It is done in the rare
+ * part of a scheduling point (sched_point_slow), so the yield fast path
+ * is unchanged.
 
  * Idle and kicks.  An idle vCPU sleeps on its own notification, except
  * one, the listener (d->listener), which sleeps on the domain
@@ -53,14 +56,33 @@
  * clock, for a vCPU that never goes idle (powers of two). */
 #define POLL_IRQ_EVERY 8u
 #define POLL_CLOCK_EVERY 64u
-/* Scheduling points between two moves of a thread to the next vCPU
- * ("Fair shares"): a multiple of POLL_IRQ_EVERY, so the move is in
- * sched_point_slow. */
-#define DOM_QUANTUM 32u
-_Static_assert(DOM_QUANTUM % POLL_IRQ_EVERY == 0, "DOM_QUANTUM");
+/* Scheduling points between two moves of a thread to the next vCPU, on
+ * average ("Fair shares"); drawn as POLL_IRQ_EVERY times 1..7, so that
+ * the move is in sched_point_slow. */
+#define DOM_QUANTUM (4u * POLL_IRQ_EVERY)
+
+/* Queue membership (debug builds): a thread is on at most one run queue,
+ * and only while RUNNABLE. */
+static inline void q_enter(const void *q, struct dom_thread *t)
+{
+	dom_assert(t->on_q == NULL, "thread %p '%s' queued on %p while on %p", (void *)t, t->name,
+		   q, t->on_q);
+	dom_assert_state(t, DOM_ST(TS_RUNNABLE), "queueing");
+	if (DOM_DEBUG)
+		t->on_q = q;
+}
+
+static inline void q_leave(const void *q, struct dom_thread *t)
+{
+	dom_assert(t->on_q == q, "thread %p '%s' taken from %p but on %p", (void *)t, t->name, q,
+		   t->on_q);
+	if (DOM_DEBUG)
+		t->on_q = NULL;
+}
 
 static void rq_push(struct dom_runq *q, struct dom_thread *t)
 {
+	q_enter(q, t);
 	t->rq_next = NULL;
 	dom_spin_lock(&q->lock);
 	if (q->tail != NULL)
@@ -85,6 +107,7 @@ static struct dom_thread *rq_pop(struct dom_runq *q)
 		if (q->head == NULL)
 			q->tail = NULL;
 		atomic_fetch_sub(&q->n, 1);
+		q_leave(q, t);
 	}
 	dom_spin_unlock(&q->lock);
 	return t;
@@ -140,6 +163,7 @@ static bool is_idle(struct dom_vcpu *v)
 /* The private queue: only its vCPU touches it, so no lock. */
 static inline void priv_push(struct dom_vcpu *v, struct dom_thread *t)
 {
+	q_enter(&v->priv_head, t);
 	t->rq_next = NULL;
 	if (v->priv_tail != NULL)
 		v->priv_tail->rq_next = t;
@@ -156,6 +180,7 @@ static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 		v->priv_head = t->rq_next;
 		if (v->priv_head == NULL)
 			v->priv_tail = NULL;
+		q_leave(&v->priv_head, t);
 	}
 	return t;
 }
@@ -206,13 +231,20 @@ void dom_sched_wake(struct dom_thread *t)
 {
 	int old = atomic_exchange(&t->state, TS_RUNNABLE);
 
+	dom_assert(old == TS_BLOCKING || old == TS_BLOCKED, "thread %p '%s' woken in state %s",
+		   (void *)t, t->name, dom_state_name(old));
 	/* BLOCKING: the switch epilogue will see RUNNABLE and queue it. */
 	if (old == TS_BLOCKED)
 		enqueue(t, here_for(t->dom));
 }
 
+/* A new thread, or one back from its porter: RUNNING (the zero state of
+ * a new record, or set by dom_reattach), not on any queue. */
 void dom_sched_push_new(struct dom_thread *t)
 {
+	dom_assert_state(t, DOM_ST(TS_RUNNING), "push_new");
+	dom_assert(t->kind == DK_GREEN, "thread %p '%s' of kind %d queued as green", (void *)t,
+		   t->name, t->kind);
 	atomic_store(&t->state, TS_RUNNABLE);
 	enqueue(t, here_for(t->dom));
 }
@@ -271,6 +303,7 @@ static void flush_private(struct dom_vcpu *v)
 	v->priv_head = v->priv_tail = NULL;
 	for (; t != NULL; t = next) {
 		next = t->rq_next;
+		q_leave(&v->priv_head, t);
 		if (t->affinity >= 0) {
 			priv_push(v, t); /* bound here: keep it */
 			continue;
@@ -314,8 +347,15 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
 	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
 		dom_timer_run(d, mk_clock_now_ns());
-	if ((ticks & (DOM_QUANTUM - 1)) == 0 && v->priv_head != NULL && d->nvcpu > 1)
-		move_on(v);
+	if ((int)(ticks - v->move_at) >= 0 && d->nvcpu > 1) {
+		/* xorshift32: the next move in 1..7 * POLL_IRQ_EVERY points */
+		uint32_t r = v->rand;
+		r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+		v->rand = r;
+		v->move_at = ticks + POLL_IRQ_EVERY * (1 + r % 7);
+		if (v->priv_head != NULL)
+			move_on(v);
+	}
 }
 
 static inline void sched_point(struct dom_vcpu *v)
@@ -352,6 +392,13 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 		dom_thread_reap(prev);
 	} else if (st == TS_DETACHING) {
 		dom_porter_take(prev); /* its registers are saved: hand it over */
+	} else if (st != TS_RUNNING || prev->porter == NULL || next != &prev->porter->ctx) {
+		/* RUNNING is dom_reattach switching to its porter, which
+		 * queues it; anything else is a broken state table, and
+		 * going on would lose or double-run the thread: stop, in
+		 * every build (this branch is off the fast path). */
+		dom_panic("thread %p '%s' switched out in state %s (to %p '%s')", (void *)prev,
+			  prev->name, dom_state_name(st), (void *)next, next->name);
 	}
 }
 
@@ -361,6 +408,10 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 				  struct dom_thread *next)
 {
+	dom_assert(next->kind != DK_GREEN ||
+			   atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
+		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
+		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
 	if (next->kind == DK_GREEN)
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
 	next->vcpu = v;
@@ -379,6 +430,9 @@ void dom_sched_switch_out(struct dom_thread *self)
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;
 
+	dom_assert_state(self, DOM_ST(TS_RUNNABLE) | DOM_ST(TS_BLOCKING) | DOM_ST(TS_ZOMBIE) |
+				       DOM_ST(TS_DETACHING),
+			 "switch_out");
 	sched_point(v);
 	next = pick(v);
 	if (next == NULL) {
@@ -408,6 +462,7 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 	}
 	v = self->vcpu;
 	sched_point(v);
+	dom_assert_state(self, DOM_ST(TS_RUNNING), "yield");
 	if ((next = pick(v)) == NULL)
 		return (struct dom_yield_pick){NULL, 0}; /* alone: go on */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
@@ -497,6 +552,7 @@ void *dom_vcpu_main(void *arg)
 	struct dom_vcpu *v = arg;
 
 	v->seat.cur = &v->idle_ctx;
+	v->rand = 2654435761u * (v->id + 1); /* any non-zero seed */
 	dom_arch_fp_reset();
 	dom_fiber_adopt(&v->idle_ctx);
 	mk_tls_set(MK_TLS_DOM_CURRENT, &v->seat);

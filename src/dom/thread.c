@@ -150,6 +150,7 @@ int dom_thread_exit(void *ret)
 	if (self == NULL || self->kind != DK_GREEN)
 		return -EPERM;
 	d = self->dom;
+	dom_assert_state(self, DOM_ST(TS_RUNNING), "exit");
 	self->ret = ret;
 	dom_spin_lock(&d->lock);
 	if (!self->service)
@@ -166,6 +167,8 @@ void dom_thread_reap(struct dom_thread *t)
 	struct dom *d = t->dom;
 	struct dom_waiter *w;
 
+	dom_assert(t->on_q == NULL, "thread %p '%s' reaped while on run queue %p", (void *)t,
+		   t->name, t->on_q);
 	if (t->service) {
 		dom_spin_lock(&d->lock);
 		if (--d->nservice == 0 && d->destroyer != NULL) {
