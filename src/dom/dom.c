@@ -73,6 +73,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	dom_waitq_init(&d->workq);
 	TAILQ_INIT(&d->calls);
 	TAILQ_INIT(&d->calls_running);
+	STAILQ_INIT(&d->rq.q);
 	if (cfg->irq != NULL) {
 		d->irq = cfg->irq;
 	} else {
@@ -89,6 +90,8 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 		struct dom_vcpu *v = &d->vcpu[i];
 		v->dom = d;
 		v->id = i;
+		STAILQ_INIT(&v->inbox.q);
+		STAILQ_INIT(&v->priv);
 		mk_notification_init(&v->ntf, 0);
 		v->idle_ctx.kind = DK_IDLE;
 		v->idle_ctx.dom = d;

@@ -127,6 +127,9 @@ const char *dom_state_name(int st);
 
 struct dom_waiter;
 
+/* A run queue's list (sched.c) */
+STAILQ_HEAD(dom_threadq, dom_thread);
+
 struct dom_thread {
 	struct dom_seat seat; /* host records: seat.cur == self */
 	void *sp; /* saved stack pointer while switched out (arch/offsets.h) */
@@ -141,7 +144,7 @@ struct dom_thread {
 	struct dom_vcpu *vcpu; /* green: where it runs or last ran */
 	struct dom_porter *porter; /* detached: the host thread it runs on */
 	int affinity;
-	struct dom_thread *rq_next;
+	STAILQ_ENTRY(dom_thread) rq_link; /* run queue; timer.c's fired list */
 	const void *on_q; /* debug builds: the run queue it is on, or NULL */
 	struct dom_thread *all_prev, *all_next; /* d->lock */
 	struct dom_waiter *wait;		/* timer: the wait to time out */
@@ -186,7 +189,7 @@ struct dom_waiter {
 struct dom_runq {
 	_Atomic uint32_t lock;
 	_Atomic uint32_t n; /* read without the lock as a hint */
-	struct dom_thread *head, *tail;
+	struct dom_threadq q;
 };
 
 struct dom_vcpu {
@@ -197,7 +200,7 @@ struct dom_vcpu {
 	bool listening;			/* owner only: d->listener is this */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
-	struct dom_thread *priv_head, *priv_tail; /* own pushes, no lock */
+	struct dom_threadq priv;	/* own pushes, no lock */
 	unsigned ticks;			/* scheduling points, for polls */
 	unsigned move_at;		/* ticks of the next move (sched.c) */
 	uint32_t rand;			/* xorshift32 state for move_at */

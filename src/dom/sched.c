@@ -83,13 +83,8 @@ static inline void q_leave(const void *q, struct dom_thread *t)
 static void rq_push(struct dom_runq *q, struct dom_thread *t)
 {
 	q_enter(q, t);
-	t->rq_next = NULL;
 	dom_spin_lock(&q->lock);
-	if (q->tail != NULL)
-		q->tail->rq_next = t;
-	else
-		q->head = t;
-	q->tail = t;
+	STAILQ_INSERT_TAIL(&q->q, t, rq_link);
 	atomic_fetch_add(&q->n, 1); /* seq_cst: pairs with the idle check */
 	dom_spin_unlock(&q->lock);
 }
@@ -101,11 +96,9 @@ static struct dom_thread *rq_pop(struct dom_runq *q)
 	if (atomic_load_explicit(&q->n, memory_order_relaxed) == 0)
 		return NULL; /* a hint: the lock decides */
 	dom_spin_lock(&q->lock);
-	t = q->head;
+	t = STAILQ_FIRST(&q->q);
 	if (t != NULL) {
-		q->head = t->rq_next;
-		if (q->head == NULL)
-			q->tail = NULL;
+		STAILQ_REMOVE_HEAD(&q->q, rq_link);
 		atomic_fetch_sub(&q->n, 1);
 		q_leave(q, t);
 	}
@@ -163,24 +156,17 @@ static bool is_idle(struct dom_vcpu *v)
 /* The private queue: only its vCPU touches it, so no lock. */
 static inline void priv_push(struct dom_vcpu *v, struct dom_thread *t)
 {
-	q_enter(&v->priv_head, t);
-	t->rq_next = NULL;
-	if (v->priv_tail != NULL)
-		v->priv_tail->rq_next = t;
-	else
-		v->priv_head = t;
-	v->priv_tail = t;
+	q_enter(&v->priv, t);
+	STAILQ_INSERT_TAIL(&v->priv, t, rq_link);
 }
 
 static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 {
-	struct dom_thread *t = v->priv_head;
+	struct dom_thread *t = STAILQ_FIRST(&v->priv);
 
 	if (t != NULL) {
-		v->priv_head = t->rq_next;
-		if (v->priv_head == NULL)
-			v->priv_tail = NULL;
-		q_leave(&v->priv_head, t);
+		STAILQ_REMOVE_HEAD(&v->priv, rq_link);
+		q_leave(&v->priv, t);
 	}
 	return t;
 }
@@ -297,13 +283,14 @@ static void take_bits(struct dom *d, uint64_t bits)
 static void flush_private(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
-	struct dom_thread *t = v->priv_head, *next;
+	struct dom_threadq all = STAILQ_HEAD_INITIALIZER(all);
+	struct dom_thread *t;
 	bool moved = false;
 
-	v->priv_head = v->priv_tail = NULL;
-	for (; t != NULL; t = next) {
-		next = t->rq_next;
-		q_leave(&v->priv_head, t);
+	STAILQ_CONCAT(&all, &v->priv);
+	while ((t = STAILQ_FIRST(&all)) != NULL) {
+		STAILQ_REMOVE_HEAD(&all, rq_link);
+		q_leave(&v->priv, t);
 		if (t->affinity >= 0) {
 			priv_push(v, t); /* bound here: keep it */
 			continue;
@@ -336,7 +323,7 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	struct dom *d = v->dom;
 	uint64_t bits;
 
-	if (v->priv_head != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
+	if (!STAILQ_EMPTY(&v->priv) && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
 		flush_private(v);
 	if ((ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
@@ -353,7 +340,7 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 		r ^= r << 13, r ^= r >> 17, r ^= r << 5;
 		v->rand = r;
 		v->move_at = ticks + POLL_IRQ_EVERY * (1 + r % 7);
-		if (v->priv_head != NULL)
+		if (!STAILQ_EMPTY(&v->priv))
 			move_on(v);
 	}
 }
@@ -363,10 +350,19 @@ static inline void sched_point(struct dom_vcpu *v)
 	unsigned ticks = ++v->ticks;
 
 	if (__builtin_expect((ticks & (POLL_IRQ_EVERY - 1)) == 0, 0) ||
-	    __builtin_expect(v->priv_head != NULL &&
+	    __builtin_expect(!STAILQ_EMPTY(&v->priv) &&
 				     atomic_load_explicit(&v->dom->idle_mask, memory_order_relaxed) != 0,
 			     0))
 		sched_point_slow(v, ticks);
+}
+
+/* Out of line and cold, so that dom_after_switch stays a leaf that
+ * needs no stack frame on the yield path. */
+static __attribute__((noinline, cold, noreturn)) void bad_switch(struct dom_thread *prev,
+								  struct dom_thread *next, int st)
+{
+	dom_panic("thread %p '%s' switched out in state %s (to %p '%s')", (void *)prev, prev->name,
+		  dom_state_name(st), (void *)next, next->name);
 }
 
 void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
@@ -396,9 +392,8 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 		/* RUNNING is dom_reattach switching to its porter, which
 		 * queues it; anything else is a broken state table, and
 		 * going on would lose or double-run the thread: stop, in
-		 * every build (this branch is off the fast path). */
-		dom_panic("thread %p '%s' switched out in state %s (to %p '%s')", (void *)prev,
-			  prev->name, dom_state_name(st), (void *)next, next->name);
+		 * every build. */
+		bad_switch(prev, next, st);
 	}
 }
 
