@@ -237,7 +237,7 @@ int dom_destroy(struct dom *d)
 	atomic_store(&d->closing, false);
 	if (live > 0) {
 		/* name them (stale names at worst: the domain lives on) */
-		for (t = d->all; t != NULL; t = t->all_next)
+		LIST_FOREACH(t, &d->all, all_link)
 			if (!t->service && atomic_load(&t->state) != TS_ZOMBIE)
 				dom_log(d, "destroy refused: green thread still alive: '",
 					t->name, "'");
@@ -285,8 +285,8 @@ int dom_destroy(struct dom *d)
 	dom_porters_stop(d);
 	stop_vcpus(d, d->nvcpu);
 	/* joinable threads that exited and were never joined */
-	while ((t = d->all) != NULL) {
-		d->all = t->all_next;
+	while ((t = LIST_FIRST(&d->all)) != NULL) {
+		LIST_REMOVE(t, all_link);
 		dom_thread_free(t);
 	}
 	dom_hosts_unbind_all(d);

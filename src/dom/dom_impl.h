@@ -129,6 +129,7 @@ struct dom_waiter;
 
 /* A run queue's list (sched.c) */
 STAILQ_HEAD(dom_threadq, dom_thread);
+LIST_HEAD(dom_threadlist, dom_thread);
 
 struct dom_thread {
 	struct dom_seat seat; /* host records: seat.cur == self */
@@ -146,7 +147,9 @@ struct dom_thread {
 	int affinity;
 	STAILQ_ENTRY(dom_thread) rq_link; /* run queue; timer.c's fired list */
 	const void *on_q; /* debug builds: the run queue it is on, or NULL */
-	struct dom_thread *all_prev, *all_next; /* d->lock */
+	/* green: d->all (d->lock); host record: d->hosts or the pool of
+	 * free records (host_lock, thread.c) */
+	LIST_ENTRY(dom_thread) all_link;
 	struct dom_waiter *wait;		/* timer: the wait to time out */
 	uint64_t deadline;			/* timer heap key */
 	uint32_t heap_idx;			/* 0: not in the heap */
@@ -264,10 +267,10 @@ struct dom {
 
 	/* threads: d->lock */
 	_Atomic uint32_t lock;
-	struct dom_thread *all;
+	struct dom_threadlist all;
 	unsigned nthreads, nservice;
 	struct dom_thread *destroyer;	 /* waits for nservice == 0 */
-	struct dom_thread *hosts;	 /* bound host records (host_lock) */
+	struct dom_threadlist hosts;	 /* bound host records (host_lock) */
 
 	/* timers: timer_lock */
 	_Atomic uint32_t timer_lock;

@@ -24,7 +24,7 @@
 #include "fiber.h"
 
 static _Atomic uint32_t host_lock;
-static struct dom_thread *host_pool; /* host_lock; linked by all_next */
+static struct dom_threadlist host_pool; /* host_lock */
 
 void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 {
@@ -58,12 +58,7 @@ static void release(struct dom_thread *t)
 	struct dom *d = t->dom;
 
 	dom_spin_lock(&d->lock);
-	if (t->all_prev != NULL)
-		t->all_prev->all_next = t->all_next;
-	else
-		d->all = t->all_next;
-	if (t->all_next != NULL)
-		t->all_next->all_prev = t->all_prev;
+	LIST_REMOVE(t, all_link);
 	dom_spin_unlock(&d->lock);
 	dom_thread_free(t);
 }
@@ -116,10 +111,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 		dom_thread_free(t);
 		return -ESHUTDOWN;
 	}
-	t->all_next = d->all;
-	if (d->all != NULL)
-		d->all->all_prev = t;
-	d->all = t;
+	LIST_INSERT_HEAD(&d->all, t, all_link);
 	if (service)
 		d->nservice++;
 	else
@@ -298,13 +290,7 @@ static void unbind(struct dom_thread *rec)
 
 	if (d == NULL)
 		return;
-	if (rec->all_prev != NULL)
-		rec->all_prev->all_next = rec->all_next;
-	else
-		d->hosts = rec->all_next;
-	if (rec->all_next != NULL)
-		rec->all_next->all_prev = rec->all_prev;
-	rec->all_prev = rec->all_next = NULL;
+	LIST_REMOVE(rec, all_link);
 	rec->dom = NULL;
 	rec->dom_serial = 0;
 }
@@ -319,8 +305,7 @@ static void host_record_dtor(void *p)
 	unbind(rec);
 	atomic_store(&rec->nest, 0);
 	rec->current = NULL;
-	rec->all_next = host_pool;
-	host_pool = rec;
+	LIST_INSERT_HEAD(&host_pool, rec, all_link);
 	dom_spin_unlock(&host_lock);
 	if (mk_tls_get(MK_TLS_DOM_CURRENT) == &rec->seat)
 		mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
@@ -335,12 +320,10 @@ struct dom_thread *dom_host_record(void)
 	if (mk_tls_set_destructor(MK_TLS_DOM_ENTRY, host_record_dtor) != 0)
 		return NULL;
 	dom_spin_lock(&host_lock);
-	if ((rec = host_pool) != NULL)
-		host_pool = rec->all_next;
+	if ((rec = LIST_FIRST(&host_pool)) != NULL)
+		LIST_REMOVE(rec, all_link);
 	dom_spin_unlock(&host_lock);
-	if (rec != NULL) {
-		rec->all_next = NULL;
-	} else {
+	if (rec == NULL) {
 		if ((rec = mk_mem_alloc(sizeof(*rec))) == NULL)
 			return NULL;
 		rec->magic = DOM_MAGIC_THREAD;
@@ -358,8 +341,8 @@ struct dom_thread *dom_host_record(void)
 void dom_hosts_unbind_all(struct dom *d)
 {
 	dom_spin_lock(&host_lock);
-	while (d->hosts != NULL)
-		unbind(d->hosts);
+	while (!LIST_EMPTY(&d->hosts))
+		unbind(LIST_FIRST(&d->hosts));
 	dom_spin_unlock(&host_lock);
 }
 
@@ -367,10 +350,11 @@ void dom_hosts_unbind_all(struct dom *d)
  * many host threads are entered in d; report: name them on the console. */
 unsigned dom_hosts_entered(struct dom *d, bool report)
 {
+	struct dom_thread *r;
 	unsigned n = 0;
 
 	dom_spin_lock(&host_lock);
-	for (struct dom_thread *r = d->hosts; r != NULL; r = r->all_next) {
+	LIST_FOREACH(r, &d->hosts, all_link) {
 		if (atomic_load(&r->nest) == 0)
 			continue;
 		n++;
@@ -404,10 +388,7 @@ int dom_enter(struct dom *d)
 		unbind(rec);
 		rec->dom = d;
 		rec->dom_serial = d->serial;
-		rec->all_next = d->hosts;
-		if (d->hosts != NULL)
-			d->hosts->all_prev = rec;
-		d->hosts = rec;
+		LIST_INSERT_HEAD(&d->hosts, rec, all_link);
 		dom_spin_unlock(&host_lock);
 	}
 	/* seq_cst store of nest, then load of closing: dom_destroy stores
