@@ -98,8 +98,8 @@ int dom_stop(struct dom *d);
  * service threads, free everything.  Only a host thread that is not
  * entered may do it; it never waits for user code.  Errors: -EBUSY
  * (green threads are still alive, host threads are still entered, or a
- * dom_post function, bound event handler or dom_call function is queued
- * or running: what it is, is written to the console, and nothing is
+ * dom_post function, bound event handler, dom_call function or
+ * dom_host_run job is queued or running: what it is, is written to the console, and nothing is
  * changed: the domain goes on as before), -EPERM (called from inside the
  * domain), -EBADF (already destroyed).  Bound events that arrive while
  * the destroy that succeeds is under way are dropped. */
@@ -190,6 +190,16 @@ int dom_detach(void);
 /* Queue the calling detached green thread to run on a vCPU again and
  * return once it does.  Errors: -EPERM (not detached). */
 int dom_reattach(void);
+
+/* Run fn(arg) on a helper host thread of d (a porter, from the pool that
+ * dom_detach uses) entered in d, so that fn may block in host calls and
+ * use every primitive as an entered thread; for blocking work nobody
+ * waits for on a vCPU (asynchronous I/O).  Returns at once; when 8
+ * porters are busy, jobs queue and run in order.  dom_destroy refuses
+ * while a job is queued or running.  any.  Errors: -EINVAL (fn NULL),
+ * -ENOMEM, -EAGAIN (no helper host thread could be started),
+ * -ESHUTDOWN. */
+int dom_host_run(struct dom *d, void (*fn)(void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Foreign entry                                                        */

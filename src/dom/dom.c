@@ -74,6 +74,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	TAILQ_INIT(&d->calls);
 	TAILQ_INIT(&d->calls_running);
 	STAILQ_INIT(&d->rq.q);
+	STAILQ_INIT(&d->jobs);
 	if (cfg->irq != NULL) {
 		d->irq = cfg->irq;
 	} else {
@@ -191,7 +192,7 @@ int dom_destroy(struct dom *d)
 	void *(*call_fn)(void *) = NULL;
 	struct dom_call_req *req;
 	struct dom_thread *rec, *t;
-	unsigned live;
+	unsigned live, jobs;
 	uint64_t bits;
 	int r = dom_check(d);
 
@@ -205,10 +206,10 @@ int dom_destroy(struct dom *d)
 		return -ENOMEM;
 
 	/* The verdict: one consistent look at everything that keeps the
-	 * domain alive, under d->lock, evq.lock, workq.lock and host_lock
-	 * (the one place locks nest, docs/locking.md).  Refuse while user
-	 * threads live, hosts are entered, or a post, bound handler or call
-	 * is queued or running (it could be waiting on us: waiting for it
+	 * domain alive, under d->lock, evq.lock, workq.lock, porter_lock and
+	 * host_lock (the one place locks nest, docs/locking.md).  Refuse while
+	 * user threads live, hosts are entered, or a post, bound handler,
+	 * call or host job is queued or running (it could be waiting on us: waiting for it
 	 * could hang for ever); else commit (dying), before any lock is
 	 * dropped, so that no new work slips in.  closing makes a racing
 	 * dom_enter wait for the verdict (struct dom).  A refusal changes
@@ -229,9 +230,13 @@ int dom_destroy(struct dom *d)
 		call_fn = req->fn, live++;
 	TAILQ_FOREACH(req, &d->calls_running, link)
 		call_fn = req->fn, live++;
+	dom_spin_lock(&d->porter_lock);
+	jobs = d->njobs;
+	live += jobs;
 	live += dom_hosts_entered(d, false); /* host_lock */
 	if (live == 0)
 		atomic_store(&d->dying, true); /* before any lock is dropped */
+	dom_spin_unlock(&d->porter_lock);
 	dom_spin_unlock(&d->workq.lock);
 	dom_spin_unlock(&d->evq.lock);
 	atomic_store(&d->closing, false);
@@ -254,6 +259,8 @@ int dom_destroy(struct dom *d)
 		if (call_fn != NULL)
 			log_fn(d, "destroy refused: dom_call function in flight: ",
 			       (void (*)(void))call_fn);
+		if (jobs != 0)
+			dom_log(d, "destroy refused: dom_host_run jobs queued or running", "", "");
 		return -EBUSY;
 	}
 

@@ -210,16 +210,26 @@ struct dom_vcpu {
 	struct mk_thread *host;
 };
 
-/* A host thread that runs a detached green thread (detach.c). */
+/* A job for a porter (dom_host_run): on d->jobs while queued. */
+struct dom_job {
+	STAILQ_ENTRY(dom_job) link;
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* A porter: a helper host thread of the domain that keeps blocking work
+ * off the vCPUs (detach.c).  It runs either a detached green thread
+ * (dom_detach) or a job (dom_host_run), one at a time. */
 struct dom_porter {
 	struct dom_seat seat;
 	struct dom *dom;
 	struct dom_thread ctx; /* the porter's own stack while it waits */
-	struct dom_thread *guest;
+	struct dom_thread *guest; /* porter_lock */
+	struct dom_job *job;	  /* porter_lock */
 	struct mk_notification ntf;
 	struct mk_thread *host;
-	struct dom_porter *next;     /* d->porters_idle (porter_lock) */
-	struct dom_porter *all_next; /* d->porters_all (porter_lock) */
+	SLIST_ENTRY(dom_porter) idle_link; /* d->porters_idle (porter_lock) */
+	SLIST_ENTRY(dom_porter) all_link;  /* d->porters_all (porter_lock) */
 	bool stop;
 };
 
@@ -297,9 +307,12 @@ struct dom {
 
 	struct dom_vcpu *vcpu;
 
-	/* porters for detached green threads: porter_lock */
+	/* porters (detach.c): porter_lock */
 	_Atomic uint32_t porter_lock;
-	struct dom_porter *porters_idle, *porters_all;
+	SLIST_HEAD(, dom_porter) porters_idle, porters_all;
+	unsigned nporters;
+	STAILQ_HEAD(, dom_job) jobs; /* waiting for a porter */
+	unsigned njobs;		     /* queued or running */
 };
 
 /* ------------------------------------------------------------------ */

@@ -330,6 +330,30 @@ static void destroy_refuses_while_calls_run(void **s)
 	in_flight_finish(d, 0);
 }
 
+static void job_wait_gate(void *p)
+{
+	wait_gate(p);
+}
+
+static void destroy_refuses_while_a_host_job_runs(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(1);
+
+	in_flight_setup();
+	assert_int_equal(dom_host_run(d, job_wait_gate, NULL), 0);
+	assert_true(reaches(&started, 1));
+	assert_int_equal(destroy_bounded(d), -EBUSY);
+	assert_int_equal(dom_sem_post(&gate), 0);
+	assert_true(reaches(&finished, 1));
+	/* the job may still be leaving the domain: refused until it has */
+	int r;
+	for (int i = 0; i < 1000 && (r = destroy_bounded(d)) == -EBUSY; i++)
+		rb_sleep_ms(1);
+	assert_int_equal(r, 0);
+	assert_int_equal(dom_sem_destroy(&gate), 0);
+}
+
 /* Defect 6: handles used after join or destroy were heap use-after-free
  * (ASan reports them: the asan suite runs this file).  Records are now
  * type-stable, so a stale handle reads as dead and is refused. */
@@ -402,6 +426,7 @@ int main(void)
 		cmocka_unit_test(destroy_refuses_while_a_post_runs),
 		cmocka_unit_test(destroy_refuses_while_a_handler_runs),
 		cmocka_unit_test(destroy_refuses_while_calls_run),
+		cmocka_unit_test(destroy_refuses_while_a_host_job_runs),
 		cmocka_unit_test(stale_thread_handles),
 		cmocka_unit_test(stale_domain_handles),
 	};
