@@ -2,7 +2,8 @@
 /*
  * Internal to src/dom: thread records, vCPUs, the domain, and the wait
  * protocol every blocking primitive uses.  Only mk_* and C11 atomics below
- * this line; freestanding libc (string.h) only.
+ * this line; of libc only the freestanding string.h and the <sys/queue.h>
+ * list macros (debug.c formats its message with stdio).
  */
 #ifndef DOM_IMPL_H
 #define DOM_IMPL_H
@@ -288,7 +289,8 @@ struct dom {
 	uint32_t heap_n, heap_cap;
 	_Atomic uint64_t next_deadline;
 
-	/* events, posts, calls: svc.lock */
+	/* events and posts: evq.lock; the service thread's wake-up:
+	 * svcq.lock; calls and workers: workq.lock */
 	struct dom_waitq evq;	  /* event waiters, data = mask */
 	uint64_t pending;	  /* evq.lock */
 	uint64_t bound;		  /* evq.lock */
@@ -298,7 +300,6 @@ struct dom {
 	uint32_t post_cap, post_head, post_n;
 	struct dom_waitq svcq;	  /* the service thread waits here */
 	bool svc_work;		  /* svcq.lock */
-	struct dom_thread *svc;
 	void (*svc_handler)(unsigned, void *); /* evq.lock: what the */
 	void (*svc_post)(void *);	       /* service thread runs */
 	struct dom_waitq workq;	  /* idle call workers wait here */
@@ -390,7 +391,7 @@ void dom_log(const struct dom *d, const char *a, const char *b, const char *c);
 void dom_porter_take(struct dom_thread *t);
 void dom_porters_stop(struct dom *d);
 
-/* event.c / call.c */
+/* event.c / service.c */
 void dom_event_deliver(struct dom *d, uint64_t bits);
 void *dom_service_main(void *arg);
 int dom_service_start(struct dom *d);
@@ -410,12 +411,6 @@ static inline int dom_check(const struct dom *d)
 	if (d == NULL)
 		return -EINVAL;
 	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
-}
-
-/* The caller as a member of d, or NULL (the -EPERM case). */
-static inline struct dom_thread *dom_member(void)
-{
-	return dom_self_inline();
 }
 
 #pragma GCC visibility pop

@@ -23,6 +23,13 @@
  *     notification, the only signal it will get for this wait.
  *
  * tests/model/waitq.pml checks this protocol with spin.
+ *
+ * The waiter list stays a hand-rolled doubly linked list, not a TAILQ:
+ * its head (struct dom_waitq) is embedded in the public structs of dom.h
+ * (mutex, cv, rwlock, sem), whose layout callers compile against, and
+ * rwlock.c walks it through those fields; the waiters' next link is also
+ * reused by the wakers for their private wake-up lists once a waiter is
+ * claimed and unlinked.
  */
 #include "dom_impl.h"
 
