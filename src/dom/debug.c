@@ -9,6 +9,11 @@
 
 #include "dom_impl.h"
 
+#if DOM_DEBUG
+__thread unsigned dom_locks_held;
+__thread bool dom_locks_nest;
+#endif
+
 const char *dom_state_name(int st)
 {
 	static const char *const names[] = {"RUNNING", "RUNNABLE", "BLOCKING",

@@ -219,6 +219,9 @@ int dom_destroy(struct dom *d)
 		dom_spin_unlock(&d->lock); /* another destroy got there first */
 		return -EBADF;
 	}
+#if DOM_DEBUG
+	dom_locks_nest = true; /* the one nesting (docs/locking.md) */
+#endif
 	atomic_store(&d->closing, true); /* seq_cst: pairs with dom_enter's nest store */
 	live = d->nthreads;
 	dom_spin_lock(&d->evq.lock);
@@ -239,6 +242,9 @@ int dom_destroy(struct dom *d)
 	dom_spin_unlock(&d->porter_lock);
 	dom_spin_unlock(&d->workq.lock);
 	dom_spin_unlock(&d->evq.lock);
+#if DOM_DEBUG
+	dom_locks_nest = false;
+#endif
 	atomic_store(&d->closing, false);
 	if (live > 0) {
 		/* name them (stale names at worst: the domain lives on) */

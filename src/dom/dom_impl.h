@@ -68,8 +68,22 @@ void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 /* Spin locks: held for a few stores only.  A bounded spin, then a host
  * yield, so a preempted holder is not spun against for a whole slice. */
 
+/* docs/locking.md: spin locks do not nest, except in dom_destroy's
+ * verdict.  Debug builds count the locks each host thread holds (a green
+ * thread never switches while holding one, so the host thread's count is
+ * its own) and assert it. */
+#if DOM_DEBUG
+extern __thread unsigned dom_locks_held;
+extern __thread bool dom_locks_nest; /* inside dom_destroy's verdict */
+#endif
+
 static inline void dom_spin_lock(_Atomic uint32_t *l)
 {
+#if DOM_DEBUG
+	dom_assert(dom_locks_held == 0 || dom_locks_nest,
+		   "spin lock %p taken while holding another (docs/locking.md)", (void *)l);
+	dom_locks_held++;
+#endif
 	for (unsigned i = 0;; i++) {
 		/* acquire: pairs with the release in dom_spin_unlock */
 		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
@@ -84,6 +98,11 @@ static inline void dom_spin_lock(_Atomic uint32_t *l)
 
 static inline void dom_spin_unlock(_Atomic uint32_t *l)
 {
+#if DOM_DEBUG
+	dom_assert(dom_locks_held > 0 && atomic_load_explicit(l, memory_order_relaxed) != 0,
+		   "spin lock %p released but not held", (void *)l);
+	dom_locks_held--;
+#endif
 	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
 }
 
