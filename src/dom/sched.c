@@ -309,10 +309,19 @@ static void move_on(struct dom_vcpu *v)
 	struct dom *d = v->dom;
 	struct dom_thread *t = priv_pop(v);
 
-	if (t->affinity >= 0)
+	unsigned to = v->id + 1 < d->nvcpu ? v->id + 1 : 0;
+
+	if (t->affinity >= 0) {
 		priv_push(v, t);
-	else
-		push_inbox(&d->vcpu[v->id + 1 < d->nvcpu ? v->id + 1 : 0], t);
+	} else if (to == 0 && (d->flags & DOM_CALLER_IS_VCPU0)) {
+		/* vCPU 0 runs only inside dom_run: an unbound thread must not
+		 * wait in its inbox meanwhile; any vCPU takes it from here */
+		rq_push(&d->rq, t);
+		if (any_idle(d))
+			dom_sched_kick(d);
+	} else {
+		push_inbox(&d->vcpu[to], t);
+	}
 }
 
 /* The rare work of a scheduling point: hand private threads to an idle
