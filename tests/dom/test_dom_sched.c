@@ -2,6 +2,7 @@
 /* The scheduler: fair shares between vCPUs. */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "dom_test.h"
 
@@ -65,9 +66,14 @@ static void yielders_share_two_vcpus_fairly(void **s)
 	fair_shares(2, 1000);
 }
 
+/* Only where the host has a CPU for each vCPU: a vCPU is a host thread,
+ * and with more vCPUs than CPUs the threads queued on a vCPU wait while
+ * the host runs another, for as long as the host decides. */
 static void yielders_share_three_vcpus_fairly(void **s)
 {
 	(void)s;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 3)
+		skip();
 	fair_shares(3, 1000);
 }
 
