@@ -209,9 +209,9 @@ int dom_destroy(struct dom *d)
 	 * domain alive, under d->lock, evq.lock, workq.lock, porter_lock and
 	 * host_lock (the one place locks nest, docs/locking.md).  Refuse while
 	 * user threads live, hosts are entered, or a post, bound handler,
-	 * call or host job is queued or running (it could be waiting on us: waiting for it
-	 * could hang for ever); else commit (dying), before any lock is
-	 * dropped, so that no new work slips in.  closing makes a racing
+	 * call or host job is queued or running (it could be waiting on us:
+	 * waiting for it could hang for ever); else commit (dying), before
+	 * any lock is dropped, so that no new work slips in.  closing makes a racing
 	 * dom_enter wait for the verdict (struct dom).  A refusal changes
 	 * nothing that anybody else can see. */
 	dom_spin_lock(&d->lock);

@@ -332,7 +332,8 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	struct dom *d = v->dom;
 	uint64_t bits;
 
-	if (!STAILQ_EMPTY(&v->priv) && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
+	if (!STAILQ_EMPTY(&v->priv) &&
+	    atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
 		flush_private(v);
 	if ((ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
