@@ -39,6 +39,7 @@
 #define RUMPBRIDGE_MK_H
 
 #include <errno.h> /* the E* codes the functions return */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,19 @@ const char *mk_strerror(int err);
 /* Write len bytes to the diagnostic console (stderr on Linux, the debug
  * UART on seL4).  Never fails visibly; any thread. */
 void mk_console_write(const char *s, size_t len);
+
+/* Format like vsnprintf into buf (at most n - 1 characters and a NUL when
+ * n > 0) and return the length the whole output would have.  Linux: the
+ * C library's vsnprintf.  A Microkit PD has no C library: its backend's own
+ * formatter knows flags '-' '0', a width, the lengths h hh l ll z j t and
+ * the conversions d i u x X o p s c %% (no floating point).  Never fails;
+ * any thread. */
+int mk_console_vformat(char *buf, size_t n, const char *fmt, va_list ap);
+
+/* Stop the program at once after an unrecoverable error (the caller has
+ * written why to the console): abort() on Linux; on a Microkit PD a fault
+ * (brk) that the PD's fault handler hears of.  Never returns. */
+void mk_halt(void) __attribute__((__noreturn__));
 
 /* ------------------------------------------------------------------ */
 /* Clock                                                                */

@@ -4,14 +4,13 @@
  * release builds only where an impossible state cannot be survived
  * (dom_after_switch). */
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "dom_impl.h"
 
 #if DOM_DEBUG
 __thread unsigned dom_locks_held;
 __thread bool dom_locks_nest;
+__thread bool dom_locks_leaf;
 #endif
 
 const char *dom_state_name(int st)
@@ -26,14 +25,16 @@ void dom_panic(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
-	int n = snprintf(buf, sizeof(buf), "rumpbridge: dom invariant broken: ");
+	static const char head[] = "rumpbridge: dom invariant broken: ";
+	int n = (int)sizeof(head) - 1;
 
+	memcpy(buf, head, (size_t)n);
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	n += mk_console_vformat(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
 	mk_console_write(buf, (size_t)n);
-	abort();
+	mk_halt();
 }

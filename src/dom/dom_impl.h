@@ -75,12 +75,13 @@ void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 #if DOM_DEBUG
 extern __thread unsigned dom_locks_held;
 extern __thread bool dom_locks_nest; /* inside dom_destroy's verdict */
+extern __thread bool dom_locks_leaf; /* holds a leaf lock */
 #endif
 
 static inline void dom_spin_lock(_Atomic uint32_t *l)
 {
 #if DOM_DEBUG
-	dom_assert(dom_locks_held == 0 || dom_locks_nest,
+	dom_assert((dom_locks_held == 0 || dom_locks_nest) && !dom_locks_leaf,
 		   "spin lock %p taken while holding another (docs/locking.md)", (void *)l);
 	dom_locks_held++;
 #endif
@@ -102,6 +103,37 @@ static inline void dom_spin_unlock(_Atomic uint32_t *l)
 	dom_assert(dom_locks_held > 0 && atomic_load_explicit(l, memory_order_relaxed) != 0,
 		   "spin lock %p released but not held", (void *)l);
 	dom_locks_held--;
+#endif
+	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
+}
+
+/* Leaf locks: the debug-only owner tables of mutex.c and rwlock.c, taken
+ * under a wait-queue lock.  Nothing is taken while one is held, and they
+ * do not nest among themselves (docs/locking.md). */
+static inline void dom_leaf_lock(_Atomic uint32_t *l)
+{
+#if DOM_DEBUG
+	dom_assert(!dom_locks_leaf, "leaf lock %p taken while holding a leaf lock", (void *)l);
+	dom_locks_leaf = true;
+#endif
+	for (unsigned i = 0;; i++) {
+		/* acquire: pairs with the release in dom_leaf_unlock */
+		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
+		    atomic_exchange_explicit(l, 1, memory_order_acquire) == 0)
+			return;
+		if (i < 64)
+			dom_arch_relax();
+		else
+			mk_thread_yield();
+	}
+}
+
+static inline void dom_leaf_unlock(_Atomic uint32_t *l)
+{
+#if DOM_DEBUG
+	dom_assert(dom_locks_leaf && atomic_load_explicit(l, memory_order_relaxed) != 0,
+		   "leaf lock %p released but not held", (void *)l);
+	dom_locks_leaf = false;
 #endif
 	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
 }

@@ -52,7 +52,7 @@ static void owned_set(const struct dom_mutex *m, const struct dom_thread *t, con
 {
 	struct owned **p, *o;
 
-	dom_spin_lock(&owned_lock);
+	dom_leaf_lock(&owned_lock);
 	p = owned_find(m);
 	o = *p;
 	if (o == NULL && (o = mk_mem_alloc(sizeof(*o))) != NULL) {
@@ -66,19 +66,19 @@ static void owned_set(const struct dom_mutex *m, const struct dom_thread *t, con
 		memcpy(o->name, t->name, sizeof(o->name));
 		o->name[DOM_NAME_MAX] = '\0';
 	}
-	dom_spin_unlock(&owned_lock);
+	dom_leaf_unlock(&owned_lock);
 }
 
 static void owned_clear(const struct dom_mutex *m)
 {
 	struct owned **p, *o;
 
-	dom_spin_lock(&owned_lock);
+	dom_leaf_lock(&owned_lock);
 	p = owned_find(m);
 	o = *p;
 	if (o != NULL)
 		*p = o->next;
-	dom_spin_unlock(&owned_lock);
+	dom_leaf_unlock(&owned_lock);
 	mk_mem_free(o);
 }
 
@@ -113,11 +113,11 @@ static void owned_report(const struct dom_mutex *m, const struct dom_thread *sel
 	char buf[224];
 	size_t n = 0;
 
-	dom_spin_lock(&owned_lock);
+	dom_leaf_lock(&owned_lock);
 	p = owned_find(m);
 	if (*p != NULL)
 		o = **p;
-	dom_spin_unlock(&owned_lock);
+	dom_leaf_unlock(&owned_lock);
 	put(buf, &n, sizeof(buf), "thread '");
 	put(buf, &n, sizeof(buf), self->name);
 	put(buf, &n, sizeof(buf), "' waited 2 s for mutex ");
@@ -268,11 +268,17 @@ int dom_mutex_exit(struct dom_mutex *m)
 	} else {
 		atomic_store(&m->owner,
 			     (uintptr_t)w->t | (dom_waitq_empty(&m->wq) ? 0 : WAITERS));
-		owned_set(m, w->t, (const void *)(uintptr_t)w->data);
 	}
 	dom_spin_unlock(&m->wq.lock);
-	if (w != NULL)
+	if (w != NULL) {
+#if MUTEX_TRACK
+		/* After wq.lock (spin locks do not nest: docs/locking.md) and
+		 * before the wake-up: w was claimed, so nothing else runs it
+		 * and its own exit cannot clear the entry before this sets it. */
+		owned_set(m, w->t, (const void *)(uintptr_t)w->data);
+#endif
 		dom_waiter_wake(w);
+	}
 	return 0;
 }
 

@@ -60,7 +60,7 @@ static void hold_add(const struct dom_rwlock *rw, const struct dom_thread *t)
 {
 	struct rd_hold **p, *h;
 
-	dom_spin_lock(&hold_lock);
+	dom_leaf_lock(&hold_lock);
 	p = hold_find(rw, t);
 	if (*p != NULL) {
 		(*p)->n++;
@@ -70,7 +70,7 @@ static void hold_add(const struct dom_rwlock *rw, const struct dom_thread *t)
 	} else {
 		atomic_fetch_add(&holds_lost, 1);
 	}
-	dom_spin_unlock(&hold_lock);
+	dom_leaf_unlock(&hold_lock);
 }
 
 /* The caller holds a read hold of rw (or holds are not all known). */
@@ -78,9 +78,9 @@ static bool hold_has(const struct dom_rwlock *rw, const struct dom_thread *t)
 {
 	bool has;
 
-	dom_spin_lock(&hold_lock);
+	dom_leaf_lock(&hold_lock);
 	has = *hold_find(rw, t) != NULL || atomic_load(&holds_lost) != 0;
-	dom_spin_unlock(&hold_lock);
+	dom_leaf_unlock(&hold_lock);
 	return has;
 }
 
@@ -90,7 +90,7 @@ static void hold_forget(const struct dom_rwlock *rw)
 {
 	struct rd_hold *dead = NULL, *h;
 
-	dom_spin_lock(&hold_lock);
+	dom_leaf_lock(&hold_lock);
 	for (unsigned b = 0; b < HOLD_BUCKETS; b++) {
 		for (struct rd_hold **p = &holds[b]; (h = *p) != NULL;) {
 			if (h->rw == rw) {
@@ -102,7 +102,7 @@ static void hold_forget(const struct dom_rwlock *rw)
 			}
 		}
 	}
-	dom_spin_unlock(&hold_lock);
+	dom_leaf_unlock(&hold_lock);
 	while ((h = dead) != NULL) {
 		dead = h->next;
 		mk_mem_free(h);
@@ -113,13 +113,13 @@ static void hold_del(const struct dom_rwlock *rw, const struct dom_thread *t)
 {
 	struct rd_hold **p, *h = NULL;
 
-	dom_spin_lock(&hold_lock);
+	dom_leaf_lock(&hold_lock);
 	p = hold_find(rw, t);
 	if (*p != NULL && --(*p)->n == 0) {
 		h = *p;
 		*p = h->next;
 	}
-	dom_spin_unlock(&hold_lock);
+	dom_leaf_unlock(&hold_lock);
 	mk_mem_free(h);
 }
 #else

@@ -48,6 +48,17 @@ static const char *self_name(void)
 	return t != NULL ? dom_thread_name(t) : "(PD context)";
 }
 
+int ru_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = mk_console_vformat(buf, n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 /* Reported, then a fault (brk): seL4 sends it to the PD's fault handler
  * (its parent's fault(), or the monitor, which prints the PD's name). */
 void ru_panic(const char *what, int err)

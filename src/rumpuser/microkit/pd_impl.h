@@ -14,11 +14,9 @@
 extern struct ru_heap ru_pd_heap;			/* mem.c */
 extern struct rumpbridge_microkit_config ru_pd_cfg;	/* pd.c */
 
-/* A small vsnprintf for the console (fmt.c): flags '-' '0', width,
- * length h hh l ll z j t, conversions d i u x X o p s c %.  Returns the
- * length the whole output would have; writes at most n - 1 characters
- * and a NUL (n > 0). */
-int ru_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+/* Formatting for the console: the backend's mk_console_vformat (mk.h
+ * says what it knows); ru_snprintf is its snprintf (pd.c). */
+#define ru_vsnprintf mk_console_vformat
 int ru_snprintf(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((__format__(__printf__, 3, 4)));
 

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Formatting for the console in a PD, which has no C library:
- * rumpuser_dprintf and librumpuser's own messages.  (The rump kernel's
- * printf formats in the kernel and comes here one rumpuser_putchar at a
- * time.)
+ * mk_console_vformat for a PD, which has no C library: dom's invariant
+ * reports and librumpuser's messages (rumpuser_dprintf).  (The rump
+ * kernel's printf formats in the kernel and comes one rumpuser_putchar at
+ * a time.)
  */
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "pd_impl.h"
+#include <rumpbridge/mk.h>
 
 struct out {
 	char *buf;
@@ -57,7 +58,7 @@ static void put_num(struct out *o, uintmax_t v, bool neg, unsigned base, bool up
 	put_padded(o, &tmp[i], sizeof(tmp) - i, width, left, zero && !left ? '0' : ' ');
 }
 
-int ru_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
+int mk_console_vformat(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	struct out o = {.buf = buf, .n = n};
 
@@ -158,13 +159,7 @@ int ru_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 	return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
 }
 
-int ru_snprintf(char *buf, size_t n, const char *fmt, ...)
+void mk_halt(void)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = ru_vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return r;
+	__builtin_trap(); /* brk: seL4 sends the fault to the PD's fault handler */
 }
