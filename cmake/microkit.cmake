@@ -31,6 +31,27 @@ if(RUMPBRIDGE_TESTS)
   set_tests_properties(microkit_dom_sources PROPERTIES LABELS microkit)
 endif()
 
+# The rump kernel for aarch64 (its BUILT.md) for the rump PD test: the
+# RUMPBRIDGE_RUMPKERNEL_AARCH64 variable or environment variable, else
+# ../shared/rumpkernel-aarch64 beside the source tree when it is there.
+set(RB_RK_DEFAULT "$ENV{RUMPBRIDGE_RUMPKERNEL_AARCH64}")
+if(NOT RB_RK_DEFAULT AND EXISTS ${PROJECT_SOURCE_DIR}/../shared/rumpkernel-aarch64/lib/librump.a)
+  get_filename_component(RB_RK_DEFAULT ${PROJECT_SOURCE_DIR}/../shared/rumpkernel-aarch64 ABSOLUTE)
+endif()
+set(RUMPBRIDGE_RUMPKERNEL_AARCH64 "${RB_RK_DEFAULT}" CACHE PATH
+  "NetBSD rump kernel built for aarch64 (lib/, include/rump/) for the rump PD test; empty: skipped")
+set(RB_RK_SKIP "")
+if(NOT RUMPBRIDGE_RUMPKERNEL_AARCH64)
+  set(RB_RK_SKIP "no rump kernel for aarch64: set RUMPBRIDGE_RUMPKERNEL_AARCH64 (or have ../shared/rumpkernel-aarch64)")
+elseif(NOT EXISTS ${RUMPBRIDGE_RUMPKERNEL_AARCH64}/lib/librump.a OR
+       NOT EXISTS ${RUMPBRIDGE_RUMPKERNEL_AARCH64}/include/rump/rump.h)
+  set(RB_RK_SKIP "${RUMPBRIDGE_RUMPKERNEL_AARCH64} has no lib/librump.a and include/rump/rump.h")
+endif()
+set(RB_RK_USE "")  # what the sub-project builds the rump PD with
+if(NOT RB_RK_SKIP)
+  set(RB_RK_USE ${RUMPBRIDGE_RUMPKERNEL_AARCH64})
+endif()
+
 set(RB_MK_SKIP "")
 set(RB_MK_BOARD_DIR ${MICROKIT_SDK}/board/${MICROKIT_BOARD}/${MICROKIT_CONFIG})
 find_program(RB_MK_CC aarch64-linux-gnu-gcc)
@@ -54,7 +75,7 @@ set(RB_MK_TESTS
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")
   if(RUMPBRIDGE_TESTS)
-    foreach(t ${RB_MK_TESTS})
+    foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic")
       string(REPLACE "|" ";" t "${t}")
       list(GET t 0 name)
       add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_MK_SKIP}")
@@ -83,6 +104,7 @@ ExternalProject_Add(rumpbridge_microkit
     -DMICROKIT_BOARD=${MICROKIT_BOARD}
     -DMICROKIT_CONFIG=${MICROKIT_CONFIG}
     -DRUMPBRIDGE_WERROR=${RUMPBRIDGE_WERROR}
+    -DRUMPBRIDGE_RUMPKERNEL_AARCH64=${RB_RK_USE}
   BUILD_ALWAYS ON)
 
 # `cmake --install` of the host build installs the Microkit library too.
@@ -99,6 +121,25 @@ if(RUMPBRIDGE_TESTS)
     # QEMU boots in well under a second; the script's own limit is 60 s
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS microkit)
   endforeach()
+endif()
+# The rump kernel in a PD (tests/microkit/rump): boots it, checks its work
+# and the clean halt; skipped, saying why, without the aarch64 rump kernel.
+if(RUMPBRIDGE_TESTS)
+  if(RB_RK_SKIP)
+    message(STATUS "Microkit: ${RB_RK_SKIP}; microkit_rumppd and microkit_rumppd_panic will be skipped")
+    foreach(name microkit_rumppd microkit_rumppd_panic)
+      add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_RK_SKIP}")
+    endforeach()
+  else()
+    add_test(NAME microkit_rumppd COMMAND bash ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumppd.sh
+      ${MICROKIT_SDK} ${RB_MK_BIN}/tests/rump/rumppd.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumppd.log
+      ${RB_MK_BIN}/tests/rump/rumppd.elf ${RB_MK_BIN}/tests/rump/rumppd_noslice.img)
+    add_test(NAME microkit_rumppd_panic COMMAND bash
+      ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumppd_panic.sh ${MICROKIT_SDK}
+      ${RB_MK_BIN}/tests/rump/rumppd_panic.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumppd_panic.log)
+  endif()
+  set_tests_properties(microkit_rumppd microkit_rumppd_panic PROPERTIES
+    TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS microkit)
 endif()
 # The benchmark (bench/microkit): a table on the console, figures in
 # bench_microkit.json.  Run in the suite as a smoke test with RUMPBRIDGE_BENCH.

@@ -25,6 +25,18 @@
  *   -EBADF   the object was destroyed (or never initialised);
  *   -EPERM   the caller is not a thread of this domain (see above);
  * plus the codes listed at each function.  Bad input never aborts.
+ *
+ * Handle lifetime.  A domain handle lives from dom_create until the
+ * dom_destroy that returns 0; a green thread handle from
+ * dom_thread_create until the dom_thread_join that returns 0 (or the
+ * dom_destroy of its domain).  Their records are never returned to the
+ * host allocator, only reused for a new domain or thread, oldest first,
+ * and only after at least 64 more of the same kind were freed.  So a
+ * stale handle is refused (-EBADF; NULL, false or 0 from the accessors),
+ * without undefined behaviour, until 64 more domains (threads) have ended
+ * after it; past that it may name a new object: do not keep handles past
+ * their lifetime.  A call that overlaps the destroy or join that ends a
+ * handle's life (runs concurrently with it) is a caller's error.
  */
 #ifndef RUMPBRIDGE_DOM_H
 #define RUMPBRIDGE_DOM_H
@@ -84,9 +96,13 @@ int dom_stop(struct dom *d);
 
 /* Tear the domain down: stop the vCPUs, join them and the domain's own
  * service threads, free everything.  Only a host thread that is not
- * entered may do it.  Errors: -EBUSY (green threads are still alive or
- * host threads are still entered: their names are written to the console
- * and nothing is changed), -EPERM (called from inside the domain). */
+ * entered may do it; it never waits for user code.  Errors: -EBUSY
+ * (green threads are still alive, host threads are still entered, or a
+ * dom_post function, bound event handler, dom_call function or
+ * dom_host_run job is queued or running: what it is, is written to the console, and nothing is
+ * changed: the domain goes on as before), -EPERM (called from inside the
+ * domain), -EBADF (already destroyed).  Bound events that arrive while
+ * the destroy that succeeds is under way are dropped. */
 int dom_destroy(struct dom *d);
 
 /* The domain notification (for mk_notification_signal from anywhere). */
@@ -132,7 +148,8 @@ int dom_thread_exit(void *ret);
 
 /* Wait for t to exit, take its result and free it.  green or entered.
  * Errors: -EINVAL (t detached), -EDEADLK (t is the caller), -EBUSY
- * (another thread is already joining t). */
+ * (another thread is already joining t), -EBADF (t was joined already, or
+ * its domain destroyed: see "Handle lifetime"). */
 int dom_thread_join(struct dom_thread *t, void **ret);
 
 /* Let the other runnable green threads of this vCPU run.  green: a
@@ -154,7 +171,8 @@ struct dom_thread *dom_self(void);
 void *dom_current(void);
 int dom_current_set(void *p);
 
-/* A thread's name (never NULL for a live thread) and domain. */
+/* A thread's name (never NULL for a live thread) and domain; NULL for a
+ * stale handle. */
 const char *dom_thread_name(const struct dom_thread *t);
 struct dom *dom_thread_dom(const struct dom_thread *t);
 /* True when t is a green thread (false: an entered host thread). */
@@ -172,6 +190,16 @@ int dom_detach(void);
 /* Queue the calling detached green thread to run on a vCPU again and
  * return once it does.  Errors: -EPERM (not detached). */
 int dom_reattach(void);
+
+/* Run fn(arg) on a helper host thread of d (a porter, from the pool that
+ * dom_detach uses) entered in d, so that fn may block in host calls and
+ * use every primitive as an entered thread; for blocking work nobody
+ * waits for on a vCPU (asynchronous I/O).  Returns at once; when 8
+ * porters are busy, jobs queue and run in order.  dom_destroy refuses
+ * while a job is queued or running.  any.  Errors: -EINVAL (fn NULL),
+ * -ENOMEM, -EAGAIN (no helper host thread could be started),
+ * -ESHUTDOWN. */
+int dom_host_run(struct dom *d, void (*fn)(void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Foreign entry                                                        */
@@ -243,7 +271,10 @@ struct dom_mutex {
 int dom_mutex_init(struct dom_mutex *m);
 int dom_mutex_destroy(struct dom_mutex *m);
 /* Block until m is free, then own it.  green or entered.  Errors:
- * -EDEADLK (the caller owns m). */
+ * -EDEADLK (the caller owns m).  A thread that exits owning m leaves its
+ * waiters blocked for ever; debug builds (NDEBUG undefined, or
+ * RUMPBRIDGE_DEBUG) say so: a waiter still waiting after 2 s writes a
+ * line naming m, its owner (and where the owner took it) and itself. */
 int dom_mutex_enter(struct dom_mutex *m);
 /* Own m if free.  Errors: -EBUSY (owned by another), -EDEADLK. */
 int dom_mutex_tryenter(struct dom_mutex *m);
@@ -276,6 +307,7 @@ struct dom_rwlock {
 	uintptr_t writer; /* under wq.lock */
 	uint32_t readers; /* under wq.lock */
 	uint32_t writers_waiting;
+	uintptr_t reader_sum; /* under wq.lock: sum of the readers' records */
 	struct dom_waitq wq;
 };
 
@@ -289,10 +321,19 @@ int dom_rwlock_wrlock(struct dom_rwlock *rw);
 /* Errors: -EBUSY (not available now), -EDEADLK. */
 int dom_rwlock_tryrdlock(struct dom_rwlock *rw);
 int dom_rwlock_trywrlock(struct dom_rwlock *rw);
-/* Release a read or write hold.  Errors: -EPERM (not held by the caller
- * for writing, and no reader holds it). */
+/* Release the caller's write hold, or one of its read holds.  Errors:
+ * -EPERM (the caller holds rw neither for writing nor for reading;
+ * nothing is released).  A caller that is not a reader is always refused
+ * while rw has one read hold; while it has several, debug builds
+ * (NDEBUG undefined, or RUMPBRIDGE_DEBUG) refuse it and release builds
+ * do not check, so never unlock another thread's read hold. */
 int dom_rwlock_unlock(struct dom_rwlock *rw);
-/* Reader to writer if the caller is the only reader.  Errors: -EBUSY. */
+/* Reader to writer if the caller holds the only read hold.  Errors:
+ * -EBUSY (other read holds too: the caller's other holds, or other
+ * threads'), -EPERM (the caller holds no read hold: rw is free, held for
+ * writing, or read by other threads only; with several readers debug
+ * builds say -EPERM, release builds -EBUSY).  Never succeeds for a
+ * thread that does not hold rw for reading. */
 int dom_rwlock_tryupgrade(struct dom_rwlock *rw);
 /* Writer to reader, waking waiting readers.  Errors: -EPERM. */
 int dom_rwlock_downgrade(struct dom_rwlock *rw);

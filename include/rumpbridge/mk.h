@@ -2,10 +2,23 @@
 /*
  * mk: microkernel objects with seL4 semantics.
  *
- * This is the only layer that talks to the host.  Everything above it
- * (dom, rumpuser, comp) uses these calls and C11 atomics, nothing else, so
- * that a second backend (seL4: seL4_Signal/seL4_Wait/seL4_Poll, TCBs) is a
- * matter of one folder.  The Linux backend lives in src/mk/linux/.
+ * The layer that talks to the host for threads, blocking, memory, stacks,
+ * time and shared memory.  dom uses these calls, C11 atomics and string.h,
+ * nothing else, so that a second backend (seL4: seL4_Signal/seL4_Wait/
+ * seL4_Poll, TCBs) is a matter of one folder.  The Linux backend lives in
+ * src/mk/linux/.
+ *
+ * rumpuser is not host-independent: it implements hypercalls whose very
+ * job is a host service, and calls the C library for those directly --
+ * malloc/posix_memalign/calloc/free and mmap/munmap (rumpuser_malloc,
+ * rumpuser_anonmmap, its request records); open, close, stat, ioctl
+ * (BLKGETSIZE64), pread/pwrite/preadv/pwritev and fdatasync (the file and
+ * block-device hypercalls); clock_gettime(CLOCK_REALTIME) (the wall
+ * clock); getrandom; getenv, gethostname, getpid and sysconf (parameters);
+ * raise/kill, exit and abort; fprintf/snprintf/vsnprintf (messages); and
+ * dl_iterate_phdr with open/pread of ELF headers (module discovery).  Its
+ * threads, locks, sleeps, events and monotonic time go through dom and mk
+ * only.
  *
  * Conventions, for every function below:
  *   - 0 (or a non-negative count) on success, a negative errno value on
@@ -26,6 +39,7 @@
 #define RUMPBRIDGE_MK_H
 
 #include <errno.h> /* the E* codes the functions return */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +81,19 @@ const char *mk_strerror(int err);
 /* Write len bytes to the diagnostic console (stderr on Linux, the debug
  * UART on seL4).  Never fails visibly; any thread. */
 void mk_console_write(const char *s, size_t len);
+
+/* Format like vsnprintf into buf (at most n - 1 characters and a NUL when
+ * n > 0) and return the length the whole output would have.  Linux: the
+ * C library's vsnprintf.  A Microkit PD has no C library: its backend's own
+ * formatter knows flags '-' '0', a width, the lengths h hh l ll z j t and
+ * the conversions d i u x X o p s c %% (no floating point).  Never fails;
+ * any thread. */
+int mk_console_vformat(char *buf, size_t n, const char *fmt, va_list ap);
+
+/* Stop the program at once after an unrecoverable error (the caller has
+ * written why to the console): abort() on Linux; on a Microkit PD a fault
+ * (brk) that the PD's fault handler hears of.  Never returns. */
+void mk_halt(void) __attribute__((__noreturn__));
 
 /* ------------------------------------------------------------------ */
 /* Clock                                                                */
@@ -191,9 +218,12 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 		     uint64_t *badge, struct mk_reply *reply);
 
 /* Send *msg as the reply to the call named by *reply; wakes that caller.
- * Never blocks.  Errors: -EINVAL (NULL, len too big), -EBADF,
- * -EPROTOTYPE, -ESTALE (reply does not name a call in service: already
- * replied, or never received). */
+ * Never blocks.  Several threads may reply with copies of one token at
+ * once: exactly one reply (or abort) is delivered, the others return
+ * -ESTALE, and a late one never reaches a later call that reuses the
+ * slot.  Errors: -EINVAL (NULL, len too big), -EBADF, -EPROTOTYPE,
+ * -ESTALE (reply does not name a call in service: already replied or
+ * aborted, or never received). */
 int mk_endpoint_reply(struct mk_endpoint *ep, const struct mk_reply *reply,
 		      const struct mk_msg *msg);
 
@@ -240,7 +270,10 @@ int mk_thread_get_name(char *buf, size_t len);
 
 /* Give the calling thread (one not created by mk_thread_create, such as
  * main) an alternate signal stack so that stack overflows of green threads
- * it runs are reported.  Errors: -ENOMEM. */
+ * it runs are reported.  A thread that already has one (a sanitizer's,
+ * or from an earlier call) keeps it.  On failure nothing is installed or
+ * kept, and a later call tries again.  Errors: -ENOMEM, -EBUSY (called
+ * while running on an alternate signal stack). */
 int mk_thread_prepare_current(void);
 
 /* Per-host-thread pointer slots.  The backend keeps them in host TLS (or
@@ -282,21 +315,51 @@ void *mk_mem_alloc(size_t size);
 /* Free memory from mk_mem_alloc (NULL is ignored). */
 void mk_mem_free(void *p);
 
+/* The smallest usable stack: smaller requests are rounded up to it (not
+ * refused), so a 1-byte request still gets a stack that runs printf and
+ * takes a signal frame.  Sanitizer builds need far more (ASan redzones);
+ * give their threads 256 KiB or more. */
+#define MK_STACK_MIN ((size_t)32 * 1024)
+/* The guard mk_stack_create puts below a stack: an inaccessible range
+ * that turns an overflow into a report instead of a write into whatever
+ * is mapped below.  A frame larger than the guard can jump over it unless
+ * the code was built with -fstack-clash-protection (rumpbridge is, where
+ * the compiler has it): such code touches the stack at least once per
+ * probe interval as it allocates a frame, so it hits any guard at least
+ * that large (GCC: 4 KiB on x86_64, 64 KiB on AArch64).  Code built
+ * without it (a library kernel, the application) is only caught when its
+ * frames are smaller than the guard: choose the guard with
+ * mk_stack_create_guard. */
+#define MK_STACK_GUARD ((size_t)64 * 1024)
+/* The largest guard mk_stack_create_guard accepts. */
+#define MK_STACK_GUARD_MAX ((size_t)64 << 20)
+
 struct mk_stack {
-	void *base;	  /* lowest usable byte (above the guard page) */
+	void *base;	  /* lowest usable byte (just above the guard) */
 	size_t size;	  /* usable bytes */
 	void *map;	  /* private */
 	size_t map_size;  /* private */
-	const char *name; /* private: reported on overflow */
-	struct mk_stack *prev, *next; /* private: fault registry */
+	const char *name; /* private: as given (the report uses a copy) */
+	void *rec;	  /* private: fault registry record */
+	size_t guard;	  /* bytes of the guard below base */
 };
 
-/* Allocate a stack of at least size bytes (rounded up to pages) with an
- * inaccessible guard page below it.  Running into the guard page kills the
- * process with a message naming `name` (the string must outlive the
- * stack).  Errors: -EINVAL (NULL, size 0 or over 1 GiB), -ENOMEM. */
+/* Allocate a stack of at least size bytes (rounded up to MK_STACK_MIN
+ * and to pages) with an inaccessible guard of MK_STACK_GUARD bytes below
+ * it.  Running into the guard kills the process (SIGSEGV) with a message
+ * naming `name` (its first 31 characters are copied; NULL reads "?"), on
+ * threads that have an alternate signal stack (mk threads, and threads
+ * after mk_thread_prepare_current).  Any thread.  Errors: -EINVAL (NULL,
+ * size 0 or over 1 GiB), -ENOMEM. */
 int mk_stack_create(struct mk_stack *s, size_t size, const char *name);
-/* Release a stack.  Errors: -EINVAL (NULL or not a live stack). */
+/* As mk_stack_create with a guard of `guard` bytes (rounded up to pages;
+ * 0: MK_STACK_GUARD, at least one page).  Errors: as mk_stack_create, and
+ * -EINVAL (guard over MK_STACK_GUARD_MAX). */
+int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const char *name);
+/* Release a stack.  Any thread; may run while another thread's overflow
+ * is being reported (the fault handler takes no lock and reads only
+ * memory that is never freed).  Errors: -EINVAL (NULL or not a live
+ * stack). */
 int mk_stack_destroy(struct mk_stack *s);
 
 /* ------------------------------------------------------------------ */

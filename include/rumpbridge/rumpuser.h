@@ -17,7 +17,10 @@
  *
  * The rumpuser_* functions themselves are declared by the rump kernel's
  * own <rump/rumpuser.h>; this header adds the few calls a program makes
- * to the platform itself.
+ * to the platform itself.  In a seL4 Microkit PD (librumpuser_microkit.a,
+ * <rumpbridge/rumpuser_microkit.h>) they exist too, except that a PD has
+ * no host threads: there rumpbridge_adopt and rumpbridge_unadopt return
+ * -ENOTSUP.
  */
 #ifndef RUMPBRIDGE_RUMPUSER_H
 #define RUMPBRIDGE_RUMPUSER_H

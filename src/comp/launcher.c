@@ -34,12 +34,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/securebits.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +68,8 @@ struct lpd {
 	bool killing;	 /* we sent SIGKILL: its death is no crash */
 	unsigned starts;
 	struct mk_thread *reaper; /* fails the PPCs to it while it stays dead */
+	uint32_t fault_seq;	  /* faults reported to its parent so far */
+	bool fault_open;	  /* the last report awaits its parent's answer */
 };
 
 struct launcher {
@@ -255,6 +260,35 @@ static int build_boot(struct launcher *L, size_t i)
 
 static void reaper_stop(struct lpd *p);
 
+/* In the child, before exec: no capabilities, now or after exec (root
+ * gains none: SECBIT_NOROOT), and no_new_privs (no setuid programs).  As
+ * root every step must succeed; otherwise the process has no capabilities
+ * to drop and only no_new_privs matters.  Returns 0 or an errno. */
+static int drop_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	bool root = geteuid() == 0;
+	int err = 0;
+
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+					     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+					     SECBIT_NO_CAP_AMBIENT_RAISE |
+					     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) != 0 &&
+	    root)
+		err = errno;
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap) != 0 && errno != EINVAL && root && !err)
+			err = errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(data, 0, sizeof data);
+	if (syscall(SYS_capset, &hdr, data) != 0 && !err)
+		err = errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 && !err)
+		err = errno;
+	return err;
+}
+
 static void keep_on_exec(int fd)
 {
 	int fl = fcntl(fd, F_GETFD);
@@ -313,6 +347,12 @@ static int spawn(struct launcher *L, size_t i)
 		if (fl >= 0 && fl != 0) {
 			dup2(fl, 0);
 			close(fl);
+		}
+		fl = drop_privileges();
+		if (fl) {
+			fprintf(stderr, "rumpbridge-run: PD '%s': cannot drop privileges: %s\n",
+				p->sys->name, strerror(fl));
+			_exit(COMP_EXIT_STARTUP);
 		}
 		keep_on_exec(p->boot_fd);
 		keep_on_exec(sv[1]);
@@ -500,6 +540,8 @@ static void reaped(struct launcher *L, size_t i, int st)
 			cf->signo = (uint32_t)sig;
 			cf->addr = have ? f->addr : 0;
 			cf->ip = have ? f->ip : 0;
+			cf->seq = ++p->fault_seq;
+			p->fault_open = true;
 			atomic_fetch_or(&par->objs->faulted, 1ull << sp->id);
 			mk_notification_signal(&par->objs->ntfn, 1ull << COMP_BIT_FAULT);
 			return;
@@ -531,6 +573,12 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 	struct lpd *p = &L->pd[i];
 	size_t c;
 
+	if (L->o->verbose) {
+		static const char *const names[] = {"?", "init done", "restart child", "stop child",
+						    "fault handled, child", "fault handled (resume), child"};
+
+		say("PD '%s': %s %u", p->sys->name, names[m->op < 6 ? m->op : 0], m->arg);
+	}
 	switch (m->op) {
 	case COMP_CTL_INIT_DONE:
 		p->init_done = true;
@@ -548,6 +596,11 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 		return;
 	}
 	if (m->op == COMP_CTL_FAULT_DONE || m->op == COMP_CTL_FAULT_RESUME) {
+		/* An answer to an older report (the child was restarted and
+		 * faulted again meanwhile) is stale. */
+		if (!L->pd[c].fault_open || m->seq != L->pd[c].fault_seq)
+			return;
+		L->pd[c].fault_open = false;
 		if (m->op == COMP_CTL_FAULT_RESUME)
 			say("PD '%s': a faulted PD cannot be resumed on Linux; '%s' stays stopped (use microkit_pd_restart)",
 			    p->sys->name, L->pd[c].sys->name);
@@ -562,6 +615,7 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 		L->pd[c].restart = false;
 	} else {
 		L->pd[c].stopped = false;
+		L->pd[c].fault_open = false; /* restarting answers the fault */
 	}
 	if (L->pd[c].pid) {
 		L->pd[c].killing = true;
@@ -574,6 +628,7 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 		}
 	} else {
 		stays_dead(&L->pd[c]);
+		init_finished(L, c);
 	}
 }
 
@@ -664,12 +719,21 @@ static void run(struct launcher *L, int sfd)
 		}
 		for (size_t k = 1; r > 0 && k < n; k++) {
 			struct comp_ctl_msg m;
+			ssize_t got = -1;
 
-			if (!(fds[k].revents & POLLIN))
+			if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			while (L->pd[who[k]].ctl == fds[k].fd &&
-			       recv(fds[k].fd, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m)
+			       (got = recv(fds[k].fd, &m, sizeof m, MSG_DONTWAIT)) == (ssize_t)sizeof m)
 				ctl_message(L, who[k], &m);
+			/* The PD closed its end (it is exiting, or closed it
+			 * itself): stop polling it; its exit still comes as
+			 * SIGCHLD.  A message of the wrong size is ignored. */
+			if (L->pd[who[k]].ctl == fds[k].fd && (got == 0 || (got < 0 && errno != EAGAIN &&
+									   errno != EINTR))) {
+				close(fds[k].fd);
+				L->pd[who[k]].ctl = -1;
+			}
 		}
 		if (r > 0 && (fds[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;

@@ -42,7 +42,7 @@ struct comp_ipcbuf {
 
 struct comp_fault {
 	uint32_t signo;
-	uint32_t pad_;
+	uint32_t seq; /* launcher's count of this child's faults: names the report */
 	uint64_t addr;
 	uint64_t ip;
 };
@@ -92,6 +92,8 @@ enum comp_ctl_op {
 struct comp_ctl_msg {
 	uint32_t op;
 	uint32_t arg;
+	uint32_t seq; /* FAULT_DONE / FAULT_RESUME: the report answered */
+	uint32_t pad_;
 };
 
 struct comp_boot {

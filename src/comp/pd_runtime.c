@@ -242,10 +242,16 @@ static void serve_ppcs(void)
 
 		if (mk_endpoint_recv(&self->ep, MK_FOREVER, &m, &badge, &reply) != 0)
 			die("receiving on the endpoint failed");
+		/* The badge is the caller's word: only a channel on which the
+		 * other end has pp="true" may call. */
+		if (badge >= COMP_CHANNELS || !(boot->serves & (1ull << badge))) {
+			mk_endpoint_abort(&self->ep, &reply);
+			continue;
+		}
 		pthread_mutex_lock(&entry_lock);
 		self->in_service = reply;
 		atomic_store_explicit(&self->serving, 1, memory_order_release);
-		buf = &self->ipc[badge < COMP_CHANNELS ? badge : 0];
+		buf = &self->ipc[badge];
 		in.words[0] = (seL4_Word)m.label;
 		count = seL4_MessageInfo_get_length(in);
 		if (count > COMP_MRS)
@@ -281,9 +287,9 @@ static void *ppc_thread(void *arg)
 
 /* ---- children ---- */
 
-static void ctl_send(uint32_t op, uint32_t arg)
+static void ctl_send(uint32_t op, uint32_t arg, uint32_t seq)
 {
-	struct comp_ctl_msg msg = {.op = op, .arg = arg};
+	struct comp_ctl_msg msg = {.op = op, .arg = arg, .seq = seq};
 
 	while (send(boot->ctl_fd, &msg, sizeof msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
@@ -293,18 +299,19 @@ static void ctl_send(uint32_t op, uint32_t arg)
 static struct comp_ctl_msg ctl_queue[64];
 static unsigned ctl_queued;
 
-static void ctl_defer(uint32_t op, uint32_t arg)
+static void ctl_defer(uint32_t op, uint32_t arg, uint32_t seq)
 {
 	if (ctl_queued == sizeof ctl_queue / sizeof ctl_queue[0])
 		ctl_flush();
 	ctl_queue[ctl_queued].op = op;
-	ctl_queue[ctl_queued++].arg = arg;
+	ctl_queue[ctl_queued].arg = arg;
+	ctl_queue[ctl_queued++].seq = seq;
 }
 
 static void ctl_flush(void)
 {
 	for (unsigned i = 0; i < ctl_queued; i++)
-		ctl_send(ctl_queue[i].op, ctl_queue[i].arg);
+		ctl_send(ctl_queue[i].op, ctl_queue[i].arg, ctl_queue[i].seq);
 	ctl_queued = 0;
 }
 
@@ -320,7 +327,7 @@ void microkit_pd_restart(microkit_child pd, seL4_Word entry_point)
 		bad_channel("microkit_pd_restart", pd);
 		return;
 	}
-	ctl_defer(COMP_CTL_RESTART, pd);
+	ctl_defer(COMP_CTL_RESTART, pd, 0);
 }
 
 void microkit_pd_stop(microkit_child pd)
@@ -329,7 +336,7 @@ void microkit_pd_stop(microkit_child pd)
 		bad_channel("microkit_pd_stop", pd);
 		return;
 	}
-	ctl_defer(COMP_CTL_STOP, pd);
+	ctl_defer(COMP_CTL_STOP, pd, 0);
 }
 
 static void handle_faults(void)
@@ -357,10 +364,11 @@ static void handle_faults(void)
 		if (!fault) {
 			microkit_dbg_puts(microkit_name);
 			microkit_dbg_puts(" has no fault() entry point; child stays stopped\n");
-			ctl_defer(COMP_CTL_FAULT_DONE, id);
+			ctl_defer(COMP_CTL_FAULT_DONE, id, f->seq);
 			continue;
 		}
-		ctl_defer(fault(id, info, &reply) ? COMP_CTL_FAULT_RESUME : COMP_CTL_FAULT_DONE, id);
+		ctl_defer(fault(id, info, &reply) ? COMP_CTL_FAULT_RESUME : COMP_CTL_FAULT_DONE, id,
+			  f->seq);
 	}
 }
 
@@ -506,7 +514,7 @@ int main(void)
 	init();
 	entry_done();
 	pthread_mutex_unlock(&entry_lock);
-	ctl_send(COMP_CTL_INIT_DONE, 0);
+	ctl_send(COMP_CTL_INIT_DONE, 0, 0);
 
 	if (microkit_passive) {
 		serve_ppcs();

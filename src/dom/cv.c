@@ -3,8 +3,10 @@
  * Condition variables.  A waiter queues itself under cv->wq.lock *before*
  * it releases the mutex, so a signal sent by anyone who took the mutex
  * after it finds it in the queue.  Between queueing and blocking the
- * waiter only releases the mutex, which never blocks.  Lock order:
- * cv->wq.lock, then the mutex's queue lock, then run queues.
+ * waiter only releases the mutex, which never blocks.  No lock is held
+ * while another is taken (docs/locking.md): cv->wq.lock is dropped before
+ * the mutex is released, and the wake-ups are delivered after it is
+ * dropped.
  */
 #include "dom_impl.h"
 

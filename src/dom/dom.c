@@ -16,7 +16,7 @@ static void free_dom(struct dom *d)
 			mk_notification_destroy(&d->vcpu[i].ntf);
 	mk_mem_free(d->vcpu);
 	d->magic = DOM_MAGIC_DEAD;
-	mk_mem_free(d);
+	dom_record_free(DOM_REC_DOM, d);
 }
 
 /* Stop and join the vCPU host threads that were started. */
@@ -57,7 +57,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	name = cfg->name != NULL ? cfg->name : "dom";
 	if (strlen(name) > DOM_NAME_MAX)
 		return -ENAMETOOLONG;
-	if ((d = mk_mem_alloc(sizeof(*d))) == NULL)
+	if ((d = dom_record_alloc(DOM_REC_DOM)) == NULL)
 		return -ENOMEM;
 	strcpy(d->name, name);
 	d->flags = cfg->flags;
@@ -71,6 +71,10 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	dom_waitq_init(&d->evq);
 	dom_waitq_init(&d->svcq);
 	dom_waitq_init(&d->workq);
+	TAILQ_INIT(&d->calls);
+	TAILQ_INIT(&d->calls_running);
+	STAILQ_INIT(&d->rq.q);
+	STAILQ_INIT(&d->jobs);
 	if (cfg->irq != NULL) {
 		d->irq = cfg->irq;
 	} else {
@@ -87,6 +91,8 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 		struct dom_vcpu *v = &d->vcpu[i];
 		v->dom = d;
 		v->id = i;
+		STAILQ_INIT(&v->inbox.q);
+		STAILQ_INIT(&v->priv);
 		mk_notification_init(&v->ntf, 0);
 		v->idle_ctx.kind = DK_IDLE;
 		v->idle_ctx.dom = d;
@@ -165,10 +171,28 @@ unsigned dom_vcpus(const struct dom *d)
 	return dom_check(d) == 0 ? d->nvcpu : 0;
 }
 
+/* "<what>0x<address of fn>" on the console. */
+static void log_fn(const struct dom *d, const char *what, void (*fn)(void))
+{
+	char hex[2 + 2 * sizeof(uintptr_t) + 1], *p = hex + sizeof(hex) - 1;
+	uintptr_t a = (uintptr_t)fn;
+
+	*p = '\0';
+	do
+		*--p = "0123456789abcdef"[a & 15];
+	while ((a >>= 4) != 0);
+	*--p = 'x';
+	*--p = '0';
+	dom_log(d, what, p, "");
+}
+
 int dom_destroy(struct dom *d)
 {
+	void (*post_fn)(void *), (*handler_fn)(unsigned, void *);
+	void *(*call_fn)(void *) = NULL;
+	struct dom_call_req *req;
 	struct dom_thread *rec, *t;
-	unsigned live;
+	unsigned live, jobs;
 	uint64_t bits;
 	int r = dom_check(d);
 
@@ -181,20 +205,68 @@ int dom_destroy(struct dom *d)
 	if ((rec = dom_host_record()) == NULL)
 		return -ENOMEM;
 
-	/* Refuse, naming them, while user threads live or hosts are in. */
+	/* The verdict: one consistent look at everything that keeps the
+	 * domain alive, under d->lock, evq.lock, workq.lock, porter_lock and
+	 * host_lock (the one place locks nest, docs/locking.md).  Refuse while
+	 * user threads live, hosts are entered, or a post, bound handler,
+	 * call or host job is queued or running (it could be waiting on us:
+	 * waiting for it could hang for ever); else commit (dying), before
+	 * any lock is dropped, so that no new work slips in.  closing makes a racing
+	 * dom_enter wait for the verdict (struct dom).  A refusal changes
+	 * nothing that anybody else can see. */
 	dom_spin_lock(&d->lock);
-	atomic_store(&d->stopping, true);
+	if (atomic_load(&d->dying)) {
+		dom_spin_unlock(&d->lock); /* another destroy got there first */
+		return -EBADF;
+	}
+#if DOM_DEBUG
+	dom_locks_nest = true; /* the one nesting (docs/locking.md) */
+#endif
+	atomic_store(&d->closing, true); /* seq_cst: pairs with dom_enter's nest store */
 	live = d->nthreads;
+	dom_spin_lock(&d->evq.lock);
+	live += d->post_n + (d->svc_post != NULL) + (d->svc_handler != NULL);
+	post_fn = d->post_n != 0 ? d->post[d->post_head].fn : d->svc_post;
+	handler_fn = d->svc_handler;
+	dom_spin_lock(&d->workq.lock);
+	TAILQ_FOREACH(req, &d->calls, link)
+		call_fn = req->fn, live++;
+	TAILQ_FOREACH(req, &d->calls_running, link)
+		call_fn = req->fn, live++;
+	dom_spin_lock(&d->porter_lock);
+	jobs = d->njobs;
+	live += jobs;
+	live += dom_hosts_entered(d, false); /* host_lock */
+	if (live == 0)
+		atomic_store(&d->dying, true); /* before any lock is dropped */
+	dom_spin_unlock(&d->porter_lock);
+	dom_spin_unlock(&d->workq.lock);
+	dom_spin_unlock(&d->evq.lock);
+#if DOM_DEBUG
+	dom_locks_nest = false;
+#endif
+	atomic_store(&d->closing, false);
 	if (live > 0) {
-		for (t = d->all; t != NULL; t = t->all_next)
+		/* name them (stale names at worst: the domain lives on) */
+		LIST_FOREACH(t, &d->all, all_link)
 			if (!t->service && atomic_load(&t->state) != TS_ZOMBIE)
 				dom_log(d, "destroy refused: green thread still alive: '",
 					t->name, "'");
 	}
 	dom_spin_unlock(&d->lock);
-	live += dom_hosts_entered(d, true);
 	if (live > 0) {
-		atomic_store(&d->stopping, false);
+		dom_hosts_entered(d, true);
+		if (post_fn != NULL)
+			log_fn(d, "destroy refused: dom_post function in flight: ",
+			       (void (*)(void))post_fn);
+		if (handler_fn != NULL)
+			log_fn(d, "destroy refused: event handler running: ",
+			       (void (*)(void))handler_fn);
+		if (call_fn != NULL)
+			log_fn(d, "destroy refused: dom_call function in flight: ",
+			       (void (*)(void))call_fn);
+		if (jobs != 0)
+			dom_log(d, "destroy refused: dom_host_run jobs queued or running", "", "");
 		return -EBUSY;
 	}
 
@@ -226,12 +298,9 @@ int dom_destroy(struct dom *d)
 	dom_porters_stop(d);
 	stop_vcpus(d, d->nvcpu);
 	/* joinable threads that exited and were never joined */
-	while ((t = d->all) != NULL) {
-		d->all = t->all_next;
-		dom_fiber_destroy(t);
-		mk_stack_destroy(&t->stack);
-		t->magic = DOM_MAGIC_DEAD;
-		mk_mem_free(t);
+	while ((t = LIST_FIRST(&d->all)) != NULL) {
+		LIST_REMOVE(t, all_link);
+		dom_thread_free(t);
 	}
 	dom_hosts_unbind_all(d);
 	free_dom(d);

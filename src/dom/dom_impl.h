@@ -2,7 +2,8 @@
 /*
  * Internal to src/dom: thread records, vCPUs, the domain, and the wait
  * protocol every blocking primitive uses.  Only mk_* and C11 atomics below
- * this line; freestanding libc (string.h) only.
+ * this line; of libc only the freestanding string.h and the <sys/queue.h>
+ * list macros (debug.c formats its message with stdio).
  */
 #ifndef DOM_IMPL_H
 #define DOM_IMPL_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk.h>
@@ -38,11 +40,51 @@ enum {
 #define DOM_KICK (UINT64_C(1) << 63)
 
 /* ------------------------------------------------------------------ */
+/* Checked invariants.  Debug builds (RUMPBRIDGE_DEBUG, or no NDEBUG)
+ * assert the state table, queue membership and lock ownership below with
+ * a message naming the object, then abort; release builds compile the
+ * checks away and keep the fast paths as they are. */
+void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#if defined(RUMPBRIDGE_DEBUG) || !defined(NDEBUG)
+#define DOM_DEBUG 1
+#define dom_assert(cond, ...)                                                                      \
+	do {                                                                                       \
+		if (__builtin_expect(!(cond), 0))                                                  \
+			dom_panic(__VA_ARGS__);                                                    \
+	} while (0)
+#else
+#define DOM_DEBUG 0
+#define dom_assert(cond, ...) ((void)sizeof(cond))
+#endif
+
+/* The lock word of a spin lock is set: debug builds check that a
+ * function documented as "with X held" is called so.  (Who holds it is
+ * not recorded: the locks are one word, embedded in public structs.) */
+#define dom_assert_locked(l, what, obj)                                                           \
+	dom_assert(atomic_load_explicit((l), memory_order_relaxed) != 0, "%s %p used unlocked",   \
+		   (what), (const void *)(obj))
+
+/* ------------------------------------------------------------------ */
 /* Spin locks: held for a few stores only.  A bounded spin, then a host
  * yield, so a preempted holder is not spun against for a whole slice. */
 
+/* docs/locking.md: spin locks do not nest, except in dom_destroy's
+ * verdict.  Debug builds count the locks each host thread holds (a green
+ * thread never switches while holding one, so the host thread's count is
+ * its own) and assert it. */
+#if DOM_DEBUG
+extern __thread unsigned dom_locks_held;
+extern __thread bool dom_locks_nest; /* inside dom_destroy's verdict */
+extern __thread bool dom_locks_leaf; /* holds a leaf lock */
+#endif
+
 static inline void dom_spin_lock(_Atomic uint32_t *l)
 {
+#if DOM_DEBUG
+	dom_assert((dom_locks_held == 0 || dom_locks_nest) && !dom_locks_leaf,
+		   "spin lock %p taken while holding another (docs/locking.md)", (void *)l);
+	dom_locks_held++;
+#endif
 	for (unsigned i = 0;; i++) {
 		/* acquire: pairs with the release in dom_spin_unlock */
 		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
@@ -57,6 +99,42 @@ static inline void dom_spin_lock(_Atomic uint32_t *l)
 
 static inline void dom_spin_unlock(_Atomic uint32_t *l)
 {
+#if DOM_DEBUG
+	dom_assert(dom_locks_held > 0 && atomic_load_explicit(l, memory_order_relaxed) != 0,
+		   "spin lock %p released but not held", (void *)l);
+	dom_locks_held--;
+#endif
+	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
+}
+
+/* Leaf locks: the debug-only owner tables of mutex.c and rwlock.c, taken
+ * under a wait-queue lock.  Nothing is taken while one is held, and they
+ * do not nest among themselves (docs/locking.md). */
+static inline void dom_leaf_lock(_Atomic uint32_t *l)
+{
+#if DOM_DEBUG
+	dom_assert(!dom_locks_leaf, "leaf lock %p taken while holding a leaf lock", (void *)l);
+	dom_locks_leaf = true;
+#endif
+	for (unsigned i = 0;; i++) {
+		/* acquire: pairs with the release in dom_leaf_unlock */
+		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
+		    atomic_exchange_explicit(l, 1, memory_order_acquire) == 0)
+			return;
+		if (i < 64)
+			dom_arch_relax();
+		else
+			mk_thread_yield();
+	}
+}
+
+static inline void dom_leaf_unlock(_Atomic uint32_t *l)
+{
+#if DOM_DEBUG
+	dom_assert(dom_locks_leaf && atomic_load_explicit(l, memory_order_relaxed) != 0,
+		   "leaf lock %p released but not held", (void *)l);
+	dom_locks_leaf = false;
+#endif
 	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
 }
 
@@ -89,7 +167,21 @@ enum dom_kind { DK_GREEN, DK_HOST, DK_IDLE };
  *               queues it again (detach.c). */
 enum dom_state { TS_RUNNING, TS_RUNNABLE, TS_BLOCKING, TS_BLOCKED, TS_ZOMBIE, TS_DETACHING };
 
+/* Debug builds assert each transition of this table where it happens
+ * (sched.c, waitq.c, thread.c, detach.c): dom_assert_state(t, expected
+ * set, "transition"), naming the thread and the state it was in. */
+#define DOM_ST(s) (1u << (s))
+const char *dom_state_name(int st);
+#define dom_assert_state(t, set, what)                                                             \
+	dom_assert((DOM_ST(atomic_load_explicit(&(t)->state, memory_order_relaxed)) & (set)) != 0, \
+		   "thread %p '%s' in state %s at %s", (const void *)(t), (t)->name,              \
+		   dom_state_name(atomic_load_explicit(&(t)->state, memory_order_relaxed)), (what))
+
 struct dom_waiter;
+
+/* A run queue's list (sched.c) */
+STAILQ_HEAD(dom_threadq, dom_thread);
+LIST_HEAD(dom_threadlist, dom_thread);
 
 struct dom_thread {
 	struct dom_seat seat; /* host records: seat.cur == self */
@@ -105,8 +197,11 @@ struct dom_thread {
 	struct dom_vcpu *vcpu; /* green: where it runs or last ran */
 	struct dom_porter *porter; /* detached: the host thread it runs on */
 	int affinity;
-	struct dom_thread *rq_next;
-	struct dom_thread *all_prev, *all_next; /* d->lock */
+	STAILQ_ENTRY(dom_thread) rq_link; /* run queue; timer.c's fired list */
+	const void *on_q; /* debug builds: the run queue it is on, or NULL */
+	/* green: d->all (d->lock); host record: d->hosts or the pool of
+	 * free records (host_lock, thread.c) */
+	LIST_ENTRY(dom_thread) all_link;
 	struct dom_waiter *wait;		/* timer: the wait to time out */
 	uint64_t deadline;			/* timer heap key */
 	uint32_t heap_idx;			/* 0: not in the heap */
@@ -149,7 +244,7 @@ struct dom_waiter {
 struct dom_runq {
 	_Atomic uint32_t lock;
 	_Atomic uint32_t n; /* read without the lock as a hint */
-	struct dom_thread *head, *tail;
+	struct dom_threadq q;
 };
 
 struct dom_vcpu {
@@ -160,21 +255,33 @@ struct dom_vcpu {
 	bool listening;			/* owner only: d->listener is this */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
-	struct dom_thread *priv_head, *priv_tail; /* own pushes, no lock */
+	struct dom_threadq priv;	/* own pushes, no lock */
 	unsigned ticks;			/* scheduling points, for polls */
+	unsigned move_at;		/* ticks of the next move (sched.c) */
+	uint32_t rand;			/* xorshift32 state for move_at */
 	struct mk_thread *host;
 };
 
-/* A host thread that runs a detached green thread (detach.c). */
+/* A job for a porter (dom_host_run): on d->jobs while queued. */
+struct dom_job {
+	STAILQ_ENTRY(dom_job) link;
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* A porter: a helper host thread of the domain that keeps blocking work
+ * off the vCPUs (detach.c).  It runs either a detached green thread
+ * (dom_detach) or a job (dom_host_run), one at a time. */
 struct dom_porter {
 	struct dom_seat seat;
 	struct dom *dom;
 	struct dom_thread ctx; /* the porter's own stack while it waits */
-	struct dom_thread *guest;
+	struct dom_thread *guest; /* porter_lock */
+	struct dom_job *job;	  /* porter_lock */
 	struct mk_notification ntf;
 	struct mk_thread *host;
-	struct dom_porter *next;     /* d->porters_idle (porter_lock) */
-	struct dom_porter *all_next; /* d->porters_all (porter_lock) */
+	SLIST_ENTRY(dom_porter) idle_link; /* d->porters_idle (porter_lock) */
+	SLIST_ENTRY(dom_porter) all_link;  /* d->porters_all (porter_lock) */
 	bool stop;
 };
 
@@ -183,8 +290,11 @@ struct dom_post_slot {
 	void *arg;
 };
 
+/* A dom_call request, on its caller's stack: on d->calls while queued,
+ * on d->calls_running while a worker runs it (workq.lock). */
 struct dom_call_req {
-	struct dom_call_req *next;
+	TAILQ_ENTRY(dom_call_req) link;
+	bool queued;
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;
@@ -203,7 +313,15 @@ struct dom {
 	struct mk_notification own_irq;
 	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
 	_Atomic int listener;	 /* idle vCPU waiting on irq, -1: none */
-	_Atomic bool stopping;	 /* dom_destroy: vCPUs leave when idle */
+	/* Teardown (dom.c, dom_destroy).  closing: a destroy is deciding,
+	 * under d->lock; cleared again if it refuses.  Only dom_enter reads
+	 * it (the nest/closing Dekker pair), and then waits for the verdict
+	 * on d->lock.  dying: the destroy is committed, never cleared; new
+	 * work is refused with -ESHUTDOWN and the service threads leave.  A
+	 * refused destroy never sets dying, so nothing a service thread or
+	 * a caller sees changes. */
+	_Atomic bool closing;
+	_Atomic bool dying;
 	_Atomic bool vstop;	 /* dom_destroy: vCPUs leave */
 	_Atomic bool run_stop;	 /* dom_stop */
 	_Atomic bool running0;	 /* dom_run active */
@@ -211,10 +329,10 @@ struct dom {
 
 	/* threads: d->lock */
 	_Atomic uint32_t lock;
-	struct dom_thread *all;
+	struct dom_threadlist all;
 	unsigned nthreads, nservice;
 	struct dom_thread *destroyer;	 /* waits for nservice == 0 */
-	struct dom_thread *hosts;	 /* bound host records (host_lock) */
+	struct dom_threadlist hosts;	 /* bound host records (host_lock) */
 
 	/* timers: timer_lock */
 	_Atomic uint32_t timer_lock;
@@ -222,7 +340,8 @@ struct dom {
 	uint32_t heap_n, heap_cap;
 	_Atomic uint64_t next_deadline;
 
-	/* events, posts, calls: svc.lock */
+	/* events and posts: evq.lock; the service thread's wake-up:
+	 * svcq.lock; calls and workers: workq.lock */
 	struct dom_waitq evq;	  /* event waiters, data = mask */
 	uint64_t pending;	  /* evq.lock */
 	uint64_t bound;		  /* evq.lock */
@@ -232,17 +351,31 @@ struct dom {
 	uint32_t post_cap, post_head, post_n;
 	struct dom_waitq svcq;	  /* the service thread waits here */
 	bool svc_work;		  /* svcq.lock */
-	struct dom_thread *svc;
+	void (*svc_handler)(unsigned, void *); /* evq.lock: what the */
+	void (*svc_post)(void *);	       /* service thread runs */
 	struct dom_waitq workq;	  /* idle call workers wait here */
-	struct dom_call_req *calls, *calls_tail;
+	TAILQ_HEAD(, dom_call_req) calls, calls_running; /* workq.lock */
 	unsigned workers, idle_workers, max_workers;
 
 	struct dom_vcpu *vcpu;
 
-	/* porters for detached green threads: porter_lock */
+	/* porters (detach.c): porter_lock */
 	_Atomic uint32_t porter_lock;
-	struct dom_porter *porters_idle, *porters_all;
+	SLIST_HEAD(, dom_porter) porters_idle, porters_all;
+	unsigned nporters;
+	STAILQ_HEAD(, dom_job) jobs; /* waiting for a porter */
+	unsigned njobs;		     /* queued or running */
 };
+
+/* ------------------------------------------------------------------ */
+/* record.c: type-stable records for what callers hold handles to */
+enum dom_rec_kind { DOM_REC_DOM, DOM_REC_THREAD, DOM_REC_KINDS };
+/* A freed record is reused only once this many newer ones were freed. */
+#define DOM_RECORD_QUARANTINE 64
+/* A zeroed record, or NULL (no memory). */
+void *dom_record_alloc(enum dom_rec_kind kind);
+/* Its magic must be DOM_MAGIC_DEAD already: stale handles read it. */
+void dom_record_free(enum dom_rec_kind kind, void *rec);
 
 /* ------------------------------------------------------------------ */
 /* sched.c */
@@ -302,13 +435,14 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 void dom_hosts_unbind_all(struct dom *d);
 unsigned dom_hosts_entered(struct dom *d, bool report);
 void dom_thread_reap(struct dom_thread *t);
+void dom_thread_free(struct dom_thread *t);
 void dom_log(const struct dom *d, const char *a, const char *b, const char *c);
 
 /* detach.c */
 void dom_porter_take(struct dom_thread *t);
 void dom_porters_stop(struct dom *d);
 
-/* event.c / call.c */
+/* event.c / service.c */
 void dom_event_deliver(struct dom *d, uint64_t bits);
 void *dom_service_main(void *arg);
 int dom_service_start(struct dom *d);
@@ -328,12 +462,6 @@ static inline int dom_check(const struct dom *d)
 	if (d == NULL)
 		return -EINVAL;
 	return d->magic == DOM_MAGIC_DOM ? 0 : -EBADF;
-}
-
-/* The caller as a member of d, or NULL (the -EPERM case). */
-static inline struct dom_thread *dom_member(void)
-{
-	return dom_self_inline();
 }
 
 #pragma GCC visibility pop

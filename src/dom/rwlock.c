@@ -5,10 +5,168 @@
  * entering, so writers are not starved.  Unlocking grants in queue order:
  * the head writer alone, or the run of readers at the head.  Granted
  * waiters already hold the lock when they wake (handoff).
+ *
+ * Who holds a read hold.  rw->reader_sum is the sum of the thread
+ * records of all read holds (one term per hold), so while there is
+ * exactly one hold it names its holder: tryupgrade and unlock refuse a
+ * caller that is not that holder (-EPERM) instead of taking or releasing
+ * another thread's hold.  With several readers the sum names nobody;
+ * tryupgrade then always says -EBUSY (it needs a lone reader anyway),
+ * and unlock checks the caller against a table of (lock, thread, count)
+ * holds that only debug builds keep (RW_TRACK: NDEBUG undefined, or
+ * RUMPBRIDGE_DEBUG).  Release builds take such an unlock on trust.
  */
 #include "dom_impl.h"
 
 enum { READ = 1, WRITE = 2 };
+
+#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+#define RW_TRACK 1
+#else
+#define RW_TRACK 0
+#endif
+
+#if RW_TRACK
+/* Debug builds: every read hold, in a hash of (lock, thread) -> count
+ * under hold_lock (taken inside rw->wq.lock, never the other way). */
+struct rd_hold {
+	const struct dom_rwlock *rw;
+	const struct dom_thread *t;
+	unsigned n;
+	struct rd_hold *next;
+};
+#define HOLD_BUCKETS 256
+static struct rd_hold *holds[HOLD_BUCKETS];
+static _Atomic uint32_t hold_lock;
+static _Atomic unsigned long holds_lost; /* allocation failed: unchecked */
+
+static struct rd_hold **hold_bucket(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	uintptr_t h = ((uintptr_t)rw >> 4) * 31 + ((uintptr_t)t >> 4);
+
+	return &holds[(h ^ (h >> 8)) % HOLD_BUCKETS];
+}
+
+static struct rd_hold **hold_find(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	struct rd_hold **p = hold_bucket(rw, t);
+
+	while (*p != NULL && ((*p)->rw != rw || (*p)->t != t))
+		p = &(*p)->next;
+	return p;
+}
+
+static void hold_add(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	struct rd_hold **p, *h;
+
+	dom_leaf_lock(&hold_lock);
+	p = hold_find(rw, t);
+	if (*p != NULL) {
+		(*p)->n++;
+	} else if ((h = mk_mem_alloc(sizeof(*h))) != NULL) {
+		*h = (struct rd_hold){.rw = rw, .t = t, .n = 1};
+		*p = h;
+	} else {
+		atomic_fetch_add(&holds_lost, 1);
+	}
+	dom_leaf_unlock(&hold_lock);
+}
+
+/* The caller holds a read hold of rw (or holds are not all known). */
+static bool hold_has(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	bool has;
+
+	dom_leaf_lock(&hold_lock);
+	has = *hold_find(rw, t) != NULL || atomic_load(&holds_lost) != 0;
+	dom_leaf_unlock(&hold_lock);
+	return has;
+}
+
+/* rw is (re)initialised: forget holds left on it (by threads that exited
+ * holding it). */
+static void hold_forget(const struct dom_rwlock *rw)
+{
+	struct rd_hold *dead = NULL, *h;
+
+	dom_leaf_lock(&hold_lock);
+	for (unsigned b = 0; b < HOLD_BUCKETS; b++) {
+		for (struct rd_hold **p = &holds[b]; (h = *p) != NULL;) {
+			if (h->rw == rw) {
+				*p = h->next;
+				h->next = dead;
+				dead = h;
+			} else {
+				p = &h->next;
+			}
+		}
+	}
+	dom_leaf_unlock(&hold_lock);
+	while ((h = dead) != NULL) {
+		dead = h->next;
+		mk_mem_free(h);
+	}
+}
+
+static void hold_del(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	struct rd_hold **p, *h = NULL;
+
+	dom_leaf_lock(&hold_lock);
+	p = hold_find(rw, t);
+	if (*p != NULL && --(*p)->n == 0) {
+		h = *p;
+		*p = h->next;
+	}
+	dom_leaf_unlock(&hold_lock);
+	mk_mem_free(h);
+}
+#else
+static inline void hold_add(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	(void)rw, (void)t;
+}
+static inline bool hold_has(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	(void)rw, (void)t;
+	return true;
+}
+static inline void hold_del(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	(void)rw, (void)t;
+}
+static inline void hold_forget(const struct dom_rwlock *rw)
+{
+	(void)rw;
+}
+#endif
+
+/* Under the lock: one more read hold, by t. */
+static void reader_in(struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	rw->readers++;
+	rw->reader_sum += (uintptr_t)t;
+	hold_add(rw, t);
+}
+
+static void reader_out(struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	rw->readers--;
+	/* At zero the sum is zero, unless a release build took an unlock
+	 * by a non-reader on trust: do not let that outlive the holds. */
+	rw->reader_sum = rw->readers == 0 ? 0 : rw->reader_sum - (uintptr_t)t;
+	hold_del(rw, t);
+}
+
+/* Under the lock, with readers > 0: does t hold one of them?  Exact for
+ * a lone reader; for several, exact in debug builds, else "yes". */
+static bool is_reader(const struct dom_rwlock *rw, const struct dom_thread *t)
+{
+	if (rw->readers == 1)
+		return rw->reader_sum == (uintptr_t)t;
+	return hold_has(rw, t);
+}
 
 static int check(const struct dom_rwlock *rw)
 {
@@ -23,7 +181,9 @@ int dom_rwlock_init(struct dom_rwlock *rw)
 		return -EINVAL;
 	rw->writer = 0;
 	rw->readers = 0;
+	rw->reader_sum = 0;
 	rw->writers_waiting = 0;
+	hold_forget(rw);
 	dom_waitq_init(&rw->wq);
 	rw->magic = DOM_MAGIC_RW;
 	return 0;
@@ -61,7 +221,7 @@ static struct dom_waiter *grant(struct dom_rwlock *rw)
 			rw->writer = (uintptr_t)w->t;
 			rw->writers_waiting--;
 		} else {
-			rw->readers++;
+			reader_in(rw, w->t);
 		}
 		*tail = w;
 		tail = &w->next;
@@ -102,7 +262,7 @@ static int lock(struct dom_rwlock *rw, bool write, bool try)
 		if (write)
 			rw->writer = (uintptr_t)self;
 		else
-			rw->readers++;
+			reader_in(rw, self);
 		dom_spin_unlock(&rw->wq.lock);
 		return 0;
 	}
@@ -149,8 +309,8 @@ int dom_rwlock_unlock(struct dom_rwlock *rw)
 	dom_spin_lock(&rw->wq.lock);
 	if (rw->writer == (uintptr_t)self) {
 		rw->writer = 0;
-	} else if (rw->writer == 0 && rw->readers > 0) {
-		rw->readers--;
+	} else if (rw->writer == 0 && rw->readers > 0 && is_reader(rw, self)) {
+		reader_out(rw, self);
 	} else {
 		dom_spin_unlock(&rw->wq.lock);
 		return -EPERM;
@@ -171,11 +331,13 @@ int dom_rwlock_tryupgrade(struct dom_rwlock *rw)
 	if (self == NULL)
 		return -EPERM;
 	dom_spin_lock(&rw->wq.lock);
-	if (rw->writer == 0 && rw->readers == 1) {
-		rw->readers = 0;
+	if (rw->writer == 0 && rw->readers == 1 && rw->reader_sum == (uintptr_t)self) {
+		reader_out(rw, self);
 		rw->writer = (uintptr_t)self;
+	} else if (rw->writer != 0 || rw->readers == 0 || !is_reader(rw, self)) {
+		r = -EPERM; /* the caller has no read hold */
 	} else {
-		r = rw->readers == 0 ? -EPERM : -EBUSY;
+		r = -EBUSY; /* other readers hold it too */
 	}
 	dom_spin_unlock(&rw->wq.lock);
 	return r;
@@ -197,7 +359,7 @@ int dom_rwlock_downgrade(struct dom_rwlock *rw)
 		return -EPERM;
 	}
 	rw->writer = 0;
-	rw->readers = 1;
+	reader_in(rw, self);
 	/* let the readers at the head in with us; a writer at the head
 	 * keeps waiting */
 	list = NULL;

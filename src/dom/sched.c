@@ -13,6 +13,22 @@
  * The inbox and the domain queue are read first (a relaxed load of their
  * counts) so that a private yield loop cannot starve them.
  *
+ * Fair shares.  Private queues alone would split the threads between the
+ * vCPUs for good: with 4 yielders on 2 vCPUs, a lone thread on one vCPU
+ * got as many turns as three on the other, and a vCPU whose host thread
+ * runs less often starved its own threads.  So now and then (every
+ * DOM_QUANTUM scheduling points on average) a vCPU of a multi-vCPU domain
+ * moves the thread at the head of its private queue (switched out, so
+ * free to move) on to the next vCPU's inbox (id + 1, round robin).  The
+ * interval is random: at fixed intervals the head would always be the
+ * same thread whenever the queue length divides the interval, and the
+ * others would never move.  Threads thus travel through every vCPU in
+ * turn, with DOM_QUANTUM turns on each stop on average whatever the
+ * vCPU's speed and load, and a vCPU with a single thread (whose private
+ * queue is empty) fills up from its neighbour.  It is done in the rare
+ * part of a scheduling point (sched_point_slow), so the yield fast path
+ * is unchanged.
+
  * Idle and kicks.  An idle vCPU sleeps on its own notification, except
  * one, the listener (d->listener), which sleeps on the domain
  * notification so that outside events wake it.  A vCPU going idle takes
@@ -40,16 +56,35 @@
  * clock, for a vCPU that never goes idle (powers of two). */
 #define POLL_IRQ_EVERY 8u
 #define POLL_CLOCK_EVERY 64u
+/* Scheduling points between two moves of a thread to the next vCPU, on
+ * average ("Fair shares"); drawn as POLL_IRQ_EVERY times 1..7, so that
+ * the move is in sched_point_slow. */
+#define DOM_QUANTUM (4u * POLL_IRQ_EVERY)
+
+/* Queue membership (debug builds): a thread is on at most one run queue,
+ * and only while RUNNABLE. */
+static inline void q_enter(const void *q, struct dom_thread *t)
+{
+	dom_assert(t->on_q == NULL, "thread %p '%s' queued on %p while on %p", (void *)t, t->name,
+		   q, t->on_q);
+	dom_assert_state(t, DOM_ST(TS_RUNNABLE), "queueing");
+	if (DOM_DEBUG)
+		t->on_q = q;
+}
+
+static inline void q_leave(const void *q, struct dom_thread *t)
+{
+	dom_assert(t->on_q == q, "thread %p '%s' taken from %p but on %p", (void *)t, t->name, q,
+		   t->on_q);
+	if (DOM_DEBUG)
+		t->on_q = NULL;
+}
 
 static void rq_push(struct dom_runq *q, struct dom_thread *t)
 {
-	t->rq_next = NULL;
+	q_enter(q, t);
 	dom_spin_lock(&q->lock);
-	if (q->tail != NULL)
-		q->tail->rq_next = t;
-	else
-		q->head = t;
-	q->tail = t;
+	STAILQ_INSERT_TAIL(&q->q, t, rq_link);
 	atomic_fetch_add(&q->n, 1); /* seq_cst: pairs with the idle check */
 	dom_spin_unlock(&q->lock);
 }
@@ -61,12 +96,11 @@ static struct dom_thread *rq_pop(struct dom_runq *q)
 	if (atomic_load_explicit(&q->n, memory_order_relaxed) == 0)
 		return NULL; /* a hint: the lock decides */
 	dom_spin_lock(&q->lock);
-	t = q->head;
+	t = STAILQ_FIRST(&q->q);
 	if (t != NULL) {
-		q->head = t->rq_next;
-		if (q->head == NULL)
-			q->tail = NULL;
+		STAILQ_REMOVE_HEAD(&q->q, rq_link);
 		atomic_fetch_sub(&q->n, 1);
+		q_leave(q, t);
 	}
 	dom_spin_unlock(&q->lock);
 	return t;
@@ -122,24 +156,27 @@ static bool is_idle(struct dom_vcpu *v)
 /* The private queue: only its vCPU touches it, so no lock. */
 static inline void priv_push(struct dom_vcpu *v, struct dom_thread *t)
 {
-	t->rq_next = NULL;
-	if (v->priv_tail != NULL)
-		v->priv_tail->rq_next = t;
-	else
-		v->priv_head = t;
-	v->priv_tail = t;
+	q_enter(&v->priv, t);
+	STAILQ_INSERT_TAIL(&v->priv, t, rq_link);
 }
 
 static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 {
-	struct dom_thread *t = v->priv_head;
+	struct dom_thread *t = STAILQ_FIRST(&v->priv);
 
 	if (t != NULL) {
-		v->priv_head = t->rq_next;
-		if (v->priv_head == NULL)
-			v->priv_tail = NULL;
+		STAILQ_REMOVE_HEAD(&v->priv, rq_link);
+		q_leave(&v->priv, t);
 	}
 	return t;
+}
+
+/* Queue t on v's inbox (bound to v, or moving on: "Fair shares"). */
+static void push_inbox(struct dom_vcpu *v, struct dom_thread *t)
+{
+	rq_push(&v->inbox, t);
+	if (is_idle(v))
+		dom_sched_kick_vcpu(v);
 }
 
 /* Queue a runnable thread.  here: the vCPU the caller runs on, if it is
@@ -154,9 +191,7 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 			priv_push(here, t);
 			return;
 		}
-		rq_push(&v->inbox, t);
-		if (is_idle(v))
-			dom_sched_kick_vcpu(v);
+		push_inbox(v, t);
 		return;
 	}
 	/* relaxed: a stale 0 only keeps t on this (running) vCPU */
@@ -182,13 +217,20 @@ void dom_sched_wake(struct dom_thread *t)
 {
 	int old = atomic_exchange(&t->state, TS_RUNNABLE);
 
+	dom_assert(old == TS_BLOCKING || old == TS_BLOCKED, "thread %p '%s' woken in state %s",
+		   (void *)t, t->name, dom_state_name(old));
 	/* BLOCKING: the switch epilogue will see RUNNABLE and queue it. */
 	if (old == TS_BLOCKED)
 		enqueue(t, here_for(t->dom));
 }
 
+/* A new thread, or one back from its porter: RUNNING (the zero state of
+ * a new record, or set by dom_reattach), not on any queue. */
 void dom_sched_push_new(struct dom_thread *t)
 {
+	dom_assert_state(t, DOM_ST(TS_RUNNING), "push_new");
+	dom_assert(t->kind == DK_GREEN, "thread %p '%s' of kind %d queued as green", (void *)t,
+		   t->name, t->kind);
 	atomic_store(&t->state, TS_RUNNABLE);
 	enqueue(t, here_for(t->dom));
 }
@@ -241,12 +283,14 @@ static void take_bits(struct dom *d, uint64_t bits)
 static void flush_private(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
-	struct dom_thread *t = v->priv_head, *next;
+	struct dom_threadq all = STAILQ_HEAD_INITIALIZER(all);
+	struct dom_thread *t;
 	bool moved = false;
 
-	v->priv_head = v->priv_tail = NULL;
-	for (; t != NULL; t = next) {
-		next = t->rq_next;
+	STAILQ_CONCAT(&all, &v->priv);
+	while ((t = STAILQ_FIRST(&all)) != NULL) {
+		STAILQ_REMOVE_HEAD(&all, rq_link);
+		q_leave(&v->priv, t);
 		if (t->affinity >= 0) {
 			priv_push(v, t); /* bound here: keep it */
 			continue;
@@ -258,6 +302,28 @@ static void flush_private(struct dom_vcpu *v)
 		dom_sched_kick(d);
 }
 
+/* "Fair shares": the head of v's private queue moves on to the next
+ * vCPU.  A bound thread stays (it goes to the tail instead). */
+static void move_on(struct dom_vcpu *v)
+{
+	struct dom *d = v->dom;
+	struct dom_thread *t = priv_pop(v);
+
+	unsigned to = v->id + 1 < d->nvcpu ? v->id + 1 : 0;
+
+	if (t->affinity >= 0) {
+		priv_push(v, t);
+	} else if (to == 0 && (d->flags & DOM_CALLER_IS_VCPU0)) {
+		/* vCPU 0 runs only inside dom_run: an unbound thread must not
+		 * wait in its inbox meanwhile; any vCPU takes it from here */
+		rq_push(&d->rq, t);
+		if (any_idle(d))
+			dom_sched_kick(d);
+	} else {
+		push_inbox(&d->vcpu[to], t);
+	}
+}
+
 /* The rare work of a scheduling point: hand private threads to an idle
  * vCPU, look at the domain notification every POLL_IRQ_EVERY points and
  * at the clock every POLL_CLOCK_EVERY. */
@@ -266,7 +332,8 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	struct dom *d = v->dom;
 	uint64_t bits;
 
-	if (v->priv_head != NULL && atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
+	if (!STAILQ_EMPTY(&v->priv) &&
+	    atomic_load_explicit(&d->idle_mask, memory_order_relaxed) != 0)
 		flush_private(v);
 	if ((ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
@@ -277,6 +344,15 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
 	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
 		dom_timer_run(d, mk_clock_now_ns());
+	if ((int)(ticks - v->move_at) >= 0 && d->nvcpu > 1) {
+		/* xorshift32: the next move in 1..7 * POLL_IRQ_EVERY points */
+		uint32_t r = v->rand;
+		r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+		v->rand = r;
+		v->move_at = ticks + POLL_IRQ_EVERY * (1 + r % 7);
+		if (!STAILQ_EMPTY(&v->priv))
+			move_on(v);
+	}
 }
 
 static inline void sched_point(struct dom_vcpu *v)
@@ -284,10 +360,19 @@ static inline void sched_point(struct dom_vcpu *v)
 	unsigned ticks = ++v->ticks;
 
 	if (__builtin_expect((ticks & (POLL_IRQ_EVERY - 1)) == 0, 0) ||
-	    __builtin_expect(v->priv_head != NULL &&
+	    __builtin_expect(!STAILQ_EMPTY(&v->priv) &&
 				     atomic_load_explicit(&v->dom->idle_mask, memory_order_relaxed) != 0,
 			     0))
 		sched_point_slow(v, ticks);
+}
+
+/* Out of line and cold, so that dom_after_switch stays a leaf that
+ * needs no stack frame on the yield path. */
+static __attribute__((noinline, cold, noreturn)) void bad_switch(struct dom_thread *prev,
+								  struct dom_thread *next, int st)
+{
+	dom_panic("thread %p '%s' switched out in state %s (to %p '%s')", (void *)prev, prev->name,
+		  dom_state_name(st), (void *)next, next->name);
 }
 
 void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
@@ -313,6 +398,12 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 		dom_thread_reap(prev);
 	} else if (st == TS_DETACHING) {
 		dom_porter_take(prev); /* its registers are saved: hand it over */
+	} else if (st != TS_RUNNING || prev->porter == NULL || next != &prev->porter->ctx) {
+		/* RUNNING is dom_reattach switching to its porter, which
+		 * queues it; anything else is a broken state table, and
+		 * going on would lose or double-run the thread: stop, in
+		 * every build. */
+		bad_switch(prev, next, st);
 	}
 }
 
@@ -322,6 +413,10 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 				  struct dom_thread *next)
 {
+	dom_assert(next->kind != DK_GREEN ||
+			   atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
+		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
+		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
 	if (next->kind == DK_GREEN)
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
 	next->vcpu = v;
@@ -340,6 +435,9 @@ void dom_sched_switch_out(struct dom_thread *self)
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;
 
+	dom_assert_state(self, DOM_ST(TS_RUNNABLE) | DOM_ST(TS_BLOCKING) | DOM_ST(TS_ZOMBIE) |
+				       DOM_ST(TS_DETACHING),
+			 "switch_out");
 	sched_point(v);
 	next = pick(v);
 	if (next == NULL) {
@@ -369,6 +467,7 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 	}
 	v = self->vcpu;
 	sched_point(v);
+	dom_assert_state(self, DOM_ST(TS_RUNNING), "yield");
 	if ((next = pick(v)) == NULL)
 		return (struct dom_yield_pick){NULL, 0}; /* alone: go on */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
@@ -458,6 +557,7 @@ void *dom_vcpu_main(void *arg)
 	struct dom_vcpu *v = arg;
 
 	v->seat.cur = &v->idle_ctx;
+	v->rand = 2654435761u * (v->id + 1); /* any non-zero seed */
 	dom_arch_fp_reset();
 	dom_fiber_adopt(&v->idle_ctx);
 	mk_tls_set(MK_TLS_DOM_CURRENT, &v->seat);

@@ -14,10 +14,55 @@
  */
 #include "dom_impl.h"
 
+/* One piece of the service thread's work: a bound event or a post. */
+struct svc_item {
+	void (*handler)(unsigned, void *); /* NULL: a post */
+	void (*post)(void *);
+	void *arg;
+	unsigned bit;
+};
+
+/* The service thread's next piece of work, taken under evq.lock: a bound
+ * event first, then the oldest post.  What it takes stays recorded in
+ * d->svc_handler / d->svc_post until it is done, so that dom_destroy can
+ * name it and refuse (a function waiting on the destroyer would otherwise
+ * never end).  Once the domain is dying there is no post left
+ * (dom_destroy refuses while one is queued) and bound events that arrive
+ * meanwhile are dropped. */
+static bool svc_take(struct dom *d, struct svc_item *it)
+{
+	bool got = false;
+
+	dom_spin_lock(&d->evq.lock);
+	d->svc_handler = NULL;
+	d->svc_post = NULL;
+	if (!atomic_load(&d->dying)) {
+		uint64_t bits = d->pending & d->bound;
+		if (bits != 0) {
+			it->bit = (unsigned)__builtin_ctzll(bits);
+			d->pending &= ~(UINT64_C(1) << it->bit);
+			it->handler = d->svc_handler = d->handler[it->bit];
+			it->arg = d->handler_arg[it->bit];
+			got = true;
+		} else if (d->post_n != 0) {
+			struct dom_post_slot *s = &d->post[d->post_head];
+			d->post_head = (d->post_head + 1) % d->post_cap;
+			d->post_n--;
+			it->handler = NULL;
+			it->post = d->svc_post = s->fn;
+			it->arg = s->arg;
+			got = true;
+		}
+	}
+	dom_spin_unlock(&d->evq.lock);
+	return got;
+}
+
 void *dom_service_main(void *arg)
 {
 	struct dom *d = arg;
 	struct dom_thread *self = dom_self_inline();
+	struct svc_item it = {0};
 	struct dom_waiter w;
 
 	for (;;) {
@@ -29,35 +74,13 @@ void *dom_service_main(void *arg)
 		d->svc_work = false;
 		dom_spin_unlock(&d->svcq.lock);
 
-		/* bound events */
-		for (;;) {
-			dom_spin_lock(&d->evq.lock);
-			uint64_t bits = d->pending & d->bound;
-			if (bits == 0) {
-				dom_spin_unlock(&d->evq.lock);
-				break;
-			}
-			unsigned bit = (unsigned)__builtin_ctzll(bits);
-			void (*fn)(unsigned, void *) = d->handler[bit];
-			void *a = d->handler_arg[bit];
-			d->pending &= ~(UINT64_C(1) << bit);
-			dom_spin_unlock(&d->evq.lock);
-			fn(bit, a);
+		while (svc_take(d, &it)) {
+			if (it.handler != NULL)
+				it.handler(it.bit, it.arg);
+			else
+				it.post(it.arg);
 		}
-		/* posts, in order */
-		for (;;) {
-			dom_spin_lock(&d->evq.lock);
-			if (d->post_n == 0) {
-				dom_spin_unlock(&d->evq.lock);
-				break;
-			}
-			struct dom_post_slot s = d->post[d->post_head];
-			d->post_head = (d->post_head + 1) % d->post_cap;
-			d->post_n--;
-			dom_spin_unlock(&d->evq.lock);
-			s.fn(s.arg);
-		}
-		if (atomic_load(&d->stopping))
+		if (atomic_load(&d->dying))
 			return NULL;
 	}
 }
@@ -70,10 +93,11 @@ int dom_post(struct dom *d, void (*fn)(void *), void *arg)
 		return r;
 	if (fn == NULL)
 		return -EINVAL;
-	if (atomic_load(&d->stopping))
-		return -ESHUTDOWN;
+	/* under evq.lock: dom_destroy's verdict holds it (service thread) */
 	dom_spin_lock(&d->evq.lock);
-	if (d->post_n == d->post_cap) {
+	if (atomic_load(&d->dying)) {
+		r = -ESHUTDOWN;
+	} else if (d->post_n == d->post_cap) {
 		r = -EAGAIN;
 	} else {
 		d->post[(d->post_head + d->post_n) % d->post_cap] = (struct dom_post_slot){fn, arg};
@@ -94,8 +118,8 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		dom_spin_lock(&d->workq.lock);
-		while ((req = d->calls) == NULL) {
-			if (atomic_load(&d->stopping)) {
+		while ((req = TAILQ_FIRST(&d->calls)) == NULL) {
+			if (atomic_load(&d->dying)) {
 				d->workers--;
 				dom_spin_unlock(&d->workq.lock);
 				return NULL;
@@ -104,13 +128,17 @@ static void *worker_main(void *arg)
 			dom_waitq_block(&d->workq, &w, self, 0, MK_FOREVER);
 			dom_spin_lock(&d->workq.lock);
 		}
-		d->calls = req->next;
-		if (d->calls == NULL)
-			d->calls_tail = NULL;
+		/* queued -> running: dom_destroy names and refuses both */
+		TAILQ_REMOVE(&d->calls, req, link);
+		TAILQ_INSERT_TAIL(&d->calls_running, req, link);
+		req->queued = false;
 		dom_spin_unlock(&d->workq.lock);
 
 		struct dom_thread *caller = req->caller;
 		req->ret = req->fn(req->arg);
+		dom_spin_lock(&d->workq.lock);
+		TAILQ_REMOVE(&d->calls_running, req, link);
+		dom_spin_unlock(&d->workq.lock);
 		/* the last touch of req (release: pairs with the caller's
 		 * acquire); the caller may return at once */
 		atomic_store_explicit(&req->done, 1, memory_order_release);
@@ -143,16 +171,14 @@ int dom_call(struct dom *d, void *(*fn)(void *), void *arg, void **ret)
 	if (rec == NULL)
 		return -ENOMEM;
 	req.caller = rec;
+	/* under workq.lock: dom_destroy's verdict holds it */
 	dom_spin_lock(&d->workq.lock);
-	if (atomic_load(&d->stopping)) {
+	if (atomic_load(&d->dying)) {
 		dom_spin_unlock(&d->workq.lock);
 		return -ESHUTDOWN;
 	}
-	if (d->calls_tail != NULL)
-		d->calls_tail->next = &req;
-	else
-		d->calls = &req;
-	d->calls_tail = &req;
+	TAILQ_INSERT_TAIL(&d->calls, &req, link);
+	req.queued = true;
 	if (d->idle_workers > 0) {
 		w = dom_waitq_claim_first(&d->workq);
 		d->idle_workers--;
@@ -166,29 +192,19 @@ int dom_call(struct dom *d, void *(*fn)(void *), void *arg, void **ret)
 	if (spawn) {
 		struct dom_thread_attr a = {.name = "dom-worker", .vcpu = -1, .detached = true};
 		if (dom_thread_spawn(d, NULL, &a, worker_main, d, true) != 0) {
-			/* no memory for a worker: the call waits for a busy one */
+			/* No memory for a worker: the call waits for a busy one;
+			 * with none at all, nobody will ever serve it: take it
+			 * back unless a worker took it meanwhile. */
+			bool back = false;
 			dom_spin_lock(&d->workq.lock);
 			d->workers--;
-			bool none = d->workers == 0;
-			dom_spin_unlock(&d->workq.lock);
-			if (none) {
-				/* nobody will ever serve it: take it back */
-				dom_spin_lock(&d->workq.lock);
-				struct dom_call_req **pp = &d->calls, *prev = NULL;
-				while (*pp != NULL && *pp != &req) {
-					prev = *pp;
-					pp = &(*pp)->next;
-				}
-				bool found = *pp == &req;
-				if (found) {
-					*pp = req.next;
-					if (d->calls_tail == &req)
-						d->calls_tail = prev;
-				}
-				dom_spin_unlock(&d->workq.lock);
-				if (found)
-					return -ENOMEM;
+			if (d->workers == 0 && req.queued) {
+				TAILQ_REMOVE(&d->calls, &req, link);
+				back = true;
 			}
+			dom_spin_unlock(&d->workq.lock);
+			if (back)
+				return -ENOMEM;
 		}
 	}
 	while (!atomic_load_explicit(&req.done, memory_order_acquire))
@@ -205,7 +221,7 @@ int dom_service_start(struct dom *d)
 	return dom_thread_spawn(d, NULL, &a, dom_service_main, d, true);
 }
 
-/* dom_destroy, with d->stopping set: end the service thread and the
+/* dom_destroy, with d->dying set: end the service thread and the
  * workers; they exit and are reaped, which dom_destroy waits for. */
 void dom_service_stop(struct dom *d)
 {

@@ -24,7 +24,7 @@
 #include "fiber.h"
 
 static _Atomic uint32_t host_lock;
-static struct dom_thread *host_pool; /* host_lock; linked by all_next */
+static struct dom_threadlist host_pool; /* host_lock */
 
 void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 {
@@ -42,12 +42,14 @@ void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 	mk_console_write(buf, n);
 }
 
-static void free_record(struct dom_thread *t)
+/* A green thread's record back to its pool (record.c): its handle reads
+ * DEAD from now on. */
+void dom_thread_free(struct dom_thread *t)
 {
 	dom_fiber_destroy(t);
 	mk_stack_destroy(&t->stack);
 	t->magic = DOM_MAGIC_DEAD;
-	mk_mem_free(t);
+	dom_record_free(DOM_REC_THREAD, t);
 }
 
 /* Unlink from d->all and free. */
@@ -56,14 +58,9 @@ static void release(struct dom_thread *t)
 	struct dom *d = t->dom;
 
 	dom_spin_lock(&d->lock);
-	if (t->all_prev != NULL)
-		t->all_prev->all_next = t->all_next;
-	else
-		d->all = t->all_next;
-	if (t->all_next != NULL)
-		t->all_next->all_prev = t->all_prev;
+	LIST_REMOVE(t, all_link);
 	dom_spin_unlock(&d->lock);
-	free_record(t);
+	dom_thread_free(t);
 }
 
 int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_thread_attr *a,
@@ -86,11 +83,12 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	if (strlen(name) > DOM_NAME_MAX)
 		return -ENAMETOOLONG;
 	ss = a->stack_size != 0 ? a->stack_size : d->stack_size;
-	if ((t = mk_mem_alloc(sizeof(*t))) == NULL)
+	if ((t = dom_record_alloc(DOM_REC_THREAD)) == NULL)
 		return -ENOMEM;
 	strcpy(t->name, name);
 	if ((r = mk_stack_create(&t->stack, ss, t->name)) != 0) {
-		mk_mem_free(t);
+		t->magic = DOM_MAGIC_DEAD;
+		dom_record_free(DOM_REC_THREAD, t);
 		return r;
 	}
 	t->magic = DOM_MAGIC_THREAD;
@@ -108,15 +106,12 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	dom_fiber_create(t);
 
 	dom_spin_lock(&d->lock);
-	if (atomic_load(&d->stopping) && !service) {
+	if (atomic_load(&d->dying) && !service) {
 		dom_spin_unlock(&d->lock);
-		free_record(t);
+		dom_thread_free(t);
 		return -ESHUTDOWN;
 	}
-	t->all_next = d->all;
-	if (d->all != NULL)
-		d->all->all_prev = t;
-	d->all = t;
+	LIST_INSERT_HEAD(&d->all, t, all_link);
 	if (service)
 		d->nservice++;
 	else
@@ -147,6 +142,7 @@ int dom_thread_exit(void *ret)
 	if (self == NULL || self->kind != DK_GREEN)
 		return -EPERM;
 	d = self->dom;
+	dom_assert_state(self, DOM_ST(TS_RUNNING), "exit");
 	self->ret = ret;
 	dom_spin_lock(&d->lock);
 	if (!self->service)
@@ -163,6 +159,8 @@ void dom_thread_reap(struct dom_thread *t)
 	struct dom *d = t->dom;
 	struct dom_waiter *w;
 
+	dom_assert(t->on_q == NULL, "thread %p '%s' reaped while on run queue %p", (void *)t,
+		   t->name, t->on_q);
 	if (t->service) {
 		dom_spin_lock(&d->lock);
 		if (--d->nservice == 0 && d->destroyer != NULL) {
@@ -262,19 +260,25 @@ int dom_current_set(void *p)
 	return 0;
 }
 
+/* The accessors refuse a stale handle (record.c) like every call. */
+static bool live(const struct dom_thread *t)
+{
+	return t != NULL && t->magic == DOM_MAGIC_THREAD;
+}
+
 const char *dom_thread_name(const struct dom_thread *t)
 {
-	return t != NULL ? t->name : NULL;
+	return live(t) ? t->name : NULL;
 }
 
 struct dom *dom_thread_dom(const struct dom_thread *t)
 {
-	return t != NULL ? t->dom : NULL;
+	return live(t) ? t->dom : NULL;
 }
 
 bool dom_thread_is_green(const struct dom_thread *t)
 {
-	return t != NULL && t->kind == DK_GREEN;
+	return live(t) && t->kind == DK_GREEN;
 }
 
 /* ------------------------------------------------------------------ */
@@ -286,13 +290,7 @@ static void unbind(struct dom_thread *rec)
 
 	if (d == NULL)
 		return;
-	if (rec->all_prev != NULL)
-		rec->all_prev->all_next = rec->all_next;
-	else
-		d->hosts = rec->all_next;
-	if (rec->all_next != NULL)
-		rec->all_next->all_prev = rec->all_prev;
-	rec->all_prev = rec->all_next = NULL;
+	LIST_REMOVE(rec, all_link);
 	rec->dom = NULL;
 	rec->dom_serial = 0;
 }
@@ -307,8 +305,7 @@ static void host_record_dtor(void *p)
 	unbind(rec);
 	atomic_store(&rec->nest, 0);
 	rec->current = NULL;
-	rec->all_next = host_pool;
-	host_pool = rec;
+	LIST_INSERT_HEAD(&host_pool, rec, all_link);
 	dom_spin_unlock(&host_lock);
 	if (mk_tls_get(MK_TLS_DOM_CURRENT) == &rec->seat)
 		mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
@@ -323,12 +320,10 @@ struct dom_thread *dom_host_record(void)
 	if (mk_tls_set_destructor(MK_TLS_DOM_ENTRY, host_record_dtor) != 0)
 		return NULL;
 	dom_spin_lock(&host_lock);
-	if ((rec = host_pool) != NULL)
-		host_pool = rec->all_next;
+	if ((rec = LIST_FIRST(&host_pool)) != NULL)
+		LIST_REMOVE(rec, all_link);
 	dom_spin_unlock(&host_lock);
-	if (rec != NULL) {
-		rec->all_next = NULL;
-	} else {
+	if (rec == NULL) {
 		if ((rec = mk_mem_alloc(sizeof(*rec))) == NULL)
 			return NULL;
 		rec->magic = DOM_MAGIC_THREAD;
@@ -346,19 +341,20 @@ struct dom_thread *dom_host_record(void)
 void dom_hosts_unbind_all(struct dom *d)
 {
 	dom_spin_lock(&host_lock);
-	while (d->hosts != NULL)
-		unbind(d->hosts);
+	while (!LIST_EMPTY(&d->hosts))
+		unbind(LIST_FIRST(&d->hosts));
 	dom_spin_unlock(&host_lock);
 }
 
-/* Called by dom_destroy with d->stopping set: list entered host threads
- * into the console message; returns how many. */
+/* Called by dom_destroy deciding (d->lock held, d->closing set): how
+ * many host threads are entered in d; report: name them on the console. */
 unsigned dom_hosts_entered(struct dom *d, bool report)
 {
+	struct dom_thread *r;
 	unsigned n = 0;
 
 	dom_spin_lock(&host_lock);
-	for (struct dom_thread *r = d->hosts; r != NULL; r = r->all_next) {
+	LIST_FOREACH(r, &d->hosts, all_link) {
 		if (atomic_load(&r->nest) == 0)
 			continue;
 		n++;
@@ -392,16 +388,18 @@ int dom_enter(struct dom *d)
 		unbind(rec);
 		rec->dom = d;
 		rec->dom_serial = d->serial;
-		rec->all_next = d->hosts;
-		if (d->hosts != NULL)
-			d->hosts->all_prev = rec;
-		d->hosts = rec;
+		LIST_INSERT_HEAD(&d->hosts, rec, all_link);
 		dom_spin_unlock(&host_lock);
 	}
-	/* seq_cst store, then read stopping: dom_destroy sets stopping, then
-	 * reads nest.  One of us sees the other. */
+	/* seq_cst store of nest, then load of closing: dom_destroy stores
+	 * closing, then loads every nest.  One of us sees the other.  A
+	 * destroy that is deciding holds d->lock: wait for its verdict. */
 	atomic_store(&rec->nest, 1);
-	if (atomic_load(&d->stopping)) {
+	if (atomic_load(&d->closing)) {
+		dom_spin_lock(&d->lock);
+		dom_spin_unlock(&d->lock);
+	}
+	if (atomic_load(&d->dying)) {
 		atomic_store(&rec->nest, 0);
 		return -ESHUTDOWN;
 	}

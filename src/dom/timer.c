@@ -131,7 +131,8 @@ void dom_timer_cancel(struct dom_thread *t)
 
 void dom_timer_run(struct dom *d, uint64_t now)
 {
-	struct dom_thread *fired = NULL, *t;
+	struct dom_threadq fired = STAILQ_HEAD_INITIALIZER(fired);
+	struct dom_thread *t;
 
 	if (atomic_load(&d->next_deadline) > now)
 		return;
@@ -141,14 +142,14 @@ void dom_timer_run(struct dom *d, uint64_t now)
 		/* Claimed here, under the lock the waiter cancels with, so a
 		 * waiter already woken by someone else is left alone. */
 		if (t->wait != NULL && dom_waiter_claim_timeout(t->wait)) {
-			t->rq_next = fired; /* blocked: its run-queue link is free */
-			fired = t;
+			/* blocked: its run-queue link is free */
+			STAILQ_INSERT_TAIL(&fired, t, rq_link);
 		}
 	}
 	set_next(d);
 	dom_spin_unlock(&d->timer_lock);
-	while ((t = fired) != NULL) {
-		fired = t->rq_next;
+	while ((t = STAILQ_FIRST(&fired)) != NULL) {
+		STAILQ_REMOVE_HEAD(&fired, rq_link);
 		dom_waiter_finish_timeout(t->wait);
 	}
 }

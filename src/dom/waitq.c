@@ -23,6 +23,13 @@
  *     notification, the only signal it will get for this wait.
  *
  * tests/model/waitq.pml checks this protocol with spin.
+ *
+ * The waiter list stays a hand-rolled doubly linked list, not a TAILQ:
+ * its head (struct dom_waitq) is embedded in the public structs of dom.h
+ * (mutex, cv, rwlock, sem), whose layout callers compile against, and
+ * rwlock.c walks it through those fields; the waiters' next link is also
+ * reused by the wakers for their private wake-up lists once a waiter is
+ * claimed and unlinked.
  */
 #include "dom_impl.h"
 
@@ -66,6 +73,10 @@ bool dom_waitq_empty(const struct dom_waitq *q)
 void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
 		       uint64_t data)
 {
+	if (q != NULL)
+		dom_assert_locked(&q->lock, "wait queue", q);
+	if (self->kind == DK_GREEN)
+		dom_assert_state(self, DOM_ST(TS_RUNNING), "block");
 	w->t = self;
 	w->q = q;
 	atomic_init(&w->claimed, 0);
@@ -88,6 +99,9 @@ static bool claim(struct dom_waiter *w)
 
 bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)
 {
+	dom_assert_locked(&q->lock, "wait queue", q);
+	dom_assert(w->q == q, "waiter %p of thread '%s' claimed from queue %p, but waits on %p",
+		   (void *)w, w->t->name, (void *)q, (void *)w->q);
 	if (!claim(w))
 		return false;
 	unlink_w(q, w);
@@ -96,6 +110,7 @@ bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)
 
 struct dom_waiter *dom_waitq_claim_first(struct dom_waitq *q)
 {
+	dom_assert_locked(&q->lock, "wait queue", q);
 	for (struct dom_waiter *w = q->head; w != NULL; w = w->next) {
 		/* A waiter the timer claimed is still linked until the timer
 		 * takes the lock to unlink it: skip it. */

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
-#include <string.h>
+#include <limits.h>
 
 #include <rumpbridge/mk.h>
 
 /* Our own table rather than strerror(): the text is the contract of the
- * mk and dom headers, and strerror() is not freestanding. */
+ * mk, dom and rumpuser headers, and strerror() is not freestanding.  It
+ * names exactly the codes those headers document (tests/mk/test_clock.c
+ * lists them). */
 const char *mk_strerror(int err)
 {
+	if (err == INT_MIN) /* -INT_MIN overflows */
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	switch (err) {
@@ -26,15 +30,12 @@ const char *mk_strerror(int err)
 	case EOVERFLOW: return "size overflows";
 	case ESTALE: return "reply token does not name a call in service";
 	case ECANCELED: return "call cancelled by the server";
-	case ENOENT: return "no such object";
 	case EEXIST: return "already exists";
-	case ENOSPC: return "queue full";
-	case ENOTSUP: return "not supported";
-	case ESRCH: return "calling thread is not known to the domain";
-	case ECHILD: return "thread is not joinable";
+	case ESRCH: return "no such thread (not joinable)";
 	case ESHUTDOWN: return "domain is shutting down";
 	case EMFILE: return "too many open files";
-	case EMSGSIZE: return "message too long";
+	case ENXIO: return "no rump kernel in this process";
+	case ENOTSUP: return "not supported"; /* by this backend: mk_microkit.h */
 	default: return "unknown error";
 	}
 }

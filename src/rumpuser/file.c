@@ -2,15 +2,16 @@
 /*
  * Host files and block devices.
  *
- * Blocking host I/O never runs on a vCPU: when the caller is a green
- * thread, the operation is handed to an I/O helper (a host thread entered
- * in the domain) and the green thread blocks on a domain semaphore, so
- * the vCPU runs other green threads meanwhile.  A host thread does its
- * I/O itself.  Either way the rump CPU is released around it.
+ * Blocking host I/O never runs on a vCPU.  The helper host threads are
+ * the domain's porters, its one pool for blocking work (src/dom/detach.c):
+ * a green thread moves onto one for the operation (dom_detach, then
+ * dom_reattach), so its vCPU runs other green threads meanwhile.  A host
+ * thread does its I/O itself.  Either way the rump CPU is released
+ * around it.
  *
- * rumpuser_bio is asynchronous: a helper does the transfer and delivers
- * the completion through the domain (dom_call: biodone runs on a green
- * thread of the domain).
+ * rumpuser_bio is asynchronous: a porter does the transfer as a job
+ * (dom_host_run) and delivers the completion through the domain
+ * (dom_call: biodone runs on a green thread of the domain).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,13 +27,8 @@
 
 #include "rumpuser_impl.h"
 
-#define IO_HELPERS_MAX 8
-
 struct io_req {
-	struct io_req *next;
 	void (*fn)(struct io_req *);
-	struct dom_sem done; /* sync requests */
-	bool async;
 	/* the operation */
 	int fd, op, result;
 	void *data;
@@ -48,88 +44,27 @@ struct io_req {
 	uint64_t start, slen;
 };
 
-static struct dom_mutex io_lock;
-static struct dom_cv io_cv;
-static struct io_req *io_head, *io_tail;
-static unsigned io_helpers, io_idle;
-
-static void *io_helper(void *arg)
-{
-	struct io_req *q;
-
-	(void)arg;
-	if (dom_enter(ru_dom) != 0)
-		return NULL;
-	for (;;) {
-		dom_mutex_enter(&io_lock);
-		io_idle++;
-		while (io_head == NULL)
-			dom_cv_wait(&io_cv, &io_lock);
-		io_idle--;
-		q = io_head;
-		io_head = q->next;
-		if (io_head == NULL)
-			io_tail = NULL;
-		dom_mutex_exit(&io_lock);
-		bool async = q->async; /* an async request frees itself */
-		q->fn(q);
-		if (!async)
-			dom_sem_post(&q->done);
-	}
-	return NULL;
-}
-
+/* Nothing to start: the helpers are the domain's porters, started on
+ * demand. */
 int ru_io_start(void)
 {
-	dom_mutex_init(&io_lock);
-	dom_cv_init(&io_cv);
 	return 0;
 }
 
-static void submit(struct io_req *q)
-{
-	struct mk_thread *t;
-	bool spawn;
-	bool e = ru_enter();
-
-	q->next = NULL;
-	dom_mutex_enter(&io_lock);
-	if (io_tail != NULL)
-		io_tail->next = q;
-	else
-		io_head = q;
-	io_tail = q;
-	spawn = io_idle == 0 && io_helpers < IO_HELPERS_MAX;
-	if (spawn)
-		io_helpers++;
-	dom_cv_signal(&io_cv);
-	dom_mutex_exit(&io_lock);
-	if (spawn && mk_thread_create(&t, "rump-io", io_helper, NULL) != 0) {
-		dom_mutex_enter(&io_lock);
-		io_helpers--;
-		bool none = io_helpers == 0;
-		dom_mutex_exit(&io_lock);
-		if (none)
-			ru_panic("cannot start an I/O helper thread", -EAGAIN);
-	}
-	ru_leave(e);
-}
-
-/* Run q->fn off the vCPUs if the caller is a green thread; release the
- * rump CPU either way. */
+/* Run q->fn off the vCPUs if the caller is a green thread (on a porter:
+ * dom_detach); release the rump CPU either way. */
 static void run_io(struct io_req *q)
 {
 	struct dom_thread *self = dom_self();
 	int nlocks;
 
 	ru_unschedule(&nlocks, NULL);
-	if (self != NULL && dom_thread_is_green(self)) {
-		dom_sem_init(&q->done, 0);
-		q->async = false;
-		submit(q);
-		dom_sem_wait(&q->done);
-		dom_sem_destroy(&q->done);
+	if (self != NULL && dom_thread_is_green(self) && dom_detach() == 0) {
+		q->fn(q);
+		dom_reattach();
 	} else {
+		/* a host thread; or no porter could start: a green thread
+		 * then blocks its vCPU for the call rather than fail it */
 		q->fn(q);
 	}
 	ru_schedule(nlocks, NULL);
@@ -308,19 +243,27 @@ static void do_bio(struct io_req *q)
 	free(q);
 }
 
+static void bio_job(void *p)
+{
+	struct io_req *q = p;
+
+	q->fn(q);
+}
+
 void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_biodone_fn biodone,
 		  void *bioarg)
 {
 	struct io_req *q = calloc(1, sizeof(*q));
-	int nlocks;
+	int nlocks, r;
 
 	if (q == NULL) {
 		biodone(bioarg, 0, NETBSD_ENOMEM);
 		return;
 	}
 	*q = (struct io_req){.fd = fd, .op = op, .data = data, .len = dlen, .off = off,
-			     .biodone = biodone, .bioarg = bioarg, .fn = do_bio, .async = true};
+			     .biodone = biodone, .bioarg = bioarg, .fn = do_bio};
 	ru_unschedule(&nlocks, NULL);
-	submit(q);
+	if ((r = dom_host_run(ru_dom, bio_job, q)) != 0)
+		ru_panic("cannot start an I/O helper thread", r);
 	ru_schedule(nlocks, NULL);
 }

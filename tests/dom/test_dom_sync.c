@@ -2,10 +2,23 @@
 /* Mutex, condition variable, rwlock and semaphore, each used by green
  * threads and entered host threads together, on 1 and on 4 vCPUs. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dom_test.h"
 
 #define ACTORS 4
+
+/* Debug builds check more (src/dom/rwlock.c RW_TRACK, mutex.c MUTEX_TRACK). */
+#if !defined(NDEBUG) || defined(RUMPBRIDGE_DEBUG)
+#define RW_DEBUG 1
+#else
+#define RW_DEBUG 0
+#endif
 
 static struct dom_mutex mtx;
 static struct dom_cv cv;
@@ -323,6 +336,248 @@ static void rwlock_upgrade_downgrade(void **s)
 	assert_int_equal(dom_destroy(d), 0);
 }
 
+/*
+ * Read holds belong to their holder.  A thread that holds nothing may not
+ * upgrade a lone reader's hold, nor release it with unlock; the real
+ * reader keeps its hold and releases it itself.  Tried with the reader
+ * and the intruder green or entered host threads.
+ */
+static _Atomic int rd_phase; /* 1: reader holds; 2: intruder done */
+
+static void *lone_reader(void *a)
+{
+	(void)a;
+	if (dom_rwlock_rdlock(&rw) != 0)
+		return (void *)1;
+	atomic_store(&rd_phase, 1);
+	while (atomic_load(&rd_phase) != 2)
+		dom_yield();
+	if (!dom_rwlock_rdheld(&rw) || dom_rwlock_wrheld(&rw))
+		return (void *)2; /* the intruder took or released our hold */
+	return (void *)(intptr_t)dom_rwlock_unlock(&rw);
+}
+
+static void *intruder(void *a)
+{
+	intptr_t *res = a;
+
+	while (atomic_load(&rd_phase) != 1)
+		dom_yield();
+	res[0] = dom_rwlock_tryupgrade(&rw);
+	if (res[0] == 0)
+		dom_rwlock_unlock(&rw);
+	res[1] = dom_rwlock_unlock(&rw);
+	atomic_store(&rd_phase, 2);
+	return NULL;
+}
+
+static void rwlock_holds_belong_to_their_reader(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+
+	assert_int_equal(dom_enter(d), 0);
+	for (int k = 0; k < 4; k++) {
+		struct actor reader, other;
+		intptr_t res[2] = {99, 99};
+
+		dom_rwlock_init(&rw);
+		atomic_store(&rd_phase, 0);
+		actor_start(&reader, (k & 1) ? HOST : GREEN, d, lone_reader, NULL);
+		actor_start(&other, (k & 2) ? HOST : GREEN, d, intruder, res);
+		assert_null(actor_join(&other));
+		assert_int_equal(res[0], -EPERM); /* tryupgrade by a non-reader */
+		assert_int_equal(res[1], -EPERM); /* unlock by a non-reader */
+		assert_int_equal((intptr_t)actor_join(&reader), 0);
+		assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	}
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+/* Holds counted per thread: recursive read holds, a hold left by another
+ * reader, downgrade and granted waiters all name the right holder. */
+static void *rd_hold_then_release(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_rwlock_rdlock(&rw);
+}
+
+static void *rd_release(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_rwlock_unlock(&rw);
+}
+
+static void *rd_try_upgrade(void *a)
+{
+	(void)a;
+	int r = dom_rwlock_tryupgrade(&rw);
+	if (r == 0)
+		dom_rwlock_unlock(&rw);
+	return (void *)(intptr_t)r;
+}
+
+static void rwlock_read_holders_tracked(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(1);
+	struct actor a;
+
+	dom_rwlock_init(&rw);
+	assert_int_equal(dom_enter(d), 0);
+	/* free, or held for writing: nobody may upgrade */
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_wrlock(&rw), 0);
+	actor_start(&a, GREEN, d, rd_try_upgrade, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+
+	/* two holds by the caller: upgrade needs a lone hold */
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EBUSY);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), 0);
+	assert_true(dom_rwlock_wrheld(&rw));
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+
+	/* a green thread takes a read hold and exits without releasing it:
+	 * the hold is not ours to upgrade or release, not even once we
+	 * have read-held and released the lock ourselves */
+	actor_start(&a, GREEN, d, rd_hold_then_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_rdlock(&rw), 0);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EBUSY); /* two readers */
+	assert_int_equal(dom_rwlock_unlock(&rw), 0); /* our own hold */
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM); /* not ours */
+	assert_true(dom_rwlock_rdheld(&rw));
+	dom_rwlock_init(&rw); /* drop the orphaned hold */
+
+	/* downgrade: the writer becomes the lone reader */
+	assert_int_equal(dom_rwlock_wrlock(&rw), 0);
+	assert_int_equal(dom_rwlock_downgrade(&rw), 0);
+	actor_start(&a, HOST, d, rd_try_upgrade, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	actor_start(&a, HOST, d, rd_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&a), -EPERM);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), 0);
+	assert_int_equal(dom_rwlock_unlock(&rw), 0);
+	assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+
+#if RW_DEBUG
+/* Debug builds: with several readers, a non-reader's unlock is refused
+ * too, and each reader releases only its own hold. */
+static _Atomic int many_phase; /* readers in; 100: release */
+
+static void *rd_hold_until_told(void *a)
+{
+	(void)a;
+	if (dom_rwlock_rdlock(&rw) != 0)
+		return (void *)1;
+	atomic_fetch_add(&many_phase, 1);
+	while (atomic_load(&many_phase) < 100)
+		dom_yield();
+	return (void *)(intptr_t)dom_rwlock_unlock(&rw);
+}
+
+static void rwlock_debug_unlock_by_non_reader_of_many(void **s)
+{
+	(void)s;
+	struct dom *d = dom_new(2);
+	struct actor r1, r2, b;
+
+	dom_rwlock_init(&rw);
+	atomic_store(&many_phase, 0);
+	assert_int_equal(dom_enter(d), 0);
+	actor_start(&r1, GREEN, d, rd_hold_until_told, NULL);
+	actor_start(&r2, HOST, d, rd_hold_until_told, NULL);
+	while (atomic_load(&many_phase) != 2)
+		dom_yield();
+	/* two holds, neither ours nor b's */
+	assert_int_equal(dom_rwlock_unlock(&rw), -EPERM);
+	assert_int_equal(dom_rwlock_tryupgrade(&rw), -EPERM);
+	actor_start(&b, GREEN, d, rd_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&b), -EPERM);
+	actor_start(&b, HOST, d, rd_release, NULL);
+	assert_int_equal((intptr_t)actor_join(&b), -EPERM);
+	atomic_store(&many_phase, 100);
+	assert_int_equal((intptr_t)actor_join(&r1), 0);
+	assert_int_equal((intptr_t)actor_join(&r2), 0);
+	assert_int_equal(dom_rwlock_destroy(&rw), 0);
+	assert_int_equal(dom_leave(d), 0);
+	assert_int_equal(dom_destroy(d), 0);
+}
+#endif
+
+#if RW_DEBUG && !defined(RUMPBRIDGE_TSAN) /* TSan: no threads after fork */
+/* Debug builds: a green thread exits owning a mutex; a later caller of
+ * dom_mutex_enter would hang for ever.  After a while the waiter names
+ * the mutex and the thread that owns it.  Run in a child process, which
+ * the test kills once the message is there. */
+static struct dom_mutex orphan;
+
+static void *take_and_exit(void *a)
+{
+	(void)a;
+	return (void *)(intptr_t)dom_mutex_enter(&orphan);
+}
+
+static void mutex_owner_exit_named_by_waiter(void **s)
+{
+	(void)s;
+	int fds[2], status;
+	char out[2048] = "", want[64];
+
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct dom *d;
+		struct dom_config c = {.name = "orphans", .vcpus = 1};
+		struct dom_thread_attr at = {.name = "lock-holder"};
+		struct dom_thread *t;
+		void *r;
+
+		dup2(fds[1], STDERR_FILENO);
+		if (dom_create(&d, &c) != 0 || dom_enter(d) != 0 || dom_mutex_init(&orphan) != 0)
+			_exit(1);
+		if (dom_thread_create(d, &t, &at, take_and_exit, NULL) != 0 ||
+		    dom_thread_join(t, &r) != 0 || r != NULL)
+			_exit(2);
+		dom_mutex_enter(&orphan); /* never returns */
+		_exit(3);
+	}
+	close(fds[1]);
+	snprintf(want, sizeof(want), "mutex %p, owned by thread 'lock-holder'",
+		 (void *)&orphan);
+	size_t n = 0;
+	uint64_t end = mk_clock_now_ns() + 20ull * 1000000000ull;
+	while (strstr(out, want) == NULL && mk_clock_now_ns() < end && n < sizeof(out) - 1) {
+		struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+		if (poll(&pf, 1, 100) == 1) {
+			ssize_t k = read(fds[0], out + n, sizeof(out) - 1 - n);
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			out[n] = '\0';
+		}
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	print_message("%s", out);
+	assert_true(WIFSIGNALED(status)); /* it was still waiting */
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "did it exit owning it?"));
+}
+#endif
+
 /* Semaphore: tokens move between kinds; timed wait and limits. */
 static void *sem_taker(void *a)
 {
@@ -401,6 +656,14 @@ int main(void)
 		cmocka_unit_test(rwlock_1),
 		cmocka_unit_test(rwlock_4),
 		cmocka_unit_test(rwlock_upgrade_downgrade),
+		cmocka_unit_test(rwlock_holds_belong_to_their_reader),
+		cmocka_unit_test(rwlock_read_holders_tracked),
+#if RW_DEBUG
+		cmocka_unit_test(rwlock_debug_unlock_by_non_reader_of_many),
+#endif
+#if RW_DEBUG && !defined(RUMPBRIDGE_TSAN)
+		cmocka_unit_test(mutex_owner_exit_named_by_waiter),
+#endif
 		cmocka_unit_test(sem_1),
 		cmocka_unit_test(sem_4),
 	};

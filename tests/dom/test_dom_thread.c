@@ -371,6 +371,64 @@ static void exit_while_on_a_porter(void **s)
 	assert_int_equal(r2, 0);
 }
 
+/* dom_host_run: jobs on the porters, entered host threads that may
+ * block; more jobs than porters queue and all run, each exactly once
+ * (a checksum of their ids). */
+enum { JOBS = 40 };
+static struct dom_sem job_gate;
+static _Atomic uint64_t job_sum;
+static _Atomic int job_bad;
+
+static void job(void *arg)
+{
+	struct dom_thread *self = dom_self();
+
+	if (self == NULL || dom_thread_is_green(self))
+		atomic_fetch_add(&job_bad, 1);
+	dom_sem_wait(&job_gate); /* blocks a host thread, not a vCPU */
+	atomic_fetch_add(&job_sum, (uintptr_t)arg);
+}
+
+static void *release_jobs(void *arg)
+{
+	for (int i = 0; i < JOBS; i++) {
+		dom_sem_post(&job_gate);
+		dom_yield();
+	}
+	return arg;
+}
+
+static void host_run_jobs(void **s)
+{
+	(void)s;
+	struct dom *d = mkdom(1);
+	struct dom_thread *t;
+	uint64_t want = 0;
+
+	atomic_store(&job_sum, 0);
+	atomic_store(&job_bad, 0);
+	assert_int_equal(dom_sem_init(&job_gate, 0), 0);
+	for (uintptr_t i = 1; i <= JOBS; i++) {
+		assert_int_equal(dom_host_run(d, job, (void *)(i * i)), 0);
+		want += i * i;
+	}
+	assert_int_equal(dom_host_run(d, NULL, NULL), -EINVAL);
+	assert_int_equal(dom_thread_create(d, &t, NULL, release_jobs, NULL), 0);
+	assert_int_equal(dom_enter(d), 0);
+	assert_int_equal(dom_thread_join(t, NULL), 0);
+	assert_int_equal(dom_leave(d), 0);
+	for (int i = 0; i < 10000 && atomic_load(&job_sum) != want; i++)
+		rb_sleep_ms(1);
+	assert_int_equal(atomic_load(&job_sum), want);
+	assert_int_equal(atomic_load(&job_bad), 0);
+	/* the last job may still be leaving the domain */
+	int r;
+	for (int i = 0; i < 1000 && (r = dom_destroy(d)) == -EBUSY; i++)
+		rb_sleep_ms(1);
+	assert_int_equal(r, 0);
+	assert_int_equal(dom_sem_destroy(&job_gate), 0);
+}
+
 int main(void)
 {
 	mk_thread_prepare_current();
@@ -385,6 +443,7 @@ int main(void)
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(detach_for_blocking_host_calls),
 		cmocka_unit_test(exit_while_on_a_porter),
+		cmocka_unit_test(host_run_jobs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
+#include <limits.h>
 #include <time.h>
 
 #include "rb_test.h"
@@ -44,6 +45,28 @@ static void strerror_names_codes(void **state)
 	assert_string_equal(mk_strerror(-12345), "unknown error");
 }
 
+/* Every code the mk, dom, mk_microkit and rumpuser headers document has a text; the
+ * extremes of int are "unknown error", not undefined behaviour
+ * (-INT_MIN overflows). */
+static void strerror_covers_documented_codes_and_extremes(void **state)
+{
+	(void)state;
+	static const int documented[] = {
+		EINVAL, EBADF, EPROTOTYPE, EBUSY, ETIMEDOUT, EAGAIN, EDEADLK, EPERM,
+		ENOMEM, ENAMETOOLONG, ERANGE, EOVERFLOW, ESTALE, ECANCELED, EEXIST,
+		ESRCH, ESHUTDOWN, EMFILE, ENXIO, ENOTSUP,
+	};
+
+	for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
+		assert_string_not_equal(mk_strerror(-documented[i]), "unknown error");
+		assert_string_equal(mk_strerror(-documented[i]), mk_strerror(documented[i]));
+	}
+	assert_string_equal(mk_strerror(0), "success");
+	assert_string_equal(mk_strerror(INT_MIN), "unknown error");
+	assert_string_equal(mk_strerror(INT_MIN + 1), "unknown error");
+	assert_string_equal(mk_strerror(INT_MAX), "unknown error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -51,6 +74,7 @@ int main(void)
 		cmocka_unit_test(clock_matches_host_monotonic),
 		cmocka_unit_test(clock_advances_across_sleep),
 		cmocka_unit_test(strerror_names_codes),
+		cmocka_unit_test(strerror_covers_documented_codes_and_extremes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,6 +258,186 @@ static void many_concurrent_callers_each_get_their_reply(void **state)
 	assert_int_equal(mk_endpoint_destroy(&ep), 0);
 }
 
+/*
+ * Racing replies.  Each server pair receives a call, hands the token to
+ * its racer, and both reply with it at the same moment (the racer
+ * sometimes a little later, so its reply also meets the slot after the
+ * caller freed it or while it serves a newer call).  Exactly one of the
+ * two replies must win and the other get -ESTALE, and every caller must
+ * get a reply made for its own call (a checksum of its request).
+ */
+enum { RACE_PAIRS = 2, RACE_CALLERS = 4 };
+
+static uint64_t race_sum(uint64_t v)
+{
+	v ^= v >> 31;
+	v *= 0x9e3779b97f4a7c15ull;
+	return v ^ (v >> 29);
+}
+
+struct race_pair {
+	struct mk_endpoint *ep;
+	_Atomic uint32_t seq;	/* bumped by the server per token */
+	_Atomic uint32_t ready; /* the racer took token seq */
+	_Atomic uint32_t done;	/* the racer replied for token seq */
+	_Atomic int stop;
+	struct mk_reply rep;
+	struct mk_msg req;
+	int racer_r;
+	uint64_t wins[2], stale, bad;
+};
+
+static void race_reply(struct race_pair *p, const struct mk_reply *rep,
+		       const struct mk_msg *req, uint64_t who, int *r)
+{
+	struct mk_msg m = {.label = 1, .len = 3};
+
+	m.w[0] = req->w[0];
+	m.w[1] = race_sum(req->w[0]);
+	m.w[2] = who;
+	*r = mk_endpoint_reply(p->ep, rep, &m);
+}
+
+static void *race_racer(void *arg)
+{
+	struct race_pair *p = arg;
+	uint32_t seen = 0;
+
+	for (;;) {
+		uint32_t s;
+
+		while ((s = atomic_load(&p->seq)) == seen) {
+			if (atomic_load(&p->stop))
+				return NULL;
+			mk_thread_yield();
+		}
+		seen = s;
+		struct mk_reply rep = p->rep;
+		struct mk_msg req = p->req;
+		atomic_store(&p->ready, s);
+		/* Every fourth token: reply late, when the call may be over
+		 * and its slot taken by the next one. */
+		if (s % 4 == 0)
+			for (int i = 0; i < (int)(s % 64) * 8; i++)
+				mk_thread_yield();
+		race_reply(p, &rep, &req, 1, &p->racer_r);
+		atomic_store(&p->done, s);
+	}
+}
+
+static void *race_server(void *arg)
+{
+	struct race_pair *p = arg;
+	struct mk_thread *racer;
+	struct mk_msg req;
+	struct mk_reply rep;
+	uint64_t badge;
+	uint32_t seq = 0;
+	int r;
+
+	if (mk_thread_create(&racer, "racer", race_racer, p) != 0)
+		return (void *)1;
+	for (;;) {
+		if (mk_endpoint_recv(p->ep, MK_FOREVER, &req, &badge, &rep) != 0)
+			break;
+		if (req.label == 0) {
+			mk_endpoint_reply(p->ep, &rep, &req);
+			break;
+		}
+		p->rep = rep;
+		p->req = req;
+		atomic_store(&p->seq, ++seq);
+		/* Spin, do not yield: both replies must run at once, on two
+		 * CPUs (a yield hands this CPU to the racer, which then
+		 * replies alone, and the race is gone). */
+		while (atomic_load(&p->ready) != seq)
+			;
+		race_reply(p, &rep, &req, 0, &r);
+		while (atomic_load(&p->done) != seq)
+			mk_thread_yield();
+		if (r == 0 && p->racer_r == -ESTALE)
+			p->wins[0]++, p->stale++;
+		else if (r == -ESTALE && p->racer_r == 0)
+			p->wins[1]++, p->stale++;
+		else
+			p->bad++;
+	}
+	atomic_store(&p->stop, 1);
+	mk_thread_join(racer, NULL);
+	return NULL;
+}
+
+struct race_caller {
+	struct mk_endpoint *ep;
+	uint64_t id;
+	int calls;
+	int wrong;
+};
+
+static void *race_caller(void *arg)
+{
+	struct race_caller *c = arg;
+
+	for (int i = 0; i < c->calls; i++) {
+		uint64_t v = c->id << 32 | (uint64_t)i;
+		struct mk_msg m = {.label = 1, .len = 1, .w = {v}};
+
+		if (mk_endpoint_call(c->ep, c->id, &m) != 0 || m.len != 3 || m.w[0] != v ||
+		    m.w[1] != race_sum(v) || m.w[2] > 1)
+			c->wrong++;
+	}
+	return NULL;
+}
+
+static void racing_replies_exactly_one_wins(void **state)
+{
+	(void)state;
+	static struct mk_endpoint ep;
+	static struct race_pair pair[RACE_PAIRS];
+	struct race_caller rc[RACE_CALLERS];
+	struct mk_thread *srv[RACE_PAIRS], *cl[RACE_CALLERS];
+	int calls = RB_SCALE(5000);
+	uint64_t wins0 = 0, wins1 = 0, stale = 0, bad = 0;
+	int wrong = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip(); /* the two replies must run at once */
+	assert_int_equal(mk_endpoint_init(&ep, 0), 0);
+	for (int i = 0; i < RACE_PAIRS; i++) {
+		memset(&pair[i], 0, sizeof(pair[i]));
+		pair[i].ep = &ep;
+		assert_int_equal(mk_thread_create(&srv[i], "server", race_server, &pair[i]), 0);
+	}
+	for (int i = 0; i < RACE_CALLERS; i++) {
+		rc[i] = (struct race_caller){.ep = &ep, .id = 1 + (uint64_t)i, .calls = calls};
+		assert_int_equal(mk_thread_create(&cl[i], "caller", race_caller, &rc[i]), 0);
+	}
+	for (int i = 0; i < RACE_CALLERS; i++) {
+		mk_thread_join(cl[i], NULL);
+		wrong += rc[i].wrong;
+	}
+	for (int i = 0; i < RACE_PAIRS; i++) {
+		struct mk_msg m = {.label = 0};
+		mk_endpoint_call(&ep, 0, &m);
+	}
+	for (int i = 0; i < RACE_PAIRS; i++) {
+		mk_thread_join(srv[i], NULL);
+		wins0 += pair[i].wins[0];
+		wins1 += pair[i].wins[1];
+		stale += pair[i].stale;
+		bad += pair[i].bad;
+	}
+	print_message("racing replies: %llu won by the server, %llu by the racer, "
+		      "%llu double or no win, %d wrong replies\n",
+		      (unsigned long long)wins0, (unsigned long long)wins1,
+		      (unsigned long long)bad, wrong);
+	assert_int_equal(wrong, 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(stale, (uint64_t)RACE_CALLERS * (uint64_t)calls);
+	assert_int_equal(mk_endpoint_pending(&ep), 0);
+	assert_int_equal(mk_endpoint_destroy(&ep), 0);
+}
+
 static void callers_in_other_processes(void **state)
 {
 	(void)state;
@@ -328,6 +508,7 @@ int main(void)
 		cmocka_unit_test(abort_fails_the_call),
 		cmocka_unit_test(callers_are_served_in_fifo_order),
 		cmocka_unit_test(many_concurrent_callers_each_get_their_reply),
+		cmocka_unit_test(racing_replies_exactly_one_wins),
 		cmocka_unit_test(callers_in_other_processes),
 		cmocka_unit_test(server_in_other_process),
 	};

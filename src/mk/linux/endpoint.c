@@ -1,22 +1,40 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Endpoint on Linux.  Everything lives inside struct mk_endpoint, so it
- * works between processes that map it (no pointers, only slot indices).
+ * works between processes that map it (no pointers, only slot indices;
+ * which is also why the FIFO below is hand-linked by index and not a
+ * sys/queue.h list, whose links are pointers).
  *
  * A call takes a free slot, writes its message there and appends the slot
  * to a FIFO, all under ep->lock (a futex mutex held for a few stores).
  * The caller then sleeps on the slot's state word.  A server dequeues the
  * head slot under the lock, marks it SERVING and copies the message out;
- * mk_reply names the slot and its generation, so a stale or double reply
- * is detected.  The reply writes the message and stores REPLIED; the
- * caller, woken, copies it and frees the slot.
+ * the reply token names the slot and its generation.  The caller, woken
+ * by REPLIED or ABORTED, copies the reply and frees the slot.
  *
- * Slot state (the caller's futex word):
+ * Slot state word (the caller's futex word):
+ *   bits 0..7   the state
+ *   bit  8      SLEEPING: the caller is (about to be) in futex_wait
+ *   bits 9..31  the low 23 bits of the slot's generation (GEN_*)
+ * The generation is bumped each time a call takes the slot, and lives in
+ * the same word as the state, so a reply checks "SERVING, and still the
+ * call my token names" and claims the slot in one CAS:
+ *
  *   FREE -> QUEUED (caller, lock) -> SERVING (server, lock)
- *        -> REPLIED | ABORTED (server, no lock) -> FREE (caller, lock)
- * The SLEEPING bit is set by the caller before it sleeps; the server
- * wakes the futex only when it sees the bit, so a caller that has not
- * gone to sleep yet costs no system call.
+ *        -> REPLYING (one replier, CAS on state+generation)
+ *        -> REPLIED | ABORTED (that replier) -> FREE (caller, lock)
+ *
+ * Of two replies with one token exactly one wins the CAS; the other sees
+ * REPLYING, REPLIED, FREE or a newer generation and returns -ESTALE.  A
+ * reply whose call has finished and whose slot serves a newer call fails
+ * the CAS too (the generation differs), so it never lands on the reused
+ * slot.  Only the winner writes the reply message, between its CAS and
+ * its final store.  A token is ambiguous only if the slot was taken 2^23
+ * times while it was held.
+ *
+ * The SLEEPING bit is set by the caller (CAS) before it sleeps; the
+ * replier wakes the futex only when it sees the bit, so a caller that has
+ * not gone to sleep yet costs no system call.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -31,10 +49,20 @@ enum {
 	SLOT_SERVING = 2,
 	SLOT_REPLIED = 3,
 	SLOT_ABORTED = 4,
+	SLOT_REPLYING = 5,
 	SLOT_STATE = 0xff,
 	SLOT_SLEEPING = 0x100,
+	GEN_SHIFT = 9,
 	NIL = UINT32_MAX,
 };
+
+#define GEN_MASK (UINT32_MAX << GEN_SHIFT)
+
+/* The generation bits of the state word for generation gen. */
+static inline uint32_t gen_tag(uint32_t gen)
+{
+	return (gen << GEN_SHIFT) & GEN_MASK;
+}
 
 #define ALL_SLOTS (MK_ENDPOINT_SLOTS == 64 ? UINT64_MAX : ((1ull << MK_ENDPOINT_SLOTS) - 1))
 
@@ -119,7 +147,7 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 	s->badge = badge;
 	s->msg = *msg;
 	s->next = NIL;
-	atomic_store(&s->state, SLOT_QUEUED);
+	atomic_store(&s->state, gen_tag(s->gen) | SLOT_QUEUED);
 	if (ep->tail == NIL)
 		ep->head = i;
 	else
@@ -148,7 +176,8 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 		*msg = s->msg;
 
 	mk_futex_lock(&ep->lock, shared(ep));
-	atomic_store(&s->state, SLOT_FREE);
+	/* Keep the generation: a late reply must still see a mismatch. */
+	atomic_store(&s->state, gen_tag(s->gen) | SLOT_FREE);
 	ep->free_mask |= 1ull << i;
 	wake = atomic_load(&ep->slot_waiters) != 0;
 	if (wake)
@@ -203,21 +232,28 @@ static int finish(struct mk_endpoint *ep, const struct mk_reply *reply, const st
 {
 	int r = mk_check(ep, MK_MAGIC_ENDPOINT);
 	struct mk_endpoint_slot *s;
-	uint32_t st;
+	uint32_t st, want;
 
 	if (r != 0)
 		return r;
 	if (reply == NULL || reply->slot >= MK_ENDPOINT_SLOTS)
 		return -EINVAL;
 	s = &ep->slot[reply->slot];
-	/* Only the server holding the token touches a SERVING slot, so the
-	 * generation read here is stable while the state says SERVING. */
+	/* Check and claim in one step: SERVING with the token's generation
+	 * becomes REPLYING, keeping the caller's SLEEPING bit.  The CAS
+	 * fails (and is retried) only when the caller sets SLEEPING. */
+	want = gen_tag(reply->gen) | SLOT_SERVING;
 	st = atomic_load(&s->state);
-	if ((st & SLOT_STATE) != SLOT_SERVING || s->gen != reply->gen)
-		return -ESTALE;
+	do {
+		if ((st & ~SLOT_SLEEPING) != want)
+			return -ESTALE;
+	} while (!atomic_compare_exchange_weak(&s->state, &st,
+					       (st & ~SLOT_STATE) | SLOT_REPLYING));
+	/* The slot is ours until the store below: the caller waits for
+	 * REPLIED/ABORTED and nobody else can claim REPLYING. */
 	if (msg != NULL)
 		s->msg = *msg;
-	st = atomic_exchange(&s->state, how);
+	st = atomic_exchange(&s->state, gen_tag(reply->gen) | how);
 	if (st & SLOT_SLEEPING)
 		mk_futex_wake(&s->state, 1, shared(ep));
 	return 0;

@@ -2,7 +2,7 @@
 /*
  * The few C library functions dom and mk use, for a PD that has no C
  * library: string.h's memcpy, memmove, memset, memcmp, strlen, strcpy,
- * strcmp (the compiler also emits calls to the mem* ones on its own).
+ * strncpy, strcmp (the compiler also emits calls to the mem* ones on its own).
  * Weak, so a PD that links a C library of its own keeps that one.  Built
  * with -fno-builtin and no loop-to-call rewriting (CMakeLists.txt), or
  * memset's loop would become a call to memset.
@@ -71,6 +71,17 @@ WEAK char *strcpy(char *restrict dst, const char *restrict src)
 
 	while ((*d++ = *src++) != '\0')
 		;
+	return dst;
+}
+
+WEAK char *strncpy(char *restrict dst, const char *restrict src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i < n && src[i] != '\0'; i++)
+		dst[i] = src[i];
+	for (; i < n; i++)
+		dst[i] = '\0';
 	return dst;
 }
 

@@ -54,7 +54,23 @@ void init(void)
 			fds++;
 	if (d)
 		closedir(d);
-	snprintf(out + off, sizeof out - off, "; %d descriptors\n", fds);
+	off += (size_t)snprintf(out + off, sizeof out - off, "; %d descriptors", fds);
+	/* Privileges: no capability at all, no_new_privs set. */
+	f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "CapEff:", 7) == 0 || strncmp(line, "CapPrm:", 7) == 0 ||
+		    strncmp(line, "CapBnd:", 7) == 0 || strncmp(line, "CapAmb:", 7) == 0 ||
+		    strncmp(line, "NoNewPrivs:", 11) == 0) {
+			char *v = line + strcspn(line, ":") + 1;
+
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = 0;
+			line[strcspn(line, ":")] = 0;
+			off += (size_t)snprintf(out + off, sizeof out - off, "; %s %s", line, v);
+		}
+	if (f)
+		fclose(f);
+	snprintf(out + off, sizeof out - off, "\n");
 	microkit_dbg_puts(out);
 }
 
