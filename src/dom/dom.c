@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Domains: creation, dom_run for a caller that is vCPU 0, teardown. */
 #include "dom_impl.h"
+#include "trace_impl.h"
 #include "fiber.h"
 
 static _Atomic uint64_t next_serial = 1;
@@ -126,6 +127,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 		free_dom(d);
 		return r;
 	}
+	dom_trace_created(d);
 	*out = d;
 	return 0;
 }
@@ -269,6 +271,7 @@ int dom_destroy(struct dom *d)
 			dom_log(d, "destroy refused: dom_host_run jobs queued or running", "", "");
 		return -EBUSY;
 	}
+	dom_trace_destroying(d);
 
 	/* Stop the domain's own threads and wait until all are reaped. */
 	dom_service_stop(d);

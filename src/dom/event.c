@@ -10,6 +10,7 @@
  * waits for stays pending, as in a notification.
  */
 #include "dom_impl.h"
+#include "trace_impl.h"
 
 /* Tell the service thread there is work (events or posts). */
 void dom_service_kick(struct dom *d)
@@ -29,6 +30,7 @@ void dom_event_deliver(struct dom *d, uint64_t bits)
 	struct dom_waiter *list = NULL, **tail = &list, *w, *next;
 	bool svc;
 
+	DOM_TRACE(d, DOM_TR_EVENT_ARRIVE, bits, 0, 0, NULL);
 	dom_spin_lock(&d->evq.lock);
 	d->pending |= bits;
 	for (w = d->evq.head; w != NULL && (d->pending & ~d->bound) != 0; w = next) {
@@ -60,6 +62,7 @@ int dom_event_signal(struct dom *d, uint64_t bits)
 		return r;
 	if (bits == 0 || (bits & ~DOM_EVENT_MASK) != 0)
 		return -EINVAL;
+	DOM_TRACE(d, DOM_TR_EVENT_SIGNAL, bits, 0, 0, NULL);
 	return mk_notification_signal(d->irq, bits);
 }
 

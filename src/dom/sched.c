@@ -50,6 +50,7 @@
  * vCPU to run, which is why none of this happens before.
  */
 #include "dom_impl.h"
+#include "trace_impl.h"
 #include "fiber.h"
 
 /* Scheduling points between two looks at the domain notification / the
@@ -421,6 +422,7 @@ static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
 	next->vcpu = v;
 	v->seat.cur = next;
+	DOM_TRACE_SWITCH(v->dom, cur, next);
 	dom_fiber_leave(cur, next, DOM_FIBER_EXITING(cur));
 }
 
@@ -533,10 +535,12 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		r = -EAGAIN;
 		if (t == NULL && !must_leave(v)) {
 			deadline = atomic_load(&d->next_deadline);
-			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns())
+			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns()) {
+				DOM_TRACE(d, DOM_TR_VCPU_IDLE, v->id, 0, 0, NULL);
 				r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf,
 							       deadline, &bits);
-			else
+				DOM_TRACE(d, DOM_TR_VCPU_WAKE, v->id, 0, 0, NULL);
+			} else
 				r = -ETIMEDOUT;
 		}
 		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));

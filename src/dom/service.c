@@ -13,6 +13,7 @@
  * host record's notification, which the worker signals once, last.
  */
 #include "dom_impl.h"
+#include "trace_impl.h"
 
 /* One piece of the service thread's work: a bound event or a post. */
 struct svc_item {
@@ -75,10 +76,12 @@ void *dom_service_main(void *arg)
 		dom_spin_unlock(&d->svcq.lock);
 
 		while (svc_take(d, &it)) {
-			if (it.handler != NULL)
+			if (it.handler != NULL) {
+				DOM_TRACE(d, DOM_TR_EVENT_DISPATCH, it.bit, it.handler, 0, NULL);
 				it.handler(it.bit, it.arg);
-			else
+			} else {
 				it.post(it.arg);
+			}
 		}
 		if (atomic_load(&d->dying))
 			return NULL;

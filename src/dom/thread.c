@@ -21,6 +21,7 @@
  * memory.
  */
 #include "dom_impl.h"
+#include "trace_impl.h"
 #include "fiber.h"
 
 static _Atomic uint32_t host_lock;
@@ -119,6 +120,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	dom_spin_unlock(&d->lock);
 	if (out != NULL)
 		*out = a->detached ? NULL : t;
+	DOM_TRACE(d, DOM_TR_THREAD_CREATE, t, dom_self_inline(), 0, t->name);
 	dom_sched_push_new(t);
 	return 0;
 }
@@ -148,6 +150,7 @@ int dom_thread_exit(void *ret)
 	if (!self->service)
 		d->nthreads--;
 	dom_spin_unlock(&d->lock);
+	DOM_TRACE(self->dom, DOM_TR_THREAD_EXIT, self, 0, 0, self->name);
 	atomic_store(&self->state, TS_ZOMBIE);
 	dom_sched_switch_out(self);
 	__builtin_unreachable();
@@ -404,6 +407,7 @@ int dom_enter(struct dom *d)
 		return -ESHUTDOWN;
 	}
 	mk_tls_set(MK_TLS_DOM_CURRENT, &rec->seat);
+	DOM_TRACE(d, DOM_TR_HOST_ENTER, rec, 0, 0, rec->name);
 	return 0;
 }
 
@@ -419,6 +423,7 @@ int dom_leave(struct dom *d)
 	if (n == 0)
 		return -EPERM; /* a green thread that never entered */
 	if (c->kind == DK_HOST && n == 1) {
+		DOM_TRACE(d, DOM_TR_HOST_LEAVE, c, 0, 0, c->name);
 		mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
 		atomic_store_explicit(&c->nest, 0, memory_order_release);
 		return 0;

@@ -16,6 +16,7 @@
  * of scope, so the timer never touches a dead waiter.
  */
 #include "dom_impl.h"
+#include "trace_impl.h"
 
 static void set_next(struct dom *d)
 {
@@ -150,6 +151,7 @@ void dom_timer_run(struct dom *d, uint64_t now)
 	dom_spin_unlock(&d->timer_lock);
 	while ((t = STAILQ_FIRST(&fired)) != NULL) {
 		STAILQ_REMOVE_HEAD(&fired, rq_link);
+		DOM_TRACE(d, DOM_TR_TIMER_EXPIRE, t, 0, 0, t->name);
 		dom_waiter_finish_timeout(t->wait);
 	}
 }

@@ -32,6 +32,7 @@
  * claimed and unlinked.
  */
 #include "dom_impl.h"
+#include "trace_impl.h"
 
 void dom_waitq_init(struct dom_waitq *q)
 {
@@ -124,6 +125,7 @@ void dom_waiter_wake(struct dom_waiter *w)
 {
 	struct dom_thread *t = w->t;
 
+	DOM_TRACE(t->dom, DOM_TR_WAKE, dom_self_inline(), t, 0, t->name);
 	/* After this w may be gone: nothing below reads it. */
 	if (t->kind == DK_HOST) {
 		/* release: the waiter's acquire of done sees result etc. */
@@ -149,6 +151,7 @@ int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
 	struct dom_thread *self = w->t;
 	uint64_t bits;
 
+	DOM_TRACE(self->dom, DOM_TR_BLOCK, self, 0, (uintptr_t)w->q, self->name);
 	if (self->kind == DK_GREEN) {
 		if (deadline != MK_FOREVER)
 			dom_timer_arm(self, deadline);
@@ -178,6 +181,7 @@ int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
 		}
 		deadline = MK_FOREVER; /* claimed meanwhile: its signal comes */
 	}
+	DOM_TRACE(self->dom, DOM_TR_HOST_RESUME, self, 0, 0, self->name);
 	self->wait = NULL;
 	return w->result;
 }
