@@ -53,6 +53,7 @@
 
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk.h>
+#include <rumpbridge/trace.h>
 
 #include "bench.h"
 
@@ -349,6 +350,22 @@ static uint64_t bench_green_yield(void *arg, uint64_t iters)
 
 	run_green(y.d, yield_a, yield_b, &y);
 	return y.ns;
+}
+
+/* The same with the domain traced (trace.h): two switch events per
+ * round trip into full buffers that drop their oldest.  A build with
+ * RUMPBRIDGE_TRACE=OFF cannot trace (-ENOTSUP): it measures untraced. */
+static uint64_t bench_green_yield_traced(void *arg, uint64_t iters)
+{
+	int r = dom_trace_start(arg, 0);
+	uint64_t ns;
+
+	if (r != 0 && r != -ENOTSUP)
+		die("dom_trace_start", r);
+	ns = bench_green_yield(arg, iters);
+	if (r == 0)
+		CHECK(dom_trace_stop(arg));
+	return ns;
 }
 
 /* ------------------------------------------------------------------ */
@@ -776,9 +793,11 @@ int main(int argc, char **argv)
 		 NULL),
 		MEAS("condvar_handoff_rtt_ns", "pthread mutex+condvar round trip, 2 threads",
 		 bench_condvar, NULL),
+		MEAS("green_yield_traced_rtt_ns", "as green_yield_rtt_ns, the domain traced (cpu)",
+		     bench_green_yield_traced, d),
 	};
 	if (want("yield"))
-		compare(b, yield, 3);
+		compare(b, yield, 4);
 
 	struct meas pingpong[] = {
 		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
@@ -828,6 +847,8 @@ int main(int argc, char **argv)
 	       ">= 10", true, 10);
 	rb_bench_ratio(b, "condvar hand-off / green yield", "condvar_handoff_rtt_ns",
 		       "green_yield_rtt_ns", "report");
+	rb_bench_ratio(b, "traced yield / yield", "green_yield_traced_rtt_ns", "green_yield_rtt_ns",
+		       "report");
 	target(b, "event ping-pong vs raw futex", "event_pingpong_ns", "futex_pingpong_ns",
 	       "<= 1.3", false, 1.3 + 1e-9);
 	target_abs(b, "dom_enter+dom_leave vs 20 ns", "enter_leave_ns", "target_enter_leave_ns",
