@@ -31,7 +31,7 @@
 
 #define SEED_WAYS 3
 #define SEED_MAGIC 0x53454544u /* "SEED" */
-#define SEED_PORT 7000         /* the sink's port on net1 */
+#define SEED_PORT 7000	       /* the sink's port on net1 */
 #define SEED_SRC_PORT 5000     /* net0's sockets: 5000 + way */
 
 /* Frame rings between a network component and the NIC, and the request
@@ -50,66 +50,69 @@
 
 /* A datagram's payload: this header, then filler bytes derived from it. */
 struct seed_msg {
-  uint32_t magic;
-  uint32_t way;      /* 0..2 */
-  uint32_t seq;      /* per way, from 0 */
-  uint32_t len;      /* whole payload */
-  uint64_t t_req_ns; /* mk_clock_now_ns when the client asked */
-  uint32_t sum;      /* FNV-1a of the filler */
-  uint32_t pad;
+	uint32_t magic;
+	uint32_t way;	   /* 0..2 */
+	uint32_t seq;	   /* per way, from 0 */
+	uint32_t len;	   /* whole payload */
+	uint64_t t_req_ns; /* mk_clock_now_ns when the client asked */
+	uint32_t sum;	   /* FNV-1a of the filler */
+	uint32_t pad;
 };
 
 /* The shared "stats" region: every PD writes its own fields, the sink
  * reads them all for the progress lines and the summary.  Counters are
  * relaxed atomics (statistics; the sink reads them after the traffic). */
 struct seed_way_stats {
-  _Atomic uint64_t asked;         /* client: requests made */
-  _Atomic uint64_t client_full;   /* client: dropped, its request ring full */
-  _Atomic uint64_t client_failed; /* client: PPC failed (net0 died) */
-  _Atomic uint64_t sent;          /* net0: sendto accepted */
-  _Atomic uint64_t drop_ring;     /* net0: dropped, tx ring full for 50 ms */
-  _Atomic uint64_t drop_arp;      /* net0: dropped, ARP unresolved for 50 ms */
-  _Atomic uint64_t drop_other;    /* net0: dropped, another error */
-  _Atomic uint64_t received;      /* sink: intact and in order */
-  _Atomic uint64_t bad;           /* sink: checksum or header wrong */
-  _Atomic uint64_t reordered;     /* sink: seq not the next one */
-  _Atomic uint32_t done;          /* client: finished (or crashed: 0) */
-  _Atomic uint32_t started;
+	_Atomic uint64_t asked;		/* client: requests made */
+	_Atomic uint64_t client_full;	/* client: dropped, its request ring full */
+	_Atomic uint64_t client_failed; /* client: PPC failed (net0 died) */
+	_Atomic uint64_t sent;		/* net0: sendto accepted */
+	_Atomic uint64_t drop_ring;	/* net0: dropped, tx ring full for 50 ms */
+	_Atomic uint64_t drop_arp;	/* net0: dropped, ARP unresolved for 50 ms */
+	_Atomic uint64_t drop_other;	/* net0: dropped, another error */
+	_Atomic uint64_t received;	/* sink: intact and in order */
+	_Atomic uint64_t bad;		/* sink: checksum or header wrong */
+	_Atomic uint64_t reordered;	/* sink: seq not the next one */
+	_Atomic uint32_t done;		/* client: finished (or crashed: 0) */
+	_Atomic uint32_t started;
 };
 struct seed_stats {
-  struct seed_way_stats way[SEED_WAYS];
-  _Atomic uint64_t sink_ring_full; /* net1: dropped, the sink's ring full */
-  _Atomic uint64_t sink_no_socket; /* net1: udp_no_socket */
-  _Atomic uint64_t nic_frames[2]; /* nic: frames moved net0->net1, net1->net0 */
-  char stack[16];                 /* net0's stack name */
+	struct seed_way_stats way[SEED_WAYS];
+	_Atomic uint64_t sink_ring_full; /* net1: dropped, the sink's ring full */
+	_Atomic uint64_t sink_no_socket; /* net1: udp_no_socket */
+	_Atomic uint64_t nic_frames[2];	 /* nic: frames moved net0->net1, net1->net0 */
+	char stack[16];			 /* net0's stack name */
 };
 
-static inline uint32_t seed_fnv(const unsigned char *p, size_t n) {
-  uint32_t h = 2166136261u;
+static inline uint32_t seed_fnv(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
 
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ p[i]) * 16777619u;
-  return h;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
 }
 
-static inline long seed_env(const char *name, long dflt) {
-  const char *v = getenv(name);
+static inline long seed_env(const char *name, long dflt)
+{
+	const char *v = getenv(name);
 
-  return v != NULL && *v != 0 ? strtol(v, NULL, 10) : dflt;
+	return v != NULL && *v != 0 ? strtol(v, NULL, 10) : dflt;
 }
 
 /* A ring channel end whose signal is microkit_notify(ch): ctx is the
  * channel id. */
-static inline int seed_ring_notify(void *ctx) {
-  microkit_notify((microkit_channel)(uintptr_t)ctx);
-  return 0;
+static inline int seed_ring_notify(void *ctx)
+{
+	microkit_notify((microkit_channel)(uintptr_t)ctx);
+	return 0;
 }
 
 /* Lay out a region as a frame/request ring: done by the PD that starts
  * first (the higher priority), before the other attaches. */
-static inline int seed_ring_format(void *mem) {
-  return comp_ring_format(mem, SEED_RING_REGION, SEED_RING_CAP, SEED_RING_DATA,
-                          SEED_BUF);
+static inline int seed_ring_format(void *mem)
+{
+	return comp_ring_format(mem, SEED_RING_REGION, SEED_RING_CAP, SEED_RING_DATA, SEED_BUF);
 }
 
 #endif
