@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# seed_demo.sh SOURCE_DIR BUILD_DIR [crash]: run the seed demo (wire mode)
+# through ./scripts/run-demo on an existing build and check its results:
+# every datagram of every way received intact (payload checksum) and in
+# order (the sink checks both), nothing dropped.  With "crash", client_cb
+# crashes after 300 datagrams: the system goes on, the other two ways
+# still deliver everything, and client_cb's datagrams so far arrive intact.
+set -uo pipefail
+src=$1 build=$2 crash=${3:-}
+rate=1000 seconds=2
+args=(--seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
+[ -n "$crash" ] && args+=(--crash client_cb:300)
+out=$(RUMPBRIDGE_DEMO_BUILD=$build timeout 120 "$src/scripts/run-demo" "${args[@]}" 2>&1)
+rc=$?
+printf '%s\n' "$out"
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+[ $rc = 0 ] || fail "run-demo exited with $rc"
+n=$((rate * seconds))
+for way in 1 2 3; do
+	line=$(grep "^seed-result way=$way " <<<"$out") || fail "no result for way $way"
+	get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+	[ "$(get bad)" = 0 ] || fail "way $way: damaged datagrams: $line"
+	[ "$(get reordered)" = 0 ] || fail "way $way: datagrams out of order: $line"
+	if [ -n "$crash" ] && [ $way = 3 ]; then
+		[ "$(get asked)" = 300 ] || fail "way 3 should have asked 300 before its crash: $line"
+		[ "$(get received)" = 300 ] || fail "way 3: its 300 datagrams should arrive: $line"
+		[ "$(get done)" = 0 ] || fail "way 3 crashed, yet says done: $line"
+		continue
+	fi
+	[ "$(get asked)" = $n ] || fail "way $way asked $(get asked), not $n: $line"
+	[ "$(get received)" = $n ] || fail "way $way: $(get received) of $n received: $line"
+	[ "$(get done)" = 1 ] || fail "way $way did not finish: $line"
+done
+if [ -n "$crash" ]; then
+	grep -q "client_cb" <<<"$(grep -i "signal\|crash\|SIGSEGV" <<<"$out")" ||
+		fail "the launcher did not report client_cb's crash"
+fi
+echo "seed demo: all checks passed"
