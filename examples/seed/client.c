@@ -65,10 +65,21 @@ static bool ask(uint32_t seq, size_t len)
 		}
 		return true;
 	}
-	if (comp_ring_dequeue(&req, &d, 0) != 0 || (buf = comp_ring_buf(&req, &d)) == NULL) {
-		atomic_fetch_add_explicit(&st->way[way].client_full, 1, memory_order_relaxed);
-		return false;
+	/* No free request buffer: net0 is behind.  Back off (1 ms sleeps,
+	 * after handing over what we queued) for up to a second, then drop. */
+	for (int i = 0; comp_ring_dequeue(&req, &d, 0) != 0; i++) {
+		struct timespec ms = {0, 1000000};
+
+		if (i == 1000) {
+			atomic_fetch_add_explicit(&st->way[way].client_full, 1,
+						  memory_order_relaxed);
+			return false;
+		}
+		comp_ring_notify(&req);
+		nanosleep(&ms, NULL);
 	}
+	if ((buf = comp_ring_buf(&req, &d)) == NULL)
+		return false;
 	d.len = (uint32_t)fill(buf, seq, len);
 	return comp_ring_enqueue(&req, &d, COMP_RING_DEFER) == 0;
 }

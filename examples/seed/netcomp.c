@@ -46,7 +46,7 @@ uintptr_t stats_vaddr;
 #define CH_SINK 1
 #define EV(ch) (UINT64_C(1) << (ch))
 /* How long a send retries while the tx ring is full or ARP resolves. */
-#define RETRY_NS 50000000ull
+#define RETRY_NS 1000000000ull
 
 static struct dom *d;
 static const struct net_stack_ops *ops;

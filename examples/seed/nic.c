@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The NIC component (native, event-driven) in wire mode: a cable between
+ * The NIC component (native, event-driven).  TAP mode: nic_tap.c.  Wire
+ * mode (below): a cable between
  * two network components.  Each has a tx ring (frames it sends: we
  * consume) and an rx ring (frames for it: we produce); a frame taken from
  * one side's tx ring is copied into a free buffer of the other side's rx
@@ -15,15 +16,18 @@
  * is the free queue: free buffers) and returns to the event loop.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <microkit.h>
 #include <rumpbridge/ring.h>
 
+#include "nic.h"
 #include "seed.h"
 
-uintptr_t net0_tx_vaddr, net0_rx_vaddr, net1_tx_vaddr, net1_rx_vaddr, stats_vaddr;
+/* Wire mode: both components' rings; tap mode: net0's and the sink's. */
+uintptr_t net0_tx_vaddr, net0_rx_vaddr, net1_tx_vaddr, net1_rx_vaddr, sink_vaddr, stats_vaddr;
 
 #define BATCH 32
 
@@ -33,6 +37,8 @@ static struct seed_stats *st;
 static struct comp_ring_desc stash[2][BATCH];
 static int nstash[2];
 static bool blocked[2]; /* direction k waits for free buffers of rxr[1-k] */
+static bool tap;
+static struct comp_ring sink;
 
 static void die(const char *what)
 {
@@ -109,7 +115,25 @@ void init(void)
 {
 	uintptr_t tx[2] = {net0_tx_vaddr, net1_tx_vaddr}, rx[2] = {net0_rx_vaddr, net1_rx_vaddr};
 
+	const char *mode = getenv("RB_SEED_MODE");
+
 	st = (struct seed_stats *)stats_vaddr;
+	tap = mode != NULL && strcmp(mode, "tap") == 0;
+	if (tap != (sink_vaddr != 0))
+		die("RB_SEED_MODE does not match the system file (tap: seed-tap.system)");
+	if (tap) {
+		if (seed_ring_format((void *)net0_tx_vaddr) != 0 ||
+		    seed_ring_format((void *)net0_rx_vaddr) != 0 ||
+		    seed_ring_format((void *)sink_vaddr) != 0)
+			die("cannot lay out the rings");
+		attach(&txr[0], net0_tx_vaddr, COMP_RING_CONSUMER, 0);
+		attach(&rxr[0], net0_rx_vaddr, COMP_RING_PRODUCER, 0);
+		attach(&sink, sink_vaddr, COMP_RING_PRODUCER, 1);
+		nic_tap_init(&txr[0], &rxr[0], &sink, st);
+		if (comp_ring_want_data(&txr[0]) < 0)
+			die("a ring is broken");
+		return;
+	}
 	for (int k = 0; k < 2; k++) {
 		if (seed_ring_format((void *)tx[k]) != 0 || seed_ring_format((void *)rx[k]) != 0)
 			die("cannot lay out the rings");
@@ -123,7 +147,11 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-	(void)ch;
+	if (tap) {
+		if (ch == 0) /* net0's frames (ch 1: the sink gave buffers back) */
+			nic_tap_notified();
+		return;
+	}
 	for (;;) {
 		bool again = move(0);
 

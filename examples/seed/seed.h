@@ -14,6 +14,7 @@
  *
  * Settings come from the environment the launcher passes to every PD (a
  * Linux-only way; scripts/run-demo sets them): RB_SEED_STACK (lwip),
+ * RB_SEED_MODE (wire or tap: which NIC, with seed.system or seed-tap.system),
  * RB_SEED_VCPUS (2), RB_SEED_RATE (datagrams per second per client, 1000),
  * RB_SEED_SECONDS (5), RB_SEED_BYTES (payload, 64), RB_SEED_IDLE_MS (idle
  * window measured after the traffic, 2000), RB_SEED_CRASH (name:count: that
@@ -35,11 +36,13 @@
 #define SEED_SRC_PORT 5000     /* net0's sockets: 5000 + way */
 
 /* Frame rings between a network component and the NIC, and the request
- * and receive rings of clients: 256 buffers of 2048 bytes (NET_BUF_SIZE). */
-#define SEED_RING_CAP 256u
+ * and receive rings of clients: 1024 buffers of 2048 bytes (NET_BUF_SIZE),
+ * a third of a second of the demo's default traffic, so that a component
+ * the host leaves unscheduled for a while does not make the others drop. */
+#define SEED_RING_CAP 1024u
 #define SEED_BUF 2048u
 #define SEED_RING_DATA ((uint64_t)SEED_RING_CAP * SEED_BUF)
-#define SEED_RING_REGION 0x100000u /* >= comp_ring_size(CAP, DATA) */
+#define SEED_RING_REGION 0x300000u /* >= comp_ring_size(CAP, DATA) */
 #define SEED_PPC_REGION 0x1000u
 
 /* Channel ids.  net0: 0 nic, 1 client_ring, 2 client_ppc, 3 client_cb;
@@ -67,8 +70,8 @@ struct seed_way_stats {
 	_Atomic uint64_t client_full;	/* client: dropped, its request ring full */
 	_Atomic uint64_t client_failed; /* client: PPC failed (net0 died) */
 	_Atomic uint64_t sent;		/* net0: sendto accepted */
-	_Atomic uint64_t drop_ring;	/* net0: dropped, tx ring full for 50 ms */
-	_Atomic uint64_t drop_arp;	/* net0: dropped, ARP unresolved for 50 ms */
+	_Atomic uint64_t drop_ring;	/* net0: dropped, tx ring full for 1 s */
+	_Atomic uint64_t drop_arp;	/* net0: dropped, ARP unresolved for 1 s */
 	_Atomic uint64_t drop_other;	/* net0: dropped, another error */
 	_Atomic uint64_t received;	/* sink: intact and in order */
 	_Atomic uint64_t bad;		/* sink: checksum or header wrong */
@@ -80,7 +83,10 @@ struct seed_stats {
 	struct seed_way_stats way[SEED_WAYS];
 	_Atomic uint64_t sink_ring_full; /* net1: dropped, the sink's ring full */
 	_Atomic uint64_t sink_no_socket; /* net1: udp_no_socket */
-	_Atomic uint64_t nic_frames[2];	 /* nic: frames moved net0->net1, net1->net0 */
+	_Atomic uint64_t nic_frames[2];	 /* nic: frames moved net0->, ->net0 */
+	_Atomic uint64_t nic_rx_full;	 /* nic (tap): frames for net0 dropped, its rx ring full */
+	_Atomic uint64_t nic_tx_errors;	 /* nic (tap): frames the TAP device refused */
+	_Atomic uint64_t linux_udp_drops; /* nic (tap): Udp InErrors of the namespace's Linux stack */
 	char stack[16];			 /* net0's stack name */
 };
 

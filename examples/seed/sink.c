@@ -286,11 +286,12 @@ static void *reporter(void *arg)
 		    (unsigned)atomic_load(&s->done));
 	}
 	pthread_mutex_unlock(&lock);
-	out("dropped at net1: sink ring full %llu; frames through the NIC: %llu -> , "
-	    "%llu <-\n",
-	    (unsigned long long)load(&st->sink_ring_full),
-	    (unsigned long long)load(&st->nic_frames[0]),
-	    (unsigned long long)load(&st->nic_frames[1]));
+	out("dropped before the sink: its ring full %llu; NIC: %llu frames from net0, %llu to net0, "
+	    "%llu dropped (net0's rx ring full), %llu refused by the TAP device; Linux UDP drops %llu\n",
+	    (unsigned long long)load(&st->sink_ring_full), (unsigned long long)load(&st->nic_frames[0]),
+	    (unsigned long long)load(&st->nic_frames[1]), (unsigned long long)load(&st->nic_rx_full),
+	    (unsigned long long)load(&st->nic_tx_errors),
+	    (unsigned long long)load(&st->linux_udp_drops));
 	out("idle CPU: %.2f ms in %ld ms (the launcher and %d PD processes)\n",
 	    (double)(c1 - c0) / 1e6, idle_ms, procs - 1);
 	out("seed-idle cpu_ms=%.3f window_ms=%ld\n", (double)(c1 - c0) / 1e6, idle_ms);

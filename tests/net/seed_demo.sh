@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# seed_demo.sh SOURCE_DIR BUILD_DIR [crash]: run the seed demo (wire mode)
-# through ./scripts/run-demo on an existing build and check its results:
-# every datagram of every way received intact (payload checksum) and in
-# order (the sink checks both), nothing dropped.  With "crash", client_cb
-# crashes after 300 datagrams: the system goes on, the other two ways
-# still deliver everything, and client_cb's datagrams so far arrive intact.
+# seed_demo.sh SOURCE_DIR BUILD_DIR [crash|tap]: run the seed demo through
+# ./scripts/run-demo on an existing build and check its results: every
+# datagram of every way received intact (payload checksum) and in order
+# (the sink checks both), nothing dropped.  Wire mode, unless "tap": the
+# NIC's TAP device in a namespace of its own and the Linux stack's UDP
+# socket (root only: skips otherwise), and afterwards no TAP device is
+# left in ours.  With "crash", client_cb crashes after 300 datagrams: the
+# system goes on, the other two ways still deliver everything, and
+# client_cb's datagrams so far arrive intact.
 set -uo pipefail
-src=$1 build=$2 crash=${3:-}
+src=$1 build=$2 what=${3:-}
+crash= mode=wire
+[ "$what" = crash ] && crash=1
+[ "$what" = tap ] && mode=tap
+if [ $mode = tap ] && [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: TAP mode needs root (a network namespace and a TAP device)"
+	exit 77
+fi
 rate=1000 seconds=2
-args=(--seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
+args=(--mode $mode --seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
 [ -n "$crash" ] && args+=(--crash client_cb:300)
 out=$(RUMPBRIDGE_DEMO_BUILD=$build timeout 120 "$src/scripts/run-demo" "${args[@]}" 2>&1)
 rc=$?
@@ -38,4 +48,8 @@ if [ -n "$crash" ]; then
 	grep -q "client_cb" <<<"$(grep -i "signal\|crash\|SIGSEGV" <<<"$out")" ||
 		fail "the launcher did not report client_cb's crash"
 fi
-echo "seed demo: all checks passed"
+if [ $mode = tap ]; then
+	grep -q "^seed demo: stack lwip, mode tap" <<<"$out" || fail "the summary does not say tap mode"
+	[ ! -e /sys/class/net/seed0 ] || fail "a TAP device seed0 is in the test's own namespace"
+fi
+echo "seed demo ($mode${crash:+, a client crashes}): all checks passed"
