@@ -162,7 +162,8 @@ void nic_tap_init(struct comp_ring *tx, struct comp_ring *rx, struct comp_ring *
 	sink_rx = sink;
 	st = stats;
 	if (unshare(CLONE_NEWNET) != 0)
-		tap_die("a network namespace of its own needs root (CAP_SYS_ADMIN); unshare", errno);
+		tap_die("a network namespace of its own needs root (CAP_SYS_ADMIN); unshare",
+			errno);
 	if ((tapfd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
 		tap_die("opening /dev/net/tun", errno);
 	memset(&ifr, 0, sizeof ifr);
@@ -171,7 +172,8 @@ void nic_tap_init(struct comp_ring *tx, struct comp_ring *rx, struct comp_ring *
 	if (ioctl(tapfd, TUNSETIFF, &ifr) != 0)
 		tap_die("creating the TAP device", errno);
 	/* the Linux side: no IPv6 chatter (router solicitations) on the wire */
-	if ((fd = open("/proc/sys/net/ipv6/conf/" TAP_NAME "/disable_ipv6", O_WRONLY | O_CLOEXEC)) >= 0) {
+	if ((fd = open("/proc/sys/net/ipv6/conf/" TAP_NAME "/disable_ipv6",
+		       O_WRONLY | O_CLOEXEC)) >= 0) {
 		if (write(fd, "1", 1) != 1)
 			microkit_dbg_puts("nic: tap mode: IPv6 stays on\n");
 		close(fd);

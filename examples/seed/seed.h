@@ -86,8 +86,9 @@ struct seed_stats {
 	_Atomic uint64_t nic_frames[2];	 /* nic: frames moved net0->, ->net0 */
 	_Atomic uint64_t nic_rx_full;	 /* nic (tap): frames for net0 dropped, its rx ring full */
 	_Atomic uint64_t nic_tx_errors;	 /* nic (tap): frames the TAP device refused */
-	_Atomic uint64_t linux_udp_drops; /* nic (tap): Udp InErrors of the namespace's Linux stack */
-	char stack[16];			 /* net0's stack name */
+	_Atomic uint64_t
+		linux_udp_drops; /* nic (tap): Udp InErrors of the namespace's Linux stack */
+	char stack[16];		 /* net0's stack name */
 };
 
 static inline uint32_t seed_fnv(const unsigned char *p, size_t n)

@@ -286,10 +286,14 @@ static void *reporter(void *arg)
 		    (unsigned)atomic_load(&s->done));
 	}
 	pthread_mutex_unlock(&lock);
-	out("dropped before the sink: its ring full %llu; NIC: %llu frames from net0, %llu to net0, "
-	    "%llu dropped (net0's rx ring full), %llu refused by the TAP device; Linux UDP drops %llu\n",
-	    (unsigned long long)load(&st->sink_ring_full), (unsigned long long)load(&st->nic_frames[0]),
-	    (unsigned long long)load(&st->nic_frames[1]), (unsigned long long)load(&st->nic_rx_full),
+	out("dropped before the sink: its ring full %llu; NIC: %llu frames from net0, %llu to "
+	    "net0, "
+	    "%llu dropped (net0's rx ring full), %llu refused by the TAP device; Linux UDP drops "
+	    "%llu\n",
+	    (unsigned long long)load(&st->sink_ring_full),
+	    (unsigned long long)load(&st->nic_frames[0]),
+	    (unsigned long long)load(&st->nic_frames[1]),
+	    (unsigned long long)load(&st->nic_rx_full),
 	    (unsigned long long)load(&st->nic_tx_errors),
 	    (unsigned long long)load(&st->linux_udp_drops));
 	out("idle CPU: %.2f ms in %ld ms (the launcher and %d PD processes)\n",
