@@ -7,9 +7,13 @@
  *                           produce), then a notification when net0 asked
  *                           for one (sDDF signal suppression);
  *   client_ppc              the payload in a shared region and a PPC.
- * Sending runs on a thread of its own, started by init() (the Microkit
- * event loop stays free); it is the only thread that uses the message
- * registers (no notification reaches this PD's notified() that would).
+ * client_ring and client_cb send from a thread of their own, started by
+ * init(), which touches only the ring and microkit_notify (both safe from
+ * any thread).  client_ppc sends from init() itself, on the PD's own
+ * thread: microkit_ppcall uses the runtime's message registers and console
+ * buffer, which only the PD's thread may touch (ThreadSanitizer found the
+ * race when a second thread called it).  It starts last (priority 99), so
+ * its long init() holds up no other PD's start.
  * Pacing: every millisecond the datagrams due by then go out in one batch
  * (one notification at most); between batches the thread sleeps.
  */
@@ -152,6 +156,10 @@ void init(void)
 			microkit_dbg_puts("client: cannot attach the request ring\n");
 			_exit(2);
 		}
+	}
+	if (way == 1) {
+		sender(NULL);
+		return;
 	}
 	if (pthread_create(&t, NULL, sender, NULL) != 0) {
 		microkit_dbg_puts("client: cannot start the sender\n");

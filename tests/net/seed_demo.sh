@@ -28,6 +28,9 @@ fail() {
 	exit 1
 }
 [ $rc = 0 ] || fail "run-demo exited with $rc"
+# In the sanitizer builds every PD is instrumented: a report fails the test.
+! grep -q "WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:" <<<"$out" ||
+	fail "a sanitizer reported an error in a PD (above)"
 n=$((rate * seconds))
 for way in 1 2 3; do
 	line=$(grep "^seed-result way=$way " <<<"$out") || fail "no result for way $way"
