@@ -594,8 +594,8 @@ static void test_receive_garbage(void **state)
 		case 2: { /* a UDP datagram for us, its lengths and sums mangled */
 			size_t pn = make_payload(pl, 0, i);
 
-			len = frame_udp(fr, peer_mac, stack_mac, f->peer_ip, f->stack_ip, 4242, 7000,
-					pl, pn);
+			len = frame_udp(fr, peer_mac, stack_mac, f->peer_ip, f->stack_ip, 4242,
+					7000, pl, pn);
 			fr[14 + (rnd >> 4) % 28] ^= (uint8_t)(1u << ((rnd >> 12) % 8));
 			if ((rnd >> 20) & 1)
 				len = (rnd >> 8) % len;
@@ -622,8 +622,8 @@ static void test_receive_garbage(void **state)
 	end = rb_deadline(RB_HANG_NS);
 	while (f->ops->get_stats(f->s, &st), st.rx_frames < (uint64_t)n + 1) {
 		if (mk_clock_now_ns() > end)
-			fail_msg("the stack took %llu of %u frames", (unsigned long long)st.rx_frames,
-				 n + 1);
+			fail_msg("the stack took %llu of %u frames",
+				 (unsigned long long)st.rx_frames, n + 1);
 		dom_sleep_ns(1000000);
 	}
 	/* every mangled datagram that lwIP let through (a flipped bit that
