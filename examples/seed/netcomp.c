@@ -13,14 +13,16 @@
  *              around its sendto (way 2, the RPC handler);
  *   vCPUs      the domain's host threads, running the green threads: the
  *              stack's own thread, and "way1", blocked on client_ring's
- *              channel (way 1).
+ *              channel (way 1); on net1 "sinkflush" (the sink's backlog).
  * A notification from the NIC or client_ring becomes a domain event
  * (dom_event_signal) that the green thread waiting for it takes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <microkit.h>
@@ -143,25 +145,93 @@ static void *way1_main(void *arg)
 	return NULL;
 }
 
-/* net1: a datagram for the sink goes into its receive ring (we produce);
- * never waits (a receive callback must not block): no free buffer is a
- * drop, counted. */
-static void to_sink(void *arg, const void *data, size_t len, uint32_t src, uint16_t sport)
+/* net1: a datagram for the sink goes into its receive ring (we produce).
+ * The receive callback must not wait for the sink, so when the ring is
+ * full the datagram joins a backlog (in order: once the backlog is not
+ * empty every datagram joins it), which the green thread "sinkflush"
+ * moves to the ring as the sink gives buffers back (its signal on channel
+ * 1 becomes a domain event).  Only a backlog of BACKLOG_MAX datagrams is
+ * a drop, counted.  The ring's producer side is used under sink_lock. */
+#define BACKLOG_MAX 65536u
+
+struct pending {
+	STAILQ_ENTRY(pending) link;
+	size_t len;
+	unsigned char data[];
+};
+static STAILQ_HEAD(, pending) backlog = STAILQ_HEAD_INITIALIZER(backlog);
+static unsigned backlog_n;	   /* under sink_lock */
+static struct dom_mutex sink_lock; /* the sink ring's producer side, the backlog */
+
+/* One datagram onto the sink's ring; false when no buffer is free. */
+static bool sink_put(const void *data, size_t len)
 {
 	struct comp_ring_desc dsc;
 	void *buf;
 
+	if (comp_ring_dequeue(&sink, &dsc, 0) != 0)
+		return false;
+	buf = comp_ring_buf(&sink, &dsc);
+	if (buf != NULL && dsc.len >= len) {
+		memcpy(buf, data, len);
+		dsc.len = (uint32_t)len;
+	} else {
+		dsc.len = 0; /* a broken buffer: passed on empty, the sink counts it bad */
+	}
+	comp_ring_enqueue(&sink, &dsc, 0);
+	return true;
+}
+
+static void to_sink(void *arg, const void *data, size_t len, uint32_t src, uint16_t sport)
+{
+	struct pending *p;
+
 	(void)arg;
 	(void)src;
 	(void)sport;
-	if (comp_ring_dequeue(&sink, &dsc, 0) != 0 || (buf = comp_ring_buf(&sink, &dsc)) == NULL ||
-	    dsc.len < len) {
-		count(&st->sink_ring_full);
+	dom_mutex_enter(&sink_lock); /* held by sinkflush only while it moves datagrams */
+	if (STAILQ_EMPTY(&backlog) && sink_put(data, len)) {
+		dom_mutex_exit(&sink_lock);
 		return;
 	}
-	memcpy(buf, data, len);
-	dsc.len = (uint32_t)len;
-	comp_ring_enqueue(&sink, &dsc, 0);
+	if (backlog_n >= BACKLOG_MAX || (p = malloc(sizeof(*p) + len)) == NULL) {
+		count(&st->sink_ring_full);
+	} else {
+		memcpy(p->data, data, len);
+		p->len = len;
+		STAILQ_INSERT_TAIL(&backlog, p, link);
+		if (backlog_n++ == 0) /* sinkflush asks the sink for a signal */
+			dom_event_signal(d, EV(CH_SINK));
+		if (backlog_n > atomic_load_explicit(&st->sink_backlog_peak, memory_order_relaxed))
+			atomic_store_explicit(&st->sink_backlog_peak, backlog_n,
+					      memory_order_relaxed); /* statistics; one writer */
+	}
+	dom_mutex_exit(&sink_lock);
+}
+
+static void *sinkflush_main(void *arg)
+{
+	struct pending *p;
+	uint64_t bits;
+
+	(void)arg;
+	for (;;) {
+		dom_event_wait(d, EV(CH_SINK), &bits);
+		dom_mutex_enter(&sink_lock);
+		for (;;) {
+			while ((p = STAILQ_FIRST(&backlog)) != NULL && sink_put(p->data, p->len)) {
+				STAILQ_REMOVE_HEAD(&backlog, link);
+				backlog_n--;
+				free(p);
+			}
+			/* 1: the ring is still full and the sink will signal
+			 * when it gives buffers back; 0: it did meanwhile */
+			if (STAILQ_EMPTY(&backlog) || comp_ring_want_data(&sink) != 0)
+				break;
+		}
+		dom_mutex_exit(&sink_lock);
+	}
+	return NULL;
 }
 
 static void attach(struct comp_ring *r, uintptr_t mem, enum comp_ring_role role,
@@ -226,7 +296,12 @@ void init(void)
 		if ((e = dom_thread_create(d, NULL, &a, way1_main, NULL)) != 0)
 			die("cannot start the way 1 thread", e);
 	} else {
+		struct dom_thread_attr fa = {.name = "sinkflush", .vcpu = -1, .detached = true};
+
 		attach(&sink, sink_vaddr, COMP_RING_PRODUCER, CH_SINK, NULL, true);
+		dom_mutex_init(&sink_lock);
+		if ((e = dom_thread_create(d, NULL, &fa, sinkflush_main, NULL)) != 0)
+			die("cannot start the sink's flusher", e);
 		if ((e = ops->udp_open(stack, &sink_sock, to_sink, NULL)) != 0 ||
 		    (e = ops->udp_bind(sink_sock, 0, SEED_PORT)) != 0)
 			die("cannot open the sink's socket", e);
@@ -239,8 +314,8 @@ void notified(microkit_channel ch)
 
 	switch (ch) {
 	case SEED_CH_NIC: /* frames (or free buffers) from the NIC */
-	case CH_WAY1:	  /* net0: client_ring's requests (net1: the sink gave
-			     buffers back; nobody waits for that event) */
+	case CH_WAY1:	  /* net0: client_ring's requests; net1: the sink gave
+			     buffers back (sinkflush waits for that) */
 		dom_event_signal(d, EV(ch));
 		break;
 	case CH_WAY3: /* way 3: this thread calls the stack itself */

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microkit.h>
@@ -134,8 +135,18 @@ static void *udp_rx_main(void *arg)
 			continue;
 		if (n < 0)
 			tap_die("receiving on the UDP socket", errno);
-		if (!put(sink_rx, p, (size_t)n))
-			atomic_fetch_add_explicit(&st->sink_ring_full, 1, memory_order_relaxed);
+		/* the sink is behind: back off (1 ms sleeps, up to 5 s) while
+		 * the socket's buffer holds what arrives meanwhile */
+		for (int i = 0; !put(sink_rx, p, (size_t)n); i++) {
+			struct timespec ms = {0, 1000000};
+
+			if (i == 5000) {
+				atomic_fetch_add_explicit(&st->sink_ring_full, 1,
+							  memory_order_relaxed);
+				break;
+			}
+			nanosleep(&ms, NULL);
+		}
 	}
 	return NULL;
 }

@@ -18,7 +18,8 @@
  * RB_SEED_VCPUS (2), RB_SEED_RATE (datagrams per second per client, 1000),
  * RB_SEED_SECONDS (5), RB_SEED_BYTES (payload, 64), RB_SEED_IDLE_MS (idle
  * window measured after the traffic, 2000), RB_SEED_CRASH (name:count: that
- * client crashes after count datagrams), RB_SEED_QUIET (no live progress).
+ * client crashes after count datagrams), RB_SEED_QUIET (no live progress),
+ * RB_SEED_SINK_SLOW (the sink takes 8 datagrams per 5 ms: tests net1's backlog).
  */
 #ifndef SEED_H
 #define SEED_H
@@ -81,11 +82,13 @@ struct seed_way_stats {
 };
 struct seed_stats {
 	struct seed_way_stats way[SEED_WAYS];
-	_Atomic uint64_t sink_ring_full; /* net1: dropped, the sink's ring full */
-	_Atomic uint64_t sink_no_socket; /* net1: udp_no_socket */
-	_Atomic uint64_t nic_frames[2];	 /* nic: frames moved net0->, ->net0 */
-	_Atomic uint64_t nic_rx_full;	 /* nic (tap): frames for net0 dropped, its rx ring full */
-	_Atomic uint64_t nic_tx_errors;	 /* nic (tap): frames the TAP device refused */
+	_Atomic uint64_t
+		sink_ring_full; /* net1 or nic: dropped, the sink's ring (and backlog) full */
+	_Atomic uint64_t sink_backlog_peak; /* net1: longest backlog for the sink */
+	_Atomic uint64_t sink_no_socket;    /* net1: udp_no_socket */
+	_Atomic uint64_t nic_frames[2];	    /* nic: frames moved net0->, ->net0 */
+	_Atomic uint64_t nic_rx_full;	/* nic (tap): frames for net0 dropped, its rx ring full */
+	_Atomic uint64_t nic_tx_errors; /* nic (tap): frames the TAP device refused */
 	_Atomic uint64_t
 		linux_udp_drops; /* nic (tap): Udp InErrors of the namespace's Linux stack */
 	char stack[16];		 /* net0's stack name */

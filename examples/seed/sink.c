@@ -40,6 +40,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t *lat[SEED_WAYS];     /* ns, under lock */
 static uint32_t nlat[SEED_WAYS];     /* under lock */
 static uint32_t next_seq[SEED_WAYS]; /* main thread only */
+static bool slow;		     /* RB_SEED_SINK_SLOW */
 
 static const char *const way_name[SEED_WAYS] = {"1 ring + green thread", "2 PPC handler",
 						"3 notification callback"};
@@ -88,11 +89,14 @@ bad:
 void notified(microkit_channel ch)
 {
 	struct comp_ring_desc d[32];
+	/* RB_SEED_SINK_SLOW (the tests): 8 datagrams per 5 ms, slower than
+	 * the clients send, so that the ring fills and net1's backlog works */
+	unsigned batch = slow ? 8 : 32;
 	int n;
 
 	(void)ch;
 	do {
-		while ((n = comp_ring_dequeue_batch(&rx, d, 32, COMP_RING_DEFER)) > 0) {
+		while ((n = comp_ring_dequeue_batch(&rx, d, batch, COMP_RING_DEFER)) > 0) {
 			uint64_t now = mk_clock_now_ns();
 
 			pthread_mutex_lock(&lock);
@@ -105,6 +109,12 @@ void notified(microkit_channel ch)
 			}
 			pthread_mutex_unlock(&lock);
 			comp_ring_enqueue_batch(&rx, d, (unsigned)n, COMP_RING_DEFER);
+			if (slow) {
+				struct timespec t = {0, 5000000};
+
+				comp_ring_notify(&rx);
+				nanosleep(&t, NULL);
+			}
 		}
 	} while (comp_ring_want_data(&rx) == 0);
 }
@@ -286,16 +296,21 @@ static void *reporter(void *arg)
 		    (unsigned)atomic_load(&s->done));
 	}
 	pthread_mutex_unlock(&lock);
-	out("dropped before the sink: its ring full %llu; NIC: %llu frames from net0, %llu to "
-	    "net0, "
-	    "%llu dropped (net0's rx ring full), %llu refused by the TAP device; Linux UDP drops "
-	    "%llu\n",
+	out("dropped before the sink: %llu (its ring and net1's backlog full; the backlog peaked "
+	    "at "
+	    "%llu)\n",
 	    (unsigned long long)load(&st->sink_ring_full),
+	    (unsigned long long)load(&st->sink_backlog_peak));
+	out("NIC: %llu frames from net0, %llu to net0, %llu dropped (net0's rx ring full), %llu "
+	    "refused by the TAP device; Linux UDP drops %llu\n",
 	    (unsigned long long)load(&st->nic_frames[0]),
 	    (unsigned long long)load(&st->nic_frames[1]),
 	    (unsigned long long)load(&st->nic_rx_full),
 	    (unsigned long long)load(&st->nic_tx_errors),
 	    (unsigned long long)load(&st->linux_udp_drops));
+	out("seed-sink dropped=%llu backlog_peak=%llu\n",
+	    (unsigned long long)load(&st->sink_ring_full),
+	    (unsigned long long)load(&st->sink_backlog_peak));
 	out("idle CPU: %.2f ms in %ld ms (the launcher and %d PD processes)\n",
 	    (double)(c1 - c0) / 1e6, idle_ms, procs - 1);
 	out("seed-idle cpu_ms=%.3f window_ms=%ld\n", (double)(c1 - c0) / 1e6, idle_ms);
@@ -310,6 +325,7 @@ void init(void)
 	pthread_t t;
 
 	st = (struct seed_stats *)stats_vaddr;
+	slow = seed_env("RB_SEED_SINK_SLOW", 0) != 0;
 	for (int w = 0; w < SEED_WAYS; w++)
 		if ((lat[w] = malloc(MAX_SAMPLES * sizeof(uint64_t))) == NULL)
 			_exit(2);

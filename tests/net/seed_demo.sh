@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# seed_demo.sh SOURCE_DIR BUILD_DIR [crash|tap]: run the seed demo through
+# seed_demo.sh SOURCE_DIR BUILD_DIR [crash|tap|slowsink]: run the seed demo through
 # ./scripts/run-demo on an existing build and check its results: every
 # datagram of every way received intact (payload checksum) and in order
 # (the sink checks both), nothing dropped.  Wire mode, unless "tap": the
@@ -12,6 +12,9 @@ set -uo pipefail
 src=$1 build=$2 what=${3:-}
 crash= mode=wire
 [ "$what" = crash ] && crash=1
+# slowsink: the sink takes its datagrams slower than they come, so that
+# its ring fills and net1's backlog holds the rest: nothing may be lost
+[ "$what" = slowsink ] && export RB_SEED_SINK_SLOW=1
 [ "$what" = tap ] && mode=tap
 if [ $mode = tap ] && [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: TAP mode needs root (a network namespace and a TAP device)"
@@ -50,6 +53,10 @@ done
 if [ -n "$crash" ]; then
 	grep -q "client_cb" <<<"$(grep -i "signal\|crash\|SIGSEGV" <<<"$out")" ||
 		fail "the launcher did not report client_cb's crash"
+fi
+if [ "$what" = slowsink ]; then
+	peak=$(sed -n 's/^seed-sink dropped=0 backlog_peak=\([0-9]*\)$/\1/p' <<<"$out")
+	[ -n "$peak" ] && [ "$peak" -gt 0 ] || fail "net1's backlog was not used, or dropped datagrams"
 fi
 if [ $mode = tap ]; then
 	grep -q "^seed demo: stack lwip, mode tap" <<<"$out" || fail "the summary does not say tap mode"
