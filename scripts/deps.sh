@@ -17,6 +17,8 @@ PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
 # clang: the header check (tests/headers) compiles the public headers
 # with clang and clang++ as well as gcc and g++.
 PKGS+=(clang)
+# liblwip-dev: lwIP, the network component's default TCP/IP stack (src/net).
+PKGS+=(liblwip-dev)
 
 # Multiarch packages for the aarch64 suite (on an arm64 host they are the
 # native ones).
