@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rumpuser_init and the small hypercalls: parameters, errno, exit,
- * console, random numbers, daemonize, and the unsupported sysproxy.
+ * console, random numbers, and the unsupported sysproxy (daemonize.c:
+ * daemonizing).
  * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_domain,
  * rumpbridge_event_wait (rumpbridge_adopt is in lwp.c).
  */
@@ -183,19 +184,6 @@ int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
 		return ru_errtrans(errno);
 	}
 	*retp = (size_t)n;
-	return 0;
-}
-
-/* Daemonizing means detaching from the terminal in NetBSD's rump_server;
- * a library kernel inside a component has nothing to detach from. */
-int rumpuser_daemonize_begin(void)
-{
-	return 0;
-}
-
-int rumpuser_daemonize_done(int error)
-{
-	(void)error;
 	return 0;
 }
 
