@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A remote client on NetBSD's unmodified librumpclient: system calls go
+ * to the server named by RUMP_SERVER (rumpclient_syscall with NetBSD's
+ * syscall numbers and argument blocks: one 8-byte slot per argument).
+ *
+ *   sp_client basic PORT     getpid, a file in the server's tmpfs, UDP
+ *                            to itself on 127.0.0.1:PORT; prints the pid
+ *   sp_client loop N         N rounds of write/read back of its own file,
+ *                            checksummed; getpid the same throughout
+ *   sp_client hold PORT      binds UDP PORT, says "bound", blocks in recvfrom
+ *   sp_client inuse PORT     binding PORT fails with EADDRINUSE
+ *   sp_client bindwait PORT  binding PORT succeeds within 30 s
+ *   sp_client reboot         reboots the server's kernel
+ *   sp_client bench N        N getpid calls; prints ns per call
+ * Exit 0 on success; a failure says what on stderr.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rump/rumpclient.h>
+
+/* NetBSD's numbers */
+enum {
+	SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_unlink = 10,
+	SYS_getpid = 20, SYS_recvfrom = 29, SYS_bind = 104, SYS_sendto = 133,
+	SYS_lseek = 199, SYS_reboot = 208, SYS_socket = 394,
+};
+#define NB_O_RDWR 0x2
+#define NB_O_CREAT 0x200
+#define NB_O_TRUNC 0x400
+#define NB_AF_INET 2
+#define NB_SOCK_DGRAM 2
+#define NB_EADDRINUSE 48
+
+struct nb_sockaddr_in {
+	uint8_t len, family;
+	uint16_t port; /* network order */
+	uint32_t addr; /* network order */
+	char zero[8];
+};
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "sp_client[%d]: ", (int)getpid());
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* One syscall; *ret its value.  0 or a NetBSD errno. */
+static int sc(int num, long *ret, int nargs, ...)
+{
+	long a[8] = {0};
+	register_t rv[2] = {0, 0};
+	va_list ap;
+	int e;
+
+	va_start(ap, nargs);
+	for (int i = 0; i < nargs; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	e = rumpclient_syscall(num, a, (size_t)nargs * sizeof(long), rv);
+	if (ret != NULL)
+		*ret = (long)rv[0];
+	return e;
+}
+
+static long must(int num, const char *what, int nargs, long a0, long a1, long a2, long a3,
+		 long a4, long a5)
+{
+	long r;
+	int e = sc(num, &r, nargs, a0, a1, a2, a3, a4, a5);
+
+	if (e != 0)
+		fail("%s: error %d", what, e);
+	return r;
+}
+#define MUST(num, what, n, ...) must(num, what, n, __VA_ARGS__)
+
+static struct nb_sockaddr_in lo(int port)
+{
+	struct nb_sockaddr_in s = {.len = sizeof(s), .family = NB_AF_INET};
+
+	s.port = (uint16_t)((port >> 8) | ((port & 0xff) << 8));
+	s.addr = 0x0100007f; /* 127.0.0.1 in network order, little-endian host */
+	return s;
+}
+
+static long getpid_remote(void)
+{
+	return MUST(SYS_getpid, "getpid", 0, 0, 0, 0, 0, 0, 0);
+}
+
+/* A file of its own in /t: write n bytes of a pattern, read back, sum. */
+static void file_round(const char *path, unsigned seed, size_t n)
+{
+	unsigned char *w = malloc(n), *r = malloc(n);
+	uint64_t sw = 0, sr = 0;
+	long fd, got;
+
+	if (w == NULL || r == NULL)
+		fail("no memory");
+	for (size_t i = 0; i < n; i++) {
+		w[i] = (unsigned char)(seed * 31 + i * 7 + (i >> 8));
+		sw = sw * 131 + w[i];
+	}
+	fd = MUST(SYS_open, "open", 3, (long)path, NB_O_RDWR | NB_O_CREAT | NB_O_TRUNC, 0644, 0,
+		  0, 0);
+	got = MUST(SYS_write, "write", 3, fd, (long)w, (long)n, 0, 0, 0);
+	if ((size_t)got != n)
+		fail("write: %ld of %zu", got, n);
+	MUST(SYS_lseek, "lseek", 4, fd, 0, 0, 0, 0, 0);
+	memset(r, 0, n);
+	got = MUST(SYS_read, "read", 3, fd, (long)r, (long)n, 0, 0, 0);
+	if ((size_t)got != n)
+		fail("read: %ld of %zu", got, n);
+	for (size_t i = 0; i < n; i++)
+		sr = sr * 131 + r[i];
+	if (sr != sw)
+		fail("%s: read back checksum %llx, wrote %llx", path, (unsigned long long)sr,
+		     (unsigned long long)sw);
+	MUST(SYS_close, "close", 1, fd, 0, 0, 0, 0, 0);
+	free(w);
+	free(r);
+}
+
+static long udp_bound(int port, int *err)
+{
+	struct nb_sockaddr_in a = lo(port);
+	long s = MUST(SYS_socket, "socket", 3, NB_AF_INET, NB_SOCK_DGRAM, 0, 0, 0, 0);
+
+	*err = sc(SYS_bind, NULL, 3, s, (long)&a, (long)sizeof(a));
+	return s;
+}
+
+static void basic(int port)
+{
+	struct nb_sockaddr_in a = lo(port), from;
+	char msg[64], buf[64], path[64];
+	long pid = getpid_remote(), s, n;
+	long fromlen = sizeof(from);
+	int err;
+
+	if (pid <= 1)
+		fail("getpid: %ld: not a process of its own", pid);
+	snprintf(path, sizeof(path), "/t/basic.%ld", pid);
+	file_round(path, 1, 200000); /* copyin/copyout of many pages */
+	MUST(SYS_unlink, "unlink", 1, (long)path, 0, 0, 0, 0, 0);
+	s = udp_bound(port, &err);
+	if (err != 0)
+		fail("bind 127.0.0.1:%d: error %d", port, err);
+	snprintf(msg, sizeof(msg), "datagram from rump pid %ld", pid);
+	n = MUST(SYS_sendto, "sendto", 6, s, (long)msg, (long)strlen(msg) + 1, 0, (long)&a,
+		 (long)sizeof(a));
+	if ((size_t)n != strlen(msg) + 1)
+		fail("sendto: %ld", n);
+	n = MUST(SYS_recvfrom, "recvfrom", 6, s, (long)buf, (long)sizeof(buf), 0, (long)&from,
+		 (long)&fromlen);
+	if ((size_t)n != strlen(msg) + 1 || strcmp(buf, msg) != 0)
+		fail("recvfrom: %ld bytes \"%.*s\"", n, (int)(n > 0 ? n : 0), buf);
+	if (from.port != a.port || from.addr != a.addr)
+		fail("recvfrom: from the wrong address");
+	MUST(SYS_close, "close", 1, s, 0, 0, 0, 0, 0);
+	if (getpid_remote() != pid)
+		fail("getpid changed");
+	printf("%ld\n", pid);
+}
+
+static void loop(int n)
+{
+	long pid = getpid_remote();
+	char path[64];
+
+	snprintf(path, sizeof(path), "/t/loop.%ld", pid);
+	for (int i = 0; i < n; i++) {
+		file_round(path, (unsigned)(pid * 1000 + i), 1000 + (size_t)(i % 7) * 1500);
+		if (getpid_remote() != pid)
+			fail("getpid changed in round %d", i);
+	}
+	printf("%ld\n", pid);
+}
+
+static void hold(int port)
+{
+	char buf[16];
+	long s;
+	int err;
+
+	s = udp_bound(port, &err);
+	if (err != 0)
+		fail("bind %d: error %d", port, err);
+	printf("bound\n");
+	fflush(stdout);
+	sc(SYS_recvfrom, NULL, 6, s, (long)buf, (long)sizeof(buf), 0, 0, 0);
+	fail("recvfrom returned");
+}
+
+static void bindwait(int port)
+{
+	struct timespec t0, t;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long s = udp_bound(port, &err);
+
+		if (err == 0)
+			return;
+		MUST(SYS_close, "close", 1, s, 0, 0, 0, 0, 0);
+		if (err != NB_EADDRINUSE)
+			fail("bind %d: error %d", port, err);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 30)
+			fail("port %d still in use after 30 s: the dead client's socket lives on", port);
+		usleep(20000);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+	int arg = argc > 2 ? atoi(argv[2]) : 0;
+
+	if (rumpclient_init() != 0)
+		fail("rumpclient_init (RUMP_SERVER=%s) failed", getenv("RUMP_SERVER"));
+	if (strcmp(m, "basic") == 0) {
+		basic(arg);
+	} else if (strcmp(m, "loop") == 0) {
+		loop(arg);
+	} else if (strcmp(m, "hold") == 0) {
+		hold(arg);
+	} else if (strcmp(m, "inuse") == 0) {
+		int err;
+		udp_bound(arg, &err);
+		if (err != NB_EADDRINUSE)
+			fail("bind %d: error %d, wanted EADDRINUSE", arg, err);
+	} else if (strcmp(m, "bindwait") == 0) {
+		bindwait(arg);
+	} else if (strcmp(m, "reboot") == 0) {
+		int e = sc(SYS_reboot, NULL, 2, 0L, 0L);
+		if (e != 0)
+			fail("reboot: error %d", e);
+	} else if (strcmp(m, "bench") == 0) {
+		struct timespec a, b;
+		long pid = getpid_remote();
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < arg; i++)
+			if (getpid_remote() != pid)
+				fail("getpid changed");
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("%.0f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / arg);
+	} else {
+		fprintf(stderr, "usage: sp_client basic|loop|hold|inuse|bindwait|reboot|bench [N]\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Sysproxy with the real kernel, driven the way a user's script would:
+#   sp_test.sh BINDIR WORKDIR MODE
+# BINDIR holds sp_server (on our librumpuser), sp_client (on NetBSD's
+# librumpclient) and sp_fuzz.  Every server lives in WORKDIR (its unix
+# socket) or on 127.0.0.1, ends itself after 240 s at the latest (-t),
+# and is normally ended by a client's reboot.  Only our own child
+# processes are ever signalled.  Modes:
+#   daemonize  the server daemonizes: the command returns once it serves
+#              (exit 0, socket there); a client's calls work; reboot
+#              ends it and removes the socket
+#   two        two clients at once, each 300 checksummed file rounds
+#   killed     a client killed (SIGKILL) while blocked in recvfrom: its
+#              process ends (its port comes free), others go on
+#   fuzz       a hostile client (sp_fuzz, fixed seed): dropped with a
+#              logged reason, never a crash
+#   tcp        the same calls over tcp://127.0.0.1:PORT
+set -u
+bin=$1 work=$2 mode=$3
+mkdir -p "$work" || exit 1
+cd "$work" || exit 1
+sock="$work/sp-$mode.sock"
+rm -f "$sock" server.log
+fail() {
+	echo "FAIL ($mode): $*"
+	[ -s server.log ] && sed 's/^/  server: /' server.log
+	# leave nothing running: our own children only
+	[ -n "${h:-}" ] && kill -KILL "$h" 2>/dev/null
+	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
+	exit 1
+}
+client() { RUMP_SERVER=$url "$bin/sp_client" "$@"; }
+# a bounded wait for a condition (up to 30 s)
+waitfor() {
+	i=0
+	while ! eval "$1"; do
+		i=$((i + 1)); [ $i -gt 300 ] && return 1
+		sleep 0.1
+	done
+}
+# a server in the background (not daemonized), serving at $url
+start_bg() {
+	"$bin/sp_server" "$url" -t 240 > server.out 2> server.log &
+	spid=$!
+	waitfor "grep -q serving server.out || ! kill -0 $spid 2>/dev/null" || fail "server did not start"
+	grep -q serving server.out || { wait $spid; fail "server exited ($?) before serving"; }
+}
+stop_bg() {
+	client reboot || fail "reboot"
+	waitfor "! kill -0 $spid 2>/dev/null" || fail "server still running after reboot"
+	wait $spid; rc=$?
+	[ $rc -eq 0 ] || fail "server exit status $rc after reboot"
+}
+url="unix://$sock"
+
+case $mode in
+daemonize)
+	# Started as a script starts a daemon: it must return, and serve.
+	"$bin/sp_server" "$url" -d -t 240 > server.log 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || fail "daemonizing server returned $rc"
+	[ -S "$sock" ] || fail "daemonizing server returned before its socket exists"
+	pid=$(client basic 7001) || fail "basic client"
+	[ "$pid" -gt 1 ] || fail "client pid $pid"
+	client reboot || fail "reboot"
+	waitfor "[ ! -e '$sock' ]" || fail "socket left behind after reboot"
+	# a daemonizing server that fails says so through its exit status
+	"$bin/sp_server" "unix://$work/no/such/dir/s.sock" -d -t 30 > /dev/null 2>&1
+	rc=$?
+	[ $rc -ne 0 ] || fail "a server that could not listen returned 0"
+	;;
+two)
+	start_bg
+	RUMP_SERVER=$url "$bin/sp_client" loop 300 > a.out 2> a.err & a=$!
+	RUMP_SERVER=$url "$bin/sp_client" loop 300 > b.out 2> b.err & b=$!
+	wait $a; ra=$?
+	wait $b; rb=$?
+	[ $ra -eq 0 ] && [ $rb -eq 0 ] || fail "clients: $ra $rb: $(cat a.err b.err)"
+	[ "$(cat a.out)" != "$(cat b.out)" ] || fail "both clients in process $(cat a.out)"
+	stop_bg
+	;;
+killed)
+	start_bg
+	# sp_client itself is the child (not a subshell running client())
+	RUMP_SERVER=$url "$bin/sp_client" hold 7002 > hold.out 2> hold.err & h=$!
+	waitfor "grep -q bound hold.out" || fail "holding client did not bind"
+	client inuse 7002 || fail "port not in use while the holder lives"
+	kill -KILL $h     # our own child, in the middle of its recvfrom
+	wait $h
+	client bindwait 7002 || fail "the killed client's process was not cleaned up"
+	pid=$(client basic 7003) || fail "basic client after the kill"
+	kill -0 $spid || fail "server died"
+	stop_bg
+	;;
+fuzz)
+	start_bg
+	"$bin/sp_fuzz" "$sock" 0x5eed 200 || fail "fuzz"
+	kill -0 $spid || fail "server died"
+	n=$(grep -c 'sysproxy: client .* dropped: ' server.log)
+	[ "$n" -ge 190 ] || fail "only $n drops logged"
+	pid=$(client basic 7004) || fail "basic client after the fuzz"
+	stop_bg
+	;;
+tcp)
+	for try in 1 2 3 4 5; do
+		port=$((20000 + ($$ * 7 + try * 977) % 30000))
+		url="tcp://127.0.0.1:$port"
+		"$bin/sp_server" "$url" -t 240 > server.out 2> server.log &
+		spid=$!
+		waitfor "grep -q serving server.out || ! kill -0 $spid 2>/dev/null"
+		grep -q serving server.out && break
+		wait $spid
+	done
+	grep -q serving server.out || fail "no free port for the server"
+	pid=$(client basic 7005) || fail "basic client over tcp"
+	client loop 50 > /dev/null || fail "loop over tcp"
+	stop_bg
+	;;
+*)
+	fail "unknown mode"
+	;;
+esac
+echo "PASS ($mode)"
