@@ -13,8 +13,15 @@
  *   sp_client bindwait PORT  binding PORT succeeds within 30 s
  *   sp_client reboot         reboots the server's kernel
  *   sp_client bench N        N getpid calls; prints ns per call
+ *   sp_client recv PORT N    receives N distinct numbered datagrams on
+ *                            UDP PORT (checksummed payloads), answering
+ *                            each with its number; prints N
+ *   sp_client signal         a write to a rump pipe without a reader:
+ *                            EPIPE, and the kernel's SIGPIPE is raised
+ *                            in this client (sysproxy RAISE), once
  * Exit 0 on success; a failure says what on stderr.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +36,7 @@
 enum {
 	SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_unlink = 10,
 	SYS_getpid = 20, SYS_recvfrom = 29, SYS_bind = 104, SYS_sendto = 133,
-	SYS_lseek = 199, SYS_reboot = 208, SYS_socket = 394,
+	SYS_lseek = 199, SYS_reboot = 208, SYS_socket = 394, SYS_pipe2 = 453,
 };
 #define NB_O_RDWR 0x2
 #define NB_O_CREAT 0x200
@@ -37,6 +44,7 @@ enum {
 #define NB_AF_INET 2
 #define NB_SOCK_DGRAM 2
 #define NB_EADDRINUSE 48
+#define NB_EPIPE 32
 
 struct nb_sockaddr_in {
 	uint8_t len, family;
@@ -134,13 +142,17 @@ static void file_round(const char *path, unsigned seed, size_t n)
 	free(r);
 }
 
-static long udp_bound(int port, int *err)
+static long udp_bound_to(struct nb_sockaddr_in a, int *err)
 {
-	struct nb_sockaddr_in a = lo(port);
 	long s = MUST(SYS_socket, "socket", 3, NB_AF_INET, NB_SOCK_DGRAM, 0, 0, 0, 0);
 
 	*err = sc(SYS_bind, NULL, 3, s, (long)&a, (long)sizeof(a));
 	return s;
+}
+
+static long udp_bound(int port, int *err)
+{
+	return udp_bound_to(lo(port), err);
 }
 
 static void basic(int port)
@@ -226,6 +238,98 @@ static void bindwait(int port)
 	}
 }
 
+/* Datagram i: 8 bytes of number, then (i % 900) + 100 bytes, byte k
+ * being (i * 7 + k) & 0xff (hijack_udp.c sends them). */
+static void recv_numbered(int port, int n)
+{
+	unsigned char buf[2048], *seen = calloc((size_t)n, 1);
+	struct nb_sockaddr_in from;
+	long s, len, fromlen;
+	int err, distinct = 0;
+	struct nb_sockaddr_in any = lo(port);
+	uint64_t i;
+
+	any.addr = 0; /* INADDR_ANY: 127.0.0.1 or an interface's address */
+	s = udp_bound_to(any, &err);
+	if (err != 0 || seen == NULL)
+		fail("bind %d: error %d", port, err);
+	while (distinct < n) {
+		fromlen = sizeof(from);
+		len = MUST(SYS_recvfrom, "recvfrom", 6, s, (long)buf, (long)sizeof(buf), 0,
+			   (long)&from, (long)&fromlen);
+		if (len < 8)
+			fail("datagram of %ld bytes", len);
+		memcpy(&i, buf, 8);
+		if (i >= (uint64_t)n || (size_t)len != 8 + i % 900 + 100)
+			fail("datagram %llu of %ld bytes", (unsigned long long)i, len);
+		for (long k = 8; k < len; k++)
+			if (buf[k] != (unsigned char)(i * 7 + (uint64_t)(k - 8)))
+				fail("datagram %llu: byte %ld damaged", (unsigned long long)i, k);
+		if (!seen[i]) /* a retransmission is answered again, counted once */
+			seen[i] = 1, distinct++;
+		MUST(SYS_sendto, "sendto", 6, s, (long)&i, 8, 0, (long)&from, fromlen);
+	}
+	printf("%d\n", distinct);
+	free(seen);
+}
+
+/* The sender of recv_numbered's datagrams, as hijack_udp.c but on
+ * librumpclient (127.0.0.1 or another kernel over shmif): addr is
+ * a.b.c.d. */
+static void send_numbered(const char *addr, int port, int n)
+{
+	struct nb_sockaddr_in to = lo(port);
+	unsigned char buf[1100];
+	unsigned a, b, c, d;
+	uint64_t ack;
+	long s, got;
+	int err;
+
+	if (sscanf(addr, "%u.%u.%u.%u", &a, &b, &c, &d) != 4)
+		fail("address %s", addr);
+	to.addr = a | b << 8 | c << 16 | (uint32_t)d << 24;
+	s = udp_bound(0, &err);
+	for (uint64_t i = 0; i < (uint64_t)n; i++) {
+		size_t len = 8 + i % 900 + 100;
+
+		memcpy(buf, &i, 8);
+		for (size_t k = 8; k < len; k++)
+			buf[k] = (unsigned char)(i * 7 + (k - 8));
+		MUST(SYS_sendto, "sendto", 6, s, (long)buf, (long)len, 0, (long)&to, (long)sizeof(to));
+		got = MUST(SYS_recvfrom, "recvfrom", 6, s, (long)&ack, 8, 0, 0, 0);
+		if (got != 8 || ack != i)
+			fail("answer %llu to %llu", (unsigned long long)ack, (unsigned long long)i);
+	}
+}
+
+static volatile sig_atomic_t got_pipe;
+
+static void on_pipe(int sig)
+{
+	(void)sig;
+	got_pipe++;
+}
+
+static void signal_pipe(void)
+{
+	int fds[2] = {-1, -1};
+	long w;
+	int e;
+
+	signal(SIGPIPE, on_pipe);
+	MUST(SYS_pipe2, "pipe2", 2, (long)fds, 0, 0, 0, 0, 0);
+	if (fds[0] < 0 || fds[1] < 0 || fds[0] == fds[1])
+		fail("pipe2: descriptors %d %d", fds[0], fds[1]);
+	MUST(SYS_close, "close", 1, fds[0], 0, 0, 0, 0, 0);
+	if ((e = sc(SYS_write, &w, 3, (long)fds[1], (long)"x", 1L)) != NB_EPIPE)
+		fail("write to a pipe without a reader: error %d, wanted EPIPE", e);
+	/* the RAISE request may arrive just after the syscall's answer */
+	for (int i = 0; i < 3000 && got_pipe == 0; i++)
+		usleep(10000);
+	if (got_pipe != 1)
+		fail("SIGPIPE from the kernel arrived %d times, wanted once", (int)got_pipe);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -250,6 +354,12 @@ int main(int argc, char **argv)
 		int e = sc(SYS_reboot, NULL, 2, 0L, 0L);
 		if (e != 0)
 			fail("reboot: error %d", e);
+	} else if (strcmp(m, "send") == 0 && argc > 4) {
+		send_numbered(argv[2], atoi(argv[3]), atoi(argv[4]));
+	} else if (strcmp(m, "recv") == 0) {
+		recv_numbered(arg, argc > 3 ? atoi(argv[3]) : 0);
+	} else if (strcmp(m, "signal") == 0) {
+		signal_pipe();
 	} else if (strcmp(m, "bench") == 0) {
 		struct timespec a, b;
 		long pid = getpid_remote();
@@ -260,7 +370,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		printf("%.0f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / arg);
 	} else {
-		fprintf(stderr, "usage: sp_client basic|loop|hold|inuse|bindwait|reboot|bench [N]\n");
+		fprintf(stderr, "usage: sp_client basic|loop|hold|inuse|bindwait|reboot|bench|recv|signal [N]\n");
 		return 2;
 	}
 	return 0;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Sysproxy with the real kernel, driven the way a user's script would:
-#   sp_test.sh BINDIR WORKDIR MODE
+#   sp_test.sh BINDIR WORKDIR MODE KERNEL_LIBDIR
 # BINDIR holds sp_server (on our librumpuser), sp_client (on NetBSD's
 # librumpclient) and sp_fuzz.  Every server lives in WORKDIR (its unix
 # socket) or on 127.0.0.1, ends itself after 240 s at the latest (-t),
@@ -16,8 +16,14 @@
 #   fuzz       a hostile client (sp_fuzz, fixed seed): dropped with a
 #              logged reason, never a crash
 #   tcp        the same calls over tcp://127.0.0.1:PORT
+#   hijack     an unmodified Linux program (hijack_udp) under NetBSD's
+#              librumphijack sends numbered UDP datagrams through the
+#              kernel of one server (shmif, 10.93.0.1); a client of a
+#              second server on the same bus (10.93.0.2) receives and
+#              answers each: all must arrive intact
+# Every mode also checks a kernel signal to a client (SIGPIPE, RAISE).
 set -u
-bin=$1 work=$2 mode=$3
+bin=$1 work=$2 mode=$3 libdir=$4
 mkdir -p "$work" || exit 1
 cd "$work" || exit 1
 sock="$work/sp-$mode.sock"
@@ -28,6 +34,7 @@ fail() {
 	# leave nothing running: our own children only
 	[ -n "${h:-}" ] && kill -KILL "$h" 2>/dev/null
 	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
+	[ -n "${spid_b:-}" ] && kill "$spid_b" 2>/dev/null
 	exit 1
 }
 client() { RUMP_SERVER=$url "$bin/sp_client" "$@"; }
@@ -63,6 +70,7 @@ daemonize)
 	[ -S "$sock" ] || fail "daemonizing server returned before its socket exists"
 	pid=$(client basic 7001) || fail "basic client"
 	[ "$pid" -gt 1 ] || fail "client pid $pid"
+	client signal || fail "kernel signal to the client"
 	client reboot || fail "reboot"
 	waitfor "[ ! -e '$sock' ]" || fail "socket left behind after reboot"
 	# a daemonizing server that fails says so through its exit status
@@ -115,6 +123,31 @@ tcp)
 	grep -q serving server.out || fail "no free port for the server"
 	pid=$(client basic 7005) || fail "basic client over tcp"
 	client loop 50 > /dev/null || fail "loop over tcp"
+	client signal || fail "kernel signal to the client over tcp"
+	stop_bg
+	;;
+hijack)
+	bus="$work/shmif.bus"
+	rm -f "$bus" "$sock.b" server.log server.out server-b.log server-b.out
+	url="unix://$sock.b"
+	"$bin/sp_server" "$url" -t 240 -n "$bus" 10.93.0.2 > server-b.out 2> server-b.log &
+	spid_b=$!
+	waitfor "grep -q serving server-b.out || ! kill -0 $spid_b 2>/dev/null" || fail "server B"
+	grep -q serving server-b.out || fail "server B exited before serving: $(cat server-b.log)"
+	RUMP_SERVER=$url "$bin/sp_client" recv 7100 300 > recv.out 2> recv.err & h=$!
+	url="unix://$sock"
+	"$bin/sp_server" "$url" -t 240 -n "$bus" 10.93.0.1 > server.out 2> server.log &
+	spid=$!
+	waitfor "grep -q serving server.out || ! kill -0 $spid 2>/dev/null" || fail "server A"
+	grep -q serving server.out || fail "server A exited before serving"
+	RUMP_SERVER=$url LD_LIBRARY_PATH=$libdir LD_PRELOAD=$libdir/librumphijack.so \
+		"$bin/hijack_udp" 10.93.0.2 7100 300 > hijack.out 2> hijack.err ||
+		fail "hijack_udp: $(cat hijack.out hijack.err)"
+	wait $h || fail "receiver: $(cat recv.err)"
+	h=
+	[ "$(cat recv.out)" = 300 ] || fail "receiver got $(cat recv.out)"
+	stop_bg
+	url="unix://$sock.b" spid=$spid_b
 	stop_bg
 	;;
 *)
