@@ -541,17 +541,20 @@ int rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 {
 	int r, fd;
 
+	struct sp_addr addr;
+
 	if (ostype == NULL || osrelease == NULL || machine == NULL)
 		return NETBSD_EINVAL;
-	if (ru_hyp == NULL || ru_hyp->hyp_lwproc_rfork == NULL || ru_hyp->hyp_syscall == NULL)
-		return NETBSD_ENXIO; /* no kernel, or one without sysproxy */
-	if (listen_fd >= 0)
-		return NETBSD_EBUSY;
-	if ((r = sp_url_parse(url, &listen_addr)) != 0) {
+	if ((r = sp_url_parse(url, &addr)) != 0) {
 		fprintf(stderr, "rumpbridge: sysproxy: cannot use the address \"%s\"\n",
 			url != NULL ? url : "(null)");
 		return r;
 	}
+	if (ru_hyp == NULL || ru_hyp->hyp_lwproc_rfork == NULL || ru_hyp->hyp_syscall == NULL)
+		return NETBSD_ENXIO; /* no kernel, or one without sysproxy */
+	if (listen_fd >= 0)
+		return NETBSD_EBUSY;
+	listen_addr = addr;
 	snprintf(banner, sizeof(banner), "RUMPSP-%d.%d-%s-%s/%s\n", SP_PROTO_MAJOR,
 		 SP_PROTO_MINOR, ostype, osrelease, machine);
 	fd = socket(listen_addr.u.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
