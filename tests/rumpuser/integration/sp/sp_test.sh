@@ -27,7 +27,10 @@ bin=$1 work=$2 mode=$3 libdir=$4
 mkdir -p "$work" || exit 1
 cd "$work" || exit 1
 sock="$work/sp-$mode.sock"
-rm -f "$sock" server.log
+# a previous run's outputs must go before anything starts: a background
+# child truncates its output file only once it runs, and until then the
+# checks below would read the old one
+rm -f "$sock" "$sock.b" ./*.out ./*.err ./*.log
 fail() {
 	echo "FAIL ($mode): $*"
 	[ -s server.log ] && sed 's/^/  server: /' server.log
@@ -50,8 +53,16 @@ waitfor() {
 start_bg() {
 	"$bin/sp_server" "$url" -t 240 > server.out 2> server.log &
 	spid=$!
-	waitfor "grep -q serving server.out || ! kill -0 $spid 2>/dev/null" || fail "server did not start"
-	grep -q serving server.out || { wait $spid; fail "server exited ($?) before serving"; }
+	serving "server" server.out $spid
+}
+# a background server must say "serving" within 30 s
+serving() {
+	waitfor "grep -q serving $2" && return 0
+	if kill -0 "$3" 2>/dev/null; then
+		fail "$1 still not serving after 30 s"
+	fi
+	wait "$3"
+	fail "$1 exited ($?) without serving"
 }
 stop_bg() {
 	client reboot || fail "reboot"
@@ -116,8 +127,10 @@ tcp)
 		url="tcp://127.0.0.1:$port"
 		"$bin/sp_server" "$url" -t 240 > server.out 2> server.log &
 		spid=$!
+		# the port may be taken: then the server exits at once
 		waitfor "grep -q serving server.out || ! kill -0 $spid 2>/dev/null"
 		grep -q serving server.out && break
+		kill "$spid" 2>/dev/null
 		wait $spid
 	done
 	grep -q serving server.out || fail "no free port for the server"
@@ -128,18 +141,16 @@ tcp)
 	;;
 hijack)
 	bus="$work/shmif.bus"
-	rm -f "$bus" "$sock.b" server.log server.out server-b.log server-b.out
+	rm -f "$bus"
 	url="unix://$sock.b"
 	"$bin/sp_server" "$url" -t 240 -n "$bus" 10.93.0.2 > server-b.out 2> server-b.log &
 	spid_b=$!
-	waitfor "grep -q serving server-b.out || ! kill -0 $spid_b 2>/dev/null" || fail "server B"
-	grep -q serving server-b.out || fail "server B exited before serving: $(cat server-b.log)"
+	serving "server B" server-b.out $spid_b
 	RUMP_SERVER=$url "$bin/sp_client" recv 7100 300 > recv.out 2> recv.err & h=$!
 	url="unix://$sock"
 	"$bin/sp_server" "$url" -t 240 -n "$bus" 10.93.0.1 > server.out 2> server.log &
 	spid=$!
-	waitfor "grep -q serving server.out || ! kill -0 $spid 2>/dev/null" || fail "server A"
-	grep -q serving server.out || fail "server A exited before serving"
+	serving "server A" server.out $spid
 	RUMP_SERVER=$url LD_LIBRARY_PATH=$libdir LD_PRELOAD=$libdir/librumphijack.so \
 		"$bin/hijack_udp" 10.93.0.2 7100 300 > hijack.out 2> hijack.err ||
 		fail "hijack_udp: $(cat hijack.out hijack.err)"
