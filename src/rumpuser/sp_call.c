@@ -9,7 +9,13 @@
  * the queue); a worker with SP_WORKERS_IDLE idle ones beside it exits.
  * A worker runs a syscall on a new lwp of the client's process
  * (hyp_lwproc_newlwp(pid)), so the call sees the client's descriptors
- * and credentials, and releases the lwp after.  A syscall that needs the
+ * and credentials, and releases the lwp after.  Between calls a worker
+ * is bound to an lwp of its own in initproc (its "home", made when the
+ * worker starts, released when it exits): entering the kernel is then
+ * the bound fast path, and after the call the worker switches home,
+ * which frees the released lwp.  Without a home (its creation failed)
+ * every call takes the kernel's temporary-lwp path, as NetBSD's server
+ * does.  A syscall that needs the
  * client's memory sends a request on the client's socket and waits for
  * the receiver to hand it the answer, with its rump CPU given back
  * (hyp_backend_unschedule) and on a host thread, so no vCPU waits.
@@ -39,6 +45,42 @@ static pthread_mutex_t pool_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
 static TAILQ_HEAD(, sp_task) tasks = TAILQ_HEAD_INITIALIZER(tasks);
 static unsigned nworkers, nidle, nqueued;
+
+/* This worker's own lwp in initproc, or NULL. */
+static _Thread_local struct lwp *home;
+
+/* Enter the kernel: on the home lwp, or on a temporary one. */
+static void worker_enter(void)
+{
+	if (home != NULL)
+		ru_hyp->hyp_schedule(); /* bound: rumpuser_curlwp answers home */
+	else
+		sp_kernel_enter();
+}
+
+/* Back from a client's lwp (or the main lwp) to home, or to none. */
+static void worker_home(void)
+{
+	ru_hyp->hyp_lwproc_switch(home);
+}
+
+static void home_make(void)
+{
+	sp_kernel_enter();
+	if (ru_hyp->hyp_lwproc_newlwp(1) == 0) /* the temporary lwp is freed */
+		home = ru_hyp->hyp_lwproc_curlwp();
+	sp_kernel_leave();
+}
+
+static void home_release(void)
+{
+	if (home == NULL || atomic_load(&ru_exiting))
+		return;
+	ru_hyp->hyp_schedule();
+	ru_hyp->hyp_lwproc_release();
+	sp_kernel_leave(); /* frees it */
+	home = NULL;
+}
 
 /* The syscall this worker thread runs for a client (rumpuser_sp_fini). */
 static _Thread_local struct sp_client *cur_client;
@@ -85,7 +127,7 @@ static void run_syscall(struct sp_task *t)
 		send_sysresp(c, t->h.reqno, NETBSD_ENOSYS, (long[2]){-1, 0});
 		return;
 	}
-	sp_kernel_enter();
+	worker_enter();
 	err = ru_hyp->hyp_lwproc_newlwp(c->pid); /* EBUSY once the process is exiting */
 	if (err == 0) {
 		cur_client = c;
@@ -93,7 +135,10 @@ static void run_syscall(struct sp_task *t)
 		cur_answered = false;
 		err = ru_hyp->hyp_syscall((int)t->h.u, t->body, rv);
 		cur_client = NULL;
-		ru_hyp->hyp_lwproc_release(); /* freed at unschedule */
+		ru_hyp->hyp_lwproc_release();
+		if (home != NULL)
+			worker_home(); /* frees the released lwp */
+		/* else it is freed at unschedule */
 	} else {
 		rv[0] = -1;
 	}
@@ -118,10 +163,10 @@ static void run_exec(struct sp_task *t)
 	pthread_mutex_unlock(&c->mtx);
 	if (!dying) {
 		((char *)t->body)[t->blen] = '\0'; /* room: bodies are padded */
-		sp_kernel_enter();
+		worker_enter();
 		ru_hyp->hyp_lwproc_switch(c->mainlwp);
 		ru_hyp->hyp_execnotify(t->body);
-		ru_hyp->hyp_lwproc_switch(NULL);
+		worker_home(); /* mainlwp stays, detached */
 		sp_kernel_leave();
 	}
 	pthread_mutex_lock(&c->mtx);
@@ -136,12 +181,14 @@ static void *worker(void *arg)
 	struct sp_task *t;
 
 	(void)arg;
+	home_make();
 	pthread_mutex_lock(&pool_mtx);
 	for (;;) {
 		while (TAILQ_EMPTY(&tasks)) {
 			if (nidle >= SP_WORKERS_IDLE) {
 				nworkers--;
 				pthread_mutex_unlock(&pool_mtx);
+				home_release();
 				return NULL;
 			}
 			nidle++;
