@@ -53,7 +53,6 @@ static pthread_t listener;
 static pthread_mutex_t clients_mtx = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, sp_client) clients = TAILQ_HEAD_INITIALIZER(clients);
 static unsigned nclients, next_id;
-_Atomic unsigned sp_clients_live;
 
 /* preforked processes waiting for their FORK handshake; under pf_mtx */
 static pthread_mutex_t pf_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -411,7 +410,6 @@ static void client_free(struct sp_client *c)
 	TAILQ_REMOVE(&clients, c, link);
 	nclients--;
 	pthread_mutex_unlock(&clients_mtx);
-	atomic_fetch_sub(&sp_clients_live, 1);
 	close(c->fd);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mtx);
@@ -508,7 +506,6 @@ static void accept_one(int fd, bool tcp)
 	TAILQ_INSERT_TAIL(&clients, c, link);
 	nclients++;
 	pthread_mutex_unlock(&clients_mtx);
-	atomic_fetch_add(&sp_clients_live, 1);
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &a, receiver, c) != 0) {

@@ -94,7 +94,6 @@ enum sp_task_kind { SP_TASK_SYSCALL, SP_TASK_EXEC };
 int sp_task_submit(struct sp_client *c, enum sp_task_kind kind, const struct sp_hdr *h,
 		   void *body, size_t blen);
 void sp_client_unref(struct sp_client *c);
-extern _Atomic unsigned sp_clients_live;
 
 /* rumpuser_sp_fini: answer the syscall c is in on this thread, if any. */
 void sp_call_fini(void *c);
