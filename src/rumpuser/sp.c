@@ -9,16 +9,19 @@
  * thread, so whatever blocks on a socket (accept, a client's read, a
  * send, a worker waiting for a copyin answer) holds no vCPU of the
  * domain.  They enter the kernel only to run a request, as any foreign
- * host thread does (hyp_schedule ... hyp_unschedule), on the kernel's
- * temporary-lwp path: none of them owns an lwp (lwp.c's own lwps are for
- * threads that call the kernel for themselves).
+ * host thread does (hyp_schedule ... hyp_unschedule): the listener and
+ * receivers on the kernel's temporary-lwp path (they enter rarely, and
+ * switch to the client's lwps at once), the workers on a home lwp of
+ * their own (sp_call.c).  None of them uses lwp.c's own lwps, which are
+ * for threads that call the kernel for themselves.
  *   - the listener accepts, writes the banner, starts a receiver;
  *   - one receiver per client reads every frame the client sends: the
  *     handshake, fork and exec requests it serves itself (they switch
  *     the client's main lwp), answers to copyin/anonmmap it hands to the
  *     waiting worker, syscalls it queues for the workers (sp_call.c);
  *   - workers run syscalls, each on a new lwp of the client's process
- *     (hyp_lwproc_newlwp(pid)), released after the call.
+ *     (hyp_lwproc_newlwp(pid)), released after the call, then switch
+ *     back to their home lwp.
  * A client that disconnects, dies, or sends something malformed is
  * dropped by its receiver (the reason is logged unless it simply
  * closed): waiters are woken (their copyin fails with EFAULT), the

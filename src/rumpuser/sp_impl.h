@@ -102,8 +102,9 @@ void sp_call_fini(void *c);
 int sp_wait_enqueue(struct sp_client *c, struct sp_wait *w, size_t max);
 int sp_wait_for(struct sp_client *c, struct sp_wait *w);
 
-/* The kernel's lwproc calls, each in a schedule period of its own, on
- * the kernel's temporary lwp path (the sysproxy threads own no lwp). */
+/* Enter and leave the kernel on the kernel's temporary-lwp path (a
+ * thread with no lwp bound: the listener, receivers, a worker without a
+ * home lwp). */
 void sp_kernel_enter(void);
 void sp_kernel_leave(void);
 
