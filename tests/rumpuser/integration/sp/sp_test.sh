@@ -11,6 +11,7 @@
 #              (exit 0, socket there); a client's calls work; reboot
 #              ends it and removes the socket
 #   two        two clients at once, each 300 checksummed file rounds
+#   many       16 clients at once, 40 rounds each, 16 different processes
 #   killed     a client killed (SIGKILL) while blocked in recvfrom: its
 #              process ends (its port comes free), others go on
 #   fuzz       a hostile client (sp_fuzz, fixed seed): dropped with a
@@ -36,6 +37,7 @@ fail() {
 	[ -s server.log ] && sed 's/^/  server: /' server.log
 	# leave nothing running: our own children only
 	[ -n "${h:-}" ] && kill -KILL "$h" 2>/dev/null
+	for p in ${pids:-}; do kill -KILL "$p" 2>/dev/null; done
 	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
 	[ -n "${spid_b:-}" ] && kill "$spid_b" 2>/dev/null
 	exit 1
@@ -97,6 +99,22 @@ two)
 	wait $b; rb=$?
 	[ $ra -eq 0 ] && [ $rb -eq 0 ] || fail "clients: $ra $rb: $(cat a.err b.err)"
 	[ "$(cat a.out)" != "$(cat b.out)" ] || fail "both clients in process $(cat a.out)"
+	stop_bg
+	;;
+many)
+	start_bg
+	pids=
+	for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		RUMP_SERVER=$url "$bin/sp_client" loop 40 > "m$k.out" 2> "m$k.err" &
+		pids="$pids $!"
+	done
+	k=0
+	for p in $pids; do
+		k=$((k + 1))
+		wait "$p" || fail "client $k: $(cat "m$k.err")"
+	done
+	n=$(cat m*.out | sort -u | wc -l)
+	[ "$n" -eq 16 ] || fail "16 clients in $n processes"
 	stop_bg
 	;;
 killed)
