@@ -61,9 +61,16 @@ static unsigned nclients, next_id;
 static pthread_mutex_t pf_mtx = PTHREAD_MUTEX_INITIALIZER;
 static LIST_HEAD(, sp_prefork) preforks = LIST_HEAD_INITIALIZER(preforks);
 
+/* The calling pool thread's home lwp in initproc, or NULL (the listener;
+ * a worker whose home could not be made). */
+static _Thread_local struct lwp *home;
+
 void sp_kernel_enter(void)
 {
-	ru_hyp_schedule_implicit();
+	if (home != NULL)
+		ru_hyp->hyp_schedule(); /* bound: rumpuser_curlwp answers home */
+	else
+		ru_hyp_schedule_implicit();
 }
 
 void sp_kernel_leave(void)
@@ -71,13 +78,44 @@ void sp_kernel_leave(void)
 	ru_hyp->hyp_unschedule();
 }
 
-/* Release l: switch to it and let it go, in a schedule period of its
- * own (the last lwp of a process ends the process). */
+void sp_kernel_home(void)
+{
+	ru_hyp->hyp_lwproc_switch(home); /* NULL: none, cleared at unschedule */
+}
+
+void sp_kernel_release(void)
+{
+	ru_hyp->hyp_lwproc_release();
+	if (home != NULL)
+		ru_hyp->hyp_lwproc_switch(home); /* frees the released lwp */
+	/* else it is freed at unschedule */
+}
+
+void sp_home_make(void)
+{
+	sp_kernel_enter();
+	if (ru_hyp->hyp_lwproc_newlwp(1) == 0) /* the temporary lwp is freed */
+		home = ru_hyp->hyp_lwproc_curlwp();
+	sp_kernel_leave();
+}
+
+void sp_home_release(void)
+{
+	if (home == NULL || atomic_load(&ru_exiting))
+		return;
+	ru_hyp->hyp_schedule();
+	ru_hyp->hyp_lwproc_release();
+	sp_kernel_leave(); /* frees it */
+	home = NULL;
+}
+
+/* Release l: switch to it and let it go (the last lwp of a process ends
+ * the process). */
 static void lwp_release(struct lwp *l)
 {
 	sp_kernel_enter();
 	ru_hyp->hyp_lwproc_switch(l);
-	ru_hyp->hyp_lwproc_release();
+	sp_kernel_release();
 	sp_kernel_leave();
 }
 
@@ -160,8 +198,8 @@ static const char *hs_guest(struct sp_client *c, const struct sp_hdr *h, char *c
 	if (r == 0) {
 		c->mainlwp = ru_hyp->hyp_lwproc_curlwp();
 		c->pid = ru_hyp->hyp_getpid();
-		ru_hyp->hyp_lwproc_switch(NULL);
 	}
+	sp_kernel_home();
 	sp_kernel_leave();
 	if (r != 0) {
 		sp_send_error(c, h->reqno, SP_ERR_RFORK_FAILED);
@@ -212,7 +250,7 @@ static const char *hs_fork(struct sp_client *c, const struct sp_hdr *h, void *bo
 		c->pid = ru_hyp->hyp_getpid();
 		ru_hyp->hyp_lwproc_switch(tmp);
 	}
-	ru_hyp->hyp_lwproc_release(); /* tmp, whichever way */
+	sp_kernel_release(); /* tmp, whichever way */
 	sp_kernel_leave();
 	if (r != 0) {
 		sp_send_error(c, h->reqno, SP_ERR_RFORK_FAILED);
@@ -245,7 +283,7 @@ static const char *prefork(struct sp_client *c, const struct sp_hdr *h)
 	r = ru_hyp->hyp_lwproc_rfork(c, RFFD_COPY, NULL);
 	if (r == 0)
 		pf->lwp = ru_hyp->hyp_lwproc_curlwp();
-	ru_hyp->hyp_lwproc_switch(NULL);
+	sp_kernel_home();
 	sp_kernel_leave();
 	if (r != 0) {
 		free(pf);
@@ -285,7 +323,7 @@ static const char *hs_exec(struct sp_client *c, const struct sp_hdr *h, void *bo
 	sp_kernel_enter();
 	ru_hyp->hyp_lwproc_switch(c->mainlwp);
 	ru_hyp->hyp_lwpexit();
-	ru_hyp->hyp_lwproc_switch(NULL);
+	sp_kernel_home();
 	sp_kernel_leave();
 	if (sp_task_submit(c, SP_TASK_EXEC, h, body, blen) != 0) {
 		sp_send_error(c, h->reqno, SP_ERR_NOMEM);
@@ -441,7 +479,7 @@ static void teardown(struct sp_client *c, const char *why)
 		sp_kernel_enter();
 		ru_hyp->hyp_lwproc_switch(c->mainlwp);
 		ru_hyp->hyp_lwpexit();
-		ru_hyp->hyp_lwproc_switch(NULL);
+		sp_kernel_home();
 		sp_kernel_leave();
 	}
 	pthread_mutex_lock(&c->mtx);

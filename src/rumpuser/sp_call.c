@@ -46,42 +46,6 @@ static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
 static TAILQ_HEAD(, sp_task) tasks = TAILQ_HEAD_INITIALIZER(tasks);
 static unsigned nworkers, nidle, nqueued;
 
-/* This worker's own lwp in initproc, or NULL. */
-static _Thread_local struct lwp *home;
-
-/* Enter the kernel: on the home lwp, or on a temporary one. */
-static void worker_enter(void)
-{
-	if (home != NULL)
-		ru_hyp->hyp_schedule(); /* bound: rumpuser_curlwp answers home */
-	else
-		sp_kernel_enter();
-}
-
-/* Back from a client's lwp (or the main lwp) to home, or to none. */
-static void worker_home(void)
-{
-	ru_hyp->hyp_lwproc_switch(home);
-}
-
-static void home_make(void)
-{
-	sp_kernel_enter();
-	if (ru_hyp->hyp_lwproc_newlwp(1) == 0) /* the temporary lwp is freed */
-		home = ru_hyp->hyp_lwproc_curlwp();
-	sp_kernel_leave();
-}
-
-static void home_release(void)
-{
-	if (home == NULL || atomic_load(&ru_exiting))
-		return;
-	ru_hyp->hyp_schedule();
-	ru_hyp->hyp_lwproc_release();
-	sp_kernel_leave(); /* frees it */
-	home = NULL;
-}
-
 /* The syscall this worker thread runs for a client (rumpuser_sp_fini). */
 static _Thread_local struct sp_client *cur_client;
 static _Thread_local uint64_t cur_reqno;
@@ -127,7 +91,7 @@ static void run_syscall(struct sp_task *t)
 		send_sysresp(c, t->h.reqno, NETBSD_ENOSYS, (long[2]){-1, 0});
 		return;
 	}
-	worker_enter();
+	sp_kernel_enter();
 	err = ru_hyp->hyp_lwproc_newlwp(c->pid); /* EBUSY once the process is exiting */
 	if (err == 0) {
 		cur_client = c;
@@ -135,10 +99,7 @@ static void run_syscall(struct sp_task *t)
 		cur_answered = false;
 		err = ru_hyp->hyp_syscall((int)t->h.u, t->body, rv);
 		cur_client = NULL;
-		ru_hyp->hyp_lwproc_release();
-		if (home != NULL)
-			worker_home(); /* frees the released lwp */
-		/* else it is freed at unschedule */
+		sp_kernel_release();
 	} else {
 		rv[0] = -1;
 	}
@@ -163,10 +124,10 @@ static void run_exec(struct sp_task *t)
 	pthread_mutex_unlock(&c->mtx);
 	if (!dying) {
 		((char *)t->body)[t->blen] = '\0'; /* room: bodies are padded */
-		worker_enter();
+		sp_kernel_enter();
 		ru_hyp->hyp_lwproc_switch(c->mainlwp);
 		ru_hyp->hyp_execnotify(t->body);
-		worker_home(); /* mainlwp stays, detached */
+		sp_kernel_home(); /* mainlwp stays, detached */
 		sp_kernel_leave();
 	}
 	pthread_mutex_lock(&c->mtx);
@@ -181,14 +142,14 @@ static void *worker(void *arg)
 	struct sp_task *t;
 
 	(void)arg;
-	home_make();
+	sp_home_make();
 	pthread_mutex_lock(&pool_mtx);
 	for (;;) {
 		while (TAILQ_EMPTY(&tasks)) {
 			if (nidle >= SP_WORKERS_IDLE) {
 				nworkers--;
 				pthread_mutex_unlock(&pool_mtx);
-				home_release();
+				sp_home_release();
 				return NULL;
 			}
 			nidle++;

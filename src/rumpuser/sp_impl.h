@@ -102,10 +102,20 @@ void sp_call_fini(void *c);
 int sp_wait_enqueue(struct sp_client *c, struct sp_wait *w, size_t max);
 int sp_wait_for(struct sp_client *c, struct sp_wait *w);
 
-/* Enter and leave the kernel on the kernel's temporary-lwp path (a
- * thread with no lwp bound: the listener, receivers, a worker without a
- * home lwp). */
+/*
+ * The kernel, from the server's threads.  Pool threads (sp_call.c) are
+ * bound to a home lwp of their own in initproc between requests (made by
+ * sp_home_make when the thread starts, released by sp_home_release when
+ * it exits), so entering is the bound fast path; a thread without a home
+ * takes the kernel's temporary-lwp path.  After switching to a client's
+ * lwp, a request goes back with sp_kernel_home (switch home, or to none),
+ * or sp_kernel_release (release the current lwp, then home).
+ */
 void sp_kernel_enter(void);
 void sp_kernel_leave(void);
+void sp_kernel_home(void);
+void sp_kernel_release(void);
+void sp_home_make(void);
+void sp_home_release(void);
 
 #endif
