@@ -9,21 +9,23 @@
  * thread, so whatever blocks on a socket (accept, a client's read, a
  * send, a worker waiting for a copyin answer) holds no vCPU of the
  * domain.  They enter the kernel only to run a request, as any foreign
- * host thread does (hyp_schedule ... hyp_unschedule): the listener and
- * receivers on the kernel's temporary-lwp path (they enter rarely, and
- * switch to the client's lwps at once), the workers on a home lwp of
- * their own (sp_call.c).  None of them uses lwp.c's own lwps, which are
- * for threads that call the kernel for themselves.
- *   - the listener accepts, writes the banner, starts a receiver;
- *   - one receiver per client reads every frame the client sends: the
- *     handshake, fork and exec requests it serves itself (they switch
- *     the client's main lwp), answers to copyin/anonmmap it hands to the
- *     waiting worker, syscalls it queues for the workers (sp_call.c);
- *   - workers run syscalls, each on a new lwp of the client's process
- *     (hyp_lwproc_newlwp(pid)), released after the call, then switch
- *     back to their home lwp.
+ * host thread does (hyp_schedule ... hyp_unschedule), bound to a home
+ * lwp of their own in initproc between requests (below).  None of them
+ * uses lwp.c's own lwps, which are for threads that call the kernel for
+ * themselves.
+ *   - the listener accepts, writes the banner, queues the client's
+ *     reader;
+ *   - pool threads (sp_call.c) take turns as a client's reader, which
+ *     reads every frame the client sends: the handshake, fork and exec
+ *     requests it serves itself (they switch the client's main lwp),
+ *     answers to copyin/anonmmap it hands to the waiting syscall; at a
+ *     syscall it hands the reading on to another pool thread and runs
+ *     the syscall itself (sp_reader_run);
+ *   - a syscall runs on a new lwp of the client's process
+ *     (hyp_lwproc_newlwp(pid)), released after the call; the thread then
+ *     switches back to its home lwp.
  * A client that disconnects, dies, or sends something malformed is
- * dropped by its receiver (the reason is logged unless it simply
+ * dropped by its reader (the reason is logged unless it simply
  * closed): waiters are woken (their copyin fails with EFAULT), the
  * process's lwps are ordered out (hyp_lwpexit), and once the last task
  * of the client is done the main lwp is released, which ends the
@@ -61,8 +63,8 @@ static unsigned nclients, next_id;
 static pthread_mutex_t pf_mtx = PTHREAD_MUTEX_INITIALIZER;
 static LIST_HEAD(, sp_prefork) preforks = LIST_HEAD_INITIALIZER(preforks);
 
-/* The calling pool thread's home lwp in initproc, or NULL (the listener;
- * a worker whose home could not be made). */
+/* The calling pool thread's home lwp in initproc, or NULL (a thread
+ * whose home could not be made: it takes the temporary-lwp path). */
 static _Thread_local struct lwp *home;
 
 void sp_kernel_enter(void)
@@ -325,16 +327,24 @@ static const char *hs_exec(struct sp_client *c, const struct sp_hdr *h, void *bo
 	ru_hyp->hyp_lwpexit();
 	sp_kernel_home();
 	sp_kernel_leave();
-	if (sp_task_submit(c, SP_TASK_EXEC, h, body, blen) != 0) {
+	if (sp_task_submit(c, SP_TASK_EXEC, h, body, blen, false) != 0) {
 		sp_send_error(c, h->reqno, SP_ERR_NOMEM);
 		return "no memory for the exec";
 	}
 	return NULL;
 }
 
+/* A syscall request, read and not yet run. */
+struct sp_req {
+	struct sp_hdr h;
+	void *body; /* zero-padded, owned */
+	size_t blen;
+};
+
 /* One request of c (body: blen bytes, zero-padded, owned here).  NULL,
- * or why the client is to be dropped. */
-static const char *request(struct sp_client *c, const struct sp_hdr *h, void *body, size_t blen)
+ * or why the client is to be dropped.  A syscall is left in *req. */
+static const char *request(struct sp_client *c, const struct sp_hdr *h, void *body, size_t blen,
+			   struct sp_req *req)
 {
 	const char *why = NULL;
 
@@ -356,11 +366,8 @@ static const char *request(struct sp_client *c, const struct sp_hdr *h, void *bo
 		return why;
 	}
 	switch (h->type) {
-	case SP_SYSCALL:
-		if (sp_task_submit(c, SP_TASK_SYSCALL, h, body, blen) != 0) {
-			free(body);
-			sp_send_error(c, h->reqno, SP_ERR_TRYAGAIN);
-		}
+	case SP_SYSCALL: /* for the caller, sp_reader_run */
+		*req = (struct sp_req){.h = *h, .body = body, .blen = blen};
 		return NULL;
 	case SP_PREFORK:
 		free(body);
@@ -389,7 +396,7 @@ static const char *answer(struct sp_client *c, const struct sp_hdr *h, size_t bl
 		if (w->reqno == h->reqno && !w->done)
 			break;
 	pthread_mutex_unlock(&c->mtx);
-	/* w stays queued until done or dying, both set by this thread */
+	/* w stays queued until done or dying, both set by the reader: us */
 	if (w == NULL)
 		return "answer to no request";
 	if (blen > w->max)
@@ -410,8 +417,9 @@ static const char *answer(struct sp_client *c, const struct sp_hdr *h, size_t bl
 	return NULL;
 }
 
-/* Read and act on frames until the client goes.  NULL: it closed. */
-static const char *serve(struct sp_client *c)
+/* Read and act on frames until a syscall request comes (NULL, *req
+ * filled) or the client goes (why; "" when it simply closed). */
+static const char *serve(struct sp_client *c, struct sp_req *req)
 {
 	struct sp_hdr h;
 	const char *why;
@@ -421,7 +429,7 @@ static const char *serve(struct sp_client *c)
 
 	for (;;) {
 		if ((r = read_full(c->fd, &h, sizeof(h))) != 0)
-			return r > 0 ? NULL : "truncated frame header";
+			return r > 0 ? "" : "truncated frame header";
 		if (h.len < sizeof(h))
 			return "frame length shorter than its header";
 		blen = (size_t)(h.len - sizeof(h));
@@ -440,7 +448,7 @@ static const char *serve(struct sp_client *c)
 			free(body);
 			return "truncated frame";
 		}
-		if ((why = request(c, &h, body, blen)) != NULL)
+		if ((why = request(c, &h, body, blen, req)) != NULL || req->body != NULL)
 			return why;
 	}
 }
@@ -503,19 +511,41 @@ static void teardown(struct sp_client *c, const char *why)
 	client_free(c);
 }
 
-static void *receiver(void *arg)
+/*
+ * Be c's reader (a READ task on a pool thread): read its frames; at a
+ * syscall, hand the reading on to another pool thread (an idle one, at
+ * once) and run the syscall on this one, which then goes back to the
+ * pool: the call starts without waiting for a thread to wake up.  With
+ * no thread to hand over to, the syscall is queued and this one reads
+ * on (the reader must keep reading: the syscall may need answers).
+ */
+void sp_reader_run(struct sp_client *c)
 {
-	struct sp_client *c = arg;
+	struct sp_req req;
+	const char *why;
 
-	teardown(c, serve(c));
-	return NULL;
+	for (;;) {
+		req.body = NULL;
+		if ((why = serve(c, &req)) != NULL) {
+			teardown(c, why); /* frees c */
+			return;
+		}
+		if (sp_task_submit(c, SP_TASK_READ, NULL, NULL, 0, true) == 0) {
+			sp_syscall_run(c, &req.h, req.body);
+			free(req.body);
+			sp_client_unref(c); /* this thread's READ reference */
+			return;
+		}
+		if (sp_task_submit(c, SP_TASK_SYSCALL, &req.h, req.body, req.blen, false) != 0) {
+			free(req.body);
+			sp_send_error(c, req.h.reqno, SP_ERR_TRYAGAIN);
+		}
+	}
 }
 
 static void accept_one(int fd, bool tcp)
 {
 	struct sp_client *c;
-	pthread_attr_t a;
-	pthread_t t;
 	size_t bl = strlen(banner);
 	int one = 1;
 
@@ -535,7 +565,6 @@ static void accept_one(int fd, bool tcp)
 		return;
 	}
 	c->fd = fd;
-	c->refs = 1;
 	c->pid = -1;
 	TAILQ_INIT(&c->waits);
 	LIST_INIT(&c->preforks);
@@ -547,13 +576,10 @@ static void accept_one(int fd, bool tcp)
 	TAILQ_INSERT_TAIL(&clients, c, link);
 	nclients++;
 	pthread_mutex_unlock(&clients_mtx);
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &a, receiver, c) != 0) {
+	if (sp_task_submit(c, SP_TASK_READ, NULL, NULL, 0, false) != 0) {
 		fprintf(stderr, "rumpbridge: sysproxy: no thread for a client: refused\n");
 		client_free(c);
 	}
-	pthread_attr_destroy(&a);
 }
 
 static void *listen_loop(void *arg)

@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Sysproxy: the worker host threads that run clients' syscalls, and the
- * hypercalls the kernel makes inside such a syscall to reach the
- * client's memory (rumpuser_sp_copyin, _copyout, _anonmmap, _raise).
+ * Sysproxy: the pool of host threads that read clients' sockets and run
+ * their syscalls, and the hypercalls the kernel makes inside such a
+ * syscall to reach the client's memory (rumpuser_sp_copyin, _copyout,
+ * _anonmmap, _raise).
  *
- * Workers are a pool of detached host threads: a task goes to an idle
- * one, or a new one is made (up to SP_WORKERS_MAX; beyond, tasks wait in
- * the queue); a worker with SP_WORKERS_IDLE idle ones beside it exits.
- * A worker runs a syscall on a new lwp of the client's process
- * (hyp_lwproc_newlwp(pid)), so the call sees the client's descriptors
- * and credentials, and releases the lwp after.  Between calls a worker
- * is bound to an lwp of its own in initproc (its "home", made when the
- * worker starts, released when it exits): entering the kernel is then
- * the bound fast path, and after the call the worker switches home,
- * which frees the released lwp.  Without a home (its creation failed)
- * every call takes the kernel's temporary-lwp path, as NetBSD's server
- * does.  A syscall that needs the
- * client's memory sends a request on the client's socket and waits for
- * the receiver to hand it the answer, with its rump CPU given back
- * (hyp_backend_unschedule) and on a host thread, so no vCPU waits.
+ * The pool: detached host threads taking tasks from one queue (READ: be
+ * a client's reader, sp.c's sp_reader_run; SYSCALL: a queued syscall;
+ * EXEC).  A task goes to an idle thread, or a new one is made (up to
+ * SP_WORKERS_MAX; beyond, tasks wait in the queue); a thread with
+ * SP_WORKERS_IDLE idle ones beside it exits.  A reader that meets a
+ * syscall hands the reading on and runs the syscall itself, on a new lwp
+ * of the client's process (hyp_lwproc_newlwp(pid)), so the call sees the
+ * client's descriptors and credentials; the lwp is released after.
+ * Between tasks a thread is bound to an lwp of its own in initproc (its
+ * home, sp.c): entering the kernel is the bound fast path, and after the
+ * call the thread switches home, which frees the released lwp.  A
+ * syscall that needs the client's memory sends a request on the client's
+ * socket and waits for the client's reader to hand it the answer, with
+ * its rump CPU given back (hyp_backend_unschedule) and on a host thread,
+ * so no vCPU waits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,7 +29,8 @@
 
 #include "sp_impl.h"
 
-#define SP_WORKERS_MAX 128
+/* a reader per client (up to 256) and as many syscalls running */
+#define SP_WORKERS_MAX 512
 #define SP_WORKERS_IDLE 16
 
 struct sp_task {
@@ -81,23 +83,22 @@ void sp_client_unref(struct sp_client *c)
 	pthread_mutex_unlock(&c->mtx);
 }
 
-static void run_syscall(struct sp_task *t)
+void sp_syscall_run(struct sp_client *c, const struct sp_hdr *h, void *body)
 {
-	struct sp_client *c = t->c;
 	long rv[2] = {0, 0};
 	int err;
 
-	if (t->h.u > (uint32_t)__INT_MAX__) {
-		send_sysresp(c, t->h.reqno, NETBSD_ENOSYS, (long[2]){-1, 0});
+	if (h->u > (uint32_t)__INT_MAX__) {
+		send_sysresp(c, h->reqno, NETBSD_ENOSYS, (long[2]){-1, 0});
 		return;
 	}
 	sp_kernel_enter();
 	err = ru_hyp->hyp_lwproc_newlwp(c->pid); /* EBUSY once the process is exiting */
 	if (err == 0) {
 		cur_client = c;
-		cur_reqno = t->h.reqno;
+		cur_reqno = h->reqno;
 		cur_answered = false;
-		err = ru_hyp->hyp_syscall((int)t->h.u, t->body, rv);
+		err = ru_hyp->hyp_syscall((int)h->u, body, rv);
 		cur_client = NULL;
 		sp_kernel_release();
 	} else {
@@ -105,7 +106,7 @@ static void run_syscall(struct sp_task *t)
 	}
 	sp_kernel_leave();
 	if (!cur_answered)
-		send_sysresp(c, t->h.reqno, err, rv);
+		send_sysresp(c, h->reqno, err, rv);
 }
 
 /* Complete an exec once the process's other lwps have drained: the
@@ -118,7 +119,7 @@ static void run_exec(struct sp_task *t)
 	bool dying;
 
 	pthread_mutex_lock(&c->mtx);
-	while (c->refs > 2 && !c->dying) /* the receiver and this task */
+	while (c->refs > 2 && !c->dying) /* the reader and this task */
 		pthread_cond_wait(&c->cv, &c->mtx);
 	dying = c->dying;
 	pthread_mutex_unlock(&c->mtx);
@@ -160,11 +161,19 @@ static void *worker(void *arg)
 		TAILQ_REMOVE(&tasks, t, link);
 		nqueued--;
 		pthread_mutex_unlock(&pool_mtx);
-		if (t->kind == SP_TASK_SYSCALL)
-			run_syscall(t);
-		else
+		switch (t->kind) {
+		case SP_TASK_READ:
+			sp_reader_run(t->c); /* gives its reference back itself */
+			break;
+		case SP_TASK_SYSCALL:
+			sp_syscall_run(t->c, &t->h, t->body);
+			sp_client_unref(t->c);
+			break;
+		case SP_TASK_EXEC:
 			run_exec(t);
-		sp_client_unref(t->c);
+			sp_client_unref(t->c);
+			break;
+		}
 		free(t->body);
 		free(t);
 		pthread_mutex_lock(&pool_mtx);
@@ -172,7 +181,7 @@ static void *worker(void *arg)
 }
 
 int sp_task_submit(struct sp_client *c, enum sp_task_kind kind, const struct sp_hdr *h,
-		   void *body, size_t blen)
+		   void *body, size_t blen, bool prompt)
 {
 	struct sp_task *t = malloc(sizeof(*t));
 	pthread_attr_t a;
@@ -181,7 +190,9 @@ int sp_task_submit(struct sp_client *c, enum sp_task_kind kind, const struct sp_
 
 	if (t == NULL)
 		return -ENOMEM;
-	*t = (struct sp_task){.kind = kind, .c = c, .h = *h, .body = body, .blen = blen};
+	*t = (struct sp_task){.kind = kind, .c = c, .body = body, .blen = blen};
+	if (h != NULL)
+		t->h = *h;
 	pthread_mutex_lock(&c->mtx);
 	c->refs++;
 	pthread_mutex_unlock(&c->mtx);
@@ -195,9 +206,11 @@ int sp_task_submit(struct sp_client *c, enum sp_task_kind kind, const struct sp_
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&pt, &a, worker, NULL) == 0)
 			nworkers++;
-		else if (nworkers == 0)
-			r = -EAGAIN; /* nobody would ever run it */
+		else if (nworkers == 0 || prompt)
+			r = -EAGAIN; /* nobody would ever run it, or not now */
 		pthread_attr_destroy(&a);
+	} else if (prompt) {
+		r = -EAGAIN;
 	}
 	if (r != 0) {
 		TAILQ_REMOVE(&tasks, t, link);

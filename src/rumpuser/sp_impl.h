@@ -44,10 +44,10 @@ struct sp_wait {
 
 /*
  * One connected client: a process in the kernel (mainlwp, pid) and a
- * socket.  Its receiver host thread reads every frame; syscalls run on
- * worker host threads.
+ * socket.  One pool thread at a time is its reader (the READ task) and
+ * reads every frame; syscalls run on pool threads.
  *
- * Lifetime: refs counts the receiver and each queued or running task;
+ * Lifetime: refs counts the reader and each queued or running task;
  * the receiver, when the client goes (EOF, error, malformed frame), marks
  * it dying, wakes every waiter, orders the process's lwps out
  * (hyp_lwpexit), waits for refs to fall to 1, then releases the
@@ -89,11 +89,20 @@ int sp_send(struct sp_client *c, struct sp_hdr *h, const void *b1, size_t l1, co
 	    size_t l2);
 void sp_send_error(struct sp_client *c, uint64_t reqno, uint32_t err);
 
-/* sp_call.c: the worker host threads.  A task owns its body. */
-enum sp_task_kind { SP_TASK_SYSCALL, SP_TASK_EXEC };
+/*
+ * sp_call.c: the pool of host threads.  A task owns its body and holds a
+ * reference to its client.  READ: be the client's reader (sp.c's
+ * sp_reader_run, which runs syscalls itself after handing the reading on
+ * to another pool thread); SYSCALL: run one queued syscall; EXEC: finish
+ * an exec.  prompt: only if an idle thread or a new one takes it now,
+ * else -EAGAIN and nothing queued.  0 or -ENOMEM / -EAGAIN.
+ */
+enum sp_task_kind { SP_TASK_READ, SP_TASK_SYSCALL, SP_TASK_EXEC };
 int sp_task_submit(struct sp_client *c, enum sp_task_kind kind, const struct sp_hdr *h,
-		   void *body, size_t blen);
+		   void *body, size_t blen, bool prompt);
 void sp_client_unref(struct sp_client *c);
+void sp_reader_run(struct sp_client *c);				       /* sp.c */
+void sp_syscall_run(struct sp_client *c, const struct sp_hdr *h, void *body); /* sp_call.c */
 
 /* rumpuser_sp_fini: answer the syscall c is in on this thread, if any. */
 void sp_call_fini(void *c);
