@@ -13,6 +13,11 @@
  *   sp_client bindwait PORT  binding PORT succeeds within 30 s
  *   sp_client reboot         reboots the server's kernel
  *   sp_client bench N        N getpid calls; prints ns per call
+ *   sp_client fork           rumpclient_fork: the child is a new rump
+ *                            process with a copy of the parent's
+ *                            descriptors (reads the parent's file)
+ *   sp_client exec           rumpclient_exec of itself ("afterexec"):
+ *                            same rump process, its descriptor still open
  *   sp_client recv PORT N    receives N distinct numbered datagrams on
  *                            UDP PORT (checksummed payloads), answering
  *                            each with its number; prints N
@@ -27,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -302,6 +308,82 @@ static void send_numbered(const char *addr, int port, int n)
 	}
 }
 
+static long file_with(const char *tag, long pid)
+{
+	char path[64];
+	long fd;
+
+	snprintf(path, sizeof(path), "/t/%s.%ld", tag, pid);
+	fd = MUST(SYS_open, "open", 3, (long)path, NB_O_RDWR | NB_O_CREAT | NB_O_TRUNC, 0644, 0,
+		  0, 0);
+	if (MUST(SYS_write, "write", 3, fd, (long)tag, (long)strlen(tag), 0, 0, 0) !=
+	    (long)strlen(tag))
+		fail("short write");
+	return fd;
+}
+
+/* fd holds tag (from its start) */
+static int holds(long fd, const char *tag)
+{
+	char buf[64] = {0};
+	long n;
+
+	if (sc(SYS_lseek, NULL, 4, fd, 0L, 0L, 0L) != 0 ||
+	    sc(SYS_read, &n, 3, fd, (long)buf, (long)sizeof(buf) - 1) != 0)
+		return 0;
+	return n == (long)strlen(tag) && memcmp(buf, tag, (size_t)n) == 0;
+}
+
+static void fork_child_check(void)
+{
+	long parent = getpid_remote();
+	long fd = file_with("forkdata", parent);
+	pid_t p = rumpclient_fork();
+	int st = 0;
+
+	if (p < 0)
+		fail("rumpclient_fork failed");
+	if (p == 0) {
+		long me = getpid_remote();
+		if (me == parent || me <= 1)
+			_exit(10); /* not a process of its own */
+		_exit(holds(fd, "forkdata") ? 0 : 11); /* the copied descriptor */
+	}
+	for (int i = 0; i < 3000 && waitpid(p, &st, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (waitpid(p, &st, WNOHANG) == 0) {
+		kill(p, SIGKILL); /* our own child */
+		waitpid(p, &st, 0);
+		fail("forked child still running after 30 s");
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail("forked child: status %d (10: same rump pid, 11: descriptor not copied)", st);
+	if (getpid_remote() != parent || !holds(fd, "forkdata"))
+		fail("parent after the fork");
+}
+
+static void exec_self(const char *self)
+{
+	long pid = getpid_remote();
+	long fd = file_with("execdata", pid);
+	char fds[32], pids[32];
+	char *argv[] = {(char *)"sp_client", (char *)"afterexec", fds, pids, NULL};
+	extern char **environ;
+
+	snprintf(fds, sizeof(fds), "%ld", fd);
+	snprintf(pids, sizeof(pids), "%ld", pid);
+	rumpclient_exec(self, argv, environ);
+	fail("rumpclient_exec failed");
+}
+
+static void after_exec(long fd, long pid)
+{
+	if (getpid_remote() != pid)
+		fail("after exec: rump pid %ld, was %ld", getpid_remote(), pid);
+	if (!holds(fd, "execdata"))
+		fail("after exec: descriptor %ld lost", fd);
+}
+
 static volatile sig_atomic_t got_pipe;
 
 static void on_pipe(int sig)
@@ -356,6 +438,12 @@ int main(int argc, char **argv)
 			fail("reboot: error %d", e);
 	} else if (strcmp(m, "send") == 0 && argc > 4) {
 		send_numbered(argv[2], atoi(argv[3]), atoi(argv[4]));
+	} else if (strcmp(m, "fork") == 0) {
+		fork_child_check();
+	} else if (strcmp(m, "exec") == 0) {
+		exec_self("/proc/self/exe");
+	} else if (strcmp(m, "afterexec") == 0 && argc > 3) {
+		after_exec(atol(argv[2]), atol(argv[3]));
 	} else if (strcmp(m, "recv") == 0) {
 		recv_numbered(arg, argc > 3 ? atoi(argv[3]) : 0);
 	} else if (strcmp(m, "signal") == 0) {

@@ -12,6 +12,8 @@
 #              ends it and removes the socket
 #   two        two clients at once, each 300 checksummed file rounds
 #   many       16 clients at once, 40 rounds each, 16 different processes
+#   forkexec   a client forks (rumpclient_fork: prefork + fork handshake)
+#              and execs itself (rumpclient_exec: exec handshake)
 #   killed     a client killed (SIGKILL) while blocked in recvfrom: its
 #              process ends (its port comes free), others go on
 #   fuzz       a hostile client (sp_fuzz, fixed seed): dropped with a
@@ -115,6 +117,12 @@ many)
 	done
 	n=$(cat m*.out | sort -u | wc -l)
 	[ "$n" -eq 16 ] || fail "16 clients in $n processes"
+	stop_bg
+	;;
+forkexec)
+	start_bg
+	client fork || fail "fork"
+	client exec || fail "exec"
 	stop_bg
 	;;
 killed)
