@@ -265,6 +265,7 @@ static const char *hs_fork(struct sp_client *c, const struct sp_hdr *h, void *bo
 static const char *prefork(struct sp_client *c, const struct sp_hdr *h)
 {
 	struct sp_hdr rh = {.reqno = h->reqno, .class = SP_RESP, .type = SP_PREFORK};
+	uint32_t auth[SP_AUTH_WORDS];
 	struct sp_prefork *pf;
 	bool inexec;
 	int r;
@@ -299,11 +300,14 @@ static const char *prefork(struct sp_client *c, const struct sp_hdr *h)
 		return NULL;
 	}
 	pf->owner = c;
+	/* once published, the forked child's connection may take pf and
+	 * free it at any moment: send the key from a copy */
+	memcpy(auth, pf->auth, sizeof(auth));
 	pthread_mutex_lock(&pf_mtx);
 	LIST_INSERT_HEAD(&preforks, pf, link);
 	LIST_INSERT_HEAD(&c->preforks, pf, own_link);
 	pthread_mutex_unlock(&pf_mtx);
-	(void)sp_send(c, &rh, pf->auth, sizeof(pf->auth), NULL, 0);
+	(void)sp_send(c, &rh, auth, sizeof(auth), NULL, 0);
 	return NULL;
 }
 
