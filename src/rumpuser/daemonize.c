@@ -7,8 +7,9 @@
  *
  * The fork happens before rump_init: a process that forks keeps only
  * the forking thread, so nothing with threads of its own may exist yet.
- * Here that is the domain (its vCPU host threads) and the I/O helpers;
- * both are made by rumpuser_init, after begin.  A domain handed in
+ * Here that is the domain, with its vCPU host threads and the host
+ * threads that serve it: rumpuser_init makes them, after begin.  A
+ * domain handed in
  * earlier with rumpbridge_set_domain already has its vCPU threads, which
  * the child would not have: begin refuses it (EBUSY) and forks nothing.
  */
