@@ -11,7 +11,7 @@
  * recorded key, "ratios" {key: {value, target}}, and "samples" {key:
  * [ns per op of each repetition, in run order]} for the keys measured
  * with rb_bench_run/rb_bench_compare (the latency distributions that
- * scripts/bench-report plots).
+ * scripts/run-benchmarks plots).
  */
 #ifndef RB_BENCH_H
 #define RB_BENCH_H

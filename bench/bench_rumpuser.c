@@ -37,6 +37,8 @@
  *            Ours uses tests/rumpuser/integration/shmif_host.c as shmif's
  *            host half (its kernel thread waits in the domain); NetBSD's
  *            uses the kernel's own (a blocking read on a pthread).
+ *   sp       a remote getpid from NetBSD's librumpclient to a sysproxy
+ *            server on each librumpuser (bench_rumpuser_sp.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -478,6 +480,7 @@ int main(int argc, char **argv)
 /* Driver                                                              */
 
 #include "bench.h"
+#include "bench_rumpuser_sp.h"
 
 struct worker {
 	const char *label;
@@ -727,6 +730,12 @@ int main(int argc, char **argv)
 	udp_compare(b, uw, ukeys, uwhat, 2);
 #else
 	udp_compare(b, uw, ukeys, uwhat, 1);
+#endif
+
+#ifdef RB_SP_CLIENT
+	rb_sp_bench(b);
+#else
+	printf("(no sysproxy or tmpfs in the kernel's install: no sysproxy figures)\n");
 #endif
 
 	rb_bench_ratio(b, "adopted vs bound (ours)", "getpid_adopted_ns", "getpid_bound_ns",

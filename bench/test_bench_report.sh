@@ -3,7 +3,8 @@
 # tools/bench-report.py on made-up results: the targets of a table are
 # judged right (met, missed, absolute, baseline missing), the tables carry
 # median, min, max and the ratio to the baselines, the machine is recorded,
-# a high load is flagged, and the plots are written.
+# a high load is flagged, and the plots (latency, throughput against
+# message size, against vCPUs, 1 vs 2) are written.
 set -euo pipefail
 src=$1 w=$2
 rm -rf "$w"
@@ -22,6 +23,10 @@ J
 cat >"$w/raw/bench_comp.json" <<'J'
 {"program": "bench_comp", "repetitions": 3, "ring_64_msgs_per_s": 5e7,
  "ring_1500_msgs_per_s": 1e7, "pipe_64_msgs_per_s": 1e6}
+J
+cat >"$w/raw/bench_net.json" <<'J'
+{"program": "bench_net", "repetitions": 3, "lwip_64_1v_pps": 200000, "lwip_64_2v_pps": 300000,
+ "lwip_1500_1v_pps": 150000, "linux_udp_64_pps": 100000, "lwip_64_p50_us": 20.0}
 J
 echo "9.00 8.00 7.00" >"$w/raw/load_before"
 echo "9.50 8.00 7.00" >"$w/raw/load_after"
@@ -48,7 +53,7 @@ grep -qF "load average (9.0 before, 9.5 after) was high" "$md" || fail "high loa
 grep -q "| cores | [0-9]" "$md" || fail "no cores"
 grep -q "| kernel | " "$md" || fail "no kernel"
 grep -q "target missed: bench_dom green_yield_rtt_ns" "$w/log" || fail "missed target not printed"
-for p in latency.png rings.png scaling.png; do
+for p in latency.png rings.png vcpus.png scaling.png; do
 	[ -s "$w/out/$p" ] || fail "no $p"
 	grep -qF "($p)" "$md" || fail "$p not linked"
 done

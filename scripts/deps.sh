@@ -17,9 +17,11 @@ PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
 # clang: the header check (tests/headers) compiles the public headers
 # with clang and clang++ as well as gcc and g++.
 PKGS+=(clang)
-# python3-matplotlib: the plots of scripts/bench-report and of
+# python3-matplotlib: the plots of scripts/run-benchmarks and of
 # tools/rumpbridge-trace (both run Debian's /usr/bin/python3).
 PKGS+=(python3-matplotlib)
+# liblwip-dev: lwIP, the network component's default TCP/IP stack (src/net).
+PKGS+=(liblwip-dev)
 
 # Multiarch packages for the aarch64 suite (on an arm64 host they are the
 # native ones).

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Turn the JSON of one run of the benchmark programs into a report.
 
-Called by scripts/bench-report (which builds and runs the programs):
+Called by scripts/run-benchmarks (which builds and runs the programs):
 reads <raw>/<program>.json and the load averages, the machine from /proc,
 the targets from bench/targets.json; writes one combined JSON and, in
 --out, README.md (a table per benchmark, the targets) and PNG plots.
@@ -26,7 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-PROGRAMS = ["bench_mk", "bench_dom", "bench_switch", "bench_comp", "bench_rumpuser"]
+PROGRAMS = ["bench_mk", "bench_dom", "bench_switch", "bench_comp", "bench_net", "bench_rumpuser"]
 META = {"program", "repetitions", "ratios", "samples"}
 
 
@@ -134,7 +134,7 @@ def write_markdown(path, mach, benches, results, plots):
     L = []
     L.append("# Benchmark report")
     L.append("")
-    L.append("Written by `scripts/bench-report`; every figure is from the same run on one "
+    L.append("Written by `scripts/run-benchmarks`; every figure is from the same run on one "
              "machine. Medians of the repetitions; min and max show the spread. Never compare "
              "figures of two machines.")
     L.append("")
@@ -238,16 +238,30 @@ def plot_latency(out, benches):
     return "latency.png"
 
 
-def plot_rings(out, benches):
-    prog = benches.get("bench_comp")
-    if prog is None:
-        return None
+def size_series(benches):
+    """{label: [(bytes, messages per second)]}: the rings (bench_comp), the
+    network component's stack over its rings and its baselines (bench_net)."""
     series = {}
-    for key, v in prog.items():
+    for key, v in benches.get("bench_comp", {}).items():
         m = re.fullmatch(r"(ring|pipe|unixsock)_(\d+)(_[a-z]+)?_msgs_per_s", key)
         if m and isinstance(v, (int, float)):
             label = m.group(1) + (m.group(3) or "").replace("_", " ")
             series.setdefault(label, []).append((int(m.group(2)), v))
+    for key, v in benches.get("bench_net", {}).items():
+        if not isinstance(v, (int, float)):
+            continue
+        m = re.fullmatch(r"lwip_(\d+)_1v_pps", key)
+        if m:
+            series.setdefault("net: lwIP over rings, 1 vCPU", []).append((int(m.group(1)), v))
+        m = re.fullmatch(r"(linux_udp|tap)_(\d+)(?:_1v)?_pps", key)
+        if m:
+            label = "net: Linux UDP pair" if m.group(1) == "linux_udp" else "net: TAP mode"
+            series.setdefault(label, []).append((int(m.group(2)), v))
+    return series
+
+
+def plot_rings(out, benches):
+    series = size_series(benches)
     if not series:
         return None
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -259,11 +273,12 @@ def plot_rings(out, benches):
     a1.set_xscale("log")
     a2.set_xscale("log")
     a1.set_yscale("log")
+    a2.set_yscale("log")
     a1.set_xlabel("message size (bytes)")
     a2.set_xlabel("message size (bytes)")
     a1.set_ylabel("million messages / s")
-    a2.set_ylabel("MB / s (payload)")
-    a1.set_title("Rate vs message size")
+    a2.set_ylabel("MB / s (payload, log scale)")
+    a1.set_title("Rate vs message size (rings, network component)")
     a2.set_title("Bandwidth vs message size")
     for a in (a1, a2):
         a.grid(alpha=0.3, which="both")
@@ -310,6 +325,33 @@ def plot_scaling(out, benches):
     return "scaling.png"
 
 
+def plot_vcpus(out, benches):
+    """Throughput of the network component's stack against its vCPUs."""
+    series = {}
+    for key, v in benches.get("bench_net", {}).items():
+        m = re.fullmatch(r"lwip_(\d+)_(\d+)v_pps", key)
+        if m and isinstance(v, (int, float)):
+            series.setdefault(int(m.group(1)), []).append((int(m.group(2)), v))
+    series = {k: sorted(v) for k, v in series.items() if len(v) >= 2}
+    if not series:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for size, pts in sorted(series.items()):
+        ax.plot([p[0] for p in pts], [p[1] / 1e3 for p in pts], "o-",
+                label="lwIP over rings, %d B" % size)
+    ax.set_xlabel("vCPUs per domain")
+    ax.set_ylabel("thousand datagrams / s")
+    ax.set_xticks(sorted({p[0] for pts in series.values() for p in pts}))
+    ax.set_ylim(bottom=0)
+    ax.set_title("Scaling against vCPUs (bench_net)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "vcpus.png"), dpi=100)
+    plt.close(fig)
+    return "vcpus.png"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--raw", help="directory with <program>.json of one run")
@@ -344,8 +386,9 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     plots = []
     for title, fn in [("Latency distributions", plot_latency),
-                      ("Ring throughput vs message size", plot_rings),
-                      ("Scaling", plot_scaling)]:
+                      ("Throughput vs message size", plot_rings),
+                      ("Scaling against vCPUs", plot_vcpus),
+                      ("Scaling: 1 and 2 threads or vCPUs", plot_scaling)]:
         png = fn(a.out, benches)
         if png:
             plots.append((title, png))

@@ -5,8 +5,15 @@
  * loaded object's link set sections (arrays of pointers) are handed over,
  * each distinct set once.  Kernels built with constructors (RUMP_USE_CTOR, buildrump's
  * default on Linux) register components themselves; then the link sets
- * are simply absent.  Kernel symbol tables (the symload callback, for
- * modules loaded at run time) are not handed over: see docs/rumpuser.md.
+ * are simply absent.
+ *
+ * First, the kernel's symbol table (the symload callback): a module
+ * loaded at run time (modctl MODCTL_LOAD of a kernel object file) is
+ * linked against it by the kernel's kobj.  It is made of the dynamic
+ * symbols (.dynsym) of every loaded object whose names are in the rump
+ * kernel's namespace (rump..., RUMP..., __...), as NetBSD's librumpuser
+ * does: copies of their ELF symbols, values made absolute (load base +
+ * st_value), names in one string table.
  *
  * Also the check that the kernel reads curlwp through the hypercall: by
  * the time rump_init calls this it has used curlwp many times.
@@ -29,7 +36,85 @@ struct dl_state {
 	unsigned nseen;
 	rump_modinit_fn modinit;
 	rump_compload_fn compload;
+	bool sets; /* false: the symbol pass, true: the link set pass */
+	/* the kernel's symbol table, being built (symbol pass) */
+	ElfW(Sym) *syms;
+	size_t nsyms, symcap;
+	char *strs;
+	size_t strlen, strcap;
+	bool nomem;
 };
+
+static bool kernel_name(const char *n)
+{
+	return strncmp(n, "rump", 4) == 0 || strncmp(n, "RUMP", 4) == 0 || strncmp(n, "__", 2) == 0;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 1024;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	if ((q = realloc(*p, c * elem)) == NULL)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* The defined kernel-namespace symbols of one object's .dynsym (section
+ * i, its names in section sh[i].sh_link), added to the table. */
+static void syms_from_section(struct dl_state *s, int fd, const ElfW(Shdr) *sh, unsigned shnum,
+			      unsigned i, ElfW(Addr) base)
+{
+	const ElfW(Shdr) *ss = &sh[i], *sn;
+	ElfW(Sym) *sym = NULL;
+	char *names = NULL;
+	size_t n;
+
+	if (ss->sh_entsize != sizeof(ElfW(Sym)) || ss->sh_link >= shnum)
+		return;
+	sn = &sh[ss->sh_link];
+	n = ss->sh_size / sizeof(ElfW(Sym));
+	sym = malloc(n * sizeof(*sym) + 1);
+	names = malloc(sn->sh_size + 1);
+	if (sym == NULL || names == NULL ||
+	    pread(fd, sym, n * sizeof(*sym), (off_t)ss->sh_offset) != (ssize_t)(n * sizeof(*sym)) ||
+	    pread(fd, names, sn->sh_size, (off_t)sn->sh_offset) != (ssize_t)sn->sh_size)
+		goto out;
+	names[sn->sh_size] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		const char *name;
+		size_t len;
+
+		if (sym[k].st_shndx == SHN_UNDEF || sym[k].st_value == 0 ||
+		    sym[k].st_name >= sn->sh_size)
+			continue;
+		name = names + sym[k].st_name;
+		if (!kernel_name(name))
+			continue;
+		len = strlen(name) + 1;
+		if (!grow((void **)&s->syms, &s->symcap, s->nsyms + 1, sizeof(ElfW(Sym))) ||
+		    !grow((void **)&s->strs, &s->strcap, s->strlen + len, 1)) {
+			s->nomem = true;
+			goto out;
+		}
+		s->syms[s->nsyms] = sym[k];
+		s->syms[s->nsyms].st_name = (ElfW(Word))s->strlen;
+		if (sym[k].st_shndx != SHN_ABS)
+			s->syms[s->nsyms].st_value += base;
+		s->nsyms++;
+		memcpy(s->strs + s->strlen, name, len);
+		s->strlen += len;
+	}
+out:
+	free(sym);
+	free(names);
+}
 
 static bool seen_before(struct dl_state *s, void *start)
 {
@@ -70,6 +155,13 @@ static void sets_from_file(struct dl_state *s, const char *path, ElfW(Addr) base
 				     (ssize_t)sh[eh.e_shstrndx].sh_size)
 		goto out;
 	names[sh[eh.e_shstrndx].sh_size] = '\0';
+	if (!s->sets) {
+		for (unsigned i = 0; i < eh.e_shnum; i++)
+			if (sh[i].sh_type == SHT_DYNSYM)
+				syms_from_section(s, fd, sh, eh.e_shnum, i,
+						  eh.e_type == ET_DYN ? base : 0);
+		goto out;
+	}
 	for (unsigned i = 0; i < eh.e_shnum; i++) {
 		const char *n;
 		void **start = (void **)(base + sh[i].sh_addr);
@@ -103,8 +195,8 @@ void rumpuser_dl_bootstrap(rump_modinit_fn modinit, rump_symload_fn symload,
 			   rump_compload_fn compload)
 {
 	struct dl_state s = {.modinit = modinit, .compload = compload};
+	int r;
 
-	(void)symload;
 	if (atomic_load(&ru_curlwp_reads) == 0) {
 		fprintf(stderr,
 			"rumpbridge: this rump kernel keeps curlwp in a host thread-local "
@@ -113,6 +205,25 @@ void rumpuser_dl_bootstrap(rump_modinit_fn modinit, rump_symload_fn symload,
 			"with: buildrump.sh -V RUMP_CURLWP=hypercall\n");
 		rumpuser_exit(RUMPUSER_PANIC);
 	}
+	/* symbols first, as NetBSD's: modules linked in may need them */
+	if (symload != NULL) {
+		dl_iterate_phdr(each_object, &s);
+		if (s.nomem)
+			fprintf(stderr, "rumpbridge: rumpuser: no memory for the kernel symbol table: "
+					"modules loaded later may not link\n");
+		if (!s.nomem && s.nsyms > 0) {
+			/* not freed: the kernel keeps pointing into them (ksyms
+			 * uses our string table) for the life of the process */
+			r = symload(s.syms, s.nsyms * sizeof(ElfW(Sym)), s.strs, s.strlen);
+			if (r != 0)
+				fprintf(stderr, "rumpbridge: rumpuser: the kernel refused its symbol "
+						"table (error %d)\n", r);
+		} else {
+			free(s.syms);
+			free(s.strs);
+		}
+	}
+	s.sets = true;
 	dl_iterate_phdr(each_object, &s);
 	ru_lwp_kernel_ready();
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rumpuser_init and the small hypercalls: parameters, errno, exit,
- * console, random numbers, daemonize, and the unsupported sysproxy.
+ * console, random numbers (daemonize.c: daemonizing; sp*.c: sysproxy).
  * Also the platform's own calls: rumpbridge_set_domain, rumpbridge_domain,
  * rumpbridge_event_wait (rumpbridge_adopt is in lwp.c).
  */
@@ -184,67 +184,4 @@ int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)
 	}
 	*retp = (size_t)n;
 	return 0;
-}
-
-/* Daemonizing means detaching from the terminal in NetBSD's rump_server;
- * a library kernel inside a component has nothing to detach from. */
-int rumpuser_daemonize_begin(void)
-{
-	return 0;
-}
-
-int rumpuser_daemonize_done(int error)
-{
-	(void)error;
-	return 0;
-}
-
-/* Sysproxy (remote clients) is not supported by this platform (yet). */
-int rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
-		     const char *machine)
-{
-	(void)url, (void)ostype, (void)osrelease, (void)machine;
-	fprintf(stderr, "rumpbridge: rumpuser: sysproxy (rump_init_server) is not supported\n");
-	return NETBSD_EOPNOTSUPP;
-}
-
-int rumpuser_sp_copyin(void *a, const void *b, void *c, size_t d)
-{
-	(void)a, (void)b, (void)c, (void)d;
-	return NETBSD_EOPNOTSUPP;
-}
-
-int rumpuser_sp_copyinstr(void *a, const void *b, void *c, size_t *d)
-{
-	(void)a, (void)b, (void)c, (void)d;
-	return NETBSD_EOPNOTSUPP;
-}
-
-int rumpuser_sp_copyout(void *a, const void *b, void *c, size_t d)
-{
-	(void)a, (void)b, (void)c, (void)d;
-	return NETBSD_EOPNOTSUPP;
-}
-
-int rumpuser_sp_copyoutstr(void *a, const void *b, void *c, size_t *d)
-{
-	(void)a, (void)b, (void)c, (void)d;
-	return NETBSD_EOPNOTSUPP;
-}
-
-int rumpuser_sp_anonmmap(void *a, size_t b, void **c)
-{
-	(void)a, (void)b, (void)c;
-	return NETBSD_EOPNOTSUPP;
-}
-
-int rumpuser_sp_raise(void *a, int b)
-{
-	(void)a, (void)b;
-	return NETBSD_EOPNOTSUPP;
-}
-
-void rumpuser_sp_fini(void *a)
-{
-	(void)a;
 }

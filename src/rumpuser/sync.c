@@ -18,7 +18,11 @@
 struct rumpuser_mtx {
 	struct dom_mutex m;
 	int flags;
-	struct lwp *owner; /* KMUTEX: under m */
+	/* KMUTEX: written by the holder of m, read by anyone: the kernel's
+	 * mutex_owned() asks whether curlwp holds it, which only the
+	 * holder's own stores decide; another thread reads a snapshot.
+	 * Relaxed, as no other memory is published through it. */
+	_Atomic(struct lwp *) owner;
 };
 
 struct rumpuser_rw {
@@ -44,6 +48,7 @@ void rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 	struct rumpuser_mtx *m = xalloc(sizeof(*m));
 
 	dom_mutex_init(&m->m);
+	atomic_init(&m->owner, NULL);
 	m->flags = flags;
 	*mtxp = m;
 }
@@ -51,7 +56,7 @@ void rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 static void set_owner(struct rumpuser_mtx *m)
 {
 	if (m->flags & RUMPUSER_MTX_KMUTEX)
-		m->owner = dom_current(); /* curlwp, never made here */
+		atomic_store_explicit(&m->owner, dom_current(), memory_order_relaxed); /* curlwp */
 }
 
 void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)
@@ -103,7 +108,7 @@ void rumpuser_mutex_exit(struct rumpuser_mtx *m)
 	int r;
 
 	if (m->flags & RUMPUSER_MTX_KMUTEX)
-		m->owner = NULL;
+		atomic_store_explicit(&m->owner, NULL, memory_order_relaxed);
 	if ((r = dom_mutex_exit(&m->m)) != 0)
 		ru_panic("mutex_exit", r);
 	ru_leave(e);
@@ -120,7 +125,7 @@ void rumpuser_mutex_destroy(struct rumpuser_mtx *m)
 
 void rumpuser_mutex_owner(struct rumpuser_mtx *m, struct lwp **lp)
 {
-	*lp = m->owner;
+	*lp = atomic_load_explicit(&m->owner, memory_order_relaxed);
 }
 
 void rumpuser_rw_init(struct rumpuser_rw **rwp)
@@ -238,7 +243,7 @@ static int cv_wait_common(struct rumpuser_cv *c, struct rumpuser_mtx *m, uint64_
 	if (wrap)
 		ru_unschedule(&nlocks, m);
 	if (m->flags & RUMPUSER_MTX_KMUTEX)
-		m->owner = NULL;
+		atomic_store_explicit(&m->owner, NULL, memory_order_relaxed);
 	r = dom_cv_timedwait(&c->cv, &m->m, deadline);
 	if (wrap) {
 		if ((m->flags & (RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX)) ==

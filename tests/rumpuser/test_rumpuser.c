@@ -108,9 +108,38 @@ static void params(void **s)
 	assert_int_equal(rumpuser_getparam(NULL, buf, sizeof(buf)), NETBSD_EINVAL);
 	rumpuser_seterrno(NETBSD_ETIMEDOUT);
 	assert_int_equal(errno, NETBSD_ETIMEDOUT);
-	assert_int_equal(rumpuser_daemonize_begin(), 0);
-	assert_int_equal(rumpuser_daemonize_done(0), 0);
-	assert_int_equal(rumpuser_sp_init("unix://x", "NetBSD", "9", "amd64"), NETBSD_EOPNOTSUPP);
+	/* the domain exists: its vCPU threads would not survive a fork */
+	assert_int_equal(rumpuser_daemonize_begin(), NETBSD_EBUSY);
+	assert_int_equal(rumpuser_daemonize_done(0), NETBSD_ENOENT); /* never began */
+	/* sysproxy: addresses first, then the kernel (the fake one has no
+	 * sysproxy upcalls); the hypercalls refuse a NULL client */
+	assert_int_equal(rumpuser_sp_init(NULL, "NetBSD", "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("unix://x", NULL, "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("udp://x", "NetBSD", "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("unix://", "NetBSD", "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("tcp://127.0.0.1", "NetBSD", "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("tcp://:1", "NetBSD", "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("tcp://1.2.3:1", "NetBSD", "9", "amd64"), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("tcp://127.0.0.1:65536", "NetBSD", "9", "amd64"),
+			 NETBSD_ERANGE);
+	assert_int_equal(rumpuser_sp_init("tcp://127.0.0.1:1x", "NetBSD", "9", "amd64"),
+			 NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_init("tcp6://[::1]:1", "NetBSD", "9", "amd64"),
+			 NETBSD_EOPNOTSUPP);
+	memset(buf, 'a', sizeof(buf) - 1);
+	{
+		char url[200];
+		snprintf(url, sizeof(url), "unix:///%.63s%.63s%.63s", buf, buf, buf);
+		assert_int_equal(rumpuser_sp_init(url, "NetBSD", "9", "amd64"),
+				 NETBSD_ENAMETOOLONG);
+	}
+	assert_int_equal(rumpuser_sp_init("tcp://127.0.0.1:1/", "NetBSD", "9", "amd64"),
+			 NETBSD_ENXIO);
+	assert_int_equal(rumpuser_sp_copyin(NULL, buf, buf, 1), NETBSD_EFAULT);
+	assert_int_equal(rumpuser_sp_copyout(NULL, buf, buf, 1), NETBSD_EFAULT);
+	assert_int_equal(rumpuser_sp_anonmmap(NULL, 1, NULL), NETBSD_EINVAL);
+	assert_int_equal(rumpuser_sp_raise(NULL, 1), NETBSD_EINVAL);
+	rumpuser_sp_fini(NULL); /* no server: nothing to do */
 	assert_int_equal(rumpuser_kill(RUMPUSER_PID_SELF, 0), 0);
 }
 
