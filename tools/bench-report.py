@@ -70,8 +70,10 @@ def machine(raw, pin, reps):
 def unit_of(key):
     if key.endswith("_ns") or "_ns_" in key:
         return "ns"
-    if key.endswith("_per_s"):
+    if key.endswith("_per_s") or key.endswith("_pps"):
         return "/s"
+    if key.endswith("_us"):
+        return "µs"
     if key.endswith("_ms"):
         return "ms"
     if key.endswith("_mbps"):
