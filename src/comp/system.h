@@ -87,6 +87,7 @@ struct sys_pd {
 	int line;
 	/* Linux-only (<?rumpbridge ...?>) */
 	unsigned vcpus;
+	bool domain; /* vcpus was given: a domain component */
 	enum sys_on_crash on_crash;
 	/* Filled by sys_resolve_images. */
 	char *image_path;

@@ -224,6 +224,7 @@ static int parse_pi(struct pctx *c, const xmlNode *pi, struct sys_pd *pd)
 				return fail(c, line, "rumpbridge",
 					    "vcpus must be a number from 1 to 64, not '%s'", val);
 			pd->vcpus = (unsigned)x;
+			pd->domain = true;
 		} else if (strcmp(key, "on_crash") == 0) {
 			if (strcmp(val, "stop") == 0)
 				pd->on_crash = SYS_ON_CRASH_STOP;
