@@ -193,6 +193,7 @@ static int build_boot(struct launcher *L, size_t i)
 	copy_name(b->program, sizeof b->program, sp->image);
 	b->passive = sp->passive;
 	b->vcpus = sp->domain ? sp->vcpus : 0;
+	b->plain_threads = sp->plain_threads;
 	b->self_fd = p->objs_region.handle;
 	b->ctl_fd = -1;
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)

@@ -103,8 +103,8 @@ struct comp_boot {
 	char program[256];
 	uint32_t passive;
 	int32_t ctl_fd;
-	uint32_t vcpus; /* 0: a native PD; 1..64: a domain component's vCPUs */
-	uint32_t pad_;
+	uint32_t vcpus; /* 0: a native PD; 1..64: its domain's vCPUs */
+	uint32_t plain_threads; /* entry points on plain threads (CAmkES shape) */
 	uint64_t notifications; /* channels this PD may notify */
 	uint64_t pps;		/* channels this PD may PPC */
 	uint64_t irqs;

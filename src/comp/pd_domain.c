@@ -132,7 +132,7 @@ int comp_channel_claim(microkit_channel ch)
 {
 	int r = 0;
 
-	if (!pd_dom)
+	if (!pd_dom || pd_boot->plain_threads)
 		return -ENOTSUP;
 	if (ch > MICROKIT_MAX_CHANNEL_ID)
 		return -EINVAL;
@@ -186,7 +186,7 @@ static void bind_events(void)
 	pthread_mutex_unlock(&claim_lock);
 }
 
-void pd_domain_main(void)
+static void create_domain(bool own_irq)
 {
 	char name[DOM_NAME_MAX + 1];
 	struct dom_config cfg = {0};
@@ -197,13 +197,24 @@ void pd_domain_main(void)
 	name[DOM_NAME_MAX] = 0;
 	cfg.name = name;
 	cfg.vcpus = pd_boot->vcpus;
-	cfg.irq = &pd_self->ntfn;
+	cfg.irq = own_irq ? NULL : &pd_self->ntfn;
 	must(dom_mutex_init(&entry_mutex), "the entry mutex");
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
 		must(dom_mutex_init(&ch_mutex[c]), "a channel's call mutex");
 	must(dom_create(&d, &cfg), "creating the domain");
 	pd_dom = d;
-	must(dom_call(d, run_init, NULL, NULL), "running init()");
+}
+
+void pd_domain_plain_start(void)
+{
+	create_domain(true);
+	must(dom_enter(pd_dom), "entering the main thread into the domain");
+}
+
+void pd_domain_main(void)
+{
+	create_domain(false);
+	must(dom_call(pd_dom, run_init, NULL, NULL), "running init()");
 	if (!microkit_passive)
 		bind_events();
 	pd_ctl_send(COMP_CTL_INIT_DONE, 0, 0);

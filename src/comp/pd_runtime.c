@@ -59,8 +59,12 @@ static pthread_mutex_t entry_lock = PTHREAD_MUTEX_INITIALIZER;
  * per-channel message buffer has room for one call). */
 static pthread_mutex_t ch_lock[COMP_CHANNELS];
 
+/* In the CAmkES shape (threads="plain") the entry points run
+ * concurrently, each on its own plain thread: no lock. */
 void pd_entry_enter(void)
 {
+	if (pd_boot->plain_threads)
+		return;
 	if (pd_dom)
 		pd_domain_entry_enter();
 	else
@@ -69,14 +73,17 @@ void pd_entry_enter(void)
 
 void pd_entry_exit(void)
 {
+	if (pd_boot->plain_threads)
+		return;
 	if (pd_dom)
 		pd_domain_entry_exit();
 	else
 		pthread_mutex_unlock(&entry_lock);
 }
 
-/* Deferred signal (microkit_deferred_notify): sent when the entry ends. */
-static int deferred_ch = -1;
+/* Deferred signal (microkit_deferred_notify): sent when the entry ends.
+ * Per thread: entry points of the CAmkES shape run concurrently. */
+static _Thread_local int deferred_ch = -1;
 
 /* ---- console ---- */
 
@@ -368,7 +375,7 @@ void pd_serve_ppcs(void)
 			mk_endpoint_abort(&pd_self->ep, &c.reply);
 			continue;
 		}
-		if (pd_dom) {
+		if (pd_dom && !pd_boot->plain_threads) {
 			int r = dom_call(pd_dom, serve_green, &c, NULL);
 
 			if (r)
@@ -382,6 +389,8 @@ void pd_serve_ppcs(void)
 static void *ppc_thread(void *arg)
 {
 	(void)arg;
+	if (pd_boot->plain_threads && dom_enter(pd_dom) != 0)
+		pd_die("the RPC thread cannot enter the domain");
 	pd_serve_ppcs();
 	return NULL;
 }
@@ -397,8 +406,8 @@ void pd_ctl_send(uint32_t op, uint32_t arg, uint32_t seq)
 }
 
 /* Requests made during an entry point, sent when it returns. */
-static struct comp_ctl_msg ctl_queue[64];
-static unsigned ctl_queued;
+static _Thread_local struct comp_ctl_msg ctl_queue[64];
+static _Thread_local unsigned ctl_queued;
 
 static void ctl_defer(uint32_t op, uint32_t arg, uint32_t seq)
 {
@@ -612,13 +621,15 @@ int main(void)
 	set_variables();
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
 		pthread_mutex_init(&ch_lock[c], NULL);
-	if (pd_boot->vcpus)
+	if (pd_boot->vcpus && !pd_boot->plain_threads)
 		pd_domain_main();
+	if (pd_boot->plain_threads)
+		pd_domain_plain_start();
 
-	pthread_mutex_lock(&entry_lock);
+	pd_entry_enter();
 	init();
 	pd_entry_done();
-	pthread_mutex_unlock(&entry_lock);
+	pd_entry_exit();
 	pd_ctl_send(COMP_CTL_INIT_DONE, 0, 0);
 
 	if (microkit_passive) {
@@ -636,7 +647,7 @@ int main(void)
 
 		if (mk_notification_wait(&pd_self->ntfn, &word) != 0)
 			pd_die("waiting on the notification failed");
-		pthread_mutex_lock(&entry_lock);
+		pd_entry_enter();
 		if (word & (1ull << COMP_BIT_FAULT))
 			pd_handle_faults();
 		for (unsigned ch = 0; ch < COMP_CHANNELS; ch++) {
@@ -647,6 +658,6 @@ int main(void)
 			pd_entry_done();
 		}
 		pd_entry_done();
-		pthread_mutex_unlock(&entry_lock);
+		pd_entry_exit();
 	}
 }

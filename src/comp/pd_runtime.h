@@ -49,6 +49,9 @@ __attribute__((format(printf, 1, 2), noreturn)) void pd_die(const char *fmt, ...
  * the domain, init() on a green thread, the channel bindings, then the
  * PPC loop); never returns. */
 __attribute__((noreturn)) void pd_domain_main(void);
+/* The CAmkES shape (threads="plain"): create the domain (its own
+ * interrupt line) and enter the calling (main) thread into it. */
+void pd_domain_plain_start(void);
 /* The caller's PPC bracket in a domain component: a green thread
  * detaches to a porter, a plain one enters the domain (so that it may
  * take the channel's domain mutex).  Errors: those of dom_detach and
