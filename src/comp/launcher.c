@@ -773,6 +773,9 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	sigset_t set, old;
 	int sfd;
 
+	/* Not dumpable: a PD of the same uid cannot open the launcher's
+	 * /proc/PID/fd (every region's memfd) or /proc/PID/mem. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (getenv("RUMPBRIDGE_PD_WRAPPER")) {
 		size_t n = 0;
 		char *save = NULL;

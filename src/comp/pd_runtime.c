@@ -619,6 +619,7 @@ int main(void)
 	catch_faults();
 	map_memory_regions();
 	set_variables();
+	pd_isolate();
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
 		pthread_mutex_init(&ch_lock[c], NULL);
 	if (pd_boot->vcpus && !pd_boot->plain_threads)

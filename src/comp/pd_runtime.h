@@ -49,6 +49,12 @@ __attribute__((format(printf, 1, 2), noreturn)) void pd_die(const char *fmt, ...
  * the domain, init() on a green thread, the channel bindings, then the
  * PPC loop); never returns. */
 __attribute__((noreturn)) void pd_domain_main(void);
+/* pd_seccomp.c: make the process non-dumpable and install the seccomp
+ * filter (a message, and no filter, where seccomp is refused: qemu-user).
+ * Exits the PD if the filter cannot be installed otherwise. */
+void pd_isolate(void);
+int pd_seccomp_install(void);
+
 /* The CAmkES shape (threads="plain"): create the domain (its own
  * interrupt line) and enter the calling (main) thread into it. */
 void pd_domain_plain_start(void);
