@@ -76,6 +76,17 @@ int comp_channel_wait_until(microkit_channel ch, uint64_t deadline_ns);
  * sent). */
 int comp_ppcall(microkit_channel ch, microkit_msginfo *info, seL4_Word *mrs);
 
+/* Register a ring for the launcher's status view (--status, SIGUSR1),
+ * which then prints the depth of its active and free queues under the
+ * PD's line.  mem is the start of the ring's layout (what
+ * comp_ring_format / comp_ring_attach were given); it must lie in a
+ * memory region the PD maps.  Registering a name again replaces the
+ * entry (a restarted PD registers its rings again).  Either side of a
+ * ring may register it.  any.  Errors: -EINVAL (name NULL, empty or over
+ * 31 characters, mem NULL), -ENOENT (mem is not inside a mapped memory
+ * region), -ENOSPC (8 rings are registered already). */
+int comp_ring_register(const char *name, const void *mem);
+
 #ifdef __cplusplus
 }
 #endif

@@ -649,6 +649,7 @@ static void print_status(struct launcher *L)
 			(unsigned long long)atomic_load(&o->notify_out),
 			(unsigned long long)atomic_load(&o->ppc_served),
 			(unsigned long long)atomic_load(&o->ppc_out), p->starts);
+		launcher_print_rings(o, L->s, p->sys, L->regions);
 	}
 }
 

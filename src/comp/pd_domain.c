@@ -191,10 +191,11 @@ static void create_domain(bool own_irq)
 	char name[DOM_NAME_MAX + 1];
 	struct dom_config cfg = {0};
 	struct dom *d;
-
 	/* The domain is named after the PD (cut to the domain name limit). */
-	strncpy(name, microkit_name, DOM_NAME_MAX);
-	name[DOM_NAME_MAX] = 0;
+	size_t n = strnlen(microkit_name, DOM_NAME_MAX);
+
+	memcpy(name, microkit_name, n);
+	name[n] = 0;
 	cfg.name = name;
 	cfg.vcpus = pd_boot->vcpus;
 	cfg.irq = own_irq ? NULL : &pd_self->ntfn;

@@ -89,6 +89,26 @@ void init(void)
 	    comp_ppcall(1, &info, mrs) != -EINVAL ||
 	    (info = microkit_msginfo_new(0, 1), comp_ppcall(1, &info, NULL)) != -EINVAL)
 		microkit_dbg_puts("dcomp: an error code differs from comp.h\n");
+	/* rings for the status view: bad arguments, a full table, a name
+	 * registered again; the launcher shows memory that holds no ring as
+	 * unreadable */
+	{
+		char name[8];
+		int ok = comp_ring_register(NULL, (void *)flag) == -EINVAL &&
+			 comp_ring_register("", (void *)flag) == -EINVAL &&
+			 comp_ring_register("a-name-longer-than-31-characters", (void *)flag) == -EINVAL &&
+			 comp_ring_register("x", NULL) == -EINVAL &&
+			 comp_ring_register("x", &name) == -ENOENT;
+
+		for (int i = 0; i < 8; i++) {
+			snprintf(name, sizeof name, "r%d", i);
+			ok = ok && comp_ring_register(name, (void *)flag) == 0;
+		}
+		ok = ok && comp_ring_register("r8", (void *)flag) == -ENOSPC &&
+		     comp_ring_register("r0", (void *)(flag + 64)) == 0;
+		if (!ok)
+			microkit_dbg_puts("dcomp: comp_ring_register differs from comp.h\n");
+	}
 	if (comp_channel_claim(3) != 0)
 		microkit_dbg_puts("dcomp: cannot claim channel 3\n");
 	start("waiter", waiter);
