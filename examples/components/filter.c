@@ -6,6 +6,7 @@
  * (comp_channel_wait) while nothing comes.  protected() answers sensor's
  * PPC with the count and sum of what arrived.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -19,7 +20,10 @@ uintptr_t ring_base;
 uintptr_t ring_size;
 
 static struct comp_ring ring;
-static uint64_t received, sum; /* written by the consumer before it notifies */
+/* Set by the consumer when it is done, read by protected() on another
+ * green thread (the notify and sensor's PPC order them, across processes,
+ * where no tool sees it: atomics say so). */
+static _Atomic uint64_t received, sum;
 
 static int ring_signal(void *ctx)
 {
@@ -37,7 +41,7 @@ static int ring_wait(void *ctx, uint64_t deadline_ns)
 static void *consumer(void *arg)
 {
 	struct comp_ring_desc d[16];
-	uint64_t next = 0;
+	uint64_t next = 0, total = 0;
 	char line[96];
 	int n;
 
@@ -55,7 +59,7 @@ static void *consumer(void *arg)
 				microkit_dbg_puts("filter: a sample is missing or out of order\n");
 				return NULL;
 			}
-			sum += s->value;
+			total += s->value;
 			next++;
 		}
 		/* the buffers go back to sensor */
@@ -64,9 +68,10 @@ static void *consumer(void *arg)
 			return NULL;
 		}
 	}
-	received = next;
+	atomic_store(&sum, total);
+	atomic_store(&received, next);
 	snprintf(line, sizeof line, "filter: %llu samples in order, sum %llu\n",
-		 (unsigned long long)received, (unsigned long long)sum);
+		 (unsigned long long)next, (unsigned long long)total);
 	microkit_dbg_puts(line);
 	microkit_notify(CTL_CH);
 	return NULL;
@@ -103,7 +108,7 @@ microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
 {
 	(void)ch;
 	(void)msginfo;
-	microkit_mr_set(0, received);
-	microkit_mr_set(1, sum);
+	microkit_mr_set(0, atomic_load(&received));
+	microkit_mr_set(1, atomic_load(&sum));
 	return microkit_msginfo_new(0, 2);
 }
