@@ -105,6 +105,9 @@ int pd_seccomp_install(void)
 
 	if (!ctx)
 		return -ENOMEM;
+	/* the kernel's own error from seccomp_load, not -ECANCELED: so that
+	 * "not supported here" (qemu-user) can be told from a failure */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0] && !r; i++)
 		r = add(ctx, allowed[i], 0, NULL);
 	for (size_t i = 0; i < sizeof own_pid_first / sizeof own_pid_first[0] && !r; i++)
