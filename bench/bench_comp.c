@@ -31,7 +31,11 @@
  *                         side; the reply (MR + 1) is checked.
  *   unixsock_rpc_rtt      the same request/reply (8 bytes each way) over an
  *                         AF_UNIX SOCK_SEQPACKET socket pair.
- *   idle_cpu_ms           (bench_comp_idle.c) CPU time of the PD processes
+ *   ppcall_pd_rtt_ns      (bench_comp_system.c) the same PPC between two real
+ *                         PD processes started by rumpbridge-run (PD
+ *                         runtime, seccomp filter and all), timed by the
+ *                         calling PD.
+ *   idle_cpu_ms           (bench_comp_system.c) CPU time of the PD processes
  *                         of a 4-PD system left idle for 5 s.
  */
 #define _GNU_SOURCE
@@ -49,7 +53,7 @@
 #include <rumpbridge/ring.h>
 
 #include "bench.h"
-#include "bench_comp_idle.h"
+#include "bench_comp_system.h"
 
 #define CAP 512u
 #define BATCH 32u
@@ -569,6 +573,7 @@ int main(int argc, char **argv)
 		 bench_futex_process, NULL},
 	};
 	rb_bench_compare(b, rpc, 3);
+	comp_ppc_pd_bench(b);
 	comp_idle_bench(b);
 
 	rb_bench_ratio(b, "ring 64 B vs pipe (rate)", "ring_64_msgs_per_s", "pipe_64_msgs_per_s",
@@ -585,5 +590,9 @@ int main(int argc, char **argv)
 		       "futex_process_pingpong_rpc_ns", "<= 1.2");
 	rb_bench_ratio(b, "PPC vs Unix socket RPC", "ppcall_rtt_ns", "unixsock_rpc_rtt_ns",
 		       "<= 0.5");
+	rb_bench_ratio(b, "PPC between PD processes vs raw futex", "ppcall_pd_rtt_ns",
+		       "futex_process_pingpong_rpc_ns", "<= 1.2");
+	rb_bench_ratio(b, "PPC between PD processes vs Unix socket RPC", "ppcall_pd_rtt_ns",
+		       "unixsock_rpc_rtt_ns", "<= 0.5");
 	return rb_bench_close(b);
 }
