@@ -19,7 +19,9 @@
  *   - start a program or process: execve(at), fork, vfork, clone3 (ENOSYS
  *     so that libc falls back to clone, which is checked);
  *   - change its privileges or the system: setuid & co., mount, bpf,
- *     perf_event_open, keyctl, reboot, module and swap calls ...
+ *     perf_event_open, keyctl, reboot, module and swap calls ...;
+ *   - push input into a terminal (ioctl TIOCSTI, TIOCLINUX): its console
+ *     is the launcher's stdout, perhaps the user's terminal.
  * /proc/PID/mem and /proc/PID/fd of other processes are refused by the
  * kernel's ptrace access check instead: every PD and the launcher are not
  * dumpable (PR_SET_DUMPABLE 0), and a PD holds no capability.
@@ -29,6 +31,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -59,7 +62,7 @@ static const char *const allowed[] = {
 	"timerfd_create", "timerfd_settime", "timerfd_gettime", "alarm", "setitimer", "getitimer",
 	/* descriptors and files */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "close",
-	"close_range", "dup", "dup2", "dup3", "fcntl", "fcntl64", "ioctl", "lseek", "_llseek",
+	"close_range", "dup", "dup2", "dup3", "fcntl", "fcntl64", "lseek", "_llseek",
 	"openat", "open", "creat", "stat", "lstat", "fstat", "newfstatat", "fstatat64", "statx",
 	"stat64", "lstat64", "fstat64", "access", "faccessat", "faccessat2", "readlink",
 	"readlinkat", "getdents", "getdents64", "getcwd", "chdir", "fchdir", "ftruncate",
@@ -95,6 +98,41 @@ static int add(scmp_filter_ctx ctx, const char *name, unsigned n, const struct s
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
 }
 
+/*
+ * ioctl, but not the two that push input into a terminal the PD may share
+ * with the launcher (its console is the launcher's stdout): TIOCSTI and
+ * TIOCLINUX fail with the default EPERM.  A filter compares 64 bits but
+ * the kernel reads the command as 32, and libseccomp keeps no
+ * conditional rule beside an unconditional one, so the allowed commands
+ * are written as a cover of [0, 2^32) minus the two, by masked
+ * comparisons (upper 32 bits zero in each): for each bit i above the
+ * lowest four (where the two differ), "equal to TIOCSTI above bit i and
+ * different at bit i"; then each of the 16 values with TIOCSTI's upper
+ * bits but the two.
+ */
+static int allow_ioctl(scmp_filter_ctx ctx)
+{
+	const uint64_t hi = 0xffffffff00000000ull, a = TIOCSTI, b = TIOCLINUX;
+	int nr = SCMP_SYS(ioctl), r = 0;
+
+	_Static_assert((TIOCSTI & ~0xfull) == (TIOCLINUX & ~0xfull),
+		       "TIOCSTI and TIOCLINUX differ only in the lowest 4 bits");
+	for (int i = 31; i >= 4 && !r; i--) {
+		uint64_t above = (0xffffffffull << (i + 1)) & 0xffffffffull, bit = 1ull << i;
+
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, hi | above | bit,
+					     (a & above) | (~a & bit)));
+	}
+	for (uint64_t v = 0; v < 16 && !r; v++) {
+		uint64_t cmd = (a & ~0xfull) | v;
+
+		if (cmd != a && cmd != b)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, cmd));
+	}
+	return r;
+}
+
 int pd_seccomp_install(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -119,6 +157,8 @@ int pd_seccomp_install(void)
 		r = add(ctx, "clone", 1, &thread);
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (!r)
+		r = allow_ioctl(ctx);
 	/* prctl: only what the runtime and libc use on themselves */
 	for (size_t i = 0; !r && i < sizeof prctl_ops / sizeof prctl_ops[0]; i++) {
 		struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i]);
@@ -131,6 +171,41 @@ int pd_seccomp_install(void)
 	return r;
 }
 #else
+/*
+ * ioctl, but not the two that push input into a terminal the PD may share
+ * with the launcher (its console is the launcher's stdout): TIOCSTI and
+ * TIOCLINUX fail with the default EPERM.  A filter compares 64 bits but
+ * the kernel reads the command as 32, and libseccomp keeps no
+ * conditional rule beside an unconditional one, so the allowed commands
+ * are written as a cover of [0, 2^32) minus the two, by masked
+ * comparisons (upper 32 bits zero in each): for each bit i above the
+ * lowest four (where the two differ), "equal to TIOCSTI above bit i and
+ * different at bit i"; then each of the 16 values with TIOCSTI's upper
+ * bits but the two.
+ */
+static int allow_ioctl(scmp_filter_ctx ctx)
+{
+	const uint64_t hi = 0xffffffff00000000ull, a = TIOCSTI, b = TIOCLINUX;
+	int nr = SCMP_SYS(ioctl), r = 0;
+
+	_Static_assert((TIOCSTI & ~0xfull) == (TIOCLINUX & ~0xfull),
+		       "TIOCSTI and TIOCLINUX differ only in the lowest 4 bits");
+	for (int i = 31; i >= 4 && !r; i--) {
+		uint64_t above = (0xffffffffull << (i + 1)) & 0xffffffffull, bit = 1ull << i;
+
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, hi | above | bit,
+					     (a & above) | (~a & bit)));
+	}
+	for (uint64_t v = 0; v < 16 && !r; v++) {
+		uint64_t cmd = (a & ~0xfull) | v;
+
+		if (cmd != a && cmd != b)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, cmd));
+	}
+	return r;
+}
+
 int pd_seccomp_install(void)
 {
 	return -ENOSYS;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tries what a PD was not granted: signal, trace, read the memory of and
- * take descriptors from the launcher and another PD, start processes.
+ * take descriptors from the launcher and another PD, start processes,
+ * push input into its console's terminal.
  * Each attempt prints "refused (ERRNO)" or "ALLOWED".  Signals are 0 (a
  * permission check, nothing is delivered); an attach that succeeds (an
  * unfiltered PD) is undone at once.
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -32,6 +34,7 @@ static const char *ename(int e)
 	case ENOSYS: return "ENOSYS";
 	case ESRCH: return "ESRCH";
 	case ENOENT: return "ENOENT";
+	case ENOTTY: return "ENOTTY";
 	default: return strerror(e);
 	}
 }
@@ -105,12 +108,22 @@ void init(void)
 #ifdef SYS_pidfd_open
 	TRY("pidfd_open victim", syscall(SYS_pidfd_open, victim, 0));
 #endif
+	TRY("TIOCSTI on its console", ioctl(1, TIOCSTI, "x"));
 	TRY("fork", fork());
 	TRY("execve", execl("/bin/true", "true", (char *)NULL));
 	/* what it may do */
 	TRY("kill itself (signal 0)", kill(getpid(), 0));
 	TRY("a thread of its own", -pthread_create(&t, NULL, nothing, NULL));
 	pthread_join(t, NULL);
+	{
+		int p[2], one = 1;
+
+		if (pipe(p) == 0) {
+			TRY("ioctl FIONBIO on a pipe of its own", ioctl(p[0], FIONBIO, &one));
+			close(p[0]);
+			close(p[1]);
+		}
+	}
 }
 
 void notified(microkit_channel ch)
