@@ -6,13 +6,18 @@
  * Start: read the boot record (a memfd named by $RUMPBRIDGE_PD_BOOT), map
  * the object regions it grants and the memory regions at their vaddrs,
  * write the setvar variables (found by name with dlsym: link the PD with
- * -rdynamic), run init(), tell the launcher, then run the event loop:
+ * -rdynamic), install the seccomp filter (pd_seccomp.c), run init(), tell
+ * the launcher, then run the event loop:
  *   - active PD: the main thread waits on the PD's notification and runs
  *     notified() for each bit, lowest first; if the PD serves PPCs a second
  *     thread receives them and runs protected(); a lock makes one entry
  *     point run at a time;
  *   - passive PD: only the PPC loop, on the main thread;
- *   - domain component (boot->vcpus > 0): pd_domain.c.
+ *   - domain component (boot->vcpus > 0): pd_domain.c;
+ *   - the CAmkES shape (boot->plain_threads): as an active PD, with a
+ *     domain created first (pd_domain_plain_start), both threads entered
+ *     into it, and no entry lock (notified() and protected() run
+ *     concurrently).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
