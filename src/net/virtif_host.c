@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * net: the host half of the rump kernel's if_virt, on the frame rings
+ * (virtif_host.h; the ring code itself is virt_ring.c).
+ *
+ * if_virt's contract (NetBSD sys/rump/net/lib/libvirtif, revision
+ * 20140313), as its driver uses it:
+ *   rumpcomp_virt_create(devstr, sc, enaddr, &viu)
+ *       from "ifconfig virtN create", devstr "N", holding a rump CPU;
+ *       enaddr is the MAC the driver will attach with (ours overwrite
+ *       it with the configured one); returns 0 or a NetBSD errno;
+ *   rumpcomp_virt_send(viu, iov, n)
+ *       one frame, from whatever kernel thread runs the interface's
+ *       start routine (maybe several at once), holding a rump CPU;
+ *       nothing is returned: a frame may be dropped;
+ *   rumpcomp_virt_dying(viu), rumpcomp_virt_destroy(viu)
+ *       from "ifconfig virtN destroy": stop the receiver, then free;
+ *   rump_virtif_virt_deliverpkt(sc, iov, n)
+ *       the kernel's entry for a received frame, called by a thread
+ *       that holds a rump CPU and has an lwp.
+ * A full kernel build carries NetBSD's own host half (on /dev/tap) in
+ * librumpnet_virtif; these definitions, linked into the program, take its
+ * place (the library calls them through its PLT; the program exports
+ * them, see CMakeLists.txt).
+ *
+ * Threads.  send copies the frame onto the tx ring in the calling kernel
+ * thread under v->txlock (a dom_mutex: the ring has one producer; a
+ * contended sender sleeps in the domain; nothing under it blocks, so
+ * holding a rump CPU meanwhile cannot deadlock).  The rx thread is a
+ * green thread of the kernel's domain that makes itself a kernel thread
+ * (rumpuser_component_kthread: an lwp of proc0 of its own), takes a rump
+ * CPU per burst of frames (rump_schedule), hands each to deliverpkt,
+ * gives the CPU back, returns the buffers with one signal, and sleeps in
+ * the rx ring's wait (a domain event) while the ring is empty: no polling.
+ */
+#define _GNU_SOURCE /* the kernel's headers use u_int, mode_t, ... */
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <rump/rump.h>
+#include <rump/rumpuser_component.h>
+
+#include "virtif_host.h"
+
+struct virtif_sc; /* the kernel's */
+struct virtif_user;
+
+/* if_virt's hypercalls (virtif_user.h), defined here. */
+int rumpcomp_virt_create(const char *devstr, struct virtif_sc *sc, uint8_t *enaddr,
+			 struct virtif_user **viup);
+int rumpcomp_virt_dying(struct virtif_user *viu);
+void rumpcomp_virt_destroy(struct virtif_user *viu);
+void rumpcomp_virt_send(struct virtif_user *viu, struct iovec *iov, size_t iovlen);
+/* the kernel's entry for received frames */
+void rump_virtif_virt_deliverpkt(struct virtif_sc *sc, struct iovec *iov, size_t iovlen);
+
+/* Registered units: written by prepare and release (CAS), read by
+ * create. */
+static struct net_virtif *_Atomic units[NET_VIRTIF_UNITS];
+
+int net_virtif_prepare(struct net_virtif *v)
+{
+	int e;
+
+	if (v == NULL || v->d == NULL || v->tx == NULL || v->rx == NULL || v->c == NULL)
+		return -EINVAL;
+	e = mk_notification_init(&v->gone, 0);
+	if (e != 0)
+		return e;
+	dom_mutex_init(&v->txlock);
+	v->sc = NULL;
+	v->rxthr = NULL;
+	atomic_store(&v->dying, false);
+	atomic_store(&v->created, false);
+	for (unsigned i = 0; i < NET_VIRTIF_UNITS; i++) {
+		struct net_virtif *none = NULL;
+
+		v->unit = i;
+		/* seq_cst: the fields above are published with the pointer */
+		if (atomic_compare_exchange_strong(&units[i], &none, v))
+			return 0;
+	}
+	dom_mutex_destroy(&v->txlock);
+	mk_notification_destroy(&v->gone);
+	return -EBUSY;
+}
+
+int net_virtif_release(struct net_virtif *v)
+{
+	struct net_virtif *me = v;
+
+	if (v == NULL || v->unit >= NET_VIRTIF_UNITS ||
+	    !atomic_compare_exchange_strong(&units[v->unit], &me, NULL))
+		return -EINVAL;
+	dom_mutex_destroy(&v->txlock);
+	mk_notification_destroy(&v->gone);
+	return 0;
+}
+
+static void deliver(void *arg, void *frame, size_t len)
+{
+	struct net_virtif *v = arg;
+	struct iovec iov = {.iov_base = frame, .iov_len = len};
+
+	rump_virtif_virt_deliverpkt(v->sc, &iov, 1);
+}
+
+static void count(atomic_uint_fast64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed); /* statistics only */
+}
+
+static void *rx_main(void *arg)
+{
+	struct net_virtif *v = arg;
+	int n, e;
+
+	rumpuser_component_kthread();
+	while (!atomic_load(&v->dying)) {
+		rump_schedule();
+		n = net_virt_ring_rx(v->rx, deliver, v, v->c);
+		rump_unschedule();
+		if (comp_ring_notify(v->rx) < 0)
+			count(&v->c->ring_errors);
+		if (n > 0) {
+			/* The kernel queues each frame for its network
+			 * softint (ip_pktq, 256 deep, drops beyond): let it
+			 * run before the next burst. */
+			dom_yield();
+			continue;
+		}
+		/* Empty: ask the NIC for a signal and sleep on the rx
+		 * events, which dying signals too (comp_ring_wait_until
+		 * would sleep on through such a wake-up).  On a corrupt
+		 * ring (n < 0, or want_data failing) do not spin on it:
+		 * sleep until something signals. */
+		e = n == 0 ? comp_ring_want_data(v->rx) : -EPROTO;
+		if (e < 0)
+			count(&v->c->ring_errors);
+		if (e != 0) {
+			uint64_t bits;
+
+			dom_event_wait(v->d, v->rx_events, &bits);
+		}
+	}
+	rumpuser_component_kthread_release();
+	mk_notification_signal(&v->gone, 1);
+	return NULL;
+}
+
+int rumpcomp_virt_create(const char *devstr, struct virtif_sc *sc, uint8_t *enaddr,
+			 struct virtif_user **viup)
+{
+	struct dom_thread_attr a = {.name = "virtif-rx", .vcpu = -1};
+	struct net_virtif *v;
+	char *end;
+	unsigned long unit;
+	int e;
+
+	unit = strtoul(devstr, &end, 10);
+	if (*devstr == '\0' || *end != '\0' || unit >= NET_VIRTIF_UNITS ||
+	    (v = atomic_load(&units[unit])) == NULL || atomic_load(&v->created))
+		return rumpuser_component_errtrans(ENXIO);
+	memcpy(enaddr, v->mac, 6);
+	v->sc = sc;
+	e = dom_thread_create(v->d, &v->rxthr, &a, rx_main, v);
+	if (e != 0)
+		return rumpuser_component_errtrans(e == -ENOMEM ? ENOMEM : EAGAIN);
+	atomic_store(&v->created, true);
+	*viup = (struct virtif_user *)v;
+	return 0;
+}
+
+void rumpcomp_virt_send(struct virtif_user *viu, struct iovec *iov, size_t iovlen)
+{
+	struct net_virtif *v = (struct net_virtif *)viu;
+
+	dom_mutex_enter(&v->txlock);
+	(void)net_virt_ring_send(v->tx, iov, iovlen, v->c); /* a drop is counted */
+	dom_mutex_exit(&v->txlock);
+}
+
+int rumpcomp_virt_dying(struct virtif_user *viu)
+{
+	struct net_virtif *v = (struct net_virtif *)viu;
+
+	atomic_store(&v->dying, true);
+	dom_event_signal(v->d, v->rx_events);
+	return 0;
+}
+
+void rumpcomp_virt_destroy(struct virtif_user *viu)
+{
+	struct net_virtif *v = (struct net_virtif *)viu;
+	uint64_t w;
+	void *cookie;
+
+	/* The rx thread may need a rump CPU (or the big lock) to finish
+	 * its burst: wait for it with ours given back. */
+	cookie = rumpuser_component_unschedule();
+	while (mk_notification_wait(&v->gone, &w) != 0)
+		;
+	rumpuser_component_schedule(cookie);
+	dom_thread_join(v->rxthr, NULL);
+	v->rxthr = NULL;
+	atomic_store(&v->created, false);
+}
