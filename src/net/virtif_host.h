@@ -39,6 +39,9 @@ struct net_virtif {
 	atomic_bool dying;
 	atomic_bool created;
 	struct mk_notification gone; /* the rx thread signals it when done */
+	/* the rx thread's: IPv4 frames delivered, and of those taken by
+	 * the kernel's ipintr (from its ipstat total, minus ip_base) */
+	uint64_t rx_ip, ip_seen, ip_base;
 };
 
 /* Reserve a free unit, fill v's public fields (except unit) and register
