@@ -6,7 +6,7 @@
 # the shadow of its lib directory that flattened links need).
 #
 # RB_NET_RUMPKERNEL: the kernel's directory, or "" (no rump stack).
-# rb_net_rump_link(<lib> <dir>): <lib> (rumpbridge_net) gets the kernel's
+# rb_net_rump_link(<lib> <dir>): <lib> (rumpbridge_net_rump) gets the kernel's
 # networking components with if_virt, our librumpuser (before the kernel's
 # directory in the run path: the kernel's directory has NetBSD's own
 # librumpuser.so.0), the shared librumpbridge, and NET_HAVE_RUMP.  The
@@ -41,7 +41,7 @@ function(rb_net_rump_link lib dir)
 endfunction()
 
 # rb_net_rump_rpath(<exe>): the run path of a program that links
-# rumpbridge_net with the rump stack: our librumpuser first.
+# rumpbridge_net_rump: our librumpuser first.
 function(rb_net_rump_rpath exe)
   get_property(libdir GLOBAL PROPERTY RB_NET_RUMP_LIBDIR)
   if(NOT libdir STREQUAL "")

@@ -4,22 +4,23 @@
 
 #include "stack.h"
 
-const struct net_stack_ops *net_stack_find(const char *name) {
-  /* the build's stacks, by the defines CMake sets (stack.h) */
-  const struct net_stack_ops *all[] = {
+const struct net_stack_ops *net_stack_find(const char *name)
+{
+	/* the build's stacks, by the defines CMake sets (stack.h) */
+	const struct net_stack_ops *all[] = {
 #ifdef NET_HAVE_LWIP
-      &net_stack_lwip,
+		&net_stack_lwip,
 #endif
 #ifdef NET_HAVE_RUMP
-      &net_stack_rump,
+		&net_stack_rump,
 #endif
-      NULL,
-  };
+		NULL,
+	};
 
-  if (name == NULL)
-    return NULL;
-  for (size_t i = 0; all[i] != NULL; i++)
-    if (strcmp(all[i]->name, name) == 0)
-      return all[i];
-  return NULL;
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; all[i] != NULL; i++)
+		if (strcmp(all[i]->name, name) == 0)
+			return all[i];
+	return NULL;
 }

@@ -76,91 +76,90 @@ struct net_stack;
 struct net_udp;
 
 struct net_stack_config {
-  struct dom *d;        /* the domain whose green threads run the stack */
-  uint32_t addr;        /* interface address, network byte order */
-  uint32_t netmask;     /* network byte order */
-  uint32_t gateway;     /* network byte order; 0: none */
-  uint8_t mac[6];       /* interface MAC address (unicast) */
-  struct comp_ring *tx; /* attached as COMP_RING_PRODUCER */
-  struct comp_ring *rx; /* attached as COMP_RING_CONSUMER */
-  /* Event bits of d that rx's channel waits on.  The stack may signal
-   * them itself to wake its own green thread (a spurious wake-up of the
-   * ring wait, which the ring allows). */
-  uint64_t rx_events;
+	struct dom *d;	      /* the domain whose green threads run the stack */
+	uint32_t addr;	      /* interface address, network byte order */
+	uint32_t netmask;     /* network byte order */
+	uint32_t gateway;     /* network byte order; 0: none */
+	uint8_t mac[6];	      /* interface MAC address (unicast) */
+	struct comp_ring *tx; /* attached as COMP_RING_PRODUCER */
+	struct comp_ring *rx; /* attached as COMP_RING_CONSUMER */
+	/* Event bits of d that rx's channel waits on.  The stack may signal
+	 * them itself to wake its own green thread (a spurious wake-up of the
+	 * ring wait, which the ring allows). */
+	uint64_t rx_events;
 };
 
 /* Datagram for a bound socket: data and len are valid during the call
  * only.  src/sport: the sender.  Runs on a green thread (see above). */
-typedef void (*net_udp_recv_fn)(void *arg, const void *data, size_t len,
-                                uint32_t src, uint16_t sport);
+typedef void (*net_udp_recv_fn)(void *arg, const void *data, size_t len, uint32_t src,
+				uint16_t sport);
 
 /* Counters of a stack; every frame and datagram the stack handles is
  * counted once, every one dropped once under its reason. */
 struct net_stack_stats {
-  uint64_t tx_frames;     /* frames put on the tx ring */
-  uint64_t rx_frames;     /* frames taken from the rx ring */
-  uint64_t tx_ring_full;  /* frames dropped: no free tx buffer */
-  uint64_t tx_too_big;    /* frames dropped: longer than a tx buffer */
-  uint64_t rx_bad;        /* frames dropped: refused by the ring or the stack */
-  uint64_t udp_sent;      /* datagrams accepted by udp_sendto */
-  uint64_t udp_received;  /* datagrams handed to a receive callback */
-  uint64_t udp_no_socket; /* datagrams dropped: no socket on the port */
-  uint64_t ring_errors;   /* ring calls that failed otherwise (-EPROTO, ...) */
+	uint64_t tx_frames;	/* frames put on the tx ring */
+	uint64_t rx_frames;	/* frames taken from the rx ring */
+	uint64_t tx_ring_full;	/* frames dropped: no free tx buffer */
+	uint64_t tx_too_big;	/* frames dropped: longer than a tx buffer */
+	uint64_t rx_bad;	/* frames dropped: refused by the ring or the stack */
+	uint64_t udp_sent;	/* datagrams accepted by udp_sendto */
+	uint64_t udp_received;	/* datagrams handed to a receive callback */
+	uint64_t udp_no_socket; /* datagrams dropped: no socket on the port */
+	uint64_t ring_errors;	/* ring calls that failed otherwise (-EPROTO, ...) */
 };
 
 struct net_stack_ops {
-  const char *name; /* "lwip", "rump" */
+	const char *name; /* "lwip", "rump" */
 
-  /* Bring the stack up on cfg->d with one interface on the rings,
-   * configured and up, and start its green thread(s).  green or
-   * entered (of cfg->d); may block while the stack starts.  Errors:
-   * -EINVAL (a ring not attached in the right role, a multicast or
-   * zero MAC, a zero address or netmask, rx_events 0 or outside
-   * DOM_EVENT_MASK), -EBUSY (this stack allows one instance per
-   * process and one is up), -ENOMEM, -EAGAIN (a thread could not be
-   * started), -EIO (the stack refused the configuration). */
-  int (*init)(struct net_stack **s, const struct net_stack_config *cfg);
+	/* Bring the stack up on cfg->d with one interface on the rings,
+	 * configured and up, and start its green thread(s).  green or
+	 * entered (of cfg->d); may block while the stack starts.  Errors:
+	 * -EINVAL (a ring not attached in the right role, a multicast or
+	 * zero MAC, a zero address or netmask, rx_events 0 or outside
+	 * DOM_EVENT_MASK), -EBUSY (this stack allows one instance per
+	 * process and one is up), -ENOMEM, -EAGAIN (a thread could not be
+	 * started), -EIO (the stack refused the configuration). */
+	int (*init)(struct net_stack **s, const struct net_stack_config *cfg);
 
-  /* Stop the stack's threads, close every socket still open, free the
-   * stack.  The rings stay attached (the caller detaches them).  green
-   * or entered, not from a receive callback.  Errors: -EDEADLK (from a
-   * receive callback). */
-  int (*fini)(struct net_stack *s);
+	/* Stop the stack's threads, close every socket still open, free the
+	 * stack.  The rings stay attached (the caller detaches them).  green
+	 * or entered, not from a receive callback.  Errors: -EDEADLK (from a
+	 * receive callback). */
+	int (*fini)(struct net_stack *s);
 
-  /* Open a UDP socket; fn(arg, ...) receives its datagrams once it is
-   * bound (fn NULL: datagrams for it are dropped, counted as
-   * udp_no_socket).  green or entered.  Errors: -ENOMEM (the stack is
-   * out of sockets or memory). */
-  int (*udp_open)(struct net_stack *s, struct net_udp **u, net_udp_recv_fn fn,
-                  void *arg);
+	/* Open a UDP socket; fn(arg, ...) receives its datagrams once it is
+	 * bound (fn NULL: datagrams for it are dropped, counted as
+	 * udp_no_socket).  green or entered.  Errors: -ENOMEM (the stack is
+	 * out of sockets or memory). */
+	int (*udp_open)(struct net_stack *s, struct net_udp **u, net_udp_recv_fn fn, void *arg);
 
-  /* Bind u to addr (0: any) and port (0: an ephemeral port).  green or
-   * entered.  Errors: -EADDRINUSE (the port is bound already),
-   * -EADDRNOTAVAIL (addr is not the interface's), -EINVAL (u bound
-   * already). */
-  int (*udp_bind)(struct net_udp *u, uint32_t addr, uint16_t port);
+	/* Bind u to addr (0: any) and port (0: an ephemeral port).  green or
+	 * entered.  Errors: -EADDRINUSE (the port is bound already),
+	 * -EADDRNOTAVAIL (addr is not the interface's), -EINVAL (u bound
+	 * already). */
+	int (*udp_bind)(struct net_udp *u, uint32_t addr, uint16_t port);
 
-  /* Send one datagram of len bytes (0..NET_UDP_PAYLOAD_MAX) to
-   * dst:dport; an unbound socket is bound to an ephemeral port first.
-   * Returns once the frame is on the tx ring (or queued in the stack
-   * while the peer's MAC is resolved): the data may be reused at once.
-   * Never waits for ring space.  green or entered.  Errors: -EMSGSIZE
-   * (len over NET_UDP_PAYLOAD_MAX), -ENOBUFS (no free tx buffer or
-   * stack memory: the datagram is dropped and counted), -EAGAIN (the
-   * next hop's MAC is being resolved and a datagram already waits for
-   * it: nothing was sent, send again later),
-   * -EHOSTUNREACH (no route to dst), -EINVAL (dport 0, dst 0 or
-   * broadcast). */
-  int (*udp_sendto)(struct net_udp *u, const void *data, size_t len,
-                    uint32_t dst, uint16_t dport);
+	/* Send one datagram of len bytes (0..NET_UDP_PAYLOAD_MAX) to
+	 * dst:dport; an unbound socket is bound to an ephemeral port first.
+	 * Returns once the frame is on the tx ring (or queued in the stack
+	 * while the peer's MAC is resolved): the data may be reused at once.
+	 * Never waits for ring space.  green or entered.  Errors: -EMSGSIZE
+	 * (len over NET_UDP_PAYLOAD_MAX), -ENOBUFS (no free tx buffer or
+	 * stack memory: the datagram is dropped and counted), -EAGAIN (the
+	 * next hop's MAC is being resolved and a datagram already waits for
+	 * it: nothing was sent, send again later),
+	 * -EHOSTUNREACH (no route to dst), -EINVAL (dport 0, dst 0 or
+	 * broadcast). */
+	int (*udp_sendto)(struct net_udp *u, const void *data, size_t len, uint32_t dst,
+			  uint16_t dport);
 
-  /* Close u: no callback runs for it after this returns.  green or
-   * entered, not from a receive callback.  Errors: -EDEADLK (from a
-   * receive callback). */
-  int (*udp_close)(struct net_udp *u);
+	/* Close u: no callback runs for it after this returns.  green or
+	 * entered, not from a receive callback.  Errors: -EDEADLK (from a
+	 * receive callback). */
+	int (*udp_close)(struct net_udp *u);
 
-  /* A copy of the counters.  any. */
-  int (*get_stats)(struct net_stack *s, struct net_stack_stats *st);
+	/* A copy of the counters.  any. */
+	int (*get_stats)(struct net_stack *s, struct net_stack_stats *st);
 };
 
 /* The stacks.  A stack exists only in a build that defines its

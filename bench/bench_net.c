@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bench_net: UDP datagrams through the network component's stack over its
+ * rings, against a plain Linux UDP socket pair, same run.
+ *
+ *   lwip_<bytes>_<n>v_pps  datagrams a second between two lwIP stacks, each
+ *                          in its own process on a domain of n vCPUs, over
+ *                          two frame rings in shared memory (wire mode
+ *                          without the NIC: no system call per datagram on
+ *                          the data path).  A green thread of the sender
+ *                          calls udp_sendto in a loop (yielding while the tx
+ *                          ring is full); the receiver's callback checks a
+ *                          checksum and counts.  From the first datagram to
+ *                          the receipt of the last.
+ *   lwip_64_p50_us/_p99_us one datagram at a time: from the sender's call
+ *                          to the receiver's callback (CLOCK_MONOTONIC, the
+ *                          same in both processes); the next once the
+ *                          receiver said it arrived.
+ *   linux_udp_64_pps, linux_udp_64_p50_us  the same two figures for a plain
+ *                          Linux UDP socket pair over loopback between two
+ *                          processes (one sendto / recv per datagram).
+ *   idle_cpu_ms            the demo system (examples/seed, wire mode) idle
+ *                          for 5 s: CPU of the launcher and every PD.
+ *   tap_64_1v_pps, tap_64_p50_us/_p99_us  TAP mode (root only): the lwIP
+ *                          stack's frames through a TAP device in a network
+ *                          namespace of the benchmark's own to the Linux
+ *                          stack and a plain UDP socket there (a forwarder
+ *                          thread stands in for the NIC: one write(2) per
+ *                          frame).
+ * The rump stack's keys come from its own stack file when built.  A stack
+ * (or mode) not available in this run is left out of the JSON.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <pthread.h>
+#include <sched.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/mk.h>
+#include <rumpbridge/ring.h>
+
+#include "bench.h"
+#include "net/stack.h"
+
+#define CAP 1024u
+#define EV_NIC (UINT64_C(1) << 0)
+#define PORT 7000
+#define LAT_MAX 4096
+
+/* Shared by the two processes of one measurement (MAP_SHARED). */
+struct shm {
+	struct mk_notification irq[2]; /* the domains' interrupt lines: 0 sender, 1 receiver */
+	struct mk_notification ready;  /* receiver -> sender: up / a datagram arrived / done */
+	_Atomic uint64_t target;       /* datagrams the receiver waits for */
+	_Atomic uint64_t received, bad;
+	_Atomic uint64_t t_last; /* receipt of the last datagram */
+	_Atomic uint64_t lat_ns; /* latency of the last datagram */
+	_Atomic uint32_t stop, up;
+	struct mk_notification stopn; /* sender -> receiver: stop */
+};
+
+/* Figures measured in a child process, recorded by the parent. */
+struct result {
+	char key[48], what[96], unit[8];
+	double v;
+};
+static struct results {
+	_Atomic int n;
+	struct result r[16];
+} * res;
+
+static void put(const char *key, const char *what, double v, const char *unit)
+{
+	int i = atomic_fetch_add(&res->n, 1);
+
+	if (i >= 16)
+		return;
+	snprintf(res->r[i].key, sizeof res->r[i].key, "%s", key);
+	snprintf(res->r[i].what, sizeof res->r[i].what, "%s", what);
+	snprintf(res->r[i].unit, sizeof res->r[i].unit, "%s", unit);
+	res->r[i].v = v;
+}
+
+struct msg {
+	uint64_t t;
+	uint32_t seq, sum;
+};
+
+static struct shm *sh;
+static void *ringmem[2]; /* 0: sender -> receiver, 1: back */
+static size_t ringsize;
+
+static uint32_t csum(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void *shared(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		abort();
+	return p;
+}
+
+/* ---- one lwIP side (a process) ---- */
+
+struct side {
+	int me; /* 0 sender, 1 receiver */
+	struct dom *d;
+	struct comp_ring tx, rx;
+	struct comp_ring_dom_event ev;
+	struct comp_ring_notification peer;
+	const struct net_stack_ops *ops;
+	struct net_stack *s;
+	struct net_udp *u;
+	size_t bytes;
+};
+
+static void on_rx(void *arg, const void *data, size_t len, uint32_t src, uint16_t sport)
+{
+	struct msg m;
+	uint64_t now = mk_clock_now_ns(), n;
+
+	(void)arg;
+	(void)src;
+	(void)sport;
+	if (len < sizeof(m)) {
+		atomic_fetch_add(&sh->bad, 1);
+		return;
+	}
+	memcpy(&m, data, sizeof(m));
+	if (m.sum != csum((const unsigned char *)data + sizeof(m), len - sizeof(m))) {
+		atomic_fetch_add(&sh->bad, 1);
+		return;
+	}
+	atomic_store(&sh->lat_ns, now - m.t);
+	atomic_store(&sh->t_last, now);
+	n = atomic_fetch_add(&sh->received, 1) + 1;
+	if (n >= atomic_load(&sh->target))
+		mk_notification_signal(&sh->ready, 1);
+}
+
+static int side_up(struct side *sd, int me, unsigned vcpus)
+{
+	struct dom_config dc = {.name = me ? "recv" : "send", .vcpus = vcpus, .irq = &sh->irq[me]};
+	struct net_stack_config c = {0};
+	int e;
+
+	sd->me = me;
+	sd->ops = net_stack_find("lwip");
+	if (sd->ops == NULL || dom_create(&sd->d, &dc) != 0 || dom_enter(sd->d) != 0)
+		return -1;
+	sd->ev = (struct comp_ring_dom_event){sd->d, EV_NIC};
+	sd->peer = (struct comp_ring_notification){&sh->irq[1 - me], EV_NIC, 0};
+	struct comp_ring_channel ch = {comp_ring_notification_signal, &sd->peer, comp_ring_dom_wait,
+				       &sd->ev, 0};
+	/* my tx ring is ring[me] (I produce), my rx ring is ring[1-me] */
+	if (comp_ring_attach(&sd->tx, ringmem[me], ringsize, COMP_RING_PRODUCER, CAP, &ch) != 0 ||
+	    comp_ring_attach(&sd->rx, ringmem[1 - me], ringsize, COMP_RING_CONSUMER, CAP, &ch) != 0)
+		return -1;
+	c.d = sd->d;
+	c.addr = inet_addr(me ? "10.0.0.2" : "10.0.0.1");
+	c.netmask = inet_addr("255.255.255.0");
+	memcpy(c.mac, (uint8_t[6]){2, 0, 0, 0, 0, (uint8_t)(me + 1)}, 6);
+	c.tx = &sd->tx;
+	c.rx = &sd->rx;
+	c.rx_events = EV_NIC;
+	if ((e = sd->ops->init(&sd->s, &c)) != 0 ||
+	    (e = sd->ops->udp_open(sd->s, &sd->u, me ? on_rx : NULL, NULL)) != 0 ||
+	    (e = sd->ops->udp_bind(sd->u, 0, me ? PORT : 5000)) != 0) {
+		fprintf(stderr, "bench_net: the lwIP stack did not start: %d\n", e);
+		return -1;
+	}
+	return 0;
+}
+
+static void make_msg(unsigned char *buf, size_t len, uint32_t seq)
+{
+	struct msg m = {mk_clock_now_ns(), seq, 0};
+
+	for (size_t i = sizeof(m); i < len; i++)
+		buf[i] = (unsigned char)(seq + i);
+	m.sum = csum(buf + sizeof(m), len - sizeof(m));
+	memcpy(buf, &m, sizeof(m));
+}
+
+/* Send one datagram, yielding while the tx ring is full or ARP resolves. */
+static int send_one(struct side *sd, unsigned char *buf, size_t len, uint32_t seq)
+{
+	uint64_t end = mk_clock_now_ns() + 5000000000ull;
+	int e;
+
+	make_msg(buf, len, seq);
+	while ((e = sd->ops->udp_sendto(sd->u, buf, len, inet_addr("10.0.0.2"), PORT)) ==
+		       -ENOBUFS ||
+	       e == -EAGAIN) {
+		if (mk_clock_now_ns() > end)
+			return -ETIMEDOUT;
+		dom_yield();
+	}
+	return e;
+}
+
+/* Wait (bounded) until the receiver has `target` datagrams. */
+static int wait_received(uint64_t target)
+{
+	uint64_t end = mk_clock_now_ns() + 10000000000ull, w;
+
+	while (atomic_load(&sh->received) < target)
+		if (mk_notification_wait_until(&sh->ready, end, &w) == -ETIMEDOUT)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+struct sender_job {
+	struct side *sd;
+	size_t bytes;
+	uint64_t n;
+	int lat; /* 1: one at a time, latencies into out */
+	uint64_t *out;
+	double result; /* pps */
+	int err;
+};
+
+static void *sender_main(void *arg)
+{
+	struct sender_job *j = arg;
+	unsigned char buf[NET_UDP_PAYLOAD_MAX];
+	uint64_t base = atomic_load(&sh->received), t0;
+
+	j->err = 0;
+	t0 = mk_clock_now_ns();
+	for (uint64_t i = 0; i < j->n; i++) {
+		if (j->lat)
+			atomic_store(&sh->target, base + i + 1);
+		if ((j->err = send_one(j->sd, buf, j->bytes, (uint32_t)i)) != 0)
+			return NULL;
+		if (j->lat) {
+			if ((j->err = wait_received(base + i + 1)) != 0)
+				return NULL;
+			j->out[i] = atomic_load(&sh->lat_ns);
+		}
+	}
+	if (!j->lat) {
+		if ((j->err = wait_received(base + j->n)) != 0)
+			return NULL;
+		j->result = (double)j->n * 1e9 / (double)(atomic_load(&sh->t_last) - t0);
+	}
+	return NULL;
+}
+
+/* Run a job on a green thread of the sender's domain and wait for it. */
+static int run_job(struct sender_job *j)
+{
+	struct dom_thread *t;
+	struct dom_thread_attr a = {.name = "sender", .vcpu = -1};
+
+	if (!j->lat)
+		atomic_store(&sh->target, atomic_load(&sh->received) + j->n);
+	if (dom_thread_create(j->sd->d, &t, &a, sender_main, j) != 0)
+		return -1;
+	dom_thread_join(t, NULL);
+	return j->err;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
+			double t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* The two lwIP processes on vcpus each: pps for 64 and 1400 bytes (and,
+ * with lat, the latency percentiles of 64 bytes).  0 or -1. */
+static int lwip_pair(const struct rb_bench *b, unsigned vcpus, int lat)
+{
+	int reps = rb_bench_reps(b), quick = rb_bench_quick(b);
+	uint64_t n = quick ? 2000 : 50000;
+	struct side sd;
+	pid_t pid;
+	int status, rc = 0;
+	static const size_t sizes[] = {64, 1400};
+
+	memset(sh, 0, sizeof(*sh));
+	mk_notification_init(&sh->irq[0], MK_SHARED);
+	mk_notification_init(&sh->irq[1], MK_SHARED);
+	mk_notification_init(&sh->ready, MK_SHARED);
+	mk_notification_init(&sh->stopn, MK_SHARED);
+	for (int k = 0; k < 2; k++)
+		if (comp_ring_format(ringmem[k], ringsize, CAP, (uint64_t)CAP * NET_BUF_SIZE,
+				     NET_BUF_SIZE) != 0)
+			return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) { /* the receiver: serve until told to stop */
+		struct side rs;
+		uint64_t w;
+
+		if (side_up(&rs, 1, vcpus) != 0)
+			_exit(1);
+		atomic_store(&sh->up, 1);
+		mk_notification_signal(&sh->ready, 1);
+		while (!atomic_load(&sh->stop))
+			if (mk_notification_wait(&sh->stopn, &w) != 0)
+				_exit(1);
+		_exit(0);
+	}
+	{
+		uint64_t end = mk_clock_now_ns() + 10000000000ull, w;
+
+		while (!atomic_load(&sh->up))
+			if (mk_notification_wait_until(&sh->ready, end, &w) == -ETIMEDOUT)
+				break;
+	}
+	if (!atomic_load(&sh->up) || side_up(&sd, 0, vcpus) != 0) {
+		rc = -1;
+		goto out;
+	}
+	{
+		/* warm-up: ARP resolved, code paths hot */
+		struct sender_job w = {&sd, 64, 100, 0, NULL, 0, 0};
+
+		if (run_job(&w) != 0) {
+			fprintf(stderr, "bench_net: warm-up failed (%d)\n", w.err);
+			rc = -1;
+			goto out;
+		}
+	}
+	for (size_t z = 0; z < 2; z++) {
+		double v[64];
+		char key[64], what[128];
+		int r;
+
+		for (r = 0; r < reps && r < 64; r++) {
+			struct sender_job j = {&sd, sizes[z], n, 0, NULL, 0, 0};
+
+			if (run_job(&j) != 0) {
+				fprintf(stderr, "bench_net: lwip %zu B: %d\n", sizes[z], j.err);
+				rc = -1;
+				goto out;
+			}
+			v[r] = j.result;
+		}
+		snprintf(key, sizeof key, "lwip_%zu_%uv_pps", sizes[z], vcpus);
+		snprintf(what, sizeof what, "lwIP -> lwIP over rings, %zu B, %u vCPU%s each",
+			 sizes[z], vcpus, vcpus > 1 ? "s" : "");
+		put(key, what, median(v, r), "/s");
+	}
+	if (lat) {
+		uint64_t m = quick ? 200 : 2000;
+		uint64_t *l = calloc(m, sizeof(uint64_t));
+		struct sender_job j = {&sd, 64, m, 1, l, 0, 0};
+
+		if (l == NULL || run_job(&j) != 0) {
+			rc = -1;
+			free(l);
+			goto out;
+		}
+		qsort(l, m, sizeof(uint64_t), cmp_u64);
+		put("lwip_64_p50_us", "lwIP 64 B, sendto to receive callback, p50",
+		    (double)l[m / 2] / 1000.0, "us");
+		put("lwip_64_p99_us", "lwIP 64 B, sendto to receive callback, p99",
+		    (double)l[m * 99 / 100] / 1000.0, "us");
+		free(l);
+	}
+out:
+	atomic_store(&sh->stop, 1);
+	mk_notification_signal(&sh->stopn, 1);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		rc = -1;
+	/* the sender's side stays up: the process ends after the bench (one
+	 * lwIP per process; the next pair runs in fresh processes) */
+	return rc;
+}
+
+/* ---- TAP mode: the lwIP stack's frames to the Linux stack ---- */
+
+/* The NIC of TAP mode in miniature, in a network namespace of this
+ * process's own (root): a forwarder thread writes the stack's frames to
+ * a TAP device (10.0.0.2/24), a reader thread puts the Linux stack's
+ * frames (ARP replies) on the stack's rx ring, and a receiver thread takes
+ * the datagrams from a plain UDP socket bound in the namespace. */
+static int tapfd, tapsock;
+static struct comp_ring tap_tx, tap_rx;
+
+static void *tap_forward(void *arg)
+{
+	struct comp_ring_desc d[32];
+
+	(void)arg;
+	for (;;) {
+		int n = comp_ring_dequeue_batch(&tap_tx, d, 32, COMP_RING_WAIT);
+
+		if (n == -EAGAIN || n == -ETIMEDOUT)
+			continue;
+		if (n < 0)
+			return NULL;
+		for (int i = 0; i < n; i++) {
+			const void *f = comp_ring_buf(&tap_tx, &d[i]);
+
+			if (f == NULL || write(tapfd, f, d[i].len) != (ssize_t)d[i].len)
+				atomic_fetch_add(&sh->bad, 1);
+			d[i].len = NET_BUF_SIZE;
+		}
+		comp_ring_enqueue_batch(&tap_tx, d, (unsigned)n, 0);
+	}
+}
+
+static void *tap_read(void *arg)
+{
+	unsigned char f[NET_BUF_SIZE];
+
+	(void)arg;
+	for (;;) {
+		ssize_t n = read(tapfd, f, sizeof f);
+		struct comp_ring_desc d;
+		void *buf;
+
+		if (n <= 0)
+			return NULL;
+		if (comp_ring_dequeue(&tap_rx, &d, 0) == 0 &&
+		    (buf = comp_ring_buf(&tap_rx, &d)) != NULL) {
+			memcpy(buf, f, (size_t)n);
+			d.len = (uint32_t)n;
+			comp_ring_enqueue(&tap_rx, &d, 0);
+		}
+	}
+}
+
+static void *tap_recv(void *arg)
+{
+	unsigned char in[NET_BUF_SIZE];
+
+	(void)arg;
+	for (;;) {
+		ssize_t k = recv(tapsock, in, sizeof in, 0);
+
+		if (k > 0)
+			on_rx(NULL, in, (size_t)k, 0, 0);
+		else if (k < 0 && errno != EINTR)
+			return NULL;
+	}
+}
+
+static int tap_setup(void)
+{
+	struct ifreq ifr;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	int s, big = 8 << 20;
+
+	if (unshare(CLONE_NEWNET) != 0)
+		return -1;
+	if ((tapfd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
+		return -1;
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	strcpy(ifr.ifr_name, "bn0");
+	if (ioctl(tapfd, TUNSETIFF, &ifr) != 0 || (s = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return -1;
+	((struct sockaddr_in *)&ifr.ifr_addr)->sin_family = AF_INET;
+	((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr = inet_addr("10.0.0.2");
+	if (ioctl(s, SIOCSIFADDR, &ifr) != 0)
+		return -1;
+	((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr = inet_addr("255.255.255.0");
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) != 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+		return -1;
+	close(s);
+	tapsock = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(tapsock, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+	sa.sin_addr.s_addr = inet_addr("10.0.0.2");
+	return bind(tapsock, (struct sockaddr *)&sa, sizeof sa);
+}
+
+/* In a child process (the namespace and the lwIP instance are its own). */
+static int tap_bench(const struct rb_bench *b)
+{
+	struct comp_ring_notification fw_wait = {&sh->irq[1], EV_NIC, 0};
+	struct comp_ring_notification to_stack = {&sh->irq[0], EV_NIC, 0};
+	struct comp_ring_channel fch = {comp_ring_notification_signal, &to_stack,
+					comp_ring_notification_wait, &fw_wait, 0};
+	struct comp_ring_channel rch = {comp_ring_notification_signal, &to_stack, NULL, NULL, 0};
+	int reps = rb_bench_reps(b), quick = rb_bench_quick(b);
+	/* 5000 x 64 B fit the socket's 8 MiB receive buffer (about 1 KiB
+	 * of kernel memory each) even if the receiver thread is descheduled */
+	uint64_t n = quick ? 2000 : 5000, m = quick ? 200 : 2000;
+	struct side sd;
+	pthread_t t;
+	double v[64];
+	uint64_t *l;
+	int r;
+
+	memset(sh, 0, sizeof(*sh));
+	mk_notification_init(&sh->irq[0], MK_SHARED);
+	mk_notification_init(&sh->irq[1], MK_SHARED);
+	mk_notification_init(&sh->ready, MK_SHARED);
+	for (int k = 0; k < 2; k++)
+		if (comp_ring_format(ringmem[k], ringsize, CAP, (uint64_t)CAP * NET_BUF_SIZE,
+				     NET_BUF_SIZE) != 0)
+			return -1;
+	if (tap_setup() != 0) {
+		perror("bench_net: TAP mode: the namespace and TAP device");
+		return -1;
+	}
+	if (comp_ring_attach(&tap_tx, ringmem[0], ringsize, COMP_RING_CONSUMER, CAP, &fch) != 0 ||
+	    comp_ring_attach(&tap_rx, ringmem[1], ringsize, COMP_RING_PRODUCER, CAP, &rch) != 0 ||
+	    pthread_create(&t, NULL, tap_forward, NULL) != 0 ||
+	    pthread_create(&t, NULL, tap_read, NULL) != 0 ||
+	    pthread_create(&t, NULL, tap_recv, NULL) != 0 || side_up(&sd, 0, 1) != 0)
+		return -1;
+	{
+		struct sender_job w = {&sd, 64, 100, 0, NULL, 0, 0};
+
+		if (run_job(&w) != 0)
+			return -1;
+	}
+	for (r = 0; r < reps && r < 64; r++) {
+		struct sender_job j = {&sd, 64, n, 0, NULL, 0, 0};
+
+		if (run_job(&j) != 0) {
+			fprintf(stderr, "bench_net: TAP mode lost datagrams (%d)\n", j.err);
+			return -1;
+		}
+		v[r] = j.result;
+	}
+	put("tap_64_1v_pps", "TAP mode: lwIP -> TAP -> Linux UDP socket, 64 B, 1 vCPU",
+	    median(v, r), "/s");
+	l = calloc(m, sizeof(uint64_t));
+	{
+		struct sender_job j = {&sd, 64, m, 1, l, 0, 0};
+
+		if (l == NULL || run_job(&j) != 0)
+			return -1;
+	}
+	qsort(l, m, sizeof(uint64_t), cmp_u64);
+	put("tap_64_p50_us", "TAP mode 64 B, sendto to Linux recv, p50", (double)l[m / 2] / 1000.0,
+	    "us");
+	put("tap_64_p99_us", "TAP mode 64 B, sendto to Linux recv, p99",
+	    (double)l[m * 99 / 100] / 1000.0, "us");
+	free(l);
+	return 0;
+}
+
+/* ---- the Linux baseline: a UDP socket pair over loopback ---- */
+
+static int linux_udp(struct rb_bench *b)
+{
+	int reps = rb_bench_reps(b), quick = rb_bench_quick(b);
+	uint64_t n = quick ? 2000 : 50000, m = quick ? 200 : 2000;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof sa;
+	int rs, ss, status, big = 8 << 20;
+	unsigned char buf[64];
+	double v[64];
+	uint64_t *l;
+	pid_t pid;
+	int r;
+
+	memset(sh, 0, sizeof(*sh));
+	mk_notification_init(&sh->ready, MK_SHARED);
+	rs = socket(AF_INET, SOCK_DGRAM, 0);
+	ss = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(rs, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	if (rs < 0 || ss < 0 || bind(rs, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(rs, (struct sockaddr *)&sa, &sl) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		unsigned char in[2048];
+
+		close(ss);
+		for (;;) {
+			ssize_t k = recv(rs, in, sizeof in, 0);
+
+			if (k == 1)
+				_exit(0); /* the end marker */
+			if (k > 0)
+				on_rx(NULL, in, (size_t)k, 0, 0);
+		}
+	}
+	close(rs);
+	for (r = 0; r < reps && r < 64; r++) {
+		uint64_t base = atomic_load(&sh->received), t0;
+
+		atomic_store(&sh->target, base + n);
+		t0 = mk_clock_now_ns();
+		for (uint64_t i = 0; i < n; i++) {
+			make_msg(buf, sizeof buf, (uint32_t)i);
+			sendto(ss, buf, sizeof buf, 0, (struct sockaddr *)&sa, sizeof sa);
+		}
+		if (wait_received(base + n) != 0) {
+			fprintf(stderr,
+				"bench_net: the Linux receiver lost datagrams (%llu of %llu)\n",
+				(unsigned long long)(atomic_load(&sh->received) - base),
+				(unsigned long long)n);
+			break;
+		}
+		v[r] = (double)n * 1e9 / (double)(atomic_load(&sh->t_last) - t0);
+	}
+	if (r > 0)
+		rb_bench_value(b, "linux_udp_64_pps", "Linux UDP socket pair over loopback, 64 B",
+			       median(v, r), "/s");
+	l = calloc(m, sizeof(uint64_t));
+	for (uint64_t i = 0; l != NULL && i < m; i++) {
+		uint64_t base = atomic_load(&sh->received);
+
+		atomic_store(&sh->target, base + 1);
+		make_msg(buf, sizeof buf, (uint32_t)i);
+		sendto(ss, buf, sizeof buf, 0, (struct sockaddr *)&sa, sizeof sa);
+		if (wait_received(base + 1) != 0)
+			break;
+		l[i] = atomic_load(&sh->lat_ns);
+		if (i + 1 == m) {
+			qsort(l, m, sizeof(uint64_t), cmp_u64);
+			rb_bench_value(b, "linux_udp_64_p50_us",
+				       "Linux UDP 64 B, sendto to recv, p50",
+				       (double)l[m / 2] / 1000.0, "us");
+			rb_bench_value(b, "linux_udp_64_p99_us",
+				       "Linux UDP 64 B, sendto to recv, p99",
+				       (double)l[m * 99 / 100] / 1000.0, "us");
+		}
+	}
+	free(l);
+	sendto(ss, buf, 1, 0, (struct sockaddr *)&sa, sizeof sa);
+	close(ss);
+	waitpid(pid, &status, 0);
+	return 0;
+}
+
+/* ---- the demo system idle ---- */
+
+#if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
+static void idle_cpu(struct rb_bench *b)
+{
+	int fd[2], status;
+	char line[512];
+	double ms = -1;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe(fd) != 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		setenv("RB_SEED_SECONDS", "1", 1);
+		setenv("RB_SEED_RATE", "100", 1);
+		setenv("RB_SEED_IDLE_MS", "5000", 1);
+		setenv("RB_SEED_QUIET", "1", 1);
+		setenv("RB_SEED_MODE", "wire", 1);
+		execl(RB_LAUNCHER, RB_LAUNCHER, RB_SEED_DIR "/seed.system", "--search-path",
+		      RB_SEED_DIR, "--timeout", "40", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	f = fdopen(fd[0], "r");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "seed-idle cpu_ms=%lf", &ms) == 1)
+			break;
+	kill(pid, SIGTERM); /* our own child, the launcher: it stops its PDs */
+	if (f != NULL)
+		fclose(f);
+	waitpid(pid, &status, 0);
+	if (ms >= 0)
+		rb_bench_value(b, "idle_cpu_ms", "the demo system idle for 5 s (all processes)", ms,
+			       "ms");
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	struct rb_bench *b = rb_bench_open("bench_net", argc, argv);
+	int rc = 0;
+
+	if (b == NULL)
+		return 2;
+	sh = shared(sizeof(*sh));
+	res = shared(sizeof(*res));
+	ringsize = comp_ring_size(CAP, (uint64_t)CAP * NET_BUF_SIZE);
+	ringmem[0] = shared(ringsize);
+	ringmem[1] = shared(ringsize);
+	if (linux_udp(b) != 0)
+		rc = 1;
+	if (net_stack_find("lwip") != NULL) {
+		/* one lwIP per process: each pair of stacks in fresh processes */
+		for (unsigned v = 1; v <= 2; v++) {
+			pid_t pid = fork();
+			int status;
+
+			if (pid == 0)
+				_exit(lwip_pair(b, v, v == 1) == 0 ? 0 : 1);
+			if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				rc = 1;
+		}
+		/* TAP mode: root only (a network namespace and a TAP device) */
+		if (geteuid() == 0) {
+			pid_t pid = fork();
+			int status;
+
+			if (pid == 0)
+				_exit(tap_bench(b) == 0 ? 0 : 1);
+			if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				rc = 1;
+		} else {
+			fprintf(stderr, "bench_net: tap_* keys left out (TAP mode needs root)\n");
+		}
+		for (int i = 0; i < atomic_load(&res->n) && i < 16; i++)
+			rb_bench_value(b, res->r[i].key, res->r[i].what, res->r[i].v,
+				       res->r[i].unit);
+	}
+#if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
+	if (!rb_bench_quick(b))
+		idle_cpu(b);
+#endif
+	return rb_bench_close(b) != 0 || rc;
+}
