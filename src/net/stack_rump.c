@@ -103,6 +103,13 @@ struct net_stack {
 	atomic_uint_fast64_t udp_sent, udp_received, udp_nocb;
 	uint64_t udp0[NB_UDP_NSTATS]; /* the kernel's UDP statistics at init */
 	unsigned reserved;	      /* tx buffers promised to senders, under vif.txlock */
+	uint32_t gateway;
+	/* The next hop being resolved with one datagram held by the kernel
+	 * (NetBSD holds one per unresolved entry and drops the older one
+	 * silently: a second one is refused with -EAGAIN), since when
+	 * (mk_clock); under vif.txlock. */
+	uint32_t arp_wait;
+	uint64_t arp_wait_ns;
 	struct dom_mutex lock;	      /* socks */
 	TAILQ_HEAD(, net_udp) socks;
 	/* Held around every receive callback: a callback that calls the
@@ -284,6 +291,8 @@ static int rump_init_stack(struct net_stack **sp, const struct net_stack_config 
 	s->d = cfg->d;
 	s->addr = cfg->addr;
 	s->netmask = cfg->netmask;
+	s->gateway = cfg->gateway;
+	s->vif.addr = cfg->addr;
 	TAILQ_INIT(&s->socks);
 	dom_mutex_init(&s->lock);
 	dom_mutex_init(&s->cb);
@@ -449,6 +458,37 @@ static int rump_udp_bind(struct net_udp *u, uint32_t addr, uint16_t port)
 	return 0;
 }
 
+/* NetBSD keeps an ARP entry this long (arpt_keep, 20 min); a neighbour
+ * heard within it is taken as resolved.  It gives up resolving after
+ * arp_maxtries (5) requests a second apart. */
+#define NET_RUMP_ARP_KEEP_S (20u * 60u)
+#define NET_RUMP_ARP_GIVEUP_NS (5ull * 1000000000ull)
+
+/* May a datagram to dst enter the kernel now?  Not when its next hop has
+ * not been heard in ARP and a datagram already waits for it.  Under
+ * vif.txlock. */
+static bool arp_may_send(struct net_stack *s, uint32_t dst)
+{
+	uint64_t now = mk_clock_now_ns();
+	uint32_t hop = dst, sec;
+
+	if ((dst & s->netmask) != (s->addr & s->netmask))
+		hop = s->gateway;
+	if (hop == 0)
+		return true; /* no route: the kernel says so */
+	sec = net_virtif_heard(&s->vif, hop);
+	if (sec != 0 && now / 1000000000u + 1 - sec < NET_RUMP_ARP_KEEP_S) {
+		if (s->arp_wait == hop)
+			s->arp_wait = 0;
+		return true;
+	}
+	if (s->arp_wait == hop && now - s->arp_wait_ns < NET_RUMP_ARP_GIVEUP_NS)
+		return false;
+	s->arp_wait = hop;
+	s->arp_wait_ns = now;
+	return true;
+}
+
 static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint32_t dst,
 			   uint16_t dport)
 {
@@ -474,6 +514,10 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 	 * may still take a reserved buffer, and the datagram that then finds
 	 * none is dropped by the host half and counted as tx_ring_full. */
 	dom_mutex_enter(&s->vif.txlock);
+	if (!arp_may_send(s, dst)) {
+		dom_mutex_exit(&s->vif.txlock);
+		return -EAGAIN;
+	}
 	free_bufs = comp_ring_in_count(s->vif.tx);
 	if (free_bufs > 0 && (unsigned)free_bufs > s->reserved)
 		s->reserved++;

@@ -78,6 +78,9 @@ int net_virtif_prepare(struct net_virtif *v)
 	dom_mutex_init(&v->txlock);
 	v->sc = NULL;
 	v->rxthr = NULL;
+	v->heard_next = 0;
+	for (unsigned i = 0; i < NET_VIRTIF_HEARD; i++)
+		atomic_store(&v->heard[i], 0);
 	atomic_store(&v->dying, false);
 	atomic_store(&v->created, false);
 	for (unsigned i = 0; i < NET_VIRTIF_UNITS; i++) {
@@ -105,6 +108,39 @@ int net_virtif_release(struct net_virtif *v)
 	return 0;
 }
 
+/* An ARP packet (28 bytes at a): remember its sender when it is a reply,
+ * or a request for our address (the kernel then knows the sender's MAC). */
+static void heard(struct net_virtif *v, const unsigned char *a)
+{
+	uint32_t sip, tip, sec = (uint32_t)(mk_clock_now_ns() / 1000000000u) + 1;
+	unsigned op = (unsigned)a[6] << 8 | a[7];
+	unsigned i;
+
+	memcpy(&sip, a + 14, 4);
+	memcpy(&tip, a + 24, 4);
+	if (sip == 0 || !(op == 2 || (op == 1 && tip == v->addr)))
+		return;
+	for (i = 0; i < NET_VIRTIF_HEARD; i++)
+		if ((uint32_t)atomic_load_explicit(&v->heard[i], memory_order_relaxed) == sip)
+			break;
+	if (i == NET_VIRTIF_HEARD)
+		i = v->heard_next++ % NET_VIRTIF_HEARD;
+	/* relaxed: one word, read by itself (no other data hangs on it) */
+	atomic_store_explicit(&v->heard[i], (uint64_t)sec << 32 | sip, memory_order_relaxed);
+}
+
+uint32_t net_virtif_heard(struct net_virtif *v, uint32_t ip)
+{
+	for (unsigned i = 0; i < NET_VIRTIF_HEARD; i++) {
+		/* relaxed: see heard() */
+		uint64_t w = atomic_load_explicit(&v->heard[i], memory_order_relaxed);
+
+		if ((uint32_t)w == ip)
+			return (uint32_t)(w >> 32);
+	}
+	return 0;
+}
+
 static void deliver(void *arg, void *frame, size_t len)
 {
 	struct net_virtif *v = arg;
@@ -113,6 +149,8 @@ static void deliver(void *arg, void *frame, size_t len)
 
 	if (f[12] == 0x08 && f[13] == 0x00) /* IPv4: queued for ipintr */
 		v->rx_ip++;
+	else if (f[12] == 0x08 && f[13] == 0x06 && len >= 42)
+		heard(v, f + 14);
 	rump_virtif_virt_deliverpkt(v->sc, &iov, 1);
 }
 

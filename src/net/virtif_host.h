@@ -24,6 +24,7 @@
 #include "virt_ring.h"
 
 #define NET_VIRTIF_UNITS 8
+#define NET_VIRTIF_HEARD 16
 
 struct net_virtif {
 	unsigned unit;
@@ -42,6 +43,14 @@ struct net_virtif {
 	/* the rx thread's: IPv4 frames delivered, and of those taken by
 	 * the kernel's ipintr (from its ipstat total, minus ip_base) */
 	uint64_t rx_ip, ip_seen, ip_base;
+	/* Neighbours heard in ARP for addr (a request to us or a reply):
+	 * the kernel then has their MAC.  Each slot packs the IPv4 address
+	 * (network order, low 32 bits) and the second (mk_clock) it was
+	 * heard (high 32 bits); written by the rx thread only, read by
+	 * senders (net_virtif_heard). */
+	uint32_t addr;
+	_Atomic uint64_t heard[NET_VIRTIF_HEARD];
+	unsigned heard_next;
 };
 
 /* Reserve a free unit, fill v's public fields (except unit) and register
@@ -49,6 +58,10 @@ struct net_virtif {
  * "virt<unit>" in the kernel.  any.  Errors: -EINVAL (NULL), -EBUSY (no
  * free unit), those of mk_notification_init. */
 int net_virtif_prepare(struct net_virtif *v);
+
+/* The second (mk_clock) ip was last heard in ARP, or 0 if never (of the
+ * last NET_VIRTIF_HEARD neighbours).  any. */
+uint32_t net_virtif_heard(struct net_virtif *v, uint32_t ip);
 
 /* Forget v after the kernel destroyed the interface (or never created
  * it).  any.  Errors: -EINVAL (v not registered). */

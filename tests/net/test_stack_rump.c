@@ -333,7 +333,8 @@ static void warm_up(struct fx *f, struct net_udp *u) {
   wait_got(f, 0, 1);
 }
 
-/* Send datagrams [from, to) of sender, retrying (bounded) on -ENOBUFS. */
+/* Send datagrams [from, to) of sender, retrying (bounded) on -ENOBUFS
+ * and -EAGAIN. */
 static void send_range(struct fx *f, struct net_udp *u, uint32_t sender,
                        uint32_t from, uint32_t to) {
   uint8_t buf[NET_UDP_PAYLOAD_MAX];
@@ -344,7 +345,8 @@ static void send_range(struct fx *f, struct net_udp *u, uint32_t sender,
     int e;
 
     while ((e = f->ops->udp_sendto(u, buf, len, f->peer_ip, PORT_SINK)) ==
-           -ENOBUFS) {
+               -ENOBUFS ||
+           e == -EAGAIN) {
       if (mk_clock_now_ns() > end)
         fail_msg("sender %u stuck at %u", sender, seq);
       dom_sleep_ns(20000);
@@ -579,9 +581,16 @@ static void test_errors(void **state) {
   assert_int_equal(pthread_create(&th, NULL, plain_sendto, args), 0);
   assert_int_equal(pthread_join(th, &ret), 0);
   assert_int_equal(*(int *)ret, -EPERM);
+
+  /* no ARP answer: one datagram waits for the resolution, the next
+   * is refused rather than silently displacing it */
+  atomic_store(&f->answer_arp, false);
+  peer_start(f);
+  assert_int_equal(f->ops->udp_sendto(u, big, 8, f->peer_ip, PORT_SINK), 0);
+  assert_int_equal(f->ops->udp_sendto(u, big, 8, f->peer_ip, PORT_SINK),
+                   -EAGAIN);
   assert_int_equal(f->ops->udp_close(u), 0);
   assert_int_equal(f->ops->udp_close(u2), 0);
-
 }
 
 /* With the peer gone, the tx ring fills: sendto says -ENOBUFS and each
