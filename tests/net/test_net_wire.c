@@ -154,6 +154,20 @@ static void *side_up(void *arg)
 	return NULL;
 }
 
+/* Close a side's socket and stop its stack, entered in its domain. */
+static void *side_down(void *arg)
+{
+	struct up_arg *ua = arg;
+	struct side *sd = ua->sd;
+
+	assert_int_equal(dom_enter(sd->d), 0);
+	ua->e = sd->ops->udp_close(sd->u);
+	if (ua->e == 0)
+		ua->e = sd->ops->fini(sd->s);
+	assert_int_equal(dom_leave(sd->d), 0);
+	return NULL;
+}
+
 struct send_arg {
 	struct side *from, *to;
 	uint32_t from_seq, n;
@@ -280,7 +294,22 @@ static void test_wire_rump_lwip(void **state)
 		assert_int_equal(w->a.sum, want);
 		assert_int_equal(w->b.sum, want);
 	}
+	for (int i = 0; i < 2; i++) {
+		struct up_arg ua = {i == 0 ? &w->a : &w->b, 0};
+
+		assert_int_equal(pthread_create(&th[0], NULL, side_down, &ua), 0);
+		assert_int_equal(pthread_join(th[0], NULL), 0);
+		assert_int_equal(ua.e, 0);
+	}
+	comp_ring_detach(&w->a.tx);
+	comp_ring_detach(&w->a.rx);
+	comp_ring_detach(&w->b.tx);
+	comp_ring_detach(&w->b.rx);
+	assert_int_equal(dom_destroy(w->b.d), 0);
 	/* the rump side's kernel outlives the test: its domain stays */
+	free(w->mem_ab);
+	free(w->mem_ba);
+	free(w);
 }
 
 int main(void)
