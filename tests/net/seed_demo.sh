@@ -16,9 +16,15 @@ crash= mode=wire
 # its ring fills and net1's backlog holds the rest: nothing may be lost
 [ "$what" = slowsink ] && export RB_SEED_SINK_SLOW=1
 [ "$what" = tap ] && mode=tap
-if [ $mode = tap ] && [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: TAP mode needs root (a network namespace and a TAP device)"
-	exit 77
+if [ $mode = tap ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: TAP mode needs root (a network namespace and a TAP device)"
+		exit 77
+	fi
+	if [ ! -c /dev/net/tun ] || ! unshare -n true 2>/dev/null; then
+		echo "SKIP: TAP mode needs /dev/net/tun and network namespaces (unshare -n), which this machine lacks"
+		exit 77
+	fi
 fi
 rate=1000 seconds=2
 args=(--mode $mode --seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
