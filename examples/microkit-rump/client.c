@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The client PD of examples/microkit-rump: event-driven, no domain.
+ *   1. When the rump PD says it is ready, sends NSEND requests one at a
+ *      time: writes the payload of datagram seq into req, notifies the
+ *      rump PD, and waits for the NIC PD's notification that it verified
+ *      datagram seq.  The time from the notification to the NIC's check
+ *      (cntpct, one counter for all PDs) is kept for each.
+ *   2. Then NRECV datagrams the other way: writes a payload into inj,
+ *      notifies the NIC PD, which injects it for 10.0.0.2:7; waits for
+ *      the rump PD's notification that recvfrom got it, and compares.
+ *   3. Prints the result and the latency's median and p99, and asks the
+ *      rump PD to halt its kernel.
+ * Every wake-up re-reads the shared counters: notifications coalesce.
+ */
+#include <microkit.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shared.h"
+
+#ifndef NSEND
+#define NSEND 1000u
+#endif
+#ifndef NRECV
+#define NRECV 100u
+#endif
+
+uintptr_t req_base, resp_base, nicstat_base, inj_base; /* setvar_vaddr */
+
+enum { WAIT_READY, SENDING, RECEIVING, DONE };
+static int state = WAIT_READY;
+static uint32_t seq, rseq, bad_payloads;
+static uint64_t t0, lat[NSEND], t_start;
+
+static void put(const char *s)
+{
+	microkit_dbg_puts(s);
+}
+
+static void put_u64(uint64_t v)
+{
+	char buf[21];
+	int i = 20;
+
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(&buf[i]);
+}
+
+static void kv(const char *k, uint64_t v)
+{
+	put(" ");
+	put(k);
+	put("=");
+	put_u64(v);
+}
+
+static void send_next(void)
+{
+	volatile struct req *rq = (volatile struct req *)req_base;
+	uint32_t s = seq + 1, n = payload_len(s);
+
+	for (uint32_t i = 0; i < n; i++)
+		rq->payload[i] = payload_byte(s, i);
+	rq->len = n;
+	rq->op = REQ_SEND;
+	__atomic_thread_fence(__ATOMIC_RELEASE); /* the request before its number */
+	rq->seq = s;
+	t0 = cycles();
+	microkit_notify(CLIENT_CH_RUMP);
+}
+
+/* datagram k of the reverse direction: the pattern of seq 100000 + k */
+static void inject_next(void)
+{
+	volatile struct inj *in = (volatile struct inj *)inj_base;
+	uint32_t s = 100000u + rseq + 1, n = payload_len(s);
+
+	for (uint32_t i = 0; i < n; i++)
+		in->payload[i] = payload_byte(s, i);
+	in->len = n;
+	in->seq = s;
+	microkit_notify(CLIENT_CH_NIC);
+}
+
+static void sort(uint64_t *a, uint32_t n) /* shell sort: 1000 samples */
+{
+	for (uint32_t gap = n / 2; gap > 0; gap /= 2)
+		for (uint32_t i = gap; i < n; i++)
+			for (uint32_t j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+				uint64_t t = a[j];
+
+				a[j] = a[j - gap];
+				a[j - gap] = t;
+			}
+}
+
+static void finish(void)
+{
+	volatile struct nicstat *ns = (volatile struct nicstat *)nicstat_base;
+	volatile struct req *rq = (volatile struct req *)req_base;
+
+	sort(lat, NSEND);
+	put("client: sent");
+	kv("n", NSEND);
+	kv("verified", ns->verified);
+	kv("bad", ns->bad);
+	kv("arp_replies", ns->arp_replies);
+	put("\n");
+	put("client: received");
+	kv("n", rseq);
+	kv("bad_payloads", bad_payloads);
+	kv("injected", ns->injected);
+	kv("inject_fail", ns->inject_fail);
+	put("\n");
+	put("client: latency notify_to_verified_cycles");
+	kv("median", lat[NSEND / 2]);
+	kv("p99", lat[NSEND * 99 / 100]);
+	kv("min", lat[0]);
+	kv("max", lat[NSEND - 1]);
+	kv("total_cycles", cycles() - t_start);
+	put("\n");
+	if (ns->bad != 0) {
+		put("client: the NIC's first failed check: ");
+		for (unsigned i = 0; i < sizeof(ns->why) && ns->why[i] != '\0'; i++) {
+			char c[2] = {ns->why[i], '\0'};
+			put(c);
+		}
+		put("\n");
+	}
+	rq->op = REQ_HALT;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rq->seq = NSEND + 1;
+	state = DONE;
+	microkit_notify(CLIENT_CH_RUMP);
+}
+
+void init(void)
+{
+	put("client: waiting for the rump PD\n");
+}
+
+void notified(microkit_channel ch)
+{
+	volatile struct resp *rs = (volatile struct resp *)resp_base;
+	volatile struct nicstat *ns = (volatile struct nicstat *)nicstat_base;
+
+	if (state == WAIT_READY && ch == CLIENT_CH_RUMP && rs->ready == 1) {
+		put("client: the rump PD is ready; sending\n");
+		state = SENDING;
+		t_start = cycles();
+		send_next();
+		return;
+	}
+	if (state == SENDING && ch == CLIENT_CH_NIC) {
+		uint32_t v = ns->verified;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (v != seq + 1 || ns->last_seq != seq + 1)
+			return; /* not ours yet (or a bad frame: the count tells at the end) */
+		lat[seq] = ns->t_verified - t0;
+		seq++;
+		if (seq < NSEND) {
+			send_next();
+		} else {
+			put("client: all sent; injecting\n");
+			state = RECEIVING;
+			inject_next();
+		}
+		return;
+	}
+	if (state == RECEIVING && ch == CLIENT_CH_RUMP) {
+		uint32_t got = rs->received, s = 100000u + rseq + 1, n;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (got != rseq + 1)
+			return;
+		n = rs->len;
+		if (n != payload_len(s)) {
+			bad_payloads++;
+		} else {
+			for (uint32_t i = 0; i < n; i++)
+				if (rs->payload[i] != payload_byte(s, i)) {
+					bad_payloads++;
+					break;
+				}
+		}
+		rseq++;
+		if (rseq < NRECV)
+			inject_next();
+		else
+			finish();
+	}
+}

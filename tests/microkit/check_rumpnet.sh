@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# check_rumpnet.sh SDK IMAGE LOG [JSON]
+# Boot examples/microkit-rump (client, rump kernel, NIC PDs) under QEMU, at
+# most 120 s, and check the console: the rump kernel's boot messages; virt0
+# configured and the socket bound; the quiet phase (no request, counter
+# paused): every return of the rump PD to seL4_Recv ended by a wake-up
+# source; all NSEND datagrams sent by notification and verified by the NIC
+# PD (Ethernet, IPv4, UDP headers and checksums, payload), none bad; the
+# counter green thread advanced while the sender waited; the reverse
+# direction delivered NRECV datagrams through recvfrom with the right
+# payloads; over the whole run no spinning (loop returns <= timer
+# interrupts + notifications + 1); the clean halt.  Prints the latency
+# figures (cntpct cycles) and writes them to JSON when given.
+# Exit 77 (skipped) without QEMU.
+set -uo pipefail
+sdk=$1 img=$2 log=$3 json=${4:-}
+if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
+	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
+	exit 77
+fi
+[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
+RUN_QEMU_LOG=$log timeout 150 "$sdk/run-qemu" "$img" 120 \
+	'rumpnet: halted cleanly.*|MON\|ERROR|panic' >/dev/null
+rc=$?
+tr -d '\r' <"$log" >"$log.txt"
+grep -E '^(rumpnet|rumpuser|client|nic|MON\|ERROR|panic)' "$log.txt"
+if [ $rc -ne 0 ]; then
+	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
+	exit 1
+fi
+fail=0
+need() { # need REGEX WHAT
+	if ! grep -qE "$1" "$log.txt"; then
+		echo "FAIL: $2 (no line matching '$1')"
+		fail=1
+	fi
+}
+field() { # field LINE_REGEX KEY: the value of KEY= on the first matching line
+	grep -E "$1" "$log.txt" | head -1 | sed -nE "s/.* $2=([0-9]+).*/\1/p"
+}
+need '^Copyright \(c\) 1996, 1997' "the rump kernel's copyright banner"
+need '^NetBSD [0-9.]+ \(RUMP-ROAST\)$' "the kernel's version line"
+need '^rumpnet: ok rump_init v=0$' "rump_init"
+need '^nic: attached to the rings$' "the NIC PD attached to the rings"
+need '^virt0: Ethernet address 02:00:00:00:00:02$' "if_virt attached virt0 with the configured address"
+need '^rumpnet: ok netconfig ipv4 10.0.0.2/24' "virt0's address"
+need '^rumpnet: ok netconfig ifup virt0' "virt0 up"
+need '^rumpnet: ok bind 10.0.0.2:7' "the socket bound"
+need '^rumpnet: ok receiver lwp' "the receiver's lwp"
+need '^client: sent n=([0-9]+) verified=\1 bad=0 arp_replies=1$' "every datagram verified by the NIC PD, none bad, one ARP exchange"
+need '^client: received n=([0-9]+) bad_payloads=0 injected=' "the reverse direction's payloads"
+need '^rumpnet: sender sent=[0-9]+ .* failures=0$' "the sender"
+need '^rumpuser: exit\(0\): the rump kernel has stopped' "rumpuser_exit(0) reported"
+need '^rumpnet: halted cleanly status=0 failures=0$' "the clean halt"
+if grep -qE '^(rumpnet: FAIL|nic: bad frame|MON\|ERROR|panic)' "$log.txt"; then
+	echo "FAIL: a failed step, a bad frame, a fault or a panic (above)"
+	fail=1
+fi
+nsend=$(field '^client: sent ' n)
+nrecv=$(field '^client: received ' n)
+sent=$(field '^rumpnet: sender ' sent)
+injected=$(field '^client: received ' injected)
+[ "${nsend:-0}" -ge 1000 ] || { echo "FAIL: fewer than 1000 datagrams sent (${nsend:-none})"; fail=1; }
+[ "${sent:-x}" = "${nsend:-y}" ] || { echo "FAIL: the rump PD sent ${sent:-?} of ${nsend:-?}"; fail=1; }
+[ "${nrecv:-0}" -ge 100 ] || { echo "FAIL: fewer than 100 datagrams received (${nrecv:-none})"; fail=1; }
+# the NIC injected one frame per datagram plus one ARP reply
+[ "${injected:-x}" = "$(( ${nrecv:-0} + 1 ))" ] || { echo "FAIL: the NIC injected ${injected:-?} frames for ${nrecv:-?} datagrams and 1 ARP reply"; fail=1; }
+cw=$(field '^rumpnet: sender ' counter_during_waits)
+if [ -z "$cw" ] || [ "$cw" -eq 0 ]; then
+	echo "FAIL: the counter green thread did not advance while the sender waited"
+	fail=1
+fi
+# no spinning: in the quiet phase and over the whole run, each return to
+# seL4_Recv was ended by a timer interrupt or a notification
+for tag in '^rumpnet: quiet ' '^rumpnet: before_halt '; do
+	lr=$(field "$tag" loop_returns) ti=$(field "$tag" timer_irqs) no=$(field "$tag" notifications)
+	if [ -z "$lr" ] || [ -z "$ti" ] || [ -z "$no" ]; then
+		echo "FAIL: no line '$tag' with loop_returns, timer_irqs, notifications"
+		fail=1
+	elif [ "$lr" -lt 1 ] || [ "$lr" -gt $((ti + no + 1)) ]; then
+		echo "FAIL: '$tag': $lr returns to seL4_Recv for $ti timer interrupts and $no notifications (spinning?)"
+		fail=1
+	fi
+done
+lat=$(grep -E '^client: latency ' "$log.txt" | head -1)
+boot=$(field '^rumpnet: boot ' cycles)
+echo "figures (cntpct cycles; QEMU TCG, ratios only): $lat; rump_init $boot"
+if [ -n "$json" ] && [ $fail -eq 0 ]; then
+	med=$(field '^client: latency ' median) p99=$(field '^client: latency ' p99)
+	printf '{"rump_notify_to_verified_median_cycles": %s, "rump_notify_to_verified_p99_cycles": %s, "rump_init_cycles": %s, "n": %s}\n' \
+		"$med" "$p99" "$boot" "$nsend" >"$json"
+fi
+[ $fail -eq 0 ] && echo "PASS: examples/microkit-rump"
+exit $fail
