@@ -5,7 +5,9 @@
  *      time: writes the payload of datagram seq into req, notifies the
  *      rump PD, and waits for the NIC PD's notification that it verified
  *      datagram seq.  The time from the notification to the NIC's check
- *      (cntpct, one counter for all PDs) is kept for each.
+ *      (cntpct, one counter for all PDs) is kept for each.  The same for
+ *      NSEND requests to the baseline forwarder (fwd.c, req2), in
+ *      alternate blocks of BLOCK, so that both see the same host load.
  *   2. Then NRECV datagrams the other way: writes a payload into inj,
  *      notifies the NIC PD, which injects it for 10.0.0.2:7; waits for
  *      the rump PD's notification that recvfrom got it, and compares.
@@ -22,16 +24,19 @@
 #ifndef NSEND
 #define NSEND 1000u
 #endif
+#define BLOCK 100u
+#define FWD_SEQ0 200000u
 #ifndef NRECV
 #define NRECV 100u
 #endif
 
-uintptr_t req_base, resp_base, nicstat_base, inj_base; /* setvar_vaddr */
+uintptr_t req_base, req2_base, resp_base, nicstat_base, inj_base; /* setvar_vaddr */
 
 enum { WAIT_READY, SENDING, RECEIVING, DONE };
 static int state = WAIT_READY;
-static uint32_t seq, rseq, bad_payloads;
-static uint64_t t0, lat[NSEND], t_start;
+static uint32_t seq, fseq, rseq, bad_payloads, verified, verified_fwd, nver;
+static bool to_fwd; /* the block in progress goes to the forwarder */
+static uint64_t t0, lat[NSEND], lat_fwd[NSEND], t_start;
 
 static void put(const char *s)
 {
@@ -61,17 +66,17 @@ static void kv(const char *k, uint64_t v)
 
 static void send_next(void)
 {
-	volatile struct req *rq = (volatile struct req *)req_base;
-	uint32_t s = seq + 1, n = payload_len(s);
+	volatile struct req *rq = (volatile struct req *)(to_fwd ? req2_base : req_base);
+	uint32_t s = to_fwd ? FWD_SEQ0 + fseq + 1 : seq + 1, n = payload_len(s);
 
 	for (uint32_t i = 0; i < n; i++)
 		rq->payload[i] = payload_byte(s, i);
 	rq->len = n;
 	rq->op = REQ_SEND;
 	__atomic_thread_fence(__ATOMIC_RELEASE); /* the request before its number */
-	rq->seq = s;
+	rq->seq = to_fwd ? fseq + 1 : s;
 	t0 = cycles();
-	microkit_notify(CLIENT_CH_RUMP);
+	microkit_notify(to_fwd ? CLIENT_CH_FWD : CLIENT_CH_RUMP);
 }
 
 /* datagram k of the reverse direction: the pattern of seq 100000 + k */
@@ -105,9 +110,10 @@ static void finish(void)
 	volatile struct req *rq = (volatile struct req *)req_base;
 
 	sort(lat, NSEND);
+	sort(lat_fwd, NSEND);
 	put("client: sent");
 	kv("n", NSEND);
-	kv("verified", ns->verified);
+	kv("verified", verified);
 	kv("bad", ns->bad);
 	kv("arp_replies", ns->arp_replies);
 	put("\n");
@@ -123,6 +129,16 @@ static void finish(void)
 	kv("min", lat[0]);
 	kv("max", lat[NSEND - 1]);
 	kv("total_cycles", cycles() - t_start);
+	put("\n");
+	put("client: baseline");
+	kv("n", NSEND);
+	kv("verified", verified_fwd);
+	put("\n");
+	put("client: latency baseline_notify_to_verified_cycles");
+	kv("median", lat_fwd[NSEND / 2]);
+	kv("p99", lat_fwd[NSEND * 99 / 100]);
+	kv("min", lat_fwd[0]);
+	kv("max", lat_fwd[NSEND - 1]);
 	put("\n");
 	if (ns->bad != 0) {
 		put("client: the NIC's first failed check: ");
@@ -157,14 +173,25 @@ void notified(microkit_channel ch)
 		return;
 	}
 	if (state == SENDING && ch == CLIENT_CH_NIC) {
-		uint32_t v = ns->verified;
+		uint32_t v = ns->verified, last;
 
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (v != seq + 1 || ns->last_seq != seq + 1)
+		last = ns->last_seq;
+		if (v != nver + 1 || last != (to_fwd ? FWD_SEQ0 + fseq + 1 : seq + 1))
 			return; /* not ours yet (or a bad frame: the count tells at the end) */
-		lat[seq] = ns->t_verified - t0;
-		seq++;
-		if (seq < NSEND) {
+		nver++;
+		if (to_fwd) {
+			lat_fwd[fseq++] = ns->t_verified - t0;
+			verified_fwd++;
+		} else {
+			lat[seq++] = ns->t_verified - t0;
+			verified++;
+		}
+		if ((seq + fseq) % BLOCK == 0)
+			to_fwd = !to_fwd;
+		if (seq < NSEND || fseq < NSEND) {
+			if (to_fwd ? fseq == NSEND : seq == NSEND)
+				to_fwd = !to_fwd;
 			send_next();
 		} else {
 			put("client: all sent; injecting\n");

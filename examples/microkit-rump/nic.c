@@ -12,7 +12,9 @@
  *   - on the client's notification, a datagram from 10.0.0.1:5000 to
  *     10.0.0.2:7 with the client's payload (inj region) is built and put
  *     on the rx ring (producer).
- * It attaches to the rings, which the rump PD formats, on the rump PD's
+ *   - the frames of the baseline forwarder (fwd.c) on a third ring, tx2,
+ *     checked and counted the same way.
+ * It attaches to each ring, which its producer formats, on that PD's
  * first notification.  Everything read from the rings is copied before
  * it is checked.
  */
@@ -24,67 +26,23 @@
 
 #include <rumpbridge/ring.h>
 
+#include "frame.h"
 #include "shared.h"
 
 #define BUF 2048u
 #define FRAME_MAX 1514u
 
-uintptr_t tx_base, rx_base, nicstat_base, inj_base; /* setvar_vaddr */
+uintptr_t tx_base, rx_base, tx2_base, nicstat_base, inj_base; /* setvar_vaddr */
 
-static struct comp_ring tx, rx;
-static bool attached;
+static struct comp_ring tx, rx, tx2; /* tx2: the baseline forwarder's */
+static bool attached, attached2;
 static uint8_t frame[BUF];
 static uint16_t ip_id = 1;
 
-static int signal_rump(void *ctx)
+static int signal_ch(void *ctx)
 {
-	(void)ctx;
-	microkit_notify(NIC_CH_RUMP);
+	microkit_notify((microkit_channel)(uintptr_t)ctx);
 	return 0;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-/* the Internet checksum's one's-complement sum (RFC 1071), unfolded */
-static uint32_t sum16(const uint8_t *p, uint32_t n, uint32_t s)
-{
-	for (; n > 1; p += 2, n -= 2)
-		s += rd16(p);
-	if (n)
-		s += (uint32_t)p[0] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint32_t udp_pseudo(uint32_t src, uint32_t dst, uint32_t ulen)
-{
-	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 17 + ulen;
 }
 
 static bool fail(const char *why)
@@ -204,13 +162,13 @@ static bool udp(uint32_t len)
 	return true;
 }
 
-static void from_rump(void)
+static void from_ring(struct comp_ring *t)
 {
 	struct comp_ring_desc dd;
 	int e;
 
 	for (;;) {
-		while ((e = comp_ring_dequeue(&tx, &dd, COMP_RING_DEFER)) != -EAGAIN) {
+		while ((e = comp_ring_dequeue(t, &dd, COMP_RING_DEFER)) != -EAGAIN) {
 			uint8_t *b;
 			uint32_t len = dd.len;
 
@@ -220,7 +178,7 @@ static void from_rump(void)
 					return;
 				continue;
 			}
-			b = comp_ring_buf(&tx, &dd);
+			b = comp_ring_buf(t, &dd);
 			if (b != NULL && len >= 14 && len <= FRAME_MAX) {
 				uint16_t type;
 
@@ -236,13 +194,13 @@ static void from_rump(void)
 				fail("tx ring: frame length");
 			}
 			dd.len = BUF;
-			comp_ring_enqueue(&tx, &dd, COMP_RING_DEFER);
+			comp_ring_enqueue(t, &dd, COMP_RING_DEFER);
 		}
 		/* return the buffers (one signal if the rump PD waits), ask for
 		 * a signal with the next frame, and process again if one came
 		 * meanwhile */
-		comp_ring_notify(&tx);
-		if (comp_ring_want_data(&tx) != 0)
+		comp_ring_notify(t);
+		if (comp_ring_want_data(t) != 0)
 			return;
 	}
 }
@@ -250,35 +208,16 @@ static void from_rump(void)
 static void from_client(void)
 {
 	volatile struct inj *in = (volatile struct inj *)inj_base;
-	uint32_t len = in->len, ulen, s;
-	uint8_t *ip = frame + 14, *u = ip + 20;
+	uint32_t len = in->len;
 
 	if (len > PAYLOAD_MAX) {
 		fail("inject: payload too long");
 		return;
 	}
-	memcpy(frame, net_rump_mac, 6);
-	memcpy(frame + 6, net_peer_mac, 6);
-	wr16(frame + 12, 0x0800);
-	ulen = 8 + len;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	wr16(ip + 2, (uint16_t)(20 + ulen));
-	wr16(ip + 4, ip_id++);
-	ip[8] = 64;
-	ip[9] = 17;
-	wr32(ip + 12, NET_PEER_IP);
-	wr32(ip + 16, NET_RUMP_IP);
-	wr16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
-	wr16(u, NET_PEER_PORT);
-	wr16(u + 2, NET_RUMP_PORT);
-	wr16(u + 4, (uint16_t)ulen);
-	wr16(u + 6, 0);
 	for (uint32_t i = 0; i < len; i++)
-		u[8 + i] = in->payload[i];
-	s = (uint16_t)~fold(sum16(u, ulen, udp_pseudo(NET_PEER_IP, NET_RUMP_IP, ulen)));
-	wr16(u + 6, s == 0 ? 0xffff : (uint16_t)s);
-	inject(14 + 20 + ulen);
+		frame[FRAME_HDR + i] = in->payload[i];
+	inject(frame_udp(frame, net_rump_mac, net_peer_mac, NET_PEER_IP, NET_RUMP_IP,
+			 NET_PEER_PORT, NET_RUMP_PORT, len, ip_id++));
 }
 
 void init(void)
@@ -288,7 +227,22 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-	const struct comp_ring_channel c = {.signal = signal_rump};
+	const struct comp_ring_channel c = {.signal = signal_ch, .signal_ctx = (void *)NIC_CH_RUMP};
+	const struct comp_ring_channel c2 = {.signal = signal_ch, .signal_ctx = (void *)NIC_CH_FWD};
+
+	if (ch == NIC_CH_FWD) { /* the baseline: attach on its first notification */
+		if (!attached2) {
+			if (comp_ring_attach(&tx2, (void *)tx2_base, FWD_RING_REGION,
+					     COMP_RING_CONSUMER, RING_CAPACITY, &c2) != 0) {
+				fail("baseline ring: attach");
+				return;
+			}
+			attached2 = true;
+			microkit_dbg_puts("nic: attached to the forwarder's ring\n");
+		}
+		from_ring(&tx2);
+		return;
+	}
 
 	if (!attached && ch == NIC_CH_RUMP) {
 		if (comp_ring_attach(&tx, (void *)tx_base, RING_REGION, COMP_RING_CONSUMER,
@@ -304,7 +258,7 @@ void notified(microkit_channel ch)
 	if (!attached)
 		return;
 	if (ch == NIC_CH_RUMP)
-		from_rump();
+		from_ring(&tx);
 	else if (ch == NIC_CH_CLIENT)
 		from_client();
 }

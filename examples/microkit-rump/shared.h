@@ -16,8 +16,12 @@
 #define RUMP_CH_NIC 3
 #define NIC_CH_RUMP 1
 #define NIC_CH_CLIENT 2
+#define NIC_CH_FWD 3
 #define CLIENT_CH_RUMP 1
 #define CLIENT_CH_NIC 2
+#define CLIENT_CH_FWD 3
+#define FWD_CH_CLIENT 1
+#define FWD_CH_NIC 2
 
 /* the link */
 #define NET_RUMP_IP 0x0a000002u /* 10.0.0.2, the rump kernel's virt0 */
@@ -29,6 +33,7 @@ static const uint8_t net_peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 
 #define RING_CAPACITY 64u
 #define RING_REGION 0x40000u /* each ring's region */
+#define FWD_RING_REGION 0x20000u /* the forwarder's */
 #define PAYLOAD_MAX 256u
 
 /* The payload of datagram seq: its first 4 bytes are seq (little-endian),
@@ -42,7 +47,8 @@ static inline uint8_t payload_byte(uint32_t seq, uint32_t i)
 	return i < 4 ? (uint8_t)(seq >> (8 * i)) : (uint8_t)((seq * 31u + i * 7u) & 0xffu);
 }
 
-/* client -> rump ("req", client rw, rump r) */
+/* client -> rump ("req", client rw, rump r); client -> fwd likewise
+ * ("req2", client rw, fwd r) */
 #define REQ_SEND 1u
 #define REQ_HALT 2u
 struct req {
