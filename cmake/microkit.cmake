@@ -140,7 +140,7 @@ if(RUMPBRIDGE_TESTS)
     # The seed's system (examples/microkit-rump): client, rump kernel, NIC PDs.
     add_test(NAME microkit_rumpnet COMMAND bash ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumpnet.sh
       ${MICROKIT_SDK} ${RB_MK_BIN}/examples-rump/rumpnet.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumpnet.log
-      ${CMAKE_CURRENT_BINARY_DIR}/bench_microkit_rumpnet.json)
+      ${CMAKE_CURRENT_BINARY_DIR}/bench_microkit_rumpnet.json ${RB_MK_BIN}/examples-rump/rumpnet.elf)
   endif()
   set_tests_properties(microkit_rumppd microkit_rumppd_panic microkit_rumpnet PROPERTIES
     TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS microkit)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check_rumpnet.sh SDK IMAGE LOG [JSON]
+# check_rumpnet.sh SDK IMAGE LOG [JSON [RUMP_PD_ELF]]
 # Boot examples/microkit-rump (client, rump kernel, NIC PDs) under QEMU, at
 # most 120 s, and check the console: the rump kernel's boot messages; virt0
 # configured and the socket bound; the quiet phase (no request, counter
@@ -10,10 +10,12 @@
 # direction delivered NRECV datagrams through recvfrom with the right
 # payloads; over the whole run no spinning (loop returns <= timer
 # interrupts + notifications + 1); the clean halt.  Prints the latency
-# figures (cntpct cycles) and writes them to JSON when given.
+# figures (cntpct cycles) beside the baseline's (a plain PD forwarding a
+# prebuilt frame), rump_init's time and the rump PD's memory (text, data,
+# bss, the rump region's peak), and writes them to JSON when given.
 # Exit 77 (skipped) without QEMU.
 set -uo pipefail
-sdk=$1 img=$2 log=$3 json=${4:-}
+sdk=$1 img=$2 log=$3 json=${4:-} elf=${5:-}
 if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
 	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
 	exit 77
@@ -86,6 +88,8 @@ done
 med=$(field '^client: latency notify' median) p99=$(field '^client: latency notify' p99)
 bmed=$(field '^client: latency baseline' median) bp99=$(field '^client: latency baseline' p99)
 boot=$(field '^rumpnet: boot ' cycles)
+peak=$(field '^rumpnet: before_halt ' mem_peak)
+read -r text data bss _ < <(aarch64-linux-gnu-size "$elf" 2>/dev/null | tail -1) || true
 if [ -n "$med" ] && [ -n "$bmed" ] && [ "$bmed" -gt 0 ] && [ "$bp99" -gt 0 ]; then
 	rmed=$(awk -v a="$med" -v b="$bmed" 'BEGIN { printf "%.2f", a / b }')
 	rp99=$(awk -v a="$p99" -v b="$bp99" 'BEGIN { printf "%.2f", a / b }')
@@ -96,9 +100,10 @@ if [ -n "$med" ] && [ -n "$bmed" ] && [ "$bmed" -gt 0 ] && [ "$bp99" -gt 0 ]; th
 	printf '  %-34s %10s %10s\n' "plain PD, prebuilt frame" "$bmed" "$bp99"
 	printf '  %-34s %10s %10s\n' "ratio" "$rmed" "$rp99"
 	echo "  rump_init: $boot cycles"
+	echo "  rump PD: text ${text:-?} data ${data:-?} bss ${bss:-?} bytes; rump region peak ${peak:-?} bytes of 32 MiB"
 	if [ -n "$json" ] && [ $fail -eq 0 ]; then
-		printf '{"n": %s, "rump_median_cycles": %s, "rump_p99_cycles": %s, "baseline_median_cycles": %s, "baseline_p99_cycles": %s, "ratio_median": %s, "ratio_p99": %s, "rump_init_cycles": %s}\n' \
-			"$nsend" "$med" "$p99" "$bmed" "$bp99" "$rmed" "$rp99" "$boot" >"$json"
+		printf '{"n": %s, "rump_median_cycles": %s, "rump_p99_cycles": %s, "baseline_median_cycles": %s, "baseline_p99_cycles": %s, "ratio_median": %s, "ratio_p99": %s, "rump_init_cycles": %s, "text": %s, "data": %s, "bss": %s, "mem_peak": %s}\n' \
+			"$nsend" "$med" "$p99" "$bmed" "$bp99" "$rmed" "$rp99" "$boot" "${text:-null}" "${data:-null}" "${bss:-null}" "${peak:-null}" >"$json"
 		echo "  written: $json"
 	fi
 else
