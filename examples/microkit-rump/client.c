@@ -73,8 +73,8 @@ static void send_next(void)
 		rq->payload[i] = payload_byte(s, i);
 	rq->len = n;
 	rq->op = REQ_SEND;
-	__atomic_thread_fence(__ATOMIC_RELEASE); /* the request before its number */
-	rq->seq = to_fwd ? fseq + 1 : s;
+	atomic_store_explicit(&rq->seq, to_fwd ? fseq + 1 : s,
+			      memory_order_release); /* the request before its number */
 	t0 = cycles();
 	microkit_notify(to_fwd ? CLIENT_CH_FWD : CLIENT_CH_RUMP);
 }
@@ -88,7 +88,7 @@ static void inject_next(void)
 	for (uint32_t i = 0; i < n; i++)
 		in->payload[i] = payload_byte(s, i);
 	in->len = n;
-	in->seq = s;
+	atomic_store_explicit(&in->seq, s, memory_order_release); /* the payload before it */
 	microkit_notify(CLIENT_CH_NIC);
 }
 
@@ -149,8 +149,7 @@ static void finish(void)
 		put("\n");
 	}
 	rq->op = REQ_HALT;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	rq->seq = NSEND + 1;
+	atomic_store_explicit(&rq->seq, NSEND + 1, memory_order_release); /* op before it */
 	state = DONE;
 	microkit_notify(CLIENT_CH_RUMP);
 }
@@ -165,7 +164,7 @@ void notified(microkit_channel ch)
 	volatile struct resp *rs = (volatile struct resp *)resp_base;
 	volatile struct nicstat *ns = (volatile struct nicstat *)nicstat_base;
 
-	if (state == WAIT_READY && ch == CLIENT_CH_RUMP && rs->ready == 1) {
+	if (state == WAIT_READY && ch == CLIENT_CH_RUMP && atomic_load_explicit(&rs->ready, memory_order_acquire) == 1) {
 		put("client: the rump PD is ready; sending\n");
 		state = SENDING;
 		t_start = cycles();
@@ -173,9 +172,9 @@ void notified(microkit_channel ch)
 		return;
 	}
 	if (state == SENDING && ch == CLIENT_CH_NIC) {
-		uint32_t v = ns->verified, last;
+		/* acquire: last_seq and t_verified were stored before it */
+		uint32_t v = atomic_load_explicit(&ns->verified, memory_order_acquire), last;
 
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		last = ns->last_seq;
 		if (v != nver + 1 || last != (to_fwd ? FWD_SEQ0 + fseq + 1 : seq + 1))
 			return; /* not ours yet (or a bad frame: the count tells at the end) */
@@ -201,9 +200,10 @@ void notified(microkit_channel ch)
 		return;
 	}
 	if (state == RECEIVING && ch == CLIENT_CH_RUMP) {
-		uint32_t got = rs->received, s = 100000u + rseq + 1, n;
+		/* acquire: len and payload were stored before it */
+		uint32_t got = atomic_load_explicit(&rs->received, memory_order_acquire);
+		uint32_t s = 100000u + rseq + 1, n;
 
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (got != rseq + 1)
 			return;
 		n = rs->len;

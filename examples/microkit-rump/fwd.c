@@ -51,7 +51,7 @@ void notified(microkit_channel ch)
 
 	if (ch != FWD_CH_CLIENT || !ok)
 		return;
-	seq = rq->seq;
+	seq = atomic_load_explicit(&rq->seq, memory_order_acquire); /* then len, payload */
 	len = rq->len;
 	if (seq == done || len > PAYLOAD_MAX)
 		return;

@@ -157,8 +157,10 @@ static bool udp(uint32_t len)
 			return fail("payload: bytes");
 	ns->t_verified = cycles();
 	ns->last_seq = seq;
-	__atomic_thread_fence(__ATOMIC_RELEASE); /* the fields before the count */
-	ns->verified = ns->verified + 1;
+	/* release: last_seq and t_verified before the count; relaxed read: this PD is its only writer */
+	atomic_store_explicit(&ns->verified,
+			      atomic_load_explicit(&ns->verified, memory_order_relaxed) + 1,
+			      memory_order_release);
 	return true;
 }
 
@@ -208,7 +210,10 @@ static void from_ring(struct comp_ring *t)
 static void from_client(void)
 {
 	volatile struct inj *in = (volatile struct inj *)inj_base;
-	uint32_t len = in->len;
+	uint32_t len;
+
+	(void)atomic_load_explicit(&in->seq, memory_order_acquire); /* then len, payload */
+	len = in->len;
 
 	if (len > PAYLOAD_MAX) {
 		fail("inject: payload too long");

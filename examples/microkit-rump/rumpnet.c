@@ -182,8 +182,10 @@ static void *receiver_main(void *arg)
 		for (long i = 0; i < r; i++)
 			resp->payload[i] = buf[i];
 		resp->len = (uint32_t)r;
-		__atomic_thread_fence(__ATOMIC_RELEASE); /* payload before the count */
-		resp->received = resp->received + 1;
+		/* release: len and payload before the count; relaxed read: the only writer */
+		atomic_store_explicit(&resp->received,
+				      atomic_load_explicit(&resp->received, memory_order_relaxed) + 1,
+				      memory_order_release);
 		microkit_notify(RUMP_CH_CLIENT);
 	}
 	rump_pub_lwproc_releaselwp();
@@ -267,7 +269,7 @@ static void *rump_main(void *arg)
 	check("receiver thread", r == 0, r);
 	quiet();
 	stats("ready");
-	resp->ready = 1;
+	atomic_store_explicit(&resp->ready, 1, memory_order_release);
 	microkit_notify(RUMP_CH_CLIENT);
 	for (;;) {
 		uint32_t seq, op, len;
@@ -282,7 +284,7 @@ static void *rump_main(void *arg)
 		}
 		/* read the request once; act on its contents, not on the
 		 * number of wake-ups (notifications coalesce) */
-		seq = req->seq;
+		seq = atomic_load_explicit(&req->seq, memory_order_acquire); /* then op, len */
 		op = req->op;
 		len = req->len;
 		if (seq == done)

@@ -4,10 +4,19 @@
  * seed's system on seL4").  Channel ids are each PD's own; the regions'
  * layouts are below.  Every reader treats the shared memory as untrusted:
  * it reads each field once into private memory and checks it.
+ *
+ * Each region has one writer.  Its publication word (seq, ready, received,
+ * verified) is stored with release after the data it announces and before
+ * the notification, and loaded with acquire after the wake-up, before the
+ * data; the data fields are volatile only so that each is read once (a
+ * peer may change them under the reader), never for ordering.  Readers act
+ * on the words' values, not on the number of notifications (they
+ * coalesce).
  */
 #ifndef MICROKIT_RUMP_SHARED_H
 #define MICROKIT_RUMP_SHARED_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* channels, as each PD names them (rumpnet.system) */
@@ -52,7 +61,7 @@ static inline uint8_t payload_byte(uint32_t seq, uint32_t i)
 #define REQ_SEND 1u
 #define REQ_HALT 2u
 struct req {
-	volatile uint32_t seq; /* the request's number, from 1 */
+	_Atomic uint32_t seq; /* the request's number, from 1: publication */
 	volatile uint32_t op;
 	volatile uint32_t len;
 	volatile uint8_t payload[PAYLOAD_MAX];
@@ -60,15 +69,15 @@ struct req {
 
 /* rump -> client ("resp", rump rw, client r) */
 struct resp {
-	volatile uint32_t ready;    /* 1: virt0 is up, the socket bound */
-	volatile uint32_t received; /* datagrams received by recvfrom */
+	_Atomic uint32_t ready;	    /* 1: virt0 is up, the socket bound */
+	_Atomic uint32_t received;  /* datagrams received by recvfrom: publication */
 	volatile uint32_t len;	    /* of the last one */
 	volatile uint8_t payload[PAYLOAD_MAX];
 };
 
 /* NIC -> client ("nicstat", NIC rw, client r) */
 struct nicstat {
-	volatile uint32_t verified;   /* UDP datagrams whose every check passed */
+	_Atomic uint32_t verified;    /* UDP datagrams whose every check passed: publication */
 	volatile uint32_t bad;	      /* frames that failed a check */
 	volatile uint32_t last_seq;   /* seq of the last verified datagram */
 	volatile uint32_t arp_replies;
@@ -80,7 +89,7 @@ struct nicstat {
 
 /* client -> NIC ("inj", client rw, NIC r): a datagram to inject */
 struct inj {
-	volatile uint32_t seq;
+	_Atomic uint32_t seq; /* publication */
 	volatile uint32_t len;
 	volatile uint8_t payload[PAYLOAD_MAX];
 };
