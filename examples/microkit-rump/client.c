@@ -204,8 +204,10 @@ void notified(microkit_channel ch)
 		uint32_t got = atomic_load_explicit(&rs->received, memory_order_acquire);
 		uint32_t s = 100000u + rseq + 1, n;
 
-		if (got != rseq + 1)
-			return;
+		if (got == rseq)
+			return; /* nothing new: a coalesced or spurious wake-up */
+		if (got != rseq + 1) /* a datagram more than injected */
+			bad_payloads++;
 		n = rs->len;
 		if (n != payload_len(s)) {
 			bad_payloads++;
@@ -216,7 +218,7 @@ void notified(microkit_channel ch)
 					break;
 				}
 		}
-		rseq++;
+		rseq = got;
 		if (rseq < NRECV)
 			inject_next();
 		else

@@ -207,14 +207,36 @@ static void from_ring(struct comp_ring *t)
 	}
 }
 
+/* Before the first datagram, two the rump PD must drop: a runt (10
+ * bytes, shorter than an Ethernet header: virtif-rx refuses it, rx_bad)
+ * and a datagram with a wrong UDP checksum (the kernel's stack drops it;
+ * were it delivered, the client would see a wrong payload). */
+static void inject_bad(void)
+{
+	uint32_t n = payload_len(99999), f;
+
+	memset(frame, 0x5a, 10);
+	inject(10);
+	for (uint32_t i = 0; i < n; i++)
+		frame[FRAME_HDR + i] = payload_byte(99999, i);
+	f = frame_udp(frame, net_rump_mac, net_peer_mac, NET_PEER_IP, NET_RUMP_IP, NET_PEER_PORT,
+		      NET_RUMP_PORT, n, ip_id++);
+	frame[14 + 20 + 6] ^= 0x01; /* the UDP checksum */
+	inject(f);
+}
+
 static void from_client(void)
 {
 	volatile struct inj *in = (volatile struct inj *)inj_base;
+	static bool bad_sent;
 	uint32_t len;
 
+	if (!bad_sent) {
+		bad_sent = true;
+		inject_bad();
+	}
 	(void)atomic_load_explicit(&in->seq, memory_order_acquire); /* then len, payload */
 	len = in->len;
-
 	if (len > PAYLOAD_MAX) {
 		fail("inject: payload too long");
 		return;

@@ -8,7 +8,7 @@
 # PD (Ethernet, IPv4, UDP headers and checksums, payload), none bad; the
 # counter green thread advanced while the sender waited; the reverse
 # direction delivered NRECV datagrams through recvfrom with the right
-# payloads; over the whole run no spinning (loop returns <= timer
+# payloads, a runt refused and a bad UDP checksum dropped on the way; over the whole run no spinning (loop returns <= timer
 # interrupts + notifications + 1); the clean halt.  Prints the latency
 # figures (cntpct cycles) beside the baseline's (a plain PD forwarding a
 # prebuilt frame), rump_init's time and the rump PD's memory (text, data,
@@ -66,8 +66,14 @@ injected=$(field '^client: received ' injected)
 [ "${nsend:-0}" -ge 1000 ] || { echo "FAIL: fewer than 1000 datagrams sent (${nsend:-none})"; fail=1; }
 [ "${sent:-x}" = "${nsend:-y}" ] || { echo "FAIL: the rump PD sent ${sent:-?} of ${nsend:-?}"; fail=1; }
 [ "${nrecv:-0}" -ge 100 ] || { echo "FAIL: fewer than 100 datagrams received (${nrecv:-none})"; fail=1; }
-# the NIC injected one frame per datagram plus one ARP reply
-[ "${injected:-x}" = "$(( ${nrecv:-0} + 1 ))" ] || { echo "FAIL: the NIC injected ${injected:-?} frames for ${nrecv:-?} datagrams and 1 ARP reply"; fail=1; }
+# the NIC injected one frame per datagram, one ARP reply, a runt and a
+# datagram with a wrong UDP checksum; the rump PD took them all, refused
+# the runt (rx_bad) and its stack dropped the bad checksum (the client saw
+# only the good payloads, in order)
+[ "${injected:-x}" = "$(( ${nrecv:-0} + 3 ))" ] || { echo "FAIL: the NIC injected ${injected:-?} frames for ${nrecv:-?} datagrams, 1 ARP reply, 2 bad frames"; fail=1; }
+rxf=$(field '^rumpnet: before_halt ' rx_frames) rxb=$(field '^rumpnet: before_halt ' rx_bad)
+[ "${rxf:-x}" = "${injected:-y}" ] || { echo "FAIL: the rump PD took ${rxf:-?} frames of ${injected:-?} injected"; fail=1; }
+[ "${rxb:-x}" = 1 ] || { echo "FAIL: the rump PD refused ${rxb:-?} frames, not 1 (the runt)"; fail=1; }
 cw=$(field '^rumpnet: sender ' counter_during_waits)
 if [ -z "$cw" ] || [ "$cw" -eq 0 ]; then
 	echo "FAIL: the counter green thread did not advance while the sender waited"
