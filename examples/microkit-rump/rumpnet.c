@@ -313,6 +313,12 @@ static void *rump_main(void *arg)
 	kv("failures", failures);
 	put("\n");
 	stats("before_halt");
+	/* the interface's end: rumpcomp_virt_dying, then _destroy, which
+	 * waits for the receive thread to leave */
+	r = rump_pub_netconfig_ifdown("virt0");
+	check("netconfig ifdown virt0", r == 0, r);
+	r = rump_pub_netconfig_ifdestroy("virt0");
+	check("netconfig ifdestroy virt0", r == 0, r);
 	put("rumpnet: halting\n");
 	stop = true;
 	r = rump_sys_reboot(0, NULL);

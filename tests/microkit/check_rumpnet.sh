@@ -9,7 +9,8 @@
 # counter green thread advanced while the sender waited; the reverse
 # direction delivered NRECV datagrams through recvfrom with the right
 # payloads, a runt refused and a bad UDP checksum dropped on the way; over the whole run no spinning (loop returns <= timer
-# interrupts + notifications + 1); the clean halt.  Prints the latency
+# interrupts + notifications + 1); virt0 destroyed (its receive thread
+# ends); the clean halt.  Prints the latency
 # figures (cntpct cycles) beside the baseline's (a plain PD forwarding a
 # prebuilt frame), rump_init's time and the rump PD's memory (text, data,
 # bss, the rump region's peak), and writes them to JSON when given.
@@ -53,6 +54,7 @@ need '^client: sent n=([0-9]+) verified=\1 bad=0 arp_replies=1$' "every datagram
 need '^client: baseline n=([0-9]+) verified=\1$' "every baseline frame (fwd PD) verified by the NIC PD"
 need '^client: received n=([0-9]+) bad_payloads=0 injected=' "the reverse direction's payloads"
 need '^rumpnet: sender sent=[0-9]+ .* failures=0$' "the sender"
+need '^rumpnet: ok netconfig ifdestroy virt0 v=0$' "virt0 destroyed (rumpcomp_virt_dying, _destroy)"
 need '^rumpuser: exit\(0\): the rump kernel has stopped' "rumpuser_exit(0) reported"
 need '^rumpnet: halted cleanly status=0 failures=0$' "the clean halt"
 if grep -qE '^(rumpnet: FAIL|fwd: FAIL|nic: bad frame|MON\|ERROR|panic)' "$log.txt"; then
@@ -79,6 +81,9 @@ if [ -z "$cw" ] || [ "$cw" -eq 0 ]; then
 	echo "FAIL: the counter green thread did not advance while the sender waited"
 	fail=1
 fi
+# the interface's destroy ended its receive thread: one stack slot fewer
+sb=$(field '^rumpnet: before_halt ' stacks_used) sh=$(field '^rumpnet: halted ' stacks_used)
+[ -n "$sb" ] && [ "${sh:-x}" = "$((sb - 1))" ] || { echo "FAIL: stack slots ${sb:-?} before virt0's destroy, ${sh:-?} after (the receive thread did not end)"; fail=1; }
 # no spinning: in the quiet phase and over the whole run, each return to
 # seL4_Recv was ended by a timer interrupt or a notification
 for tag in '^rumpnet: quiet ' '^rumpnet: before_halt '; do
