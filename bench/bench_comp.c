@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench_comp: the connectors between component processes against what
- * Linux offers, same run.  (This file holds the rings' part; the
- * launcher's PPC and idle figures join it when components land.)
+ * Linux offers, same run: rings, ping-pongs, PPC round trips and the idle
+ * CPU of a 4-PD system.
  *
  *   ring_64 / ring_1500   messages of 64 / 1500 bytes through a comp_ring
  *                         between two processes over a memfd region:
@@ -23,6 +23,20 @@
  *   notify_pingpong       round trip between two processes over two
  *                         MK_SHARED mk_notifications;
  *   futex_process_pingpong the floor: a raw shared futex word each way.
+ *   ppcall_rtt            a PPC between two processes the way the PD runtime
+ *                         makes one (microkit_ppcall / serve loop): one
+ *                         message register through the callee's per-channel
+ *                         buffer, mk_endpoint_call on an MK_SHARED endpoint,
+ *                         mk_endpoint_recv + mk_endpoint_reply on the other
+ *                         side; the reply (MR + 1) is checked.
+ *   unixsock_rpc_rtt      the same request/reply (8 bytes each way) over an
+ *                         AF_UNIX SOCK_SEQPACKET socket pair.
+ *   ppcall_pd_rtt_ns      (bench_comp_system.c) the same PPC between two real
+ *                         PD processes started by rumpbridge-run (PD
+ *                         runtime, seccomp filter and all), timed by the
+ *                         calling PD.
+ *   idle_cpu_ms           (bench_comp_system.c) CPU time of the PD processes
+ *                         of a 4-PD system left idle for 5 s.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -39,6 +53,7 @@
 #include <rumpbridge/ring.h>
 
 #include "bench.h"
+#include "bench_comp_system.h"
 
 #define CAP 512u
 #define BATCH 32u
@@ -50,6 +65,8 @@ struct xctl {
 	struct comp_ring_stats cst;    /* the consumer's counters, at the end */
 	uint64_t sum;		       /* the consumer's checksum */
 	_Atomic uint32_t fw[2];	       /* raw futex words */
+	struct mk_endpoint ep;	       /* ppcall_rtt: the callee's endpoint */
+	uint64_t ipc[4];	       /* ppcall_rtt: the channel's MR buffer */
 };
 
 static struct xctl *xctl_new(void)
@@ -62,6 +79,7 @@ static struct xctl *xctl_new(void)
 	mk_notification_init(&x->pn, MK_SHARED);
 	mk_notification_init(&x->cn, MK_SHARED);
 	mk_notification_init(&x->hn, MK_SHARED);
+	mk_endpoint_init(&x->ep, MK_SHARED);
 	return x;
 }
 
@@ -391,6 +409,88 @@ static uint64_t bench_notify_process(void *arg, uint64_t iters)
 	return t1 - t0;
 }
 
+/* ---- PPC round trip: the PD runtime's path, and a Unix socket RPC ---- */
+
+static uint64_t bench_ppcall(void *arg, uint64_t iters)
+{
+	(void)arg;
+	struct xctl *x = xctl_new();
+	uint64_t t0, t1;
+	struct mk_msg m = {0};
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct mk_reply reply;
+		uint64_t badge;
+
+		child_says(x, READY);
+		for (uint64_t i = 0; i < iters; i++) {
+			if (mk_endpoint_recv(&x->ep, MK_FOREVER, &m, &badge, &reply) != 0)
+				_exit(7);
+			x->ipc[0] += 1; /* protected(): the reply's MR */
+			m.len = 0;
+			if (mk_endpoint_reply(&x->ep, &reply, &m) != 0)
+				_exit(8);
+		}
+		_exit(0);
+	}
+	await_child(x, READY);
+	t0 = rb_now_ns();
+	for (uint64_t i = 0; i < iters; i++) {
+		x->ipc[0] = i;
+		m.label = 1;
+		m.len = 0;
+		if (mk_endpoint_call(&x->ep, 3, &m) != 0 || x->ipc[0] != i + 1) {
+			fprintf(stderr, "bench_comp: ppcall %llu failed\n", (unsigned long long)i);
+			exit(1);
+		}
+	}
+	t1 = rb_now_ns();
+	join_child(pid);
+	xctl_free(x);
+	return t1 - t0;
+}
+
+static uint64_t bench_unixsock_rpc(void *arg, uint64_t iters)
+{
+	(void)arg;
+	struct xctl *x = xctl_new();
+	uint64_t t0, t1, v;
+	int fd[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fd) != 0)
+		abort();
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[1]);
+		child_says(x, READY);
+		for (uint64_t i = 0; i < iters; i++) {
+			xfer_exact(fd[0], &v, sizeof v, 0);
+			v += 1;
+			xfer_exact(fd[0], &v, sizeof v, 1);
+		}
+		_exit(0);
+	}
+	close(fd[0]);
+	await_child(x, READY);
+	t0 = rb_now_ns();
+	for (uint64_t i = 0; i < iters; i++) {
+		v = i;
+		xfer_exact(fd[1], &v, sizeof v, 1);
+		xfer_exact(fd[1], &v, sizeof v, 0);
+		if (v != i + 1) {
+			fprintf(stderr, "bench_comp: unix socket rpc %llu: bad reply\n",
+				(unsigned long long)i);
+			exit(1);
+		}
+	}
+	t1 = rb_now_ns();
+	close(fd[1]);
+	join_child(pid);
+	xctl_free(x);
+	return t1 - t0;
+}
+
 #define SPIN_NS 5000u
 
 int main(int argc, char **argv)
@@ -464,6 +564,18 @@ int main(int argc, char **argv)
 	};
 	rb_bench_compare(b, pingpong, 2);
 
+	const struct rb_bench_case rpc[] = {
+		{"ppcall_rtt_ns", "PPC round trip (PD runtime's endpoint path), 2 processes",
+		 bench_ppcall, NULL},
+		{"unixsock_rpc_rtt_ns", "request/reply over an AF_UNIX socket pair, 2 processes",
+		 bench_unixsock_rpc, NULL},
+		{"futex_process_pingpong_rpc_ns", "raw shared futex round trip (again, same batch)",
+		 bench_futex_process, NULL},
+	};
+	rb_bench_compare(b, rpc, 3);
+	comp_ppc_pd_bench(b);
+	comp_idle_bench(b);
+
 	rb_bench_ratio(b, "ring 64 B vs pipe (rate)", "ring_64_msgs_per_s", "pipe_64_msgs_per_s",
 		       ">= 10");
 	rb_bench_ratio(b, "ring 64 B vs Unix socket (rate)", "ring_64_msgs_per_s",
@@ -474,5 +586,13 @@ int main(int argc, char **argv)
 		       "pipe_64_msgs_per_s", "report");
 	rb_bench_ratio(b, "notification vs raw futex, processes", "notify_pingpong_ns",
 		       "futex_process_pingpong_ns", "<= 1.1");
+	rb_bench_ratio(b, "PPC vs raw futex, processes", "ppcall_rtt_ns",
+		       "futex_process_pingpong_rpc_ns", "<= 1.2");
+	rb_bench_ratio(b, "PPC vs Unix socket RPC", "ppcall_rtt_ns", "unixsock_rpc_rtt_ns",
+		       "<= 0.5");
+	rb_bench_ratio(b, "PPC between PD processes vs raw futex", "ppcall_pd_rtt_ns",
+		       "futex_process_pingpong_rpc_ns", "<= 1.2");
+	rb_bench_ratio(b, "PPC between PD processes vs Unix socket RPC", "ppcall_pd_rtt_ns",
+		       "unixsock_rpc_rtt_ns", "<= 0.5");
 	return rb_bench_close(b);
 }

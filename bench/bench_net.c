@@ -27,8 +27,16 @@
  *                          stack and a plain UDP socket there (a forwarder
  *                          thread stands in for the NIC: one write(2) per
  *                          frame).
- * The rump stack's keys come from its own stack file when built.  A stack
- * (or mode) not available in this run is left out of the JSON.
+ *   rump_<bytes>_<n>v_pps, rump_64_p50_us/_p99_us  the same between two
+ *                          NetBSD rump kernel stacks (one kernel per
+ *                          process), measured by bench_net_rump (this file
+ *                          built with RB_NET_RUMP_WORKER against
+ *                          rumpbridge_net_rump, which links the shared
+ *                          librumpbridge) and reported here.  Its sender
+ *                          is the entered main thread (its own lwp: what a
+ *                          PD's handler thread costs), not a green thread
+ *                          (which would take a temporary lwp per call).
+ * A stack (or mode) not available in this run is left out of the JSON.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -102,6 +110,8 @@ struct msg {
 };
 
 static struct shm *sh;
+/* The stack measured by stack_pair: "lwip", or "rump" in bench_net_rump. */
+static const char *stack_name = "lwip";
 static void *ringmem[2]; /* 0: sender -> receiver, 1: back */
 static size_t ringsize;
 
@@ -168,7 +178,7 @@ static int side_up(struct side *sd, int me, unsigned vcpus)
 	int e;
 
 	sd->me = me;
-	sd->ops = net_stack_find("lwip");
+	sd->ops = net_stack_find(stack_name);
 	if (sd->ops == NULL || dom_create(&sd->d, &dc) != 0 || dom_enter(sd->d) != 0)
 		return -1;
 	sd->ev = (struct comp_ring_dom_event){sd->d, EV_NIC};
@@ -189,7 +199,7 @@ static int side_up(struct side *sd, int me, unsigned vcpus)
 	if ((e = sd->ops->init(&sd->s, &c)) != 0 ||
 	    (e = sd->ops->udp_open(sd->s, &sd->u, me ? on_rx : NULL, NULL)) != 0 ||
 	    (e = sd->ops->udp_bind(sd->u, 0, me ? PORT : 5000)) != 0) {
-		fprintf(stderr, "bench_net: the lwIP stack did not start: %d\n", e);
+		fprintf(stderr, "bench_net: the %s stack did not start: %d\n", stack_name, e);
 		return -1;
 	}
 	return 0;
@@ -278,6 +288,11 @@ static int run_job(struct sender_job *j)
 
 	if (!j->lat)
 		atomic_store(&sh->target, atomic_load(&sh->received) + j->n);
+	if (strcmp(stack_name, "rump") == 0) {
+		/* the entered main thread, on its own lwp */
+		sender_main(j);
+		return j->err;
+	}
 	if (dom_thread_create(j->sd->d, &t, &a, sender_main, j) != 0)
 		return -1;
 	dom_thread_join(t, NULL);
@@ -302,9 +317,9 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* The two lwIP processes on vcpus each: pps for 64 and 1400 bytes (and,
- * with lat, the latency percentiles of 64 bytes).  0 or -1. */
-static int lwip_pair(const struct rb_bench *b, unsigned vcpus, int lat)
+/* The two processes of stack_name on vcpus each: pps for 64 and 1400
+ * bytes (and, with lat, the latency percentiles of 64 bytes).  0 or -1. */
+static int stack_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 {
 	int reps = rb_bench_reps(b), quick = rb_bench_quick(b);
 	uint64_t n = quick ? 2000 : 50000;
@@ -350,8 +365,21 @@ static int lwip_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 		goto out;
 	}
 	{
-		/* warm-up: ARP resolved, code paths hot */
+		/* warm-up: ARP resolved (one datagram alone first: NetBSD
+		 * holds one per unresolved next hop, dropping older ones),
+		 * code paths hot */
+		uint64_t one;
+		struct sender_job w1 = {&sd, 64, 1, 1, &one, 0, 0};
 		struct sender_job w = {&sd, 64, 100, 0, NULL, 0, 0};
+
+		/* (rump only: lwIP refuses a second datagram while ARP
+		 * resolves, and its sender, a green thread, must not block
+		 * its vCPU in wait_received before the reply is in) */
+		if (strcmp(stack_name, "rump") == 0 && run_job(&w1) != 0) {
+			fprintf(stderr, "bench_net: first datagram failed (%d)\n", w1.err);
+			rc = -1;
+			goto out;
+		}
 
 		if (run_job(&w) != 0) {
 			fprintf(stderr, "bench_net: warm-up failed (%d)\n", w.err);
@@ -368,15 +396,16 @@ static int lwip_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 			struct sender_job j = {&sd, sizes[z], n, 0, NULL, 0, 0};
 
 			if (run_job(&j) != 0) {
-				fprintf(stderr, "bench_net: lwip %zu B: %d\n", sizes[z], j.err);
+				fprintf(stderr, "bench_net: %s %zu B: %d\n", stack_name, sizes[z],
+					j.err);
 				rc = -1;
 				goto out;
 			}
 			v[r] = j.result;
 		}
-		snprintf(key, sizeof key, "lwip_%zu_%uv_pps", sizes[z], vcpus);
-		snprintf(what, sizeof what, "lwIP -> lwIP over rings, %zu B, %u vCPU%s each",
-			 sizes[z], vcpus, vcpus > 1 ? "s" : "");
+		snprintf(key, sizeof key, "%s_%zu_%uv_pps", stack_name, sizes[z], vcpus);
+		snprintf(what, sizeof what, "%s -> %s over rings, %zu B, %u vCPU%s each", stack_name,
+			 stack_name, sizes[z], vcpus, vcpus > 1 ? "s" : "");
 		put(key, what, median(v, r), "/s");
 	}
 	if (lat) {
@@ -390,10 +419,14 @@ static int lwip_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 			goto out;
 		}
 		qsort(l, m, sizeof(uint64_t), cmp_u64);
-		put("lwip_64_p50_us", "lwIP 64 B, sendto to receive callback, p50",
-		    (double)l[m / 2] / 1000.0, "us");
-		put("lwip_64_p99_us", "lwIP 64 B, sendto to receive callback, p99",
-		    (double)l[m * 99 / 100] / 1000.0, "us");
+		char key[64], what[128];
+
+		snprintf(key, sizeof key, "%s_64_p50_us", stack_name);
+		snprintf(what, sizeof what, "%s 64 B, sendto to receive callback, p50", stack_name);
+		put(key, what, (double)l[m / 2] / 1000.0, "us");
+		snprintf(key, sizeof key, "%s_64_p99_us", stack_name);
+		snprintf(what, sizeof what, "%s 64 B, sendto to receive callback, p99", stack_name);
+		put(key, what, (double)l[m * 99 / 100] / 1000.0, "us");
 		free(l);
 	}
 out:
@@ -706,6 +739,67 @@ static void idle_cpu(struct rb_bench *b)
 }
 #endif
 
+#ifdef RB_NET_RUMP_WORKER
+/* bench_net_rump: the rump pairs, each in fresh processes (one kernel per
+ * process); results on stdout, one a line: key <TAB> value <TAB> unit
+ * <TAB> what.  Arguments: "quick" or "full", and the repetitions. */
+int main(int argc, char **argv)
+{
+	char *args[] = {argv[0], argc > 1 && strcmp(argv[1], "quick") == 0 ? "--quick" : NULL, NULL};
+	struct rb_bench *b = rb_bench_open("bench_net_rump", args[1] != NULL ? 2 : 1, args);
+	int rc = 0;
+
+	(void)linux_udp; /* bench_net's, not the worker's */
+	(void)tap_bench;
+	if (b == NULL || net_stack_find("rump") == NULL)
+		return 2;
+	stack_name = "rump";
+	sh = shared(sizeof(*sh));
+	res = shared(sizeof(*res));
+	ringsize = comp_ring_size(CAP, (uint64_t)CAP * NET_BUF_SIZE);
+	ringmem[0] = shared(ringsize);
+	ringmem[1] = shared(ringsize);
+	for (unsigned v = 1; v <= 2; v++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0)
+			_exit(stack_pair(b, v, v == 1) == 0 ? 0 : 1);
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			rc = 1;
+	}
+	for (int i = 0; i < atomic_load(&res->n) && i < 16; i++)
+		printf("%s\t%.3f\t%s\t%s\n", res->r[i].key, res->r[i].v, res->r[i].unit,
+		       res->r[i].what);
+	return rc;
+}
+#else
+#ifdef RB_NET_RUMP_WORKER_PATH
+/* Run bench_net_rump and record its figures. */
+static int rump_pairs(struct rb_bench *b)
+{
+	char cmd[4200], line[512];
+	FILE *f;
+	int n = 0;
+
+	snprintf(cmd, sizeof cmd, "'%s' %s", RB_NET_RUMP_WORKER_PATH,
+		 rb_bench_quick(b) ? "quick" : "full");
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *key = strtok(line, "\t"), *val = strtok(NULL, "\t"),
+		     *unit = strtok(NULL, "\t"), *what = strtok(NULL, "\n");
+
+		if (key != NULL && val != NULL && unit != NULL && what != NULL) {
+			rb_bench_value(b, key, what, strtod(val, NULL), unit);
+			n++;
+		}
+	}
+	return pclose(f) == 0 && n > 0 ? 0 : -1;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	struct rb_bench *b = rb_bench_open("bench_net", argc, argv);
@@ -727,7 +821,7 @@ int main(int argc, char **argv)
 			int status;
 
 			if (pid == 0)
-				_exit(lwip_pair(b, v, v == 1) == 0 ? 0 : 1);
+				_exit(stack_pair(b, v, v == 1) == 0 ? 0 : 1);
 			if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 			    WEXITSTATUS(status) != 0)
 				rc = 1;
@@ -753,9 +847,16 @@ int main(int argc, char **argv)
 			rb_bench_value(b, res->r[i].key, res->r[i].what, res->r[i].v,
 				       res->r[i].unit);
 	}
+#ifdef RB_NET_RUMP_WORKER_PATH
+	if (rump_pairs(b) != 0) {
+		fprintf(stderr, "bench_net: the rump stack's pairs failed (bench_net_rump)\n");
+		rc = 1;
+	}
+#endif
 #if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
 	if (!rb_bench_quick(b))
 		idle_cpu(b);
 #endif
 	return rb_bench_close(b) != 0 || rc;
 }
+#endif

@@ -75,7 +75,7 @@ set(RB_MK_TESTS
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")
   if(RUMPBRIDGE_TESTS)
-    foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic")
+    foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic" "microkit_rumpnet")
       string(REPLACE "|" ";" t "${t}")
       list(GET t 0 name)
       add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_MK_SKIP}")
@@ -127,7 +127,7 @@ endif()
 if(RUMPBRIDGE_TESTS)
   if(RB_RK_SKIP)
     message(STATUS "Microkit: ${RB_RK_SKIP}; microkit_rumppd and microkit_rumppd_panic will be skipped")
-    foreach(name microkit_rumppd microkit_rumppd_panic)
+    foreach(name microkit_rumppd microkit_rumppd_panic microkit_rumpnet)
       add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_RK_SKIP}")
     endforeach()
   else()
@@ -137,8 +137,12 @@ if(RUMPBRIDGE_TESTS)
     add_test(NAME microkit_rumppd_panic COMMAND bash
       ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumppd_panic.sh ${MICROKIT_SDK}
       ${RB_MK_BIN}/tests/rump/rumppd_panic.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumppd_panic.log)
+    # The seed's system (examples/microkit-rump): client, rump kernel, NIC PDs.
+    add_test(NAME microkit_rumpnet COMMAND bash ${PROJECT_SOURCE_DIR}/tests/microkit/check_rumpnet.sh
+      ${MICROKIT_SDK} ${RB_MK_BIN}/examples-rump/rumpnet.img ${CMAKE_CURRENT_BINARY_DIR}/microkit_rumpnet.log
+      ${CMAKE_CURRENT_BINARY_DIR}/bench_microkit_rumpnet.json ${RB_MK_BIN}/examples-rump/rumpnet.elf)
   endif()
-  set_tests_properties(microkit_rumppd microkit_rumppd_panic PROPERTIES
+  set_tests_properties(microkit_rumppd microkit_rumppd_panic microkit_rumpnet PROPERTIES
     TIMEOUT 200 SKIP_RETURN_CODE 77 LABELS microkit)
 endif()
 # The benchmark (bench/microkit): a table on the console, figures in

@@ -6,12 +6,13 @@
 # The aarch64 suite (cmake/aarch64-linux-gnu.cmake, run under qemu-user)
 # needs cmocka built for arm64, which comes from Debian multiarch: the
 # arm64 architecture is added to dpkg first.  libxml2-dev (comp: the system
-# description) is needed for both.
+# description) and libseccomp-dev (comp: the PD processes' seccomp filter)
+# are needed for both.
 set -euo pipefail
 
 PKGS=(build-essential cmake ninja-build pkg-config libcmocka-dev spin
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-      qemu-system-arm ipxe-qemu libxml2-dev)
+      qemu-system-arm ipxe-qemu libxml2-dev libseccomp-dev)
 # qemu-system-arm (qemu-system-aarch64) boots the Microkit images of the
 # `microkit` tests; ipxe-qemu has the ROMs its virt machine looks for.
 # clang: the header check (tests/headers) compiles the public headers
@@ -28,9 +29,9 @@ PKGS+=(liblwip-dev)
 native=$(dpkg --print-architecture)
 add_arch=
 if [ "$native" = arm64 ]; then
-	PKGS+=(libcmocka-dev libxml2-dev)
+	PKGS+=(libcmocka-dev libxml2-dev libseccomp-dev)
 else
-	PKGS+=(libcmocka-dev:arm64 libxml2-dev:arm64)
+	PKGS+=(libcmocka-dev:arm64 libxml2-dev:arm64 libseccomp-dev:arm64)
 	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=1
 fi
 

@@ -192,6 +192,8 @@ static int build_boot(struct launcher *L, size_t i)
 	copy_name(b->name, sizeof b->name, sp->name);
 	copy_name(b->program, sizeof b->program, sp->image);
 	b->passive = sp->passive;
+	b->vcpus = sp->domain ? sp->vcpus : 0;
+	b->plain_threads = sp->plain_threads;
 	b->self_fd = p->objs_region.handle;
 	b->ctl_fd = -1;
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
@@ -647,6 +649,7 @@ static void print_status(struct launcher *L)
 			(unsigned long long)atomic_load(&o->notify_out),
 			(unsigned long long)atomic_load(&o->ppc_served),
 			(unsigned long long)atomic_load(&o->ppc_out), p->starts);
+		launcher_print_rings(o, L->s, p->sys, L->regions);
 	}
 }
 
@@ -771,6 +774,9 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	sigset_t set, old;
 	int sfd;
 
+	/* Not dumpable: a PD of the same uid cannot open the launcher's
+	 * /proc/PID/fd (every region's memfd) or /proc/PID/mem. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (getenv("RUMPBRIDGE_PD_WRAPPER")) {
 		size_t n = 0;
 		char *save = NULL;

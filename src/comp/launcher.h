@@ -28,7 +28,14 @@ enum {
 
 /* SIGUSR1 makes the launcher print the status table (stderr): one line
  * per PD with its state, notifications in and out, PPCs served and made,
- * and how many times it was started. */
+ * and how many times it was started, then one line per ring it
+ * registered (comp_ring_register) with its queues' depths. */
+
+/* The status view's lines for the rings the PD registered (launcher_rings.c). */
+struct comp_pd_objs;
+struct mk_region;
+void launcher_print_rings(const struct comp_pd_objs *o, const struct sys_system *s,
+			  const struct sys_pd *sp, const struct mk_region *regions);
 
 /* Start every PD of s (validated, images resolved) and supervise them
  * until the system stops.  Returns one of the statuses above. */

@@ -14,7 +14,8 @@
  *     (the caller writes the call's, the callee the reply's: one caller
  *     per channel, and it is blocked meanwhile);
  *   - child_fault[id], faulted: the launcher's report of a child's fault;
- *   - own_fault: what the PD's own fault handler saw before it died.
+ *   - own_fault: what the PD's own fault handler saw before it died;
+ *   - rings: the rings it registered for the status view.
  * A PD process maps its own object region and those of the PDs its
  * channels let it notify or call (docs/components.md, "Grants").
  */
@@ -47,6 +48,19 @@ struct comp_fault {
 	uint64_t ip;
 };
 
+/* A ring a PD registered for the status view (comp_ring_register): its
+ * layout starts `offset` bytes into the memory region of the PD's map
+ * number `map` (the system file's order).  Written by the PD, read and
+ * checked by the launcher (the PD is not trusted). */
+#define COMP_RINGS 8
+#define COMP_RING_NAME_MAX 31
+struct comp_ring_reg {
+	char name[COMP_RING_NAME_MAX + 1];
+	uint32_t map;
+	uint32_t pad_;
+	uint64_t offset;
+};
+
 struct comp_pd_objs {
 	uint32_t magic;
 	uint32_t pd;
@@ -62,6 +76,11 @@ struct comp_pd_objs {
 	/* Counters (for a status view). */
 	_Atomic uint64_t notify_in, notify_out, ppc_served, ppc_out;
 	struct comp_ipcbuf ipc[COMP_CHANNELS];
+	/* Rings registered for the status view: entries [0, nrings) are
+	 * filled (release store of nrings after the entry; the launcher
+	 * acquires). */
+	_Atomic uint32_t nrings;
+	struct comp_ring_reg rings[COMP_RINGS];
 };
 
 /* A memory region map, as the PD process makes it. */
@@ -103,6 +122,8 @@ struct comp_boot {
 	char program[256];
 	uint32_t passive;
 	int32_t ctl_fd;
+	uint32_t vcpus; /* 0: a native PD; 1..64: its domain's vCPUs */
+	uint32_t plain_threads; /* entry points on plain threads (CAmkES shape) */
 	uint64_t notifications; /* channels this PD may notify */
 	uint64_t pps;		/* channels this PD may PPC */
 	uint64_t irqs;

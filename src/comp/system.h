@@ -87,6 +87,8 @@ struct sys_pd {
 	int line;
 	/* Linux-only (<?rumpbridge ...?>) */
 	unsigned vcpus;
+	bool domain; /* vcpus or threads was given: the PD has a domain */
+	bool plain_threads; /* threads="plain": entry points on plain threads */
 	enum sys_on_crash on_crash;
 	/* Filled by sys_resolve_images. */
 	char *image_path;

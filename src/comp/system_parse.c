@@ -224,6 +224,16 @@ static int parse_pi(struct pctx *c, const xmlNode *pi, struct sys_pd *pd)
 				return fail(c, line, "rumpbridge",
 					    "vcpus must be a number from 1 to 64, not '%s'", val);
 			pd->vcpus = (unsigned)x;
+			pd->domain = true;
+		} else if (strcmp(key, "threads") == 0) {
+			if (strcmp(val, "green") == 0)
+				pd->plain_threads = false;
+			else if (strcmp(val, "plain") == 0)
+				pd->plain_threads = true;
+			else
+				return fail(c, line, "rumpbridge",
+					    "threads must be 'green' or 'plain', not '%s'", val);
+			pd->domain = true;
 		} else if (strcmp(key, "on_crash") == 0) {
 			if (strcmp(val, "stop") == 0)
 				pd->on_crash = SYS_ON_CRASH_STOP;

@@ -60,6 +60,9 @@ _Atomic bool ru_exiting;
 /* Per host thread.  implicit: a hyp_schedule of ours must take the
  * kernel's implicit path (rumpuser_curlwp answers NULL). */
 static _Thread_local bool implicit, adopted, dtor_armed;
+/* The thread re-entered the domain to reach its own lwp after leaving it
+ * (ru_lwp_foreign); it leaves at thread exit. */
+static _Thread_local bool reentered;
 static _Thread_local struct lwp *own; /* this thread's lwp, or NULL */
 
 /* glibc's registration of thread_local destructors (what C++ uses): they
@@ -96,12 +99,27 @@ void ru_hyp_schedule_implicit(void)
  * lwp or a temporary one. */
 static void release(void)
 {
+	bool entered = false;
+
+	/* A thread that left the domain still has own in its record (the
+	 * record's current pointer outlives dom_leave), invisible until it
+	 * enters again: enter, so that the kernel finds own bound, rather
+	 * than switching to an lwp that is still running (a panic). */
+	if (dom_self() == NULL) {
+		if (dom_enter(ru_dom) != 0) {
+			own = NULL; /* the lwp stays in initproc: no crash */
+			return;
+		}
+		entered = true;
+	}
 	ru_hyp_schedule_implicit();
 	if (dom_current() != own)
 		ru_hyp->hyp_lwproc_switch(own);
 	ru_hyp->hyp_lwproc_release();
 	ru_hyp->hyp_unschedule(); /* frees the lwp, curlwpop CLEAR */
 	own = NULL;
+	if (entered)
+		dom_leave(ru_dom);
 }
 
 void ru_lwp_destroyed(struct lwp *l)
@@ -122,6 +140,10 @@ static void thread_exit(void *unused)
 		release();
 	if (adopted) {
 		adopted = false;
+		dom_leave(ru_dom);
+	}
+	if (reentered) {
+		reentered = false;
 		dom_leave(ru_dom);
 	}
 }
@@ -164,6 +186,17 @@ struct lwp *ru_lwp_foreign(void)
 	self = dom_self();
 	if (self != NULL && dom_thread_is_green(self))
 		return NULL;
+	/* Bound to own, but called in after leaving the domain it was
+	 * entered in (a PD's handler thread enters and leaves per event):
+	 * own is still in the thread's record, and still bound.  Enter again
+	 * (for good: until the thread exits) and go on with it. */
+	if (self == NULL && own != NULL && !reentered && dom_enter(ru_dom) == 0) {
+		if (dom_current() == own) {
+			reentered = true;
+			return own;
+		}
+		dom_leave(ru_dom);
+	}
 	if (bind_own() != 0)
 		return NULL;
 	return own;

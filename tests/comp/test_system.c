@@ -112,6 +112,8 @@ static void every_element(void **state)
 	assert_int_equal(srv->budget, 1000); /* default */
 	assert_int_equal(srv->period, 1000); /* = budget */
 	assert_int_equal(srv->vcpus, 4);
+	assert_true(srv->domain);
+	assert_false(srv->plain_threads);
 	assert_int_equal(srv->on_crash, SYS_ON_CRASH_RESTART);
 	assert_int_equal(srv->nmaps, 2);
 	assert_int_equal(srv->maps[0].vaddr, 0x30000000);
@@ -126,6 +128,7 @@ static void every_element(void **state)
 	cli = &s->pds[sys_find_pd(s, "client")];
 	assert_int_equal(cli->budget, 500);
 	assert_int_equal(cli->vcpus, 1);
+	assert_false(cli->domain);
 	assert_int_equal(cli->on_crash, SYS_ON_CRASH_IGNORE);
 	assert_int_equal(cli->maps[0].perms, SYS_PERM_R | SYS_PERM_W);
 	assert_int_equal(cli->nirqs, 1);

@@ -14,6 +14,10 @@
  *   3. A thread binds an lwp of its own making (rump_pub_lwproc_newlwp),
  *      calls, releases it (rump_pub_lwproc_releaselwp), calls again (on
  *      its first lwp again) and exits.
+ *   4. A thread enters the kernel's domain (as a PD's handler thread
+ *      does), calls, leaves, calls again, enters and leaves once more,
+ *      calls, and exits: one lwp throughout (the kernel panicked before
+ *      librumpuser handled a bound thread outside the domain).
  *   After each part, the kernel's lwp count is back where it started: no
  *   lwp is leaked.  The count is the kernel's own: it reports each lwp it
  *   makes and frees to the platform (rumpuser_curlwpop CREATE and
@@ -40,6 +44,9 @@
 
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
+
+#include <rumpbridge/dom.h>
+#include <rumpbridge/rumpuser.h>
 
 #define THREADS 4
 #define SHORT_LIVED 1000
@@ -145,6 +152,35 @@ static void *switch_away(void *unused)
 	return NULL;
 }
 
+static void *enter_leave(void *unused)
+{
+	struct dom *d = rumpbridge_domain();
+	struct lwp *first;
+
+	(void)unused;
+	if (dom_enter(d) != 0) {
+		fail("dom_enter");
+		return NULL;
+	}
+	rump_sys_getpid();
+	first = rump_pub_lwproc_curlwp();
+	dom_leave(d);
+	if (rump_sys_getpid() != 1)
+		fail("getpid after leaving the domain");
+	if (own_lwps && rump_pub_lwproc_curlwp() != first)
+		fail("another lwp after leaving the domain");
+	if (dom_enter(d) != 0) {
+		fail("dom_enter again");
+		return NULL;
+	}
+	rump_sys_getpid();
+	if (own_lwps && rump_pub_lwproc_curlwp() != first)
+		fail("another lwp after entering again");
+	dom_leave(d);
+	rump_sys_getpid();
+	return NULL;
+}
+
 static void *call_once(void *unused)
 {
 	(void)unused;
@@ -219,6 +255,13 @@ int main(int argc, char **argv)
 	printf("kernel lwps after a thread that switched lwps: %ld\n", after);
 	if (after != before)
 		fail("%ld lwps after the thread that switched lwps, %ld before", after, before);
+
+	pthread_create(&t[0], NULL, enter_leave, NULL);
+	pthread_join(t[0], NULL);
+	after = kernel_lwps();
+	printf("kernel lwps after a thread that entered and left the domain: %ld\n", after);
+	if (after != before)
+		fail("%ld lwps after the thread that entered and left, %ld before", after, before);
 
 	if (atomic_load(&failures) != 0)
 		return 1;
