@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * net: frames between if_virt's iovecs and the sDDF rings (virt_ring.h).
- * No thread, lock or system call: shared by every host half on rings.
+ * Backend-neutral and freestanding: shared by every host half on rings
+ * (Linux: virtif_host.c; a Microkit PD: src/rumpuser/virtif/).
  */
 #include <errno.h>
 #include <string.h>
 
-#include "stack.h"
 #include "virt_ring.h"
-
-static void count(atomic_uint_fast64_t *c)
-{
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed); /* statistics only */
-}
 
 int net_virt_ring_send(struct comp_ring *tx, const struct iovec *iov, size_t n,
 		       struct net_virt_counters *c)
@@ -27,30 +22,27 @@ int net_virt_ring_send(struct comp_ring *tx, const struct iovec *iov, size_t n,
 	for (size_t i = 0; i < n; i++)
 		len += iov[i].iov_len;
 	if (len > NET_FRAME_MAX) {
-		count(&c->tx_too_big);
+		net_virt_count(&c->tx_too_big);
 		return -EMSGSIZE;
 	}
 	e = comp_ring_dequeue(tx, &d, 0);
 	if (e == -EAGAIN) {
-		count(&c->tx_ring_full);
+		net_virt_count(&c->tx_ring_full);
 		return -ENOBUFS;
 	}
-	if (e == -EBADMSG) { /* a free descriptor outside the region: consumed */
-		count(&c->ring_errors);
-		return e;
-	}
-	if (e < 0) {
-		count(&c->ring_errors);
+	if (e < 0) { /* -EBADMSG: a free descriptor outside the region, consumed */
+		net_virt_count(&c->ring_errors);
 		return e;
 	}
 	buf = comp_ring_buf(tx, &d);
 	if (buf == NULL || d.len < len) {
-		/* a buffer smaller than the ring's contract (NET_BUF_SIZE):
-		 * give it back empty, drop the frame */
+		/* smaller than the ring's contract (NET_BUF_SIZE): drop the
+		 * frame; the buffer goes back as an empty frame (len 0), the
+		 * only way a producer returns one */
 		d.len = 0;
 		if (buf != NULL && comp_ring_enqueue(tx, &d, 0) < 0)
-			count(&c->ring_errors);
-		count(&c->tx_too_big);
+			net_virt_count(&c->ring_errors);
+		net_virt_count(&c->tx_too_big);
 		return -EMSGSIZE;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -62,10 +54,10 @@ int net_virt_ring_send(struct comp_ring *tx, const struct iovec *iov, size_t n,
 	 * peer may still make the index impossible */
 	e = comp_ring_enqueue(tx, &d, 0);
 	if (e < 0) {
-		count(&c->ring_errors);
+		net_virt_count(&c->ring_errors);
 		return e;
 	}
-	count(&c->tx_frames);
+	net_virt_count(&c->tx_frames);
 	return 0;
 }
 
@@ -81,26 +73,26 @@ int net_virt_ring_rx(struct comp_ring *rx, void (*deliver)(void *arg, void *fram
 	if (n == -EAGAIN)
 		return 0;
 	if (n == -EBADMSG) { /* consumed and refused by the ring */
-		count(&c->rx_frames);
-		count(&c->rx_bad);
+		net_virt_count(&c->rx_frames);
+		net_virt_count(&c->rx_bad);
 		return 1;
 	}
 	if (n < 0) {
-		count(&c->ring_errors);
+		net_virt_count(&c->ring_errors);
 		return n;
 	}
 	for (int i = 0; i < n; i++) {
 		unsigned char *f = comp_ring_buf(rx, &d[i]);
 
-		count(&c->rx_frames);
+		net_virt_count(&c->rx_frames);
 		if (f == NULL || d[i].len < NET_ETH_HLEN || d[i].len > NET_FRAME_MAX)
-			count(&c->rx_bad);
+			net_virt_count(&c->rx_bad);
 		else
 			deliver(arg, f, d[i].len);
-		d[i].len = NET_BUF_SIZE;
+		d[i].len = NET_BUF_SIZE; /* the whole buffer goes back */
 	}
 	/* the free queue has room for every buffer we took */
 	if (comp_ring_enqueue_batch(rx, d, (unsigned)n, COMP_RING_DEFER) != n)
-		count(&c->ring_errors);
+		net_virt_count(&c->ring_errors);
 	return n;
 }

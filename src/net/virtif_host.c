@@ -195,11 +195,6 @@ static void pace(struct net_virtif *v)
 	}
 }
 
-static void count(atomic_uint_fast64_t *c)
-{
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed); /* statistics only */
-}
-
 static void *rx_main(void *arg)
 {
 	struct net_virtif *v = arg;
@@ -218,7 +213,7 @@ static void *rx_main(void *arg)
 		n = net_virt_ring_rx(v->rx, deliver, v, v->c);
 		rump_unschedule();
 		if (comp_ring_notify(v->rx) < 0)
-			count(&v->c->ring_errors);
+			net_virt_count(&v->c->ring_errors);
 		if (n > 0) {
 			/* The kernel queues each frame for its network
 			 * softint (ip_pktq, 256 deep, drops beyond): let it
@@ -233,7 +228,7 @@ static void *rx_main(void *arg)
 		 * sleep until something signals. */
 		e = n == 0 ? comp_ring_want_data(v->rx) : -EPROTO;
 		if (e < 0)
-			count(&v->c->ring_errors);
+			net_virt_count(&v->c->ring_errors);
 		if (e != 0) {
 			uint64_t bits;
 

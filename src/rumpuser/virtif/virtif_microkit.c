@@ -3,7 +3,8 @@
  * rumpcomp_virt_*: the host half of the rump kernel's if_virt in a seL4
  * Microkit PD, on two sDDF rings to a NIC PD
  * (include/rumpbridge/rumpuser_microkit_virtif.h; the frame copying is
- * the backend-neutral virtif_ring.c).
+ * the backend-neutral src/net/virt_ring.c, shared with the Linux network
+ * component's host half).
  *
  * if_virt's contract (NetBSD sys/rump/net/lib/libvirtif/if_virt.c and
  * virtif_user.h, the kernel of ../shared/rumpkernel-aarch64):
@@ -36,7 +37,10 @@
 #include <rumpbridge/ring.h>
 #include <rumpbridge/rumpuser_microkit_virtif.h>
 
-#include "virtif_ring.h"
+#include "net/virt_ring.h"
+
+/* The buffers this PD formats are the ones virt_ring.c returns whole. */
+_Static_assert(RUMPBRIDGE_VIRTIF_BUF_SIZE == NET_BUF_SIZE, "virtif buffer size");
 
 struct virtif_sc; /* the kernel's softc */
 struct virtif_user;
@@ -62,7 +66,7 @@ int rumpuser_component_errtrans(int hosterr);
 static struct {
 	struct rumpbridge_microkit_virtif *cfg;
 	struct comp_ring tx, rx;
-	struct virtif_ring_stats s;
+	struct net_virt_counters c;
 	struct virtif_sc *sc;
 	struct dom_thread *rxthr;
 	struct dom_sem gone; /* the receive thread posts it when it ends */
@@ -115,12 +119,12 @@ int rumpbridge_microkit_virtif_get_stats(struct rumpbridge_microkit_virtif_stats
 	if (s == NULL)
 		return -EINVAL;
 	*s = (struct rumpbridge_microkit_virtif_stats){
-		.tx_frames = vif.s.tx_frames,
-		.tx_full = vif.s.tx_full,
-		.tx_too_big = vif.s.tx_too_big,
-		.rx_frames = vif.s.rx_frames,
-		.rx_bad = vif.s.rx_bad,
-		.ring_errors = vif.s.ring_errors,
+		.tx_frames = net_virt_counter(&vif.c.tx_frames),
+		.tx_full = net_virt_counter(&vif.c.tx_ring_full),
+		.tx_too_big = net_virt_counter(&vif.c.tx_too_big),
+		.rx_frames = net_virt_counter(&vif.c.rx_frames),
+		.rx_bad = net_virt_counter(&vif.c.rx_bad),
+		.ring_errors = net_virt_counter(&vif.c.ring_errors),
 		.rx_wakeups = vif.rx_wakeups,
 	};
 	return 0;
@@ -145,11 +149,11 @@ static void *rx_main(void *arg)
 	while (!vif.dying) {
 		rump_schedule();
 		do {
-			n = virtif_ring_rx(&vif.rx, deliver, NULL, &vif.s);
-		} while (n == (int)VIRTIF_RING_RX_BATCH);
+			n = net_virt_ring_rx(&vif.rx, deliver, NULL, &vif.c);
+		} while (n == (int)NET_VIRT_RX_BATCH);
 		rump_unschedule();
 		if (comp_ring_notify(&vif.rx) < 0)
-			vif.s.ring_errors++;
+			net_virt_count(&vif.c.ring_errors);
 		if (n > 0)
 			continue;
 		/* Empty: ask the NIC for a signal, sleep on the channel's
@@ -158,7 +162,7 @@ static void *rx_main(void *arg)
 		 * signal. */
 		e = n == 0 ? comp_ring_want_data(&vif.rx) : -EPROTO;
 		if (e < 0)
-			vif.s.ring_errors++;
+			net_virt_count(&vif.c.ring_errors);
 		if (e != 0) {
 			dom_event_wait(d, mask, &bits);
 			vif.rx_wakeups++;
@@ -190,7 +194,9 @@ int rumpcomp_virt_create(const char *devstr, struct virtif_sc *sc, uint8_t *enad
 	}
 	if (e != 0)
 		return rumpuser_component_errtrans(ENXIO); /* rings not formatted */
-	memset(&vif.s, 0, sizeof(vif.s));
+	/* no other thread touches the counters yet (the rx thread is
+	 * created below): a plain reset is enough */
+	memset(&vif.c, 0, sizeof(vif.c));
 	vif.rx_wakeups = 0;
 	vif.dying = false;
 	vif.sc = sc;
@@ -214,7 +220,7 @@ void rumpcomp_virt_send(struct virtif_user *viu, struct iovec *iov, size_t iovle
 {
 	if ((void *)viu != (void *)&vif || !vif.created)
 		return;
-	(void)virtif_ring_send(&vif.tx, iov, iovlen, &vif.s); /* a drop is counted */
+	(void)net_virt_ring_send(&vif.tx, iov, iovlen, &vif.c); /* a drop is counted */
 }
 
 int rumpcomp_virt_dying(struct virtif_user *viu)
