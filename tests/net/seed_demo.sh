@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# seed_demo.sh SOURCE_DIR BUILD_DIR [crash|tap|slowsink]: run the seed demo through
-# ./scripts/run-demo on an existing build and check its results: every
+# seed_demo.sh SOURCE_DIR BUILD_DIR [wire|crash|tap|slowsink] [lwip|rump]: run the
+# seed demo through ./scripts/run-demo on an existing build, on the stack
+# named (default lwip), and check its results: the summary names that
+# stack, and every
 # datagram of every way received intact (payload checksum) and in order
 # (the sink checks both), nothing dropped.  Wire mode, unless "tap": the
 # NIC's TAP device in a namespace of its own and the Linux stack's UDP
@@ -9,7 +11,7 @@
 # system goes on, the other two ways still deliver everything, and
 # client_cb's datagrams so far arrive intact.
 set -uo pipefail
-src=$1 build=$2 what=${3:-}
+src=$1 build=$2 what=${3:-wire} stack=${4:-lwip}
 crash= mode=wire
 [ "$what" = crash ] && crash=1
 # slowsink: the sink takes its datagrams slower than they come, so that
@@ -27,7 +29,7 @@ if [ $mode = tap ]; then
 	fi
 fi
 rate=1000 seconds=2
-args=(--mode $mode --seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
+args=(--stack $stack --mode $mode --seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
 [ -n "$crash" ] && args+=(--crash client_cb:300)
 out=$(RUMPBRIDGE_DEMO_BUILD=$build timeout 120 "$src/scripts/run-demo" "${args[@]}" 2>&1)
 rc=$?
@@ -40,6 +42,7 @@ fail() {
 # In the sanitizer builds every PD is instrumented: a report fails the test.
 ! grep -q "WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error:" <<<"$out" ||
 	fail "a sanitizer reported an error in a PD (above)"
+grep -q "^seed demo: stack $stack, mode $mode" <<<"$out" || fail "the summary does not say stack $stack, mode $mode"
 n=$((rate * seconds))
 for way in 1 2 3; do
 	line=$(grep "^seed-result way=$way " <<<"$out") || fail "no result for way $way"
@@ -65,7 +68,6 @@ if [ "$what" = slowsink ]; then
 	[ -n "$peak" ] && [ "$peak" -gt 0 ] || fail "net1's backlog was not used, or dropped datagrams"
 fi
 if [ $mode = tap ]; then
-	grep -q "^seed demo: stack lwip, mode tap" <<<"$out" || fail "the summary does not say tap mode"
 	[ ! -e /sys/class/net/seed0 ] || fail "a TAP device seed0 is in the test's own namespace"
 fi
-echo "seed demo ($mode${crash:+, a client crashes}): all checks passed"
+echo "seed demo ($stack, $mode${crash:+, a client crashes}): all checks passed"
