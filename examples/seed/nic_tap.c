@@ -5,11 +5,12 @@
  * network namespace of the NIC's own, and a plain Linux UDP socket in that
  * namespace receives the datagrams for the sink.
  *
- * The namespace is the NIC process's (unshare(CLONE_NEWNET), which needs
- * CAP_SYS_ADMIN: root): it holds only the TAP device "seed0" (10.0.0.2/24)
- * and a loopback that stays down, so no packet can reach any other
- * network, and it disappears with the NIC process (nothing to remove by
- * hand, even after a crash).
+ * The namespace is the NIC process's, granted by the system file
+ * (<?rumpbridge netns="own"?>: the launcher creates it, which needs root,
+ * and leaves the NIC CAP_NET_ADMIN in it and nothing else): it holds only
+ * the TAP device "seed0" (10.0.0.2/24) and a loopback that stays down, so
+ * no packet can reach any other network, and it disappears with the NIC
+ * process (nothing to remove by hand, even after a crash).
  *
  * Threads, each the only user of its ring side:
  *   main      notified(): frames of net0's tx ring -> write(tap);
@@ -23,15 +24,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +162,18 @@ static void ifreq_addr(struct ifreq *ifr, const char *a)
 	sin->sin_addr.s_addr = inet_addr(a);
 }
 
+/* CAP_NET_ADMIN is what the launcher leaves a PD with netns="own", in the
+ * namespace it created for it; a PD without the setting holds none. */
+static bool have_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return false;
+	return (data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN)) != 0;
+}
+
 void nic_tap_init(struct comp_ring *tx, struct comp_ring *rx, struct comp_ring *sink,
 		  struct seed_stats *stats)
 {
@@ -172,9 +186,10 @@ void nic_tap_init(struct comp_ring *tx, struct comp_ring *rx, struct comp_ring *
 	net_rx = rx;
 	sink_rx = sink;
 	st = stats;
-	if (unshare(CLONE_NEWNET) != 0)
-		tap_die("a network namespace of its own needs root (CAP_SYS_ADMIN); unshare",
-			errno);
+	if (!have_net_admin())
+		tap_die("no network namespace of its own: the system file must give the NIC "
+			"<?rumpbridge netns=\"own\"?> (and rumpbridge-run must run as root)",
+			EPERM);
 	if ((tapfd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
 		tap_die("opening /dev/net/tun", errno);
 	memset(&ifr, 0, sizeof ifr);

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -194,6 +195,7 @@ static int build_boot(struct launcher *L, size_t i)
 	b->passive = sp->passive;
 	b->vcpus = sp->domain ? sp->vcpus : 0;
 	b->plain_threads = sp->plain_threads;
+	b->netns_own = sp->netns_own;
 	b->self_fd = p->objs_region.handle;
 	b->ctl_fd = -1;
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
@@ -262,28 +264,55 @@ static int build_boot(struct launcher *L, size_t i)
 
 static void reaper_stop(struct lpd *p);
 
-/* In the child, before exec: no capabilities, now or after exec (root
+/*
+ * In the child, before exec: no capabilities, now or after exec (root
  * gains none: SECBIT_NOROOT), and no_new_privs (no setuid programs).  As
  * root every step must succeed; otherwise the process has no capabilities
- * to drop and only no_new_privs matters.  Returns 0 or an errno. */
-static int drop_privileges(void)
+ * to drop and only no_new_privs matters.  Returns 0 or an errno.
+ *
+ * net_admin (a PD with netns="own", already in its own namespace): keep
+ * exactly CAP_NET_ADMIN across exec, as an ambient capability (the only
+ * way one survives exec under SECBIT_NOROOT): raised while CAP_SETPCAP is
+ * still held, then the securebits lock further raising, the bounding set
+ * keeps only CAP_NET_ADMIN and the sets shrink to it.  That capability
+ * acts on the namespaces the process's user namespace owns: its own
+ * network namespace among them, but not the launcher's (it cannot setns
+ * back: that needs CAP_SYS_ADMIN).
+ */
+static int drop_privileges(bool net_admin)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
+	const unsigned keep = CAP_NET_ADMIN;
 	bool root = geteuid() == 0;
 	int err = 0;
 
+	if (net_admin) {
+		if (syscall(SYS_capget, &hdr, data) != 0)
+			return errno;
+		data[CAP_TO_INDEX(keep)].inheritable |= CAP_TO_MASK(keep);
+		if (syscall(SYS_capset, &hdr, data) != 0 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, keep, 0, 0) != 0)
+			return errno;
+	} else {
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	}
 	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
 					     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
 					     SECBIT_NO_CAP_AMBIENT_RAISE |
 					     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) != 0 &&
-	    root)
+	    (root || net_admin))
 		err = errno;
 	for (int cap = 0; cap <= 63; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap) != 0 && errno != EINVAL && root && !err)
+		if ((!net_admin || cap != (int)keep) && prctl(PR_CAPBSET_DROP, cap) != 0 &&
+		    errno != EINVAL && (root || net_admin) && !err)
 			err = errno;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(data, 0, sizeof data);
+	if (net_admin) {
+		data[CAP_TO_INDEX(keep)].permitted = CAP_TO_MASK(keep);
+		data[CAP_TO_INDEX(keep)].effective = CAP_TO_MASK(keep);
+		data[CAP_TO_INDEX(keep)].inheritable = CAP_TO_MASK(keep);
+	}
 	if (syscall(SYS_capset, &hdr, data) != 0 && !err)
 		err = errno;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 && !err)
@@ -350,7 +379,16 @@ static int spawn(struct launcher *L, size_t i)
 			dup2(fl, 0);
 			close(fl);
 		}
-		fl = drop_privileges();
+		/* netns="own": a fresh network namespace (only a loopback,
+		 * down), which ends with this process */
+		if (b->netns_own && unshare(CLONE_NEWNET) != 0) {
+			fl = errno;
+			fprintf(stderr,
+				"rumpbridge-run: PD '%s': netns=\"own\": cannot create a network namespace (needs root: CAP_SYS_ADMIN): %s\n",
+				p->sys->name, strerror(fl));
+			_exit(COMP_EXIT_STARTUP);
+		}
+		fl = drop_privileges(b->netns_own);
 		if (fl) {
 			fprintf(stderr, "rumpbridge-run: PD '%s': cannot drop privileges: %s\n",
 				p->sys->name, strerror(fl));

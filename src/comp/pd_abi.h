@@ -124,6 +124,7 @@ struct comp_boot {
 	int32_t ctl_fd;
 	uint32_t vcpus; /* 0: a native PD; 1..64: its domain's vCPUs */
 	uint32_t plain_threads; /* entry points on plain threads (CAmkES shape) */
+	uint32_t netns_own;	/* in a network namespace of its own, with CAP_NET_ADMIN */
 	uint64_t notifications; /* channels this PD may notify */
 	uint64_t pps;		/* channels this PD may PPC */
 	uint64_t irqs;

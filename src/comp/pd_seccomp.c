@@ -24,7 +24,10 @@
  *     is the launcher's stdout, perhaps the user's terminal.
  * /proc/PID/mem and /proc/PID/fd of other processes are refused by the
  * kernel's ptrace access check instead: every PD and the launcher are not
- * dumpable (PR_SET_DUMPABLE 0), and a PD holds no capability.
+ * dumpable (PR_SET_DUMPABLE 0), and a PD holds no capability (one with
+ * netns="own" only CAP_NET_ADMIN, in a namespace of its own: the calls it
+ * uses on a TAP device and its addresses are allowed to every PD and
+ * refused by the kernel to those without the capability).
  */
 #define _GNU_SOURCE
 #include <errno.h>

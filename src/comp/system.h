@@ -90,6 +90,9 @@ struct sys_pd {
 	bool domain; /* vcpus or threads was given: the PD has a domain */
 	bool plain_threads; /* threads="plain": entry points on plain threads */
 	enum sys_on_crash on_crash;
+	/* netns="own": the PD runs in a network namespace of its own, which
+	 * the launcher creates, and keeps CAP_NET_ADMIN (only) for it */
+	bool netns_own;
 	/* Filled by sys_resolve_images. */
 	char *image_path;
 };

@@ -245,6 +245,13 @@ static int parse_pi(struct pctx *c, const xmlNode *pi, struct sys_pd *pd)
 				return fail(c, line, "rumpbridge",
 					    "on_crash must be 'stop', 'restart' or 'ignore', not '%s'",
 					    val);
+		} else if (strcmp(key, "netns") == 0) {
+			/* the only value: "host" would grant nothing a PD
+			 * without the setting lacks, so it is not a value */
+			if (strcmp(val, "own") != 0)
+				return fail(c, line, "rumpbridge", "netns must be 'own', not '%s'",
+					    val);
+			pd->netns_own = true;
 		} else {
 			return fail(c, line, "rumpbridge", "unknown setting '%s'", key);
 		}

@@ -4,6 +4,8 @@
 #
 #   run_system.sh [options] RUMPBRIDGE_RUN SYSTEM_FILE SEARCH_DIR EXPECTED_STDOUT
 #     --skip-unless PATH   exit 77 (CTest: skipped) with a message if PATH is absent
+#     --needs-netns        exit 77 with a message unless root with /dev/net/tun
+#                          and network namespaces (netns="own")
 #     --status N           the launcher's expected exit status (default 0)
 #     --stderr REGEX       its stderr must match REGEX (grep -E), repeatable
 #     --exits              the system stops by itself: wait for the launcher
@@ -25,6 +27,14 @@ while [ $# -gt 0 ]; do
 	--skip-unless)
 		if [ ! -e "$2" ]; then echo "skipped: $2 is absent (set MICROKIT_SDK)"; exit 77; fi
 		shift 2 ;;
+	--needs-netns)
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "skipped: netns=\"own\" needs root (the launcher creates the namespace)"; exit 77
+		fi
+		if [ ! -c /dev/net/tun ] || ! unshare -n true 2>/dev/null; then
+			echo "skipped: this machine lacks /dev/net/tun or network namespaces (unshare -n)"; exit 77
+		fi
+		shift ;;
 	--status) status=$2; shift 2 ;;
 	--stderr) stderr_res+=("$2"); shift 2 ;;
 	--exits) exits=1; shift ;;
