@@ -174,41 +174,6 @@ int pd_seccomp_install(void)
 	return r;
 }
 #else
-/*
- * ioctl, but not the two that push input into a terminal the PD may share
- * with the launcher (its console is the launcher's stdout): TIOCSTI and
- * TIOCLINUX fail with the default EPERM.  A filter compares 64 bits but
- * the kernel reads the command as 32, and libseccomp keeps no
- * conditional rule beside an unconditional one, so the allowed commands
- * are written as a cover of [0, 2^32) minus the two, by masked
- * comparisons (upper 32 bits zero in each): for each bit i above the
- * lowest four (where the two differ), "equal to TIOCSTI above bit i and
- * different at bit i"; then each of the 16 values with TIOCSTI's upper
- * bits but the two.
- */
-static int allow_ioctl(scmp_filter_ctx ctx)
-{
-	const uint64_t hi = 0xffffffff00000000ull, a = TIOCSTI, b = TIOCLINUX;
-	int nr = SCMP_SYS(ioctl), r = 0;
-
-	_Static_assert((TIOCSTI & ~0xfull) == (TIOCLINUX & ~0xfull),
-		       "TIOCSTI and TIOCLINUX differ only in the lowest 4 bits");
-	for (int i = 31; i >= 4 && !r; i--) {
-		uint64_t above = (0xffffffffull << (i + 1)) & 0xffffffffull, bit = 1ull << i;
-
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, hi | above | bit,
-					     (a & above) | (~a & bit)));
-	}
-	for (uint64_t v = 0; v < 16 && !r; v++) {
-		uint64_t cmd = (a & ~0xfull) | v;
-
-		if (cmd != a && cmd != b)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, cmd));
-	}
-	return r;
-}
-
 int pd_seccomp_install(void)
 {
 	return -ENOSYS;
