@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Scaffolding shared by the Microkit test and benchmark PDs (pdtest,
- * faulter, rumppd, bench_domain, bench_plain, bench_client): console
+ * faulter, supervisor, rumppd, rumpsup, bench_domain, bench_client): console
  * numbers without a C library, and the setup every domain PD repeats —
  * mk_microkit_init, a domain on the PD notification with the PD's thread
  * as vCPU 0, and the vCPU context running dom_run.  Header only: each PD
@@ -38,6 +38,19 @@ static inline void pd_put_u64(uint64_t v)
 		v /= 10;
 	} while (v != 0);
 	pd_put(&buf[i]);
+}
+
+/* v as 0x and 16 hex digits. */
+static inline void pd_put_hex(uint64_t v)
+{
+	char buf[19];
+
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (int i = 0; i < 16; i++)
+		buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+	buf[18] = '\0';
+	pd_put(buf);
 }
 
 /* v in decimal, with a '-' if negative. */
