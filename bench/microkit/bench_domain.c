@@ -164,14 +164,8 @@ static void *local_waiter(void *arg)
 
 void init(void)
 {
-	const struct mk_microkit_config mc = {
-		.heap = (void *)heap_base,
-		.heap_size = HEAP_SIZE,
-		.stacks = stack0_base - MK_MICROKIT_GUARD,
-		.stack_stride = STACK_STRIDE,
-		.nstacks = NSTACKS,
-		.timer_channel = CH_TIMER,
-	};
+	const struct mk_microkit_config mc =
+		PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
 	struct dom_config dc = {.name = "bench"};
 	struct dom_thread_attr a = {.name = "bench", .vcpu = -1, .detached = true};
 	const char *what;

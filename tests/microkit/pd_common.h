@@ -70,6 +70,17 @@ static inline void pd_kv(const char *k, uint64_t v)
 	pd_put_u64(v);
 }
 
+/* The mk_microkit_config of a PD whose .system file maps the heap at
+ * heap_base and the stack slots from stack0_base (each slot's first
+ * mapped byte: the guard page is below it), the variables the Microkit
+ * tool patches (setvar_vaddr); timer: the timer <irq>'s channel, or -1. */
+#define PD_MICROKIT_CONFIG(heap_size_, stride_, nstacks_, timer_)                                  \
+	{                                                                                          \
+		.heap = (void *)heap_base, .heap_size = (heap_size_),                              \
+		.stacks = stack0_base - MK_MICROKIT_GUARD, .stack_stride = (stride_),              \
+		.nstacks = (nstacks_), .timer_channel = (timer_),                                  \
+	}
+
 /* The name given to pd_domain_create, for pd_vcpu_main's message. */
 static const char *pd_name = "pd";
 

@@ -300,14 +300,8 @@ void rumpbridge_microkit_exit(int status)
 
 void init(void)
 {
-	const struct mk_microkit_config mc = {
-		.heap = (void *)heap_base,
-		.heap_size = HEAP_SIZE,
-		.stacks = stack0_base - MK_MICROKIT_GUARD,
-		.stack_stride = STACK_STRIDE,
-		.nstacks = NSTACKS,
-		.timer_channel = CH_TIMER,
-	};
+	const struct mk_microkit_config mc =
+		PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
 	struct dom_config dc = {
 		.name = "rumppd",
 		.post_capacity = 64,
