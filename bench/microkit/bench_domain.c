@@ -162,32 +162,16 @@ static void *local_waiter(void *arg)
 	return NULL;
 }
 
-static void *vcpu_main(void *arg)
-{
-	dom_run(arg);
-	return NULL;
-}
-
 void init(void)
 {
-	const struct mk_microkit_config mc = {
-		.heap = (void *)heap_base,
-		.heap_size = HEAP_SIZE,
-		.stacks = stack0_base - MK_MICROKIT_GUARD,
-		.stack_stride = STACK_STRIDE,
-		.nstacks = NSTACKS,
-		.timer_channel = CH_TIMER,
-	};
-	struct dom_config dc = {
-		.name = "bench",
-		.flags = DOM_CALLER_IS_VCPU0,
-		.stack_size = STACK_STRIDE - MK_MICROKIT_GUARD,
-	};
+	const struct mk_microkit_config mc =
+		PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
+	struct dom_config dc = {.name = "bench"};
 	struct dom_thread_attr a = {.name = "bench", .vcpu = -1, .detached = true};
+	const char *what;
 
-	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||
-	    dom_create(&d, &dc) != 0 || dom_thread_create(d, NULL, &a, bench_main, NULL) != 0 ||
-	    mk_microkit_start(vcpu_main, d) != 0) {
+	if (pd_domain_create(&d, &mc, &dc, &what) != 0 ||
+	    dom_thread_create(d, NULL, &a, bench_main, NULL) != 0 || pd_domain_start(d) != 0) {
 		microkit_dbg_puts("bench: FAIL setup\n");
 		return;
 	}

@@ -6,6 +6,8 @@
 #include <microkit.h>
 #include <stdint.h>
 
+#include "pd_common.h" /* tests/microkit: pd_put_u64 */
+
 /* Each figure is the best of BENCH_BLOCKS blocks: the emulator shares the
  * host's CPUs with whatever else runs, and the best block is the one that
  * was least disturbed. */
@@ -29,19 +31,6 @@ static inline uint64_t bench_freq(void)
 	return v;
 }
 
-static inline void bench_put_u64(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	microkit_dbg_puts(&buf[i]);
-}
-
 /* "bench: NAME ns_per_op=X ops=N" with X the mean in nanoseconds times
  * 10 (one decimal), from ticks of the generic timer. */
 static inline void bench_report(const char *name, uint64_t ticks, uint64_t ops)
@@ -52,11 +41,11 @@ static inline void bench_report(const char *name, uint64_t ticks, uint64_t ops)
 	microkit_dbg_puts("bench: ");
 	microkit_dbg_puts(name);
 	microkit_dbg_puts(" ns_per_op=");
-	bench_put_u64(ns10 / 10);
+	pd_put_u64(ns10 / 10);
 	microkit_dbg_puts(".");
-	bench_put_u64(ns10 % 10);
+	pd_put_u64(ns10 % 10);
 	microkit_dbg_puts(" ops=");
-	bench_put_u64(ops);
+	pd_put_u64(ops);
 	microkit_dbg_puts("\n");
 }
 

@@ -15,20 +15,11 @@
 # Exit 0: pass; 1: fail; 77: skipped (no QEMU).
 set -uo pipefail
 sdk=$1 img=$2 log=$3
+. "$(dirname "$0")/check_common.sh"
 
-if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
-	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
-	exit 77
-fi
-[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
-
-RUN_QEMU_LOG=$log timeout 90 "$sdk/run-qemu" "$img" 60 'client: done|FAIL|MON\|ERROR' >/dev/null
-rc=$?
+mk_boot 60 'client: done|FAIL|MON\|ERROR'
 grep -E '^(domain|client|MON\|ERROR)' "$log" | tr -d '\r'
-if [ $rc -ne 0 ]; then
-	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
-	exit 1
-fi
+mk_boot_ok
 if grep -qE 'FAIL|MON\|ERROR' "$log"; then
 	echo "FAIL: the system reported an error; log: $log"
 	exit 1

@@ -5,18 +5,10 @@
 # name it and say it hit the guard page.  Exit 77 (skipped) without QEMU.
 set -uo pipefail
 sdk=$1 img=$2 log=$3
-if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
-	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
-	exit 77
-fi
-[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
-RUN_QEMU_LOG=$log timeout 90 "$sdk/run-qemu" "$img" 60 'supervisor: done|FAIL|MON\|ERROR' >/dev/null
-rc=$?
+. "$(dirname "$0")/check_common.sh"
+mk_boot 60 'supervisor: done|FAIL|MON\|ERROR'
 grep -E '^(faulter|supervisor|MON\|ERROR)' "$log" | tr -d '\r'
-if [ $rc -ne 0 ]; then
-	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
-	exit 1
-fi
+mk_boot_ok
 if ! grep -q "supervisor: fault in child 1 at 0x[0-9a-f]*: green thread 'deep' overran its stack (guard page)" "$log"; then
 	echo "FAIL: the fault handler did not name the green thread; log: $log"
 	exit 1

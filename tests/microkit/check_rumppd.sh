@@ -13,27 +13,10 @@
 # the boot time's baseline, reported only.  Exit 77 (skipped) without QEMU.
 set -uo pipefail
 sdk=$1 img=$2 log=$3 elf=$4 base=${5:-}
-if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
-	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
-	exit 77
-fi
-[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
-RUN_QEMU_LOG=$log timeout 150 "$sdk/run-qemu" "$img" 120 \
-	'rumppd: halted cleanly.*|MON\|ERROR|panic' >/dev/null
-rc=$?
-tr -d '\r' <"$log" >"$log.txt"
+. "$(dirname "$0")/check_common.sh"
+mk_boot 120 'rumppd: halted cleanly.*|MON\|ERROR|panic'
 grep -E '^(rumppd|rumpuser|MON\|ERROR|panic)' "$log.txt"
-if [ $rc -ne 0 ]; then
-	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
-	exit 1
-fi
-fail=0
-need() { # need REGEX WHAT
-	if ! grep -qE "$1" "$log.txt"; then
-		echo "FAIL: $2 (no line matching '$1')"
-		fail=1
-	fi
-}
+mk_boot_ok
 need '^Copyright \(c\) 1996, 1997' "the rump kernel's copyright banner"
 need 'The NetBSD Foundation, Inc\.  All rights reserved\.' "the rump kernel's copyright banner"
 need '^NetBSD [0-9.]+ \(RUMP-ROAST\)$' "the kernel's version line, whole (the strlen fix)"

@@ -8,26 +8,10 @@
 # Exit 77 (skipped) without QEMU.
 set -uo pipefail
 sdk=$1 img=$2 log=$3
-if ! command -v qemu-system-aarch64 >/dev/null 2>&1; then
-	echo "SKIPPED: qemu-system-aarch64 not found (Debian qemu-system-arm; scripts/deps.sh installs it)"
-	exit 77
-fi
-[ -r "$img" ] || { echo "FAIL: no image $img"; exit 1; }
-RUN_QEMU_LOG=$log timeout 150 "$sdk/run-qemu" "$img" 120 'rumpsup: child stopped|MON\|ERROR' >/dev/null
-rc=$?
-tr -d '\r' <"$log" >"$log.txt"
+. "$(dirname "$0")/check_common.sh"
+mk_boot 120 'rumpsup: child stopped|MON\|ERROR'
 grep -E '^(rumppd: (boot|panicking)|panic:|rump kernel|rumpuser|rumpsup|MON\|ERROR)' "$log.txt"
-if [ $rc -ne 0 ]; then
-	echo "FAIL: run-qemu exited $rc (timeout or QEMU died); log: $log"
-	exit 1
-fi
-fail=0
-need() { # need REGEX WHAT
-	if ! grep -qE "$1" "$log.txt"; then
-		echo "FAIL: $2 (no line matching '$1')"
-		fail=1
-	fi
-}
+mk_boot_ok
 need '^rumppd: ok rump_init v=0$' "rump_init"
 need '^panic: rumppd: a panic on purpose$' "the kernel's panic message"
 need '^rumpuser: rump kernel panic \(thread rump_main\)$' "librumpuser reporting the panic with the thread's name"

@@ -10,6 +10,8 @@
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk_microkit.h>
 
+#include "pd_common.h"
+
 uintptr_t heap_base;
 uintptr_t stack0_base;
 uintptr_t faultinfo_base;
@@ -35,12 +37,6 @@ static void *deep_main(void *arg)
 	return NULL;
 }
 
-static void *vcpu_main(void *arg)
-{
-	dom_run(arg);
-	return NULL;
-}
-
 void init(void)
 {
 	const struct mk_microkit_config mc = {
@@ -52,16 +48,12 @@ void init(void)
 		.timer_channel = -1,
 		.fault_table = (void *)faultinfo_base,
 	};
-	struct dom_config dc = {
-		.name = "faulter",
-		.flags = DOM_CALLER_IS_VCPU0,
-		.stack_size = 0x4000,
-	};
+	struct dom_config dc = {.name = "faulter"}; /* stacks of 0x5000 - guard */
 	struct dom_thread_attr a = {.name = "deep", .vcpu = -1, .detached = true};
+	const char *what;
 
-	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||
-	    dom_create(&d, &dc) != 0 || dom_thread_create(d, NULL, &a, deep_main, NULL) != 0 ||
-	    mk_microkit_start(vcpu_main, d) != 0)
+	if (pd_domain_create(&d, &mc, &dc, &what) != 0 ||
+	    dom_thread_create(d, NULL, &a, deep_main, NULL) != 0 || pd_domain_start(d) != 0)
 		microkit_dbg_puts("faulter: FAIL setup\n");
 }
 

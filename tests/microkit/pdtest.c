@@ -19,6 +19,8 @@
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk_microkit.h>
 
+#include "pd_common.h"
+
 #define CH_TIMER 2
 #define CH_POKER 3
 #define HEAP_SIZE 0x40000
@@ -32,34 +34,12 @@ uintptr_t stack0_base;
 static struct dom *d;
 static int failures;
 
-/* ---- console ---- */
-static void put(const char *s)
-{
-	microkit_dbg_puts(s);
-}
-
-static void put_i64(int64_t v)
-{
-	char buf[22];
-	int i = 21;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		buf[--i] = '-';
-	put(&buf[i]);
-}
-
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \
 		if (!(c)) {                                                                        \
-			put("pdtest: check failed: " #c " at line ");                              \
-			put_i64(__LINE__);                                                         \
-			put("\n");                                                                 \
+			pd_put("pdtest: check failed: " #c " at line ");                           \
+			pd_put_i64(__LINE__);                                                      \
+			pd_put("\n");                                                              \
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)
@@ -67,13 +47,13 @@ static void put_i64(int64_t v)
 	do {                                                                                       \
 		int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                      \
 		if (a_ != b_) {                                                                    \
-			put("pdtest: check failed: " #a " == " #b " (");                           \
-			put_i64(a_);                                                               \
-			put(" != ");                                                               \
-			put_i64(b_);                                                               \
-			put(") at line ");                                                         \
-			put_i64(__LINE__);                                                         \
-			put("\n");                                                                 \
+			pd_put("pdtest: check failed: " #a " == " #b " (");                        \
+			pd_put_i64(a_);                                                            \
+			pd_put(" != ");                                                            \
+			pd_put_i64(b_);                                                            \
+			pd_put(") at line ");                                                      \
+			pd_put_i64(__LINE__);                                                      \
+			pd_put("\n");                                                              \
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)
@@ -417,9 +397,9 @@ static void test_timer(void)
 	for (unsigned k = 1; k < 3; k++) {
 		if (woke_at[k] < deadline_of[k + 1] &&
 		    position((char)('0' + k)) > position((char)('0' + k + 1))) {
-			put("pdtest: wake order ");
-			put(wake_order);
-			put("\n");
+			pd_put("pdtest: wake order ");
+			pd_put(wake_order);
+			pd_put("\n");
 			failures++;
 		}
 	}
@@ -561,58 +541,43 @@ static void *runner(void *arg)
 
 	(void)arg;
 	if (init_deadlk != 0) {
-		put("pdtest: a wait in the PD context did not return -EDEADLK\n");
+		pd_put("pdtest: a wait in the PD context did not return -EDEADLK\n");
 		failed++;
 	}
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		int f0 = failures;
 		tests[i].fn();
-		put("pdtest: test ");
-		put(tests[i].name);
+		pd_put("pdtest: test ");
+		pd_put(tests[i].name);
 		if (failures == f0) {
-			put(" ok\n");
+			pd_put(" ok\n");
 			passed++;
 		} else {
-			put(" FAILED\n");
+			pd_put(" FAILED\n");
 			failed++;
 		}
 	}
-	put("pdtest: ");
-	put_i64(passed);
-	put(" passed, ");
-	put_i64(failed);
-	put(" failed\n");
-	return NULL;
-}
-
-static void *vcpu_main(void *arg)
-{
-	dom_run(arg);
+	pd_put("pdtest: ");
+	pd_put_i64(passed);
+	pd_put(" passed, ");
+	pd_put_i64(failed);
+	pd_put(" failed\n");
 	return NULL;
 }
 
 void init(void)
 {
-	const struct mk_microkit_config mc = {
-		.heap = (void *)heap_base,
-		.heap_size = HEAP_SIZE,
-		.stacks = stack0_base - MK_MICROKIT_GUARD,
-		.stack_stride = STACK_STRIDE,
-		.nstacks = NSTACKS,
-		.timer_channel = CH_TIMER,
-	};
-	struct dom_config dc = {
-		.name = "pdtest",
-		.flags = DOM_CALLER_IS_VCPU0,
-		.stack_size = STACK_STRIDE - MK_MICROKIT_GUARD,
-	};
+	const struct mk_microkit_config mc =
+		PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
+	struct dom_config dc = {.name = "pdtest"};
 	struct dom_thread_attr a = {.name = "runner", .vcpu = -1, .detached = true};
 	struct mk_notification n;
+	const char *what;
 	uint64_t w;
 
-	if (mk_microkit_init(&mc) != 0 || (dc.irq = mk_microkit_notification()) == NULL ||
-	    dom_create(&d, &dc) != 0 || dom_thread_create(d, NULL, &a, runner, NULL) != 0) {
-		put("pdtest: FAIL setup\n");
+	if (pd_domain_create(&d, &mc, &dc, &what) != 0 ||
+	    dom_thread_create(d, NULL, &a, runner, NULL) != 0) {
+		pd_put("pdtest: FAIL setup\n");
 		return;
 	}
 	/* The PD context must never block but in seL4_Recv. */
@@ -621,8 +586,8 @@ void init(void)
 	mk_notification_destroy(&n);
 	dom_sem_init(&pd_sem, 0);
 	dom_mutex_init(&pd_mtx);
-	if (mk_microkit_start(vcpu_main, d) != 0) {
-		put("pdtest: FAIL start\n");
+	if (pd_domain_start(d) != 0) {
+		pd_put("pdtest: FAIL start\n");
 		return;
 	}
 	/* the runner waits in test_pdctx now */
@@ -631,7 +596,7 @@ void init(void)
 	dom_sem_post(&pd_sem);
 	pd_post_ran = pd_woken;
 	if (pd_post_ran != 1)
-		put("pdtest: FAIL the post from init() did not run the waiter\n");
+		pd_put("pdtest: FAIL the post from init() did not run the waiter\n");
 }
 
 void notified(microkit_channel ch)

@@ -8,19 +8,9 @@
 
 #include <rumpbridge/mk_microkit.h>
 
+#include "pd_common.h"
+
 uintptr_t faultinfo_base;
-
-static void put_hex(uint64_t v)
-{
-	char buf[19];
-
-	buf[0] = '0';
-	buf[1] = 'x';
-	for (int i = 0; i < 16; i++)
-		buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
-	buf[18] = '\0';
-	microkit_dbg_puts(buf);
-}
 
 void init(void)
 {
@@ -42,7 +32,7 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 	if (microkit_msginfo_get_label(msginfo) == seL4_Fault_VMFault) {
 		uintptr_t addr = microkit_mr_get(seL4_VMFault_Addr);
 		microkit_dbg_puts(" at ");
-		put_hex(addr);
+		pd_put_hex(addr);
 		if (mk_microkit_fault_name((const void *)faultinfo_base, addr, name, sizeof(name),
 					   &guard) == 0) {
 			microkit_dbg_puts(guard ? ": green thread '"

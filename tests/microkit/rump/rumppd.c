@@ -27,6 +27,8 @@
 #include <rumpbridge/mk_microkit.h>
 #include <rumpbridge/rumpuser_microkit.h>
 
+#include "../pd_common.h"
+
 #define CH_TIMER 2
 #define HEAP_SIZE 0x100000
 #define STACK_STRIDE 0x9000 /* 4 KiB guard + 32 KiB stack */
@@ -63,40 +65,14 @@ static uint64_t cycles(void)
 	return c;
 }
 
-static void put(const char *s)
-{
-	microkit_dbg_puts(s);
-}
-
-static void put_u64(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put(&buf[i]);
-}
-
-static void kv(const char *k, uint64_t v)
-{
-	put(" ");
-	put(k);
-	put("=");
-	put_u64(v);
-}
-
 static void check(const char *what, bool ok, long v)
 {
-	put(ok ? "rumppd: ok " : "rumppd: FAIL ");
-	put(what);
-	kv(v < 0 ? "neg" : "v", (uint64_t)(v < 0 ? -v : v));
+	pd_put(ok ? "rumppd: ok " : "rumppd: FAIL ");
+	pd_put(what);
+	pd_kv(v < 0 ? "neg" : "v", (uint64_t)(v < 0 ? -v : v));
 	if (!ok)
-		kv("errno", (uint64_t)rumpbridge_microkit_errno);
-	put("\n");
+		pd_kv("errno", (uint64_t)rumpbridge_microkit_errno);
+	pd_put("\n");
 	if (!ok)
 		failures++;
 }
@@ -124,22 +100,22 @@ static void stats(const char *tag)
 
 	rumpbridge_microkit_get_stats(&rs);
 	mk_microkit_get_stats(&ms);
-	put("rumppd: ");
-	put(tag);
-	kv("mem_size", rs.mem_size);
-	kv("mem_used", rs.mem_used);
-	kv("mem_peak", rs.mem_peak);
-	kv("mem_nfree", rs.mem_nfree);
-	kv("allocs", rs.allocs);
-	kv("frees", rs.frees);
-	kv("failed", rs.failed);
-	kv("slice_yields", rs.slice_yields);
-	kv("stacks_used", ms.stacks_used);
-	kv("heap_used", ms.heap_used);
-	kv("loop_returns", ms.loop_returns);
-	kv("timer_irqs", ms.timer_irqs);
-	kv("count", count);
-	put("\n");
+	pd_put("rumppd: ");
+	pd_put(tag);
+	pd_kv("mem_size", rs.mem_size);
+	pd_kv("mem_used", rs.mem_used);
+	pd_kv("mem_peak", rs.mem_peak);
+	pd_kv("mem_nfree", rs.mem_nfree);
+	pd_kv("allocs", rs.allocs);
+	pd_kv("frees", rs.frees);
+	pd_kv("failed", rs.failed);
+	pd_kv("slice_yields", rs.slice_yields);
+	pd_kv("stacks_used", ms.stacks_used);
+	pd_kv("heap_used", ms.heap_used);
+	pd_kv("loop_returns", ms.loop_returns);
+	pd_kv("timer_irqs", ms.timer_irqs);
+	pd_kv("count", count);
+	pd_put("\n");
 }
 
 static void tmpfs_file(void)
@@ -227,9 +203,9 @@ static void libkern_check(void)
 			}
 		}
 	}
-	put("rumppd: libkern kernel_strlen_wrong=");
-	put_u64(bad_real);
-	put(" of 1536 (replaced)\n");
+	pd_put("rumppd: libkern kernel_strlen_wrong=");
+	pd_put_u64(bad_real);
+	pd_put(" of 1536 (replaced)\n");
 	check("libkern strlen (the fixed one)", bad_strlen == 0, bad_strlen);
 	check("libkern memcpy", bad_memcpy == 0, bad_memcpy);
 	check("libkern memset", bad_memset == 0, bad_memset);
@@ -249,15 +225,15 @@ static void *rump_main(void *arg)
 	t_boot1 = cycles();
 	c1 = count;
 	check("rump_init", r == 0, r);
-	put("rumppd: boot");
-	kv("cycles", t_boot1 - t_boot0);
-	kv("cntfrq", ({
+	pd_put("rumppd: boot");
+	pd_kv("cycles", t_boot1 - t_boot0);
+	pd_kv("cntfrq", ({
 		   uint64_t f;
 		   __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
 		   f;
 	   }));
-	kv("counter_during_boot", c1 - c0);
-	put("\n");
+	pd_kv("counter_during_boot", c1 - c0);
+	pd_put("\n");
 	if (r != 0)
 		return NULL;
 	stats("after_boot");
@@ -265,7 +241,7 @@ static void *rump_main(void *arg)
 	{
 		void rumpns_panic(const char *, ...) __attribute__((__noreturn__));
 
-		put("rumppd: panicking on purpose\n");
+		pd_put("rumppd: panicking on purpose\n");
 		rump_schedule(); /* in the kernel, as a panic is: a CPU and an lwp */
 		rumpns_panic("rumppd: a panic on purpose");
 	}
@@ -297,12 +273,12 @@ static void *rump_main(void *arg)
 		r = rump_sys_nanosleep((void *)&ts, NULL);
 		check("nanosleep 3 ms in the kernel", r == 0, r);
 	}
-	put("rumppd: work");
-	kv("counter_during_work", count - c0);
-	kv("failures", failures);
-	put("\n");
+	pd_put("rumppd: work");
+	pd_kv("counter_during_work", count - c0);
+	pd_kv("failures", failures);
+	pd_put("\n");
 	stats("before_halt");
-	put("rumppd: halting\n");
+	pd_put("rumppd: halting\n");
 	r = rump_sys_reboot(0, NULL);
 	check("rump_sys_reboot returned", false, r);
 	return NULL;
@@ -314,37 +290,20 @@ void rumpbridge_microkit_exit(int status)
 {
 	stop = true;
 	stats("halted");
-	put("rumppd: halted cleanly");
-	kv("status", (uint64_t)status);
-	kv("failures", failures);
-	put("\n");
+	pd_put("rumppd: halted cleanly");
+	pd_kv("status", (uint64_t)status);
+	pd_kv("failures", failures);
+	pd_put("\n");
 	for (;;)
 		dom_thread_exit(NULL);
 }
 
-static void *vcpu_main(void *arg)
-{
-	int r = dom_run(arg);
-
-	if (r != 0)
-		check("dom_run", false, r);
-	return NULL;
-}
-
 void init(void)
 {
-	const struct mk_microkit_config mc = {
-		.heap = (void *)heap_base,
-		.heap_size = HEAP_SIZE,
-		.stacks = stack0_base - MK_MICROKIT_GUARD,
-		.stack_stride = STACK_STRIDE,
-		.nstacks = NSTACKS,
-		.timer_channel = CH_TIMER,
-	};
+	const struct mk_microkit_config mc =
+		PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
 	struct dom_config dc = {
 		.name = "rumppd",
-		.flags = DOM_CALLER_IS_VCPU0,
-		.stack_size = STACK_STRIDE - MK_MICROKIT_GUARD,
 		.post_capacity = 64,
 		.max_workers = 2,
 	};
@@ -357,13 +316,11 @@ void init(void)
 		.slice_ns = RUMPPD_SLICE_NS,
 	};
 	struct dom_thread_attr a = {.vcpu = -1, .detached = true};
+	const char *what;
 	int r;
 
-	if ((r = mk_microkit_init(&mc)) != 0)
-		return check("mk_microkit_init", false, r);
-	dc.irq = mk_microkit_notification();
-	if ((r = dom_create(&d, &dc)) != 0)
-		return check("dom_create", false, r);
+	if ((r = pd_domain_create(&d, &mc, &dc, &what)) != 0)
+		return check(what, false, r);
 	rc.dom = d;
 	if ((r = rumpbridge_microkit_setup(&rc)) != 0)
 		return check("rumpbridge_microkit_setup", false, r);
@@ -373,8 +330,8 @@ void init(void)
 	a.name = "rump_main";
 	if ((r = dom_thread_create(d, NULL, &a, rump_main, NULL)) != 0)
 		return check("dom_thread_create rump_main", false, r);
-	put("rumppd: starting\n");
-	if ((r = mk_microkit_start(vcpu_main, d)) != 0)
+	pd_put("rumppd: starting\n");
+	if ((r = pd_domain_start(d)) != 0)
 		return check("mk_microkit_start", false, r);
 }
 

@@ -10,17 +10,7 @@
 #include <microkit.h>
 #include <stdint.h>
 
-static void put_hex(uint64_t v)
-{
-	char buf[19];
-
-	buf[0] = '0';
-	buf[1] = 'x';
-	for (int i = 0; i < 16; i++)
-		buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
-	buf[18] = '\0';
-	microkit_dbg_puts(buf);
-}
+#include "../pd_common.h"
 
 void init(void)
 {
@@ -42,13 +32,13 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 	microkit_dbg_put32((uint32_t)label);
 	if (label == seL4_Fault_VMFault) {
 		microkit_dbg_puts(" (VM fault at ");
-		put_hex(microkit_mr_get(seL4_VMFault_Addr));
+		pd_put_hex(microkit_mr_get(seL4_VMFault_Addr));
 		microkit_dbg_puts(", pc ");
-		put_hex(microkit_mr_get(seL4_VMFault_IP));
+		pd_put_hex(microkit_mr_get(seL4_VMFault_IP));
 		microkit_dbg_puts(")");
 	} else if (label == seL4_Fault_VCPUFault) {
 		microkit_dbg_puts(" esr ");
-		put_hex(esr);
+		pd_put_hex(esr);
 		if ((esr >> 26) == 0x3c)
 			microkit_dbg_puts(" (brk: the rump kernel's panic)");
 	}
