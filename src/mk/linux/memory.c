@@ -385,6 +385,21 @@ int mk_stack_reuse(struct mk_stack *s, const char *name)
 		return -EINVAL;
 	if (name == NULL)
 		name = "?";
+	STACK_UNPOISON(s->map, s->map_size);
+	s->name = name;
+	/* Only the stack's owner writes its record, so it may compare
+	 * without the lock: the same name (a pool of like threads) costs
+	 * nothing more. */
+	if (atomic_load_explicit(&r->lo, memory_order_relaxed) == (uintptr_t)s->map) {
+		size_t i;
+
+		for (i = 0; i + 1 < REC_NAME && name[i] != '\0'; i++)
+			if (atomic_load_explicit(&r->name[i], memory_order_relaxed) != name[i])
+				break;
+		if ((i + 1 == REC_NAME || name[i] == '\0') &&
+		    atomic_load_explicit(&r->name[i], memory_order_relaxed) == '\0')
+			return 0;
+	}
 	pthread_mutex_lock(&reg_lock);
 	if (atomic_load(&r->lo) != (uintptr_t)s->map) {
 		pthread_mutex_unlock(&reg_lock);
@@ -392,8 +407,6 @@ int mk_stack_reuse(struct mk_stack *s, const char *name)
 	}
 	rec_publish(r, (uintptr_t)s->map, s->guard, s->size, name);
 	pthread_mutex_unlock(&reg_lock);
-	STACK_UNPOISON(s->map, s->map_size);
-	s->name = name;
 	return 0;
 }
 
