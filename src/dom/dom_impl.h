@@ -254,6 +254,9 @@ struct dom_vcpu {
 	unsigned id;
 	struct mk_notification ntf;	/* idle wait, unless it listens */
 	bool listening;			/* owner only: d->listener is this */
+	bool delivering;		/* owner only: idle loop in take_bits */
+	struct dom_thread *keep;	/* owner only: first thread it woke then */
+	_Atomic unsigned long local_wakes; /* threads run from keep (tests) */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
