@@ -283,6 +283,9 @@ static int slot_carve(struct stack_class *c, struct stack_rec *rec)
 
 		if (m == MAP_FAILED)
 			return -ENOMEM;
+		/* Huge pages would commit 2 MiB for one touched stack page
+		 * and make the soft guards around it look resident. */
+		madvise(m, n * len, MADV_NOHUGEPAGE);
 		c->next = m;
 		c->end = (char *)m + n * len;
 	}
