@@ -325,24 +325,28 @@ active [NV] proctype vcpu()
 			pick(v, t, k, w, CASCADE);	/* look once more */
 #endif
 			if
-			:: !t -> ntf_wait(v, b)
+			:: !t -> ntf_wait(v, b);
+				/* take_bits (after the idle bit is cleared below;
+				 * only v sees t and b, so deciding here is the
+				 * same): delivering an event may wake a thread,
+				 * which v keeps and runs (local wake-up), a take
+				 * like a pick: nothing queued, nobody kicked */
+				atomic {
+#ifndef NO_LOCAL_WAKE
+					if
+					:: (b & EVENT) ->
+						if
+						:: t = 1
+						:: skip
+						fi
+					:: else
+					fi;
+#endif
+					b = 0
+				}
 			:: else
 			fi;
 			idle[v] = 0;		/* atomic_fetch_and */
-#ifndef NO_LOCAL_WAKE
-			/* take_bits: delivering an event may wake a thread,
-			 * which the vCPU keeps and runs (local wake-up): a
-			 * take like a pick, nothing queued, nobody kicked */
-			if
-			:: !t && (b & EVENT) ->
-				if
-				:: t = 1
-				:: skip
-				fi
-			:: else
-			fi;
-#endif
-			b = 0;
 			if
 			:: t && listening[v] -> release(v, k, w)
 			:: else
