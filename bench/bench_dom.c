@@ -18,16 +18,18 @@
  *   - idle cost: 4 vCPUs, 10,000 green threads blocked on condition
  *     variables, the process's CPU time and context switches while the
  *     main thread sleeps;
- *   - scale: create and join 100,000 green threads with 16 KiB stacks on
- *     2 vCPUs, time and peak RSS.
+ *   - spawn: create + join of a green thread that returns at once, by a
+ *     green thread, 64 alive at a time (spawn_join_ns), against the same
+ *     with pthreads (pthread_spawn_join_ns), interleaved; and 100,000
+ *     created, then joined (spawn_100k_s);
+ *   - live: 100,000 green threads with 16 KiB stacks alive at once (all
+ *     blocked on a semaphore), then woken and joined: time, peak RSS and
+ *     the mappings they need against vm.max_map_count (live_100k_*).
  *
- * Scale and vm.max_map_count: every green stack is one mmap plus a
- * PROT_NONE guard page, i.e. two VMAs.  With the default max_map_count of
- * 65530, 100,000 live stacks (200,000 VMAs) cannot exist at once: mmap
- * fails with ENOMEM.  The scale test therefore creates the threads in
- * batches sized from the current limit (max_map_count, the mappings the
- * process already has, RLIMIT_AS) and says so in the table
- * (spawn_live_max: how many were alive at once).
+ * Stacks are slots of shared arenas (docs/mk.md), so 100,000 live stacks
+ * fit under the default vm.max_map_count (65,530); only RLIMIT_AS can
+ * still make the spawn test batch (spawn_live_max says how many were
+ * alive at once).
  *
  * Clocks: loops that run on one host thread are timed with its CPU time
  * (see cpu_now_ns), the ping-pongs with wall time, plus the process CPU
@@ -87,7 +89,7 @@ static uint64_t cpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* BENCH_DOM_ONLY=yield,pingpong,enter,mutex,spawn,idle runs only those
+/* BENCH_DOM_ONLY=yield,pingpong,enter,mutex,spawn,live,idle runs only those
  * groups (for looking at one figure). */
 static bool want(const char *group)
 {
@@ -685,21 +687,13 @@ static void *spawn_green(void *arg)
 /* How many stacks may be alive at once (see the top of the file). */
 static unsigned spawn_batch(unsigned n)
 {
-	long maxmap = read_long("/proc/sys/vm/max_map_count"), maps = count_maps();
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned batch = n;
 	struct rlimit rl;
 
-	if (maxmap > 0 && maps >= 0) {
-		long room = (maxmap - maps - 4096) / 2; /* 2 VMAs per stack, some slack */
-		if (room < 1000)
-			room = 1000;
-		if ((unsigned long)room < batch)
-			batch = (unsigned)(room / 1000 * 1000);
-	}
 	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		long vm = status_kib("VmSize");
-		double per = (double)(SPAWN_STACK + page) + 1024; /* stack, guard, record */
+		double per = (double)(MK_STACK_MIN + MK_STACK_GUARD + page) + 1024; /* stack, guard, record */
 		double room = ((double)rl.rlim_cur - (double)vm * 1024.0) * 0.8 / per;
 		if (room < 1000)
 			room = 1000;
@@ -767,8 +761,189 @@ static void bench_spawn(struct rb_bench *b)
 	value(b, "spawn_peak_rss_mib", "peak RSS of the process (VmHWM)",
 	      hwm1 >= 0 ? (double)hwm1 / 1024.0 : -1, "MiB");
 	snprintf(what, sizeof(what), "threads alive at once (%s)",
-		 batch < n ? "BATCHED: vm.max_map_count, 2 VMAs/stack" : "all of them");
+		 batch < n ? "BATCHED: RLIMIT_AS" : "all of them");
 	value(b, "spawn_live_max", what, (double)batch, "");
+}
+
+/* ------------------------------------------------------------------ */
+/* spawn_join: create + join of a thread that returns at once           */
+
+#define SJ_BATCH 64 /* alive at once: within the stack cache's bound */
+
+static void *sj_fn(void *arg)
+{
+	return arg;
+}
+
+/* n create+join of green threads, SJ_BATCH alive at a time, by a green
+ * thread (the M:N case: a green thread spawns and joins its helpers, so a
+ * join that waits switches to the child instead of sleeping on a futex);
+ * ns per thread (wall). */
+struct sj_run {
+	unsigned n;
+	uint64_t ns, sum, want;
+};
+
+static void *sj_driver(void *arg)
+{
+	const struct dom_thread_attr at = {.name = "sj", .vcpu = -1};
+	struct sj_run *run = arg;
+	struct dom_thread *t[SJ_BATCH];
+	uint64_t t0 = rb_now_ns();
+
+	for (unsigned done = 0; done < run->n; done += SJ_BATCH) {
+		for (unsigned i = 0; i < SJ_BATCH; i++)
+			CHECK(dom_thread_create(dom_thread_dom(dom_self()), &t[i], &at, sj_fn,
+						(void *)(uintptr_t)(done + i)));
+		for (unsigned i = 0; i < SJ_BATCH; i++) {
+			void *r;
+			CHECK(dom_thread_join(t[i], &r));
+			run->sum += (uintptr_t)r;
+			run->want += done + i;
+		}
+	}
+	run->ns = rb_now_ns() - t0;
+	return NULL;
+}
+
+static double spawn_join_green(struct dom *d, unsigned n)
+{
+	struct sj_run run = {.n = n};
+	struct dom_thread *drv;
+
+	CHECK(dom_enter(d));
+	CHECK(dom_thread_create(d, &drv, NULL, sj_driver, &run));
+	CHECK(dom_thread_join(drv, NULL));
+	CHECK(dom_leave(d));
+	if (run.sum != run.want)
+		die("spawn_join checksum", 0);
+	return (double)run.ns / n;
+}
+
+static double spawn_join_pthread(unsigned n)
+{
+	pthread_t t[SJ_BATCH];
+	uint64_t t0, t1, sum = 0, want = 0;
+
+	t0 = rb_now_ns();
+	for (unsigned done = 0; done < n; done += SJ_BATCH) {
+		for (unsigned i = 0; i < SJ_BATCH; i++)
+			if (pthread_create(&t[i], NULL, sj_fn, (void *)(uintptr_t)(done + i)) != 0)
+				die("pthread_create", -EAGAIN);
+		for (unsigned i = 0; i < SJ_BATCH; i++) {
+			void *r;
+			pthread_join(t[i], &r);
+			sum += (uintptr_t)r;
+			want += done + i;
+		}
+	}
+	t1 = rb_now_ns();
+	if (sum != want)
+		die("pthread spawn_join checksum", 0);
+	return (double)(t1 - t0) / n;
+}
+
+static void bench_spawn_join(struct rb_bench *b)
+{
+	const struct dom_config cfg = {.name = "sj", .vcpus = 2, .stack_size = SPAWN_STACK};
+	unsigned n = rb_bench_quick(b) ? 9984 : 99968; /* whole batches */
+	const struct dom_config cfg1 = {.name = "sj1", .vcpus = 1, .stack_size = SPAWN_STACK};
+	double g[3], g1[3], p[3];
+	struct dom *d, *d1;
+	char what[128];
+
+	CHECK(dom_create(&d, &cfg));
+	CHECK(dom_create(&d1, &cfg1));
+	for (int k = 0; k < 3; k++) { /* interleaved: A B C A B C ... */
+		g[k] = spawn_join_green(d, n);
+		g1[k] = spawn_join_green(d1, n);
+		p[k] = spawn_join_pthread(n);
+	}
+	CHECK(dom_destroy(d));
+	CHECK(dom_destroy(d1));
+	qsort(g, 3, sizeof(double), cmp_double);
+	qsort(g1, 3, sizeof(double), cmp_double);
+	qsort(p, 3, sizeof(double), cmp_double);
+	snprintf(what, sizeof(what),
+		 "create+join by a green thread, %u times, %d alive, 16 KiB, 2 vCPUs (median of 3)", n,
+		 SJ_BATCH);
+	value(b, "spawn_join_ns", what, g[1], "ns");
+	value(b, "spawn_join_1v_ns", "  the same, domain of 1 vCPU (no idle vCPU to kick)", g1[1],
+	      "ns");
+	snprintf(what, sizeof(what), "the same with pthreads (default attributes), interleaved");
+	value(b, "pthread_spawn_join_ns", what, p[1], "ns");
+}
+
+/* ------------------------------------------------------------------ */
+/* live_100k: 100,000 threads that all block, then woken and joined     */
+
+static _Atomic unsigned live_alive;
+static struct dom_sem live_gate;
+
+static void *live_fn(void *arg)
+{
+	atomic_fetch_add(&live_alive, 1);
+	if (dom_sem_wait(&live_gate) != 0)
+		return NULL;
+	return arg;
+}
+
+static void bench_live(struct rb_bench *b)
+{
+	const struct dom_config cfg = {.name = "live", .vcpus = 2, .stack_size = SPAWN_STACK};
+	unsigned n = rb_bench_quick(b) ? 10000 : 100000;
+	struct dom_thread **t = calloc(n, sizeof(*t));
+	uint64_t t0, t1, sum = 0, want = 0;
+	long maps0, maps1, hwm;
+	unsigned long hard, soft;
+	struct dom *d;
+	char what[128];
+
+	if (t == NULL)
+		die("calloc", -ENOMEM);
+	CHECK(dom_create(&d, &cfg));
+	CHECK(dom_sem_init(&live_gate, 0));
+	atomic_store(&live_alive, 0);
+	maps0 = count_maps();
+	CHECK(dom_enter(d));
+	t0 = rb_now_ns();
+	for (unsigned i = 0; i < n; i++)
+		CHECK(dom_thread_create(d, &t[i], NULL, live_fn, (void *)(uintptr_t)i));
+	while (atomic_load(&live_alive) < n)
+		CHECK(dom_sleep_ns(100000));
+	maps1 = count_maps();
+	for (unsigned i = 0; i < n; i++)
+		CHECK(dom_sem_post(&live_gate));
+	for (unsigned i = 0; i < n; i++) {
+		void *r;
+		CHECK(dom_thread_join(t[i], &r));
+		sum += (uintptr_t)r;
+		want += i;
+	}
+	t1 = rb_now_ns();
+	CHECK(dom_leave(d));
+	hwm = status_kib("VmHWM");
+	CHECK(dom_sem_destroy(&live_gate));
+	CHECK(dom_destroy(d));
+	free(t);
+	if (sum != want)
+		die("live checksum", 0);
+	mk_stack_stats(&hard, &soft);
+
+	snprintf(what, sizeof(what), "%u green threads (16 KiB) created, all blocked, woken, joined",
+		 n);
+	value(b, "live_100k_s", what, (double)(t1 - t0) / 1e9, "s");
+	value(b, "live_100k_peak_mib", "peak RSS of the process (VmHWM) by then",
+	      hwm >= 0 ? (double)hwm / 1024.0 : -1, "MiB");
+	value(b, "live_100k_maps", "mappings (/proc/self/maps) with all of them alive",
+	      (double)maps1, "");
+	value(b, "live_100k_maps_before", "  the same before the first was created", (double)maps0,
+	      "");
+	value(b, "max_map_count", "vm.max_map_count of this host",
+	      (double)read_long("/proc/sys/vm/max_map_count"), "");
+	value(b, "stacks_hard_guard", "stack slots made with a hard guard (whole run)",
+	      (double)hard, "");
+	value(b, "stacks_soft_guard", "  and with a soft guard", (double)soft, "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -836,8 +1011,12 @@ int main(int argc, char **argv)
 	CHECK(dom_destroy(d));
 	CHECK(dom_destroy(d2));
 
-	if (want("spawn"))
+	if (want("spawn")) {
+		bench_spawn_join(b);
 		bench_spawn(b);
+	}
+	if (want("live"))
+		bench_live(b);
 	if (want("idle"))
 		bench_idle(b);
 
@@ -859,6 +1038,12 @@ int main(int argc, char **argv)
 	       false, 1.2 + 1e-9);
 	target(b, "dom_mutex (host) vs pthread", "dom_mutex_host_ns", "pthread_mutex_ns",
 	       "<= 1.2", false, 1.2 + 1e-9);
+	target(b, "pthread spawn+join / green spawn+join", "pthread_spawn_join_ns",
+	       "spawn_join_ns", ">= 50", true, 50);
+	target(b, "event ping-pong 2 vCPUs vs 1 vCPU", "event_pingpong_2v_ns",
+	       "event_pingpong_ns", "<= 1.2", false, 1.2 + 1e-9);
+	target_abs(b, "live_100k peak RSS vs 1 GiB", "live_100k_peak_mib",
+		   "target_live_100k_peak_mib", 1024, "MiB", "< 1 (under 1 GiB)");
 	target_abs(b, "idle CPU vs 5 ms", "idle_cpu_ms", "target_idle_cpu_ms", 5, "ms",
 		   "< 1 (under 5 ms)");
 

@@ -345,11 +345,17 @@ struct mk_stack {
 };
 
 /* Allocate a stack of at least size bytes (rounded up to MK_STACK_MIN
- * and to pages) with an inaccessible guard of MK_STACK_GUARD bytes below
- * it.  Running into the guard kills the process (SIGSEGV) with a message
- * naming `name` (its first 31 characters are copied; NULL reads "?"), on
- * threads that have an alternate signal stack (mk threads, and threads
- * after mk_thread_prepare_current).  Any thread.  Errors: -EINVAL (NULL,
+ * and to pages) with a guard of MK_STACK_GUARD bytes below it.  Memory is
+ * committed only when touched.  Running into a hard (inaccessible) guard
+ * kills the process (SIGSEGV) with a message naming `name` (its first 31
+ * characters are copied; NULL reads "?"), on threads that have an
+ * alternate signal stack (mk threads, and threads after
+ * mk_thread_prepare_current).  On Linux, stacks are slots of shared
+ * arenas and only the first quarter of vm.max_map_count of them
+ * (RUMPBRIDGE_STACK_HARD_GUARDS overrides) get hard guards, since each
+ * costs two VMAs; the rest get soft guards: the same range, left
+ * accessible and never touched by a correct thread, checked when the
+ * stack is destroyed (docs/mk.md).  Any thread.  Errors: -EINVAL (NULL,
  * size 0 or over 1 GiB), -ENOMEM. */
 int mk_stack_create(struct mk_stack *s, size_t size, const char *name);
 /* As mk_stack_create with a guard of `guard` bytes (rounded up to pages;
@@ -359,8 +365,19 @@ int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const c
 /* Release a stack.  Any thread; may run while another thread's overflow
  * is being reported (the fault handler takes no lock and reads only
  * memory that is never freed).  Errors: -EINVAL (NULL or not a live
- * stack). */
+ * stack), -EFAULT (released, but a thread overflowed into its soft guard:
+ * reported on the console). */
 int mk_stack_destroy(struct mk_stack *s);
+/* A live stack handed to a new thread without a new allocation (a cache
+ * of stacks): the overflow report names `name` from now on (NULL reads
+ * "?"), and sanitizer state left by the last user is cleared.  Its memory
+ * is not cleared.  Any thread.  Errors: -EINVAL (NULL or not a live
+ * stack). */
+int mk_stack_reuse(struct mk_stack *s, const char *name);
+/* How many stack slots have been made with a hard guard and with a soft
+ * one since the process started (each slot keeps its kind when reused);
+ * NULL pointers are skipped.  Any thread.  No errors. */
+void mk_stack_stats(unsigned long *hard, unsigned long *soft);
 
 /* ------------------------------------------------------------------ */
 /* Region: named shared memory several processes map.                   */

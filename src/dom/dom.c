@@ -16,6 +16,9 @@ static void free_dom(struct dom *d)
 		for (unsigned i = 0; i < d->nvcpu; i++)
 			mk_notification_destroy(&d->vcpu[i].ntf);
 	mk_mem_free(d->vcpu);
+	for (unsigned i = 0; i < d->nstacks; i++)
+		mk_stack_destroy(&d->stacks[i]);
+	mk_mem_free(d->stacks);
 	d->magic = DOM_MAGIC_DEAD;
 	dom_record_free(DOM_REC_DOM, d);
 }
@@ -65,6 +68,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	d->serial = atomic_fetch_add(&next_serial, 1);
 	d->nvcpu = n;
 	d->stack_size = cfg->stack_size != 0 ? cfg->stack_size : 64 * 1024;
+	d->stacks = mk_mem_alloc(DOM_STACK_CACHE * sizeof(*d->stacks)); /* NULL: no cache */
 	d->max_workers = cfg->max_workers != 0 ? cfg->max_workers : 16;
 	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
 	atomic_init(&d->next_deadline, MK_FOREVER);

@@ -193,6 +193,7 @@ struct dom_thread {
 	bool detached;
 	_Atomic int state;
 	bool service;	     /* the domain's own thread (svc, worker) */
+	bool std_stack;	     /* stack of d->stack_size: may go to d->stacks */
 	struct dom *dom;
 	struct dom_vcpu *vcpu; /* green: where it runs or last ran */
 	struct dom_porter *porter; /* detached: the host thread it runs on */
@@ -253,6 +254,9 @@ struct dom_vcpu {
 	unsigned id;
 	struct mk_notification ntf;	/* idle wait, unless it listens */
 	bool listening;			/* owner only: d->listener is this */
+	bool delivering;		/* owner only: idle loop in take_bits */
+	struct dom_thread *keep;	/* owner only: first thread it woke then */
+	_Atomic unsigned long local_wakes; /* threads run from keep (tests) */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
@@ -333,6 +337,10 @@ struct dom {
 	unsigned nthreads, nservice;
 	struct dom_thread *destroyer;	 /* waits for nservice == 0 */
 	struct dom_threadlist hosts;	 /* bound host records (host_lock) */
+	/* stack cache (thread.c): stacks of d->stack_size kept for the next
+	 * threads; at most DOM_STACK_CACHE (NULL: no cache).  d->lock. */
+	struct mk_stack *stacks;
+	unsigned nstacks;
 
 	/* timers: timer_lock */
 	_Atomic uint32_t timer_lock;
@@ -370,6 +378,8 @@ struct dom {
 /* ------------------------------------------------------------------ */
 /* record.c: type-stable records for what callers hold handles to */
 enum dom_rec_kind { DOM_REC_DOM, DOM_REC_THREAD, DOM_REC_KINDS };
+/* How many exited threads' stacks a domain keeps for new threads. */
+#define DOM_STACK_CACHE 256
 /* A freed record is reused only once this many newer ones were freed. */
 #define DOM_RECORD_QUARANTINE 64
 /* A zeroed record, or NULL (no memory). */

@@ -43,6 +43,17 @@
  * takes work while more remains kicks the next idle one (cascade).
  * tests/model/idle.pml checks this with spin.
  *
+ * Local wake-ups.  An idle vCPU that takes an outside event (its wait on
+ * the domain notification returned event bits) delivers it itself, and
+ * the first green thread the delivery wakes (unbound, or bound to this
+ * vCPU) is not queued: enqueue leaves it in v->keep and the idle loop
+ * runs it at once, as if it had picked it.  Pushing it to the domain
+ * queue would kick another idle vCPU, which usually found nothing: the
+ * deliverer had taken the thread first.  Further threads woken by the
+ * same delivery are queued as usual.  Running it is a take like any
+ * other: a listener gives the role up and kicks another idle vCPU to take
+ * it (idle.pml: a thread taken after ntf_wait).
+ *
  * The switch epilogue (after_switch) runs on the new stack and finishes
  * what the old thread started: queue a yielder, move a blocker from
  * BLOCKING to BLOCKED (or queue it if a waker got there first), reap an
@@ -186,6 +197,14 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 {
 	struct dom *d = t->dom;
 
+	/* Local wake-up: the idle loop delivering an event keeps the first
+	 * thread it wakes and runs it next (dom_vcpu_loop), no queue, no
+	 * kick. */
+	if (here != NULL && here->delivering && here->keep == NULL &&
+	    (t->affinity < 0 || &d->vcpu[t->affinity] == here)) {
+		here->keep = t;
+		return;
+	}
 	if (t->affinity >= 0) {
 		struct dom_vcpu *v = &d->vcpu[t->affinity];
 		if (v == here) {
@@ -548,8 +567,19 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 			idle_run(v, t);
 			continue;
 		}
-		if (r == 0)
+		if (r == 0) {
+			v->delivering = true;
 			take_bits(d, bits);
+			v->delivering = false;
+			if ((t = v->keep) != NULL) {
+				/* "Local wake-ups" (top of the file) */
+				v->keep = NULL;
+				/* relaxed: a count only tests read, after joining */
+				atomic_fetch_add_explicit(&v->local_wakes, 1, memory_order_relaxed);
+				idle_run(v, t);
+				continue;
+			}
+		}
 		dom_timer_run(d, mk_clock_now_ns());
 	}
 	if (v->listening)

@@ -43,12 +43,54 @@ void dom_log(const struct dom *d, const char *a, const char *b, const char *c)
 	mk_console_write(buf, n);
 }
 
+/*
+ * The stack cache.  A thread whose stack is of the domain's default size
+ * (d->stack_size) returns it to d->stacks when it is freed, up to
+ * DOM_STACK_CACHE; the next such thread takes the most recent one (its
+ * pages are still committed, so nothing is mapped, faulted in or zeroed).
+ * The guard comes along: it is part of the stack.  mk_stack_reuse renames
+ * it for the overflow report.  free_dom releases what is left.
+ */
+static int stack_get(struct dom *d, struct dom_thread *t, size_t ss)
+{
+	if (ss == d->stack_size) {
+		t->std_stack = true;
+		dom_spin_lock(&d->lock);
+		if (d->nstacks > 0) {
+			t->stack = d->stacks[--d->nstacks];
+			dom_spin_unlock(&d->lock);
+			return mk_stack_reuse(&t->stack, t->name);
+		}
+		dom_spin_unlock(&d->lock);
+	}
+	return mk_stack_create(&t->stack, ss, t->name);
+}
+
+static void stack_put(struct dom_thread *t)
+{
+	struct dom *d = t->dom;
+
+	if (t->std_stack && d != NULL && d->stacks != NULL) {
+		dom_spin_lock(&d->lock);
+		if (d->nstacks < DOM_STACK_CACHE) {
+			d->stacks[d->nstacks++] = t->stack;
+			dom_spin_unlock(&d->lock);
+			t->stack.map = NULL;
+			t->stack.base = NULL;
+			t->stack.rec = NULL;
+			return;
+		}
+		dom_spin_unlock(&d->lock);
+	}
+	mk_stack_destroy(&t->stack);
+}
+
 /* A green thread's record back to its pool (record.c): its handle reads
  * DEAD from now on. */
 void dom_thread_free(struct dom_thread *t)
 {
 	dom_fiber_destroy(t);
-	mk_stack_destroy(&t->stack);
+	stack_put(t);
 	t->magic = DOM_MAGIC_DEAD;
 	dom_record_free(DOM_REC_THREAD, t);
 }
@@ -87,7 +129,7 @@ int dom_thread_spawn(struct dom *d, struct dom_thread **out, const struct dom_th
 	if ((t = dom_record_alloc(DOM_REC_THREAD)) == NULL)
 		return -ENOMEM;
 	strcpy(t->name, name);
-	if ((r = mk_stack_create(&t->stack, ss, t->name)) != 0) {
+	if ((r = stack_get(d, t, ss)) != 0) {
 		t->magic = DOM_MAGIC_DEAD;
 		dom_record_free(DOM_REC_THREAD, t);
 		return r;

@@ -19,6 +19,9 @@
  *   pusher  NP host threads each queueing one thread, free or bound to a
  *           vCPU (enqueue with here == NULL).
  *   event   EVENTS events signalled on the domain notification, or not.
+ *           A vCPU whose wait returns an event delivers it and may wake
+ *           a thread, which it keeps and runs itself (local wake-up:
+ *           take_bits, v->keep; -DNO_LOCAL_WAKE leaves it out).
  *   check   at quiescence (spin's timeout), the end-state property.
  *
  * Property: no thread is left queued while every vCPU sleeps: at
@@ -95,10 +98,14 @@ bit  listening[NV];	/* v->listening (owner only) */
 /* mk_notification_signal(notification k, b) */
 inline signal(k, b)
 {
-	word[k] = word[k] | b;			/* atomic_fetch_or */
 	if
-	:: waiters[k] != 0 -> seqbump[k] = 1	/* seq++, futex_wake */
-	:: else
+	:: atomic { (word[k] & b) == b }	/* fetch_or: already pending, */
+						/* its signaller wakes: return */
+	:: atomic { (word[k] & b) != b -> word[k] = word[k] | b };
+		if
+		:: waiters[k] != 0 -> seqbump[k] = 1	/* seq++, futex_wake */
+		:: else
+		fi
 	fi
 }
 
@@ -190,17 +197,18 @@ inline pick(v, t, k, w, cascade)
 /* the notification vCPU v waits on: the domain's if it listens */
 #define WAITON(v) (listening[v] -> IRQ : v)
 
-/* mk_notification_wait(WAITON(v), &bits) by vCPU v: no deadline */
+/* mk_notification_wait(WAITON(v), &bits) by vCPU v: no deadline; b =
+ * the bits it returns */
 inline ntf_wait(v, b)
 {
 	do
-	:: atomic { word[WAITON(v)] != 0 -> word[WAITON(v)] = 0; break }	/* got bits */
+	:: atomic { word[WAITON(v)] != 0 -> b = word[WAITON(v)]; word[WAITON(v)] = 0; break }	/* got bits */
 	:: else ->
 		atomic { seqbump[WAITON(v)] = 0; waiters[WAITON(v)]++ };	/* s = seq; waiters++ */
 		atomic {
 			b = word[WAITON(v)]; word[WAITON(v)] = 0;
 			if
-			:: b != 0 -> waiters[WAITON(v)]--; b = 0; break
+			:: b != 0 -> waiters[WAITON(v)]--; break
 			:: else -> asleep[v] = 1
 			fi
 		};
@@ -317,7 +325,25 @@ active [NV] proctype vcpu()
 			pick(v, t, k, w, CASCADE);	/* look once more */
 #endif
 			if
-			:: !t -> ntf_wait(v, b)
+			:: !t -> ntf_wait(v, b);
+				/* take_bits (after the idle bit is cleared below;
+				 * only v sees t and b, so deciding here is the
+				 * same): delivering an event may wake a thread,
+				 * which v keeps and runs (local wake-up), a take
+				 * like a pick: nothing queued, nobody kicked */
+				atomic {
+#ifndef NO_LOCAL_WAKE
+					if
+					:: (b & EVENT) ->
+						if
+						:: t = 1
+						:: skip
+						fi
+					:: else
+					fi;
+#endif
+					b = 0
+				}
 			:: else
 			fi;
 			idle[v] = 0;		/* atomic_fetch_and */

@@ -109,10 +109,14 @@ inline claim(w, ok)
 /* mk_notification_signal(&h->ntf, b) */
 inline ntf_signal(b)
 {
-	word = word | b;			/* atomic_fetch_or */
 	if
-	:: waiters != 0 -> seq++		/* seq++, futex_wake */
-	:: else
+	:: atomic { (word & b) == b }		/* fetch_or: already pending, */
+						/* its signaller wakes: return */
+	:: atomic { (word & b) != b -> word = word | b };
+		if
+		:: waiters != 0 -> seq++	/* seq++, futex_wake */
+		:: else
+		fi
 	fi
 }
 

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,6 +19,8 @@
 
 #include "../mk_impl.h"
 #include "fault.h"
+
+static size_t put(char *buf, size_t at, size_t cap, const char *s);
 
 #ifdef RUMPBRIDGE_ASAN
 #include <sanitizer/asan_interface.h>
@@ -67,6 +70,10 @@ void mk_mem_free(void *p)
 #define CHUNKS_MAX 4096 /* 1M stacks */
 
 struct stack_rec {
+	/* arena slot bound to this record for good (reg_lock; see below) */
+	void *slot;
+	void *cls; /* its struct stack_class; NULL: a mapping of its own */
+	bool hard; /* PROT_NONE guard */
 	_Atomic uintptr_t lo;	 /* guard start; 0: free */
 	_Atomic uint32_t seq;	 /* odd while a writer changes the record */
 	_Atomic size_t guard;	 /* guard bytes */
@@ -187,11 +194,128 @@ static size_t round_up(size_t v, size_t to)
 	return (v + to - 1) & ~(to - 1);
 }
 
+/*
+ * Stack layout: slots carved from arenas.
+ *
+ * A stack with its own mapping and a PROT_NONE guard costs two VMAs, and
+ * vm.max_map_count (65,530 by default) then caps a process near 32,000
+ * stacks.  So stacks of up to ARENA_SLOT_MAX bytes (guard included) are
+ * slots of large MAP_NORESERVE arenas, one arena per (size, guard) class:
+ * guard | stack | guard | stack ...  Memory is committed only when
+ * touched, and a destroyed stack's pages go back to the host
+ * (MADV_DONTNEED); its slot is reused for the next stack of its class.
+ *
+ * Guards: changing protection inside a mapping splits it, so a hard
+ * (PROT_NONE) guard still costs two VMAs.  The first hard_budget slots
+ * carved (a quarter of vm.max_map_count, or RUMPBRIDGE_STACK_HARD_GUARDS)
+ * get hard guards: an overflow faults and is named by the handler below.
+ * Slots carved beyond that get soft guards: the same range below the
+ * stack, readable and writable but never touched by a correct thread, so
+ * an overflow lands there and not in the stack below; it is detected when
+ * the stack is destroyed (mincore: a resident guard page), reported on
+ * the console, and mk_stack_destroy returns -EFAULT.  A slot keeps its
+ * kind for the life of the process.
+ */
+#define ARENA_SLOT_MAX ((size_t)2 << 20)
+#define ARENA_BYTES ((size_t)16 << 20)
+#define CLASSES_MAX 16
+
+struct stack_class {
+	size_t size, guard;		  /* 0: class unused */
+	char *next, *end;		  /* uncarved rest of the newest arena */
+	SLIST_HEAD(, stack_rec) free;	  /* free slots (rec->slot set) */
+};
+
+static struct stack_class classes[CLASSES_MAX]; /* reg_lock */
+static long hard_budget = -1;			/* reg_lock; -1: not read yet */
+static _Atomic unsigned long stat_hard, stat_soft;
+
+static long read_budget(void)
+{
+	const char *e = getenv("RUMPBRIDGE_STACK_HARD_GUARDS");
+	long max = 65530;
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if (e != NULL && *e != '\0')
+		return strtol(e, NULL, 10);
+	if ((fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strtol(buf, NULL, 10) > 0)
+				max = strtol(buf, NULL, 10);
+		}
+	}
+	return max / 4;
+}
+
+/* Under reg_lock: the class for (size, guard), or NULL (table full). */
+static struct stack_class *class_get(size_t size, size_t guard)
+{
+	for (unsigned i = 0; i < CLASSES_MAX; i++) {
+		struct stack_class *c = &classes[i];
+
+		if (c->size == size && c->guard == guard)
+			return c;
+		if (c->size == 0) {
+			c->size = size;
+			c->guard = guard;
+			SLIST_INIT(&c->free);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Under reg_lock: carve a new slot of c into rec (rec->slot, ->hard), or
+ * -ENOMEM. */
+static int slot_carve(struct stack_class *c, struct stack_rec *rec)
+{
+	size_t len = c->size + c->guard;
+
+	if (c->next == NULL || (size_t)(c->end - c->next) < len) {
+		size_t n = ARENA_BYTES / len < 8 ? 8 : ARENA_BYTES / len;
+		void *m = mmap(NULL, n * len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (m == MAP_FAILED)
+			return -ENOMEM;
+		/* Huge pages would commit 2 MiB for one touched stack page
+		 * and make the soft guards around it look resident. */
+		madvise(m, n * len, MADV_NOHUGEPAGE);
+		c->next = m;
+		c->end = (char *)m + n * len;
+	}
+	if (hard_budget < 0)
+		hard_budget = read_budget();
+	rec->hard = false;
+	if ((long)atomic_load_explicit(&stat_hard, memory_order_relaxed) < hard_budget &&
+	    mprotect(c->next, c->guard, PROT_NONE) == 0)
+		rec->hard = true;
+	atomic_fetch_add_explicit(rec->hard ? &stat_hard : &stat_soft, 1, memory_order_relaxed);
+	rec->slot = c->next;
+	rec->cls = c;
+	c->next += len;
+	return 0;
+}
+
+void mk_stack_stats(unsigned long *hard, unsigned long *soft)
+{
+	if (hard != NULL)
+		*hard = atomic_load_explicit(&stat_hard, memory_order_relaxed);
+	if (soft != NULL)
+		*soft = atomic_load_explicit(&stat_soft, memory_order_relaxed);
+}
+
 int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const char *name)
 {
 	size_t ps = page(), len;
+	struct stack_class *c = NULL;
 	struct stack_rec *rec;
-	void *m;
+	void *m = MAP_FAILED;
 
 	if (s == NULL || size == 0 || size > STACK_MAX || guard > MK_STACK_GUARD_MAX)
 		return -EINVAL;
@@ -205,15 +329,32 @@ int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const c
 	if (name == NULL)
 		name = "?";
 	pthread_mutex_lock(&reg_lock);
-	rec = rec_get();
+	if (len <= ARENA_SLOT_MAX && (c = class_get(size, guard)) != NULL &&
+	    (rec = SLIST_FIRST(&c->free)) != NULL) {
+		SLIST_REMOVE_HEAD(&c->free, free_link);
+		m = rec->slot;
+	} else if ((rec = rec_get()) != NULL && c != NULL) {
+		if (slot_carve(c, rec) == 0) {
+			m = rec->slot;
+		} else {
+			SLIST_INSERT_HEAD(&free_recs, rec, free_link);
+			rec = NULL;
+		}
+	}
 	pthread_mutex_unlock(&reg_lock);
 	if (rec == NULL)
 		return -ENOMEM;
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (m != MAP_FAILED && mprotect(m, guard, PROT_NONE) != 0) {
-		munmap(m, len);
-		m = MAP_FAILED;
+	if (c == NULL) {
+		/* too large for an arena: a mapping of its own */
+		rec->slot = NULL;
+		rec->cls = NULL;
+		rec->hard = true;
+		m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m != MAP_FAILED && mprotect(m, guard, PROT_NONE) != 0) {
+			munmap(m, len);
+			m = MAP_FAILED;
+		}
 	}
 	pthread_mutex_lock(&reg_lock);
 	if (m == MAP_FAILED)
@@ -239,20 +380,90 @@ int mk_stack_create(struct mk_stack *s, size_t size, const char *name)
 	return mk_stack_create_guard(s, size, 0, name);
 }
 
+int mk_stack_reuse(struct mk_stack *s, const char *name)
+{
+	struct stack_rec *r;
+
+	if (s == NULL || s->map == NULL || (r = s->rec) == NULL)
+		return -EINVAL;
+	if (name == NULL)
+		name = "?";
+	STACK_UNPOISON(s->map, s->map_size);
+	s->name = name;
+	/* Only the stack's owner writes its record, so it may compare
+	 * without the lock: the same name (a pool of like threads) costs
+	 * nothing more. */
+	if (atomic_load_explicit(&r->lo, memory_order_relaxed) == (uintptr_t)s->map) {
+		size_t i;
+
+		for (i = 0; i + 1 < REC_NAME && name[i] != '\0'; i++)
+			if (atomic_load_explicit(&r->name[i], memory_order_relaxed) != name[i])
+				break;
+		if ((i + 1 == REC_NAME || name[i] == '\0') &&
+		    atomic_load_explicit(&r->name[i], memory_order_relaxed) == '\0')
+			return 0;
+	}
+	pthread_mutex_lock(&reg_lock);
+	if (atomic_load(&r->lo) != (uintptr_t)s->map) {
+		pthread_mutex_unlock(&reg_lock);
+		return -EINVAL;
+	}
+	rec_publish(r, (uintptr_t)s->map, s->guard, s->size, name);
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+/* A soft guard that has a resident page was written (or read) by an
+ * overflow of the stack above it. */
+static bool soft_guard_hit(const struct mk_stack *s)
+{
+	unsigned char vec[ARENA_SLOT_MAX / 4096];
+	size_t n = s->guard / page();
+
+	if (n > sizeof(vec) || mincore(s->map, s->guard, vec) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (vec[i] & 1)
+			return true;
+	return false;
+}
+
 int mk_stack_destroy(struct mk_stack *s)
 {
-	if (s == NULL || s->map == NULL || s->rec == NULL)
+	struct stack_rec *r;
+	bool hit = false;
+
+	if (s == NULL || s->map == NULL || (r = s->rec) == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&reg_lock);
-	rec_clear(s->rec);
-	SLIST_INSERT_HEAD(&free_recs, (struct stack_rec *)s->rec, free_link);
-	pthread_mutex_unlock(&reg_lock);
-	STACK_UNPOISON(s->map, s->map_size);
-	munmap(s->map, s->map_size);
+	if (r->cls != NULL) {
+		/* An arena slot: hand its pages back, keep the slot. */
+		if (!r->hard && (hit = soft_guard_hit(s))) {
+			char buf[128];
+			size_t n = 0;
+
+			n = put(buf, n, sizeof(buf), "rumpbridge: stack overflow in green thread '");
+			n = put(buf, n, sizeof(buf), s->name != NULL ? s->name : "?");
+			n = put(buf, n, sizeof(buf), "' (found in its soft guard at release)\n");
+			mk_console_write(buf, n);
+		}
+		STACK_UNPOISON(s->map, s->map_size);
+		madvise(hit ? s->map : s->base, hit ? s->map_size : s->size, MADV_DONTNEED);
+		pthread_mutex_lock(&reg_lock);
+		rec_clear(r);
+		SLIST_INSERT_HEAD(&((struct stack_class *)r->cls)->free, r, free_link);
+		pthread_mutex_unlock(&reg_lock);
+	} else {
+		pthread_mutex_lock(&reg_lock);
+		rec_clear(r);
+		SLIST_INSERT_HEAD(&free_recs, r, free_link);
+		pthread_mutex_unlock(&reg_lock);
+		STACK_UNPOISON(s->map, s->map_size);
+		munmap(s->map, s->map_size);
+	}
 	s->map = NULL;
 	s->base = NULL;
 	s->rec = NULL;
-	return 0;
+	return hit ? -EFAULT : 0;
 }
 
 /* ---- fault reporting ---- */

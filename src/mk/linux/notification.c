@@ -57,7 +57,8 @@ int mk_notification_signal(struct mk_notification *n, uint64_t badge)
 		return r;
 	if (badge == 0)
 		return -EINVAL;
-	atomic_fetch_or(&n->word, badge);
+	if ((atomic_fetch_or(&n->word, badge) & badge) == badge)
+		return 0; /* still pending: its signaller woke (or wakes) the waiter */
 	if (atomic_load(&n->waiters) != 0) {
 		atomic_fetch_add(&n->seq, 1);
 		mk_futex_wake(&n->seq, 1, n->flags & MK_SHARED);

@@ -213,6 +213,32 @@ int mk_stack_destroy(struct mk_stack *s)
 	return 0;
 }
 
+int mk_stack_reuse(struct mk_stack *s, const char *name)
+{
+	uintptr_t off;
+	unsigned i;
+
+	if (s == NULL || s->map == NULL || (uintptr_t)s->map < mem.stacks)
+		return -EINVAL;
+	off = (uintptr_t)s->map - mem.stacks;
+	i = (unsigned)(off / mem.stride);
+	if (off % mem.stride != 0 || i >= mem.n || !(mem.used & (UINT64_C(1) << i)))
+		return -EINVAL;
+	mem.names[i] = name;
+	ft_name(i, name != NULL && name[0] != '\0' ? name : "?");
+	s->name = name;
+	return 0;
+}
+
+/* Every slot has the .system file's guard (a hard one). */
+void mk_stack_stats(unsigned long *hard, unsigned long *soft)
+{
+	if (hard != NULL)
+		*hard = mem.n;
+	if (soft != NULL)
+		*soft = 0;
+}
+
 const char *mk_microkit_stack_owner(uintptr_t addr)
 {
 	uintptr_t i;
