@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# trace_tool.sh TOOL PROGRAM SCENARIO WORKDIR
+# trace_tool.sh TOOL PROGRAM SCENARIO WORKDIR [EMULATOR...]
 # tools/rumpbridge-trace on real traces: PROGRAM (examples/hello-domain)
 # runs twice with RUMPBRIDGE_TRACE, as two processes, and SCENARIO
 # (test_dom_trace) saves the trace of its scripted scenario, which has a
@@ -8,23 +8,30 @@
 # paired flows: the tool's `check`), with all processes, their vCPU and
 # host-thread tracks, running slices, the wake-up flow and event-bit
 # instants.  `check` itself must reject a broken JSON.  The PNG of a
-# window is written.
+# window is written.  A cross build runs PROGRAM and SCENARIO under its
+# emulator (the words after WORKDIR).
 set -euo pipefail
 tool=$1 prog=$2 scenario=$3 w=$4
+shift 4
+emu=("$@")
+# A host thread is traced under its name, the process's command name
+# (15 characters): the emulator's under an emulator.
+host=hello-domain
+[ ${#emu[@]} -eq 0 ] || host=$(basename "${emu[0]}" | cut -c1-15)
 py=/usr/bin/python3
 rm -rf "$w"
 mkdir -p "$w"
 for p in a b; do
-	RUMPBRIDGE_TRACE="$w/$p.trace" "$prog" >"$w/$p.out"
+	RUMPBRIDGE_TRACE="$w/$p.trace" ${emu[@]+"${emu[@]}"} "$prog" >"$w/$p.out"
 	[ -s "$w/$p.trace" ] || { echo "FAIL: $prog wrote no trace $w/$p.trace"; exit 1; }
 done
-RB_TRACE_SCENARIO="$w/s.trace" "$scenario" >"$w/s.out" 2>&1 ||
+RB_TRACE_SCENARIO="$w/s.trace" ${emu[@]+"${emu[@]}"} "$scenario" >"$w/s.out" 2>&1 ||
 	{ cat "$w/s.out"; echo "FAIL: $scenario"; exit 1; }
 "$py" "$tool" dump "$w/s.trace" >"$w/s.txt"
 grep -q "wake a@[0-9a-f]* by b@" "$w/s.txt" || { echo "FAIL: no 'wake a by b' in the scenario"; exit 1; }
 "$py" "$tool" dump "$w/a.trace" >"$w/a.txt"
 for want in "create waiter" "switch " "exit waiter" "signal event bits 0x1" \
-	"event bits 0x1 arrive" "enter hello-domain" "leave hello-domain"; do
+	"event bits 0x1 arrive" "enter $host" "leave $host"; do
 	grep -qF -- "$want" "$w/a.txt" || { echo "FAIL: no '$want' in the dump of a.trace"; exit 1; }
 done
 "$py" "$tool" json -o "$w/ab.json" "$w/a.trace" "$w/b.trace" "$w/s.trace"
