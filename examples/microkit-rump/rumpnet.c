@@ -130,6 +130,7 @@ static void stats(const char *tag)
 	kv("rx_bad", vs.rx_bad);
 	kv("ring_errors", vs.ring_errors);
 	kv("rx_wakeups", vs.rx_wakeups);
+	kv("rx_thread", vs.rx_thread);
 	kv("loop_returns", ms.loop_returns);
 	kv("timer_irqs", ms.timer_irqs);
 	kv("notifications", notifications);

@@ -71,6 +71,7 @@ struct rumpbridge_microkit_virtif_stats {
 	uint64_t rx_frames, rx_bad;		 /* received; of which dropped */
 	uint64_t ring_errors;			 /* the NIC broke the ring protocol */
 	uint64_t rx_wakeups;			 /* the receive thread woke from its wait */
+	uint64_t rx_thread;			 /* 1 from virt0's create until its destroy joined the receive thread */
 };
 
 /* A snapshot of unit 0's counters (zeros before setup).  Errors: -EINVAL

@@ -126,6 +126,7 @@ int rumpbridge_microkit_virtif_get_stats(struct rumpbridge_microkit_virtif_stats
 		.rx_bad = net_virt_counter(&vif.c.rx_bad),
 		.ring_errors = net_virt_counter(&vif.c.ring_errors),
 		.rx_wakeups = vif.rx_wakeups,
+		.rx_thread = vif.rxthr != NULL,
 	};
 	return 0;
 }
