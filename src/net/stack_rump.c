@@ -110,6 +110,7 @@ struct net_stack {
 	 * (mk_clock); under vif.txlock. */
 	uint32_t arp_wait;
 	uint64_t arp_wait_ns;
+	uint64_t arp_tx_ip; /* vif.tx_ip then: the held datagram leaving moves it */
 	struct dom_mutex lock;	      /* socks */
 	TAILQ_HEAD(, net_udp) socks;
 	/* Held around every receive callback: a callback that calls the
@@ -478,14 +479,24 @@ static bool arp_may_send(struct net_stack *s, uint32_t dst)
 		return true; /* no route: the kernel says so */
 	sec = net_virtif_heard(&s->vif, hop);
 	if (sec != 0 && now / 1000000000u + 1 - sec < NET_RUMP_ARP_KEEP_S) {
-		if (s->arp_wait == hop)
-			s->arp_wait = 0;
-		return true;
+		/* Heard by the host half, but the kernel's arpintr may not
+		 * have entered the reply yet: a datagram sent now could still
+		 * meet the one-packet hold and push the held one out.  The
+		 * kernel has the entry once the held datagram leaves (an IPv4
+		 * frame sent since the wait began). */
+		if (s->arp_wait != hop || s->vif.tx_ip != s->arp_tx_ip ||
+		    now - s->arp_wait_ns >= NET_RUMP_ARP_GIVEUP_NS) {
+			if (s->arp_wait == hop)
+				s->arp_wait = 0;
+			return true;
+		}
+		return false;
 	}
 	if (s->arp_wait == hop && now - s->arp_wait_ns < NET_RUMP_ARP_GIVEUP_NS)
 		return false;
 	s->arp_wait = hop;
 	s->arp_wait_ns = now;
+	s->arp_tx_ip = s->vif.tx_ip;
 	return true;
 }
 

@@ -43,6 +43,8 @@ struct net_virtif {
 	/* the rx thread's: IPv4 frames delivered, and of those taken by
 	 * the kernel's ipintr (from its ipstat total, minus ip_base) */
 	uint64_t rx_ip, ip_seen, ip_base;
+	/* IPv4 frames the kernel sent (rumpcomp_virt_send), under txlock */
+	uint64_t tx_ip;
 	/* Neighbours heard in ARP for addr (a request to us or a reply):
 	 * the kernel then has their MAC.  Each slot packs the IPv4 address
 	 * (network order, low 32 bits) and the second (mk_clock) it was
