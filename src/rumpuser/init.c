@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,26 +141,6 @@ void rumpuser_exit(int rv)
 	if (rv == RUMPUSER_PANIC)
 		abort();
 	exit(rv);
-}
-
-void rumpuser_putchar(int c)
-{
-	char ch = (char)c;
-
-	mk_console_write(&ch, 1);
-}
-
-void rumpuser_dprintf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		mk_console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp)

@@ -267,26 +267,6 @@ void rumpuser_exit(int rv)
 	rumpbridge_microkit_exit(rv);
 }
 
-void rumpuser_putchar(int c)
-{
-	char ch = (char)c;
-
-	mk_console_write(&ch, 1);
-}
-
-void rumpuser_dprintf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = ru_vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		mk_console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 /*
  * Random numbers.  A PD on QEMU virt (Cortex-A53, Armv8.0) has no
  * hardware source: no RNDR (Armv8.5), no entropy device given to it.  So
