@@ -98,6 +98,10 @@ def rows_of(prog):
     return out
 
 
+OPS = {"<=": lambda v, r: v <= r, ">=": lambda v, r: v >= r,
+       "<": lambda v, r: v < r, ">": lambda v, r: v > r}
+
+
 def evaluate(targets, benches):
     res = []
     for t in targets:
@@ -112,8 +116,7 @@ def evaluate(targets, benches):
             elif isinstance(prog.get(t["baseline"]), (int, float)) and prog[t["baseline"]]:
                 r["value"] = v / prog[t["baseline"]]
             if r["value"] is not None:
-                r["met"] = (r["value"] <= t["ratio"]) if t["op"] == "<=" else \
-                    (r["value"] >= t["ratio"])
+                r["met"] = OPS[t["op"]](r["value"], t["ratio"])
         res.append(r)
     return res
 
@@ -367,6 +370,10 @@ def main():
 
     with open(a.targets) as f:
         targets = json.load(f)["targets"]
+    for t in targets:
+        if t.get("op") not in OPS:
+            sys.exit("bench-report: %s: target %s %s: op %r is not one of %s"
+                     % (a.targets, t.get("bench"), t.get("key"), t.get("op"), " ".join(OPS)))
     if a.src:
         with open(a.src) as f:
             combined = json.load(f)
