@@ -61,7 +61,7 @@ dom_arch_switch:
 	.size	dom_arch_switch, .-dom_arch_switch
 
 #if defined(DOM_ONE_VCPU) && DOM_ONE_VCPU
-/* void dom_arch_switch_direct(struct dom_thread *cur (x0), struct dom_thread *next (x1))
+/* int dom_arch_switch_direct(struct dom_thread *cur (x0), struct dom_thread *next (x1))
  * One-vCPU builds only (sched.c, "One vCPU"): dom_arch_switch without
  * the epilogue and the FP control modes.  The caller has done what
  * dom_after_switch would do for cur (a yielder, queued already: no other
