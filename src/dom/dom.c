@@ -68,10 +68,6 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	d->serial = atomic_fetch_add(&next_serial, 1);
 	d->nvcpu = n;
 	d->stack_size = cfg->stack_size != 0 ? cfg->stack_size : 64 * 1024;
-	/* the vCPUs first, beside the record: the wake-up path reads both
-	 * (with a bump allocator, as in a Microkit PD, one page less to
-	 * touch: docs/microkit.md, "Benchmark") */
-	d->vcpu = mk_mem_alloc(n * sizeof(*d->vcpu));
 	d->stacks = mk_mem_alloc(DOM_STACK_CACHE * sizeof(*d->stacks)); /* NULL: no cache */
 	d->max_workers = cfg->max_workers != 0 ? cfg->max_workers : 16;
 	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
@@ -91,6 +87,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 		mk_notification_init(&d->own_irq, 0);
 	}
 	d->post = mk_mem_alloc(d->post_cap * sizeof(*d->post));
+	d->vcpu = mk_mem_alloc(n * sizeof(*d->vcpu));
 	if (d->post == NULL || d->vcpu == NULL) {
 		free_dom(d);
 		return -ENOMEM;
