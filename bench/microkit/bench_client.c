@@ -33,8 +33,9 @@ static void next(void)
 		if (++half == 2) {
 			half = 0;
 			if (++pair == BENCH_PAIRS) {
-				bench_report_pairs("notify_rt_green", "notify_rt_plain", dt[CH_GREEN],
-						   dt[CH_PLAIN], ratio, BENCH_ROUNDS);
+				bench_report_pairs("notify_rt_green", "notify_rt_plain",
+						   dt[CH_GREEN], dt[CH_PLAIN], ratio,
+						   BENCH_ROUNDS);
 				microkit_dbg_puts("bench: done\n");
 				return;
 			}

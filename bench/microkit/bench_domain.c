@@ -5,10 +5,10 @@
  * benchmark: BENCH_PAIRS pairs of blocks (common.h), one of BENCH_YIELDS
  * round trips between two green threads (dom_yield, two switches each)
  * and one of as many between two bare contexts with the smallest switch
- * there is (bare.S: the registers dom's switch saves, nothing else).  Then the echo green thread answers the client's
- * notifications on channel 1, from dom_event_wait.  init() measures the
- * domain's own part of a wake-up (local_wake, the median of BENCH_PAIRS
- * blocks) in between.
+ * there is (bare.S: the registers dom's switch saves, nothing else).
+ * Then the echo green thread answers the client's notifications on
+ * channel 1, from dom_event_wait.  init() measures the domain's own part
+ * of a wake-up (local_wake, the median of BENCH_PAIRS blocks) in between.
  */
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk_microkit.h>
