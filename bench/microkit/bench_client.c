@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The benchmark driver PD.  It measures BENCH_ROUNDS notify round trips
- * to the domain PD (a green thread wakes on the channel and notifies
- * back) and as many to the plain PD (notified() notifies back), in the
- * same image, alternately in blocks, and reports the best block of each.  The
- * client has the lowest priority: it runs only when both servers are
+ * The benchmark driver PD.  It measures notify round trips to the domain
+ * PD (a green thread wakes on the channel and notifies back) and to the
+ * plain PD (notified() notifies back), in the same image: BENCH_PAIRS
+ * pairs of blocks of BENCH_ROUNDS round trips, one block of each per
+ * pair, which one first alternating (common.h), after one warm-up pair.
+ * The client has the lowest priority: it runs only when both servers are
  * back in seL4_Recv.
  */
 #include "common.h"
@@ -12,23 +13,34 @@
 #define CH_GREEN 1
 #define CH_PLAIN 2
 
-static uint64_t best[3], t0;
-static unsigned blocks[3], in_block;
+static uint64_t dt[3][BENCH_PAIRS], ratio[BENCH_PAIRS], t0;
+static int pair = -1; /* -1: the warm-up pair */
+static unsigned half, in_block;
 static microkit_channel cur;
+
+/* The channel of the pair's first or second half. */
+static microkit_channel chan(int p, unsigned h)
+{
+	return ((unsigned)p & 1) == h ? CH_GREEN : CH_PLAIN;
+}
 
 static void next(void)
 {
 	if (in_block == BENCH_ROUNDS) {
-		uint64_t dt = bench_ticks() - t0;
-		if (blocks[cur]++ == 0 || dt < best[cur])
-			best[cur] = dt;
-		if (blocks[CH_GREEN] > BENCH_BLOCKS && blocks[CH_PLAIN] > BENCH_BLOCKS) {
-			bench_report("notify_rt_green", best[CH_GREEN], BENCH_ROUNDS);
-			bench_report("notify_rt_plain", best[CH_PLAIN], BENCH_ROUNDS);
-			microkit_dbg_puts("bench: done\n");
-			return;
+		uint64_t d = bench_ticks() - t0;
+		if (pair >= 0)
+			dt[cur][pair] = d;
+		if (++half == 2) {
+			half = 0;
+			if (++pair == BENCH_PAIRS) {
+				bench_report_pairs("notify_rt_green", "notify_rt_plain",
+						   dt[CH_GREEN], dt[CH_PLAIN], ratio,
+						   BENCH_ROUNDS);
+				microkit_dbg_puts("bench: done\n");
+				return;
+			}
 		}
-		cur = cur == CH_GREEN ? CH_PLAIN : CH_GREEN;
+		cur = chan(pair, half);
 		in_block = 0;
 		t0 = bench_ticks();
 	}
@@ -38,9 +50,7 @@ static void next(void)
 
 void init(void)
 {
-	/* the first block of each is a warm-up: best[] starts at the second */
-	blocks[CH_GREEN] = blocks[CH_PLAIN] = 0;
-	cur = CH_GREEN;
+	cur = chan(pair, 0);
 	t0 = bench_ticks();
 	next();
 }

@@ -2,12 +2,13 @@
 /*
  * The domain PD of the benchmark.  First, before the client runs (it has
  * a lower priority and this PD does not block meanwhile), the yield
- * benchmark: blocks of BENCH_YIELDS round trips between two green threads
- * (dom_yield, two switches each), then as many between two bare contexts
- * with the smallest switch there is (callee-saved registers, sp; below),
- * in the same image.  Then the echo green thread answers the client's
- * notifications on channel 1, from dom_event_wait.  init() measures the
- * domain's own part of a wake-up (local_wake) in between.
+ * benchmark: BENCH_PAIRS pairs of blocks (common.h), one of BENCH_YIELDS
+ * round trips between two green threads (dom_yield, two switches each)
+ * and one of as many between two bare contexts with the smallest switch
+ * there is (bare.S: the registers dom's switch saves, nothing else).
+ * Then the echo green thread answers the client's notifications on
+ * channel 1, from dom_event_wait.  init() measures the domain's own part
+ * of a wake-up (local_wake, the median of BENCH_PAIRS blocks) in between.
  */
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk_microkit.h>
@@ -27,44 +28,8 @@ uintptr_t stack0_base;
 static struct dom *d;
 
 /* ---- the bare two-context switch ---- */
+/* bare.S: x19-x30, d8-d15 and sp, as dom's switch */
 void bare_switch(void **save, void *load);
-/* Global symbols: a PIE-default compiler reaches them through the GOT, and
- * a GOT entry for a local asm label would be taken for its section's
- * start (the addend is lost). */
-__asm__(".text\n"
-	".globl bare_switch\n"
-	".globl bare_first\n"
-	".p2align 4\n"
-	"bare_switch:\n"
-	"	sub sp, sp, #160\n"
-	"	stp x19, x20, [sp, #0]\n"
-	"	stp x21, x22, [sp, #16]\n"
-	"	stp x23, x24, [sp, #32]\n"
-	"	stp x25, x26, [sp, #48]\n"
-	"	stp x27, x28, [sp, #64]\n"
-	"	stp x29, x30, [sp, #80]\n"
-	"	stp d8, d9, [sp, #96]\n"
-	"	stp d10, d11, [sp, #112]\n"
-	"	stp d12, d13, [sp, #128]\n"
-	"	stp d14, d15, [sp, #144]\n"
-	"	mov x9, sp\n"
-	"	str x9, [x0]\n"
-	"	mov sp, x1\n"
-	"	ldp x19, x20, [sp, #0]\n"
-	"	ldp x21, x22, [sp, #16]\n"
-	"	ldp x23, x24, [sp, #32]\n"
-	"	ldp x25, x26, [sp, #48]\n"
-	"	ldp x27, x28, [sp, #64]\n"
-	"	ldp x29, x30, [sp, #80]\n"
-	"	ldp d8, d9, [sp, #96]\n"
-	"	ldp d10, d11, [sp, #112]\n"
-	"	ldp d12, d13, [sp, #128]\n"
-	"	ldp d14, d15, [sp, #144]\n"
-	"	add sp, sp, #160\n"
-	"	ret\n"
-	"bare_first:\n"
-	"	blr x19\n"
-	"	brk #0\n");
 void bare_first(void);
 
 static void *main_sp, *peer_sp;
@@ -75,7 +40,9 @@ static void bare_peer(void)
 		bare_switch(&peer_sp, main_sp);
 }
 
-static void bench_bare(void *stack_top)
+/* Lay out the peer's first frame on its stack (bare.S: x19 = its
+ * function, x30 = bare_first) and switch to it once. */
+static void bare_setup(void *stack_top)
 {
 	uint64_t *f = (uint64_t *)(((uintptr_t)stack_top & ~(uintptr_t)15) - 160);
 
@@ -85,15 +52,15 @@ static void bench_bare(void *stack_top)
 	f[11] = (uint64_t)(uintptr_t)bare_first; /* x30 */
 	peer_sp = f;
 	bare_switch(&main_sp, peer_sp); /* warm-up */
-	uint64_t best = UINT64_MAX;
-	for (int b = 0; b < BENCH_BLOCKS; b++) {
-		uint64_t t0 = bench_ticks();
-		for (int i = 0; i < BENCH_YIELDS; i++)
-			bare_switch(&main_sp, peer_sp);
-		uint64_t dt = bench_ticks() - t0;
-		best = dt < best ? dt : best;
-	}
-	bench_report("yield_rt_bare", best, BENCH_YIELDS);
+}
+
+static uint64_t bare_block(void)
+{
+	uint64_t t0 = bench_ticks();
+
+	for (int i = 0; i < BENCH_YIELDS; i++)
+		bare_switch(&main_sp, peer_sp); /* to the peer and back */
+	return bench_ticks() - t0;
 }
 
 /* ---- green yield ---- */
@@ -119,32 +86,49 @@ static void *echo(void *arg)
 	return NULL;
 }
 
+static uint64_t green_block(void)
+{
+	uint64_t t0 = bench_ticks();
+
+	for (int i = 0; i < BENCH_YIELDS; i++)
+		dom_yield(); /* to the yielder and back: one round trip */
+	return bench_ticks() - t0;
+}
+
 static void *bench_main(void *arg)
 {
 	struct dom_thread *y;
 	struct dom_thread_attr a = {.name = "yielder", .vcpu = -1};
 	struct mk_stack st;
+	/* on the stack, not in .bss: the figures' arrays must not spread the
+	 * PD's hot variables over more pages (docs/microkit.md, "Benchmark") */
+	uint64_t y_green[BENCH_PAIRS], y_bare[BENCH_PAIRS], y_ratio[BENCH_PAIRS];
 
 	(void)arg;
+	if (mk_stack_create(&st, 4096, "bare") != 0) {
+		microkit_dbg_puts("bench: FAIL no stack for the bare context\n");
+		return NULL;
+	}
+	/* the peer context stays parked on st for good: the slot is kept */
+	bare_setup((char *)st.base + st.size);
 	yielding = 1;
 	dom_thread_create(d, &y, &a, yielder, NULL);
 	dom_yield(); /* warm-up */
-	uint64_t best = UINT64_MAX;
-	for (int b = 0; b < BENCH_BLOCKS; b++) {
-		uint64_t t0 = bench_ticks();
-		for (int i = 0; i < BENCH_YIELDS; i++)
-			dom_yield(); /* to the yielder and back: one round trip */
-		uint64_t dt = bench_ticks() - t0;
-		best = dt < best ? dt : best;
+	green_block();
+	bare_block();
+	for (int p = 0; p < BENCH_PAIRS; p++) {
+		if (p & 1) {
+			y_bare[p] = bare_block();
+			y_green[p] = green_block();
+		} else {
+			y_green[p] = green_block();
+			y_bare[p] = bare_block();
+		}
 	}
-	bench_report("yield_rt_green", best, BENCH_YIELDS);
+	bench_report_pairs("yield_rt_green", "yield_rt_bare", y_green, y_bare, y_ratio,
+			   BENCH_YIELDS);
 	yielding = 0;
 	dom_thread_join(y, NULL);
-
-	if (mk_stack_create(&st, 4096, "bare") == 0) {
-		bench_bare((char *)st.base + st.size);
-		/* the peer context is parked on st for good: keep the slot */
-	}
 
 	a.name = "echo";
 	a.detached = true;
@@ -169,6 +153,7 @@ void init(void)
 	struct dom_config dc = {.name = "bench"};
 	struct dom_thread_attr a = {.name = "bench", .vcpu = -1, .detached = true};
 	const char *what;
+	uint64_t local[BENCH_PAIRS]; /* on the stack: see bench_main */
 
 	if (pd_domain_create(&d, &mc, &dc, &what) != 0 ||
 	    dom_thread_create(d, NULL, &a, bench_main, NULL) != 0 || pd_domain_start(d) != 0) {
@@ -181,15 +166,15 @@ void init(void)
 	a.name = "local";
 	dom_thread_create(d, NULL, &a, local_waiter, NULL);
 	mk_microkit_notified(CH_LOCAL); /* warm-up */
-	uint64_t best = UINT64_MAX;
-	for (int b = 0; b < BENCH_BLOCKS; b++) {
+	for (int p = 0; p < BENCH_PAIRS; p++) {
 		uint64_t t0 = bench_ticks();
 		for (int i = 0; i < BENCH_ROUNDS; i++)
 			mk_microkit_notified(CH_LOCAL);
-		uint64_t dt = bench_ticks() - t0;
-		best = dt < best ? dt : best;
+		local[p] = bench_ticks() - t0;
 	}
-	bench_report("local_wake", best, BENCH_ROUNDS);
+	bench_sort(local, BENCH_PAIRS);
+	/* the median block */
+	bench_report("local_wake", local[BENCH_PAIRS / 2], BENCH_ROUNDS);
 }
 
 void notified(microkit_channel ch)

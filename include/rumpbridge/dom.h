@@ -80,9 +80,10 @@ struct dom_config {
 };
 
 /* Create a domain and start its vCPUs (all of them, or all but vCPU 0
- * with DOM_CALLER_IS_VCPU0).  any.  Errors: -EINVAL (vcpus over 64,
- * unknown flag, post_capacity over 1<<20, a bad irq object),
- * -ENAMETOOLONG, -ENOMEM, -EAGAIN (host thread limit). */
+ * with DOM_CALLER_IS_VCPU0).  any.  Errors: -EINVAL (vcpus over 64, or
+ * over 1 in a one-vCPU build: the Microkit backend's; unknown flag,
+ * post_capacity over 1<<20, a bad irq object), -ENAMETOOLONG, -ENOMEM,
+ * -EAGAIN (host thread limit). */
 int dom_create(struct dom **d, const struct dom_config *cfg);
 
 /* With DOM_CALLER_IS_VCPU0: run vCPU 0 on the calling host thread until

@@ -47,8 +47,9 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	if (cfg == NULL)
 		cfg = &dflt;
 	n = cfg->vcpus != 0 ? cfg->vcpus : 1;
-	if (n > DOM_VCPUS_MAX || (cfg->flags & ~DOM_CALLER_IS_VCPU0) != 0 ||
-	    cfg->post_capacity > (1u << 20) || cfg->stack_size > ((size_t)256 << 20))
+	if (n > DOM_VCPUS_MAX || (DOM_ONE_VCPU && n > 1) ||
+	    (cfg->flags & ~DOM_CALLER_IS_VCPU0) != 0 || cfg->post_capacity > (1u << 20) ||
+	    cfg->stack_size > ((size_t)256 << 20))
 		return -EINVAL;
 	if (cfg->irq != NULL) {
 		uint64_t w;

@@ -39,6 +39,13 @@ enum {
 
 #define DOM_KICK (UINT64_C(1) << 63)
 
+/* A build whose domains have exactly one vCPU: the Microkit backend's
+ * sub-project sets it (a PD is one seL4 thread).  dom_create refuses more
+ * vCPUs, and a yield takes the short path (sched.c, "One vCPU"). */
+#ifndef DOM_ONE_VCPU
+#define DOM_ONE_VCPU 0
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Checked invariants.  Debug builds (RUMPBRIDGE_DEBUG, or no NDEBUG)
  * assert the state table, queue membership and lock ownership below with

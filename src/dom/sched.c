@@ -205,7 +205,9 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 		here->keep = t;
 		return;
 	}
-	if (t->affinity >= 0) {
+	/* One vCPU: bound (to vCPU 0) is as good as unbound, and the inbox
+	 * stays empty ("One vCPU") */
+	if (!DOM_ONE_VCPU && t->affinity >= 0) {
 		struct dom_vcpu *v = &d->vcpu[t->affinity];
 		if (v == here) {
 			priv_push(here, t);
@@ -252,6 +254,8 @@ void dom_sched_push_new(struct dom_thread *t)
 	dom_assert(t->kind == DK_GREEN, "thread %p '%s' of kind %d queued as green", (void *)t,
 		   t->name, t->kind);
 	atomic_store(&t->state, TS_RUNNABLE);
+	if (DOM_ONE_VCPU)
+		t->vcpu = &t->dom->vcpu[0]; /* where it will run: "One vCPU" */
 	enqueue(t, here_for(t->dom));
 }
 
@@ -495,6 +499,113 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 	switch_prepare(v, self, next);
 	return (struct dom_yield_pick){next, (intptr_t)self};
 }
+
+#if DOM_ONE_VCPU
+/* One vCPU.  A build whose domains have exactly one vCPU (DOM_ONE_VCPU:
+ * the Microkit backend's, a PD being one seL4 thread; dom_create refuses
+ * more) yields by a short path, dom_yield here in C instead of the
+ * switch.S + dom_sched_yield_pick pair.  While a green thread runs on the
+ * only vCPU:
+ *   - no other vCPU exists to take the yielder off the private queue
+ *     before its registers are saved, so it is queued before the switch
+ *     and the switch needs no epilogue (dom_arch_switch_direct);
+ *   - the idle mask is 0 (its one vCPU is busy), so the yielder's place is
+ *     the private queue's tail, where the epilogue would put it: the same
+ *     FIFO order as the long path (tests/microkit/pdtest.c, "yield");
+ *   - the scheduling point is the same (sched_point_slow every
+ *     POLL_IRQ_EVERY points: event bits, the clock), and the pick looks
+ *     at the domain queue first as always (a wake from the PD context
+ *     lands there while the vCPU idles); the inbox stays empty, as
+ *     enqueue treats a thread bound to vCPU 0 as unbound;
+ *   - a thread's vCPU is set once, when it is first queued
+ *     (dom_sched_push_new).
+ * The long path stays for what the direct switch does not do: a thread
+ * with its own FP modes (fpenv), and tracing.  No sanitizer build is a
+ * one-vCPU build (the fiber hooks live in the epilogue). */
+#if defined(RUMPBRIDGE_TSAN) || defined(RUMPBRIDGE_ASAN)
+#error "DOM_ONE_VCPU: the short yield path has no sanitizer fiber hooks"
+#endif
+int dom_arch_switch_direct(struct dom_thread *cur, struct dom_thread *next);
+
+/* Not a green thread: the long path's answers. */
+static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *self)
+{
+	if (self == NULL)
+		return -EPERM;
+	mk_thread_yield();
+	return 0;
+}
+
+/* The long path: dom_sched_yield_pick and dom_arch_switch, whose
+ * epilogue queues self.  point: this yield is a scheduling point's rare
+ * case (its tick is counted already). */
+static __attribute__((noinline)) int yield_long(struct dom_thread *self, bool point)
+{
+	struct dom_vcpu *v = self->vcpu;
+	struct dom_thread *next;
+
+	if (point)
+		sched_point_slow(v, v->ticks);
+	if ((next = pick(v)) == NULL)
+		return 0; /* alone: go on */
+	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
+	switch_prepare(v, self, next);
+	dom_arch_switch(self, next);
+	return 0;
+}
+
+/* Everything unusual goes to the calls above, so that the common case
+ * (another thread on the private queue) needs no stack frame and ends
+ * in a jump to the switch. */
+int dom_yield(void)
+{
+	struct dom_seat *seat = mk_tls_current();
+	struct dom_thread *self, *next;
+	struct dom_vcpu *v;
+	unsigned fp;
+
+	/* a seat always names a record (dom_self_inline checks it anyway) */
+	if (__builtin_expect(seat == NULL, 0))
+		return yield_not_green(NULL);
+	self = seat->cur;
+	if (__builtin_expect(self->kind != DK_GREEN, 0))
+		return yield_not_green(self);
+	v = self->vcpu;
+	dom_assert(v->dom->nvcpu == 1, "domain %p '%s' has %u vCPUs in a one-vCPU build",
+		   (void *)v->dom, v->dom->name, v->dom->nvcpu);
+	dom_assert_state(self, DOM_ST(TS_RUNNING), "yield");
+	if (__builtin_expect((++v->ticks & (POLL_IRQ_EVERY - 1)) == 0, 0))
+		return yield_long(self, true);
+	/* relaxed: as pick's hint.  Only a waker outside the vCPU (the PD
+	 * context while the vCPU idles) pushes there; the inbox stays empty
+	 * (enqueue). */
+	dom_assert(atomic_load_explicit(&v->inbox.n, memory_order_relaxed) == 0,
+		   "vCPU %p: a thread in the inbox of a one-vCPU domain", (void *)v);
+	if (__builtin_expect(atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0, 0))
+		return yield_long(self, false);
+	if ((next = STAILQ_FIRST(&v->priv)) == NULL)
+		return 0; /* alone: go on */
+	fp = self->fpenv;
+	fp |= next->fpenv;
+	if (__builtin_expect(fp != 0, 0) ||
+	    (DOM_TRACE_COMPILED &&
+	     __builtin_expect(atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0, 0)))
+		return yield_long(self, false);
+	priv_pop(v);
+	dom_assert(atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
+		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
+		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
+	/* relaxed, as in switch_prepare and the epilogue: one vCPU, and no
+	 * other party reads these while it runs a green thread */
+	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
+	atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
+	dom_assert(next->vcpu == v, "thread %p '%s' queued on vCPU %p runs on %p", (void *)next,
+		   next->name, (void *)next->vcpu, (void *)v); /* dom_sched_push_new */
+	v->seat.cur = next;
+	priv_push(v, self); /* the epilogue's work, done before the switch */
+	return dom_arch_switch_direct(self, next);
+}
+#endif
 
 /* A new thread's first instructions (dom_arch_first); its switch
  * epilogue has run already. */

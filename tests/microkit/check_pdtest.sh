@@ -12,7 +12,7 @@ mk_boot_ok
 line=$(tr -d '\r' <"$log" | grep -E '^pdtest: [0-9]+ passed, [0-9]+ failed' | tail -1)
 passed=$(sed -E 's/^pdtest: ([0-9]+) passed.*/\1/' <<<"$line")
 failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-if [ -z "$line" ] || [ "$failed" -ne 0 ] || [ "$passed" -lt 9 ] || grep -qE 'MON\|ERROR|pdtest: FAIL' "$log"; then
+if [ -z "$line" ] || [ "$failed" -ne 0 ] || [ "$passed" -lt 10 ] || grep -qE 'MON\|ERROR|pdtest: FAIL' "$log"; then
 	echo "FAIL: log: $log"
 	exit 1
 fi

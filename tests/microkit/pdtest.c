@@ -118,6 +118,105 @@ static void test_thread(void)
 	CHECK_EQ(dom_thread_create(d, NULL, NULL, NULL, NULL), -EINVAL);
 }
 
+/* ---- yield: the one-vCPU build's short path (src/dom/sched.c, "One
+ * vCPU") must keep the long path's semantics: FIFO order, mixed with the
+ * long path (every POLL_IRQ_EVERY-th yield, a thread with fpenv) and
+ * resuming what the other switch saved; a busy domain still sees its
+ * timers and its own event bits at the scheduling points. ---- */
+#define YIELD_ROUNDS 50
+#define BUSY_LIMIT 4000000 /* yields: ends a broken run (2 ms is ~20,000) */
+static char ytrace[3 * YIELD_ROUNDS + 1];
+static int nytrace;
+static volatile int busy_done;
+static volatile unsigned long busy_yields;
+static const uint64_t bit11 = UINT64_C(1) << 11;
+
+static void *yield_rec(void *arg)
+{
+	for (int i = 0; i < YIELD_ROUNDS; i++) {
+		ytrace[nytrace++] = *(const char *)arg;
+		CHECK_EQ(dom_yield(), 0);
+	}
+	return NULL;
+}
+
+/* arg: event bits to raise first, or NULL */
+static void *busy_yielder(void *arg)
+{
+	if (arg != NULL)
+		CHECK_EQ(dom_event_signal(d, *(const uint64_t *)arg), 0);
+	for (busy_yields = 0; !busy_done && busy_yields < BUSY_LIMIT; busy_yields++)
+		dom_yield();
+	return NULL;
+}
+
+static void *nap_2ms(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(dom_sleep_ns(2 * MS), 0);
+	busy_done = 1;
+	return NULL;
+}
+
+static void *bit_waiter(void *arg)
+{
+	uint64_t bits = 0;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << 11, &bits), 0);
+	CHECK_EQ(bits, UINT64_C(1) << 11);
+	busy_done = 1;
+	return NULL;
+}
+
+static void test_yield(void)
+{
+	struct dom_thread_attr fa = {.name = "yield-y", .vcpu = -1, .fpenv = true};
+	struct dom_thread *t[3] = {NULL, NULL, NULL};
+	struct dom_config two = {.name = "two", .vcpus = 2};
+	struct dom *d2;
+	char want[sizeof(ytrace)];
+
+	CHECK_EQ(dom_yield(), 0); /* alone: goes on */
+	/* x, y (own FP modes: the long path), z: FIFO, whichever path */
+	nytrace = 0;
+	t[0] = spawn("yield-x", yield_rec, "x");
+	CHECK_EQ(dom_thread_create(d, &t[1], &fa, yield_rec, "y"), 0);
+	t[2] = spawn("yield-z", yield_rec, "z");
+	for (int i = 0; i < 3; i++)
+		join(t[i]);
+	ytrace[nytrace] = '\0';
+	for (int i = 0; i < 3 * YIELD_ROUNDS; i++)
+		want[i] = "xyz"[i % 3];
+	want[3 * YIELD_ROUNDS] = '\0';
+	if (strcmp(ytrace, want) != 0) {
+		pd_put("pdtest: yield order ");
+		pd_put(ytrace);
+		pd_put("\n");
+		failures++;
+	}
+	/* a timer fires while a thread only yields (the clock is looked at
+	 * every POLL_CLOCK_EVERY scheduling points) */
+	busy_done = 0;
+	t[0] = spawn("nap", nap_2ms, NULL);
+	t[1] = spawn("busy", busy_yielder, NULL);
+	join(t[0]);
+	join(t[1]);
+	CHECK_EQ(busy_done, 1);
+	CHECK(busy_yields < BUSY_LIMIT);
+	/* a bit the domain raises itself reaches its waiter while a thread
+	 * only yields (the notification is polled every POLL_IRQ_EVERY) */
+	busy_done = 0;
+	t[0] = spawn("bitwait", bit_waiter, NULL); /* runs first: waits */
+	t[1] = spawn("busy", busy_yielder, (void *)&bit11);
+	join(t[0]);
+	join(t[1]);
+	CHECK_EQ(busy_done, 1);
+	CHECK(busy_yields < BUSY_LIMIT);
+	/* the build is for one vCPU per domain */
+	CHECK_EQ(dom_create(&d2, &two), -EINVAL);
+}
+
 /* ---- mutex ---- */
 static struct dom_mutex mtx;
 static volatile uint64_t shared_sum;
@@ -530,7 +629,8 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"mutex", test_mutex},
+	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"yield", test_yield},
+	{"mutex", test_mutex},
 	{"cv", test_cv},	 {"sem", test_sem},	  {"rwlock", test_rwlock},
 	{"event", test_event},	 {"timer", test_timer},	  {"backend", test_backend},
 };

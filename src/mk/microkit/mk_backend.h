@@ -5,21 +5,23 @@
  * the two on the include path of src/dom/).
  *
  * A protection domain has one seL4 thread, so the TLS slots are a plain
- * array.  mk_tls_current() reads slot MK_TLS_DOM_CURRENT with a relaxed
- * atomic load: the compiler must read it again at every use, as a green
- * thread's view of "current" changes across a context switch (the same
- * rule as the Linux backend's volatile asm).
+ * array.  mk_tls_current() reads slot MK_TLS_DOM_CURRENT with a plain
+ * load: a green thread's view of "current" changes across a context
+ * switch, and every switch is a call the compiler cannot see into
+ * (dom_arch_switch*, mk_ctx_switch: assembly), after which it must read
+ * the array again; there is no second thread to race with.
  */
 #ifndef MK_BACKEND_H
 #define MK_BACKEND_H
 
 #include <rumpbridge/mk.h>
 
-extern void *mk_microkit_tls[MK_TLS_SLOTS];
+/* hidden: one ELF, so the slot is reached pc-relative, not via the GOT */
+extern void *mk_microkit_tls[MK_TLS_SLOTS] __attribute__((visibility("hidden")));
 
 static inline void *mk_tls_current(void)
 {
-	return __atomic_load_n(&mk_microkit_tls[MK_TLS_DOM_CURRENT], __ATOMIC_RELAXED);
+	return mk_microkit_tls[MK_TLS_DOM_CURRENT];
 }
 
 #endif

@@ -11,12 +11,14 @@
  * `ret x30`, not `br`: with branch protection (BTI) a `br` may only land
  * on a landing pad, and return addresses are not (docs/dom.md).
  *
- * Frame of 176 bytes, from the saved sp:
- *   0: x19 x20  16: x21 x22  32: x23 x24  48: x25 x26  64: x27 x28
- *   80: x29 x30  96: d8 d9  112: d10 d11  128: d12 d13  144: d14 d15
- *   160: fpcr  168: pad
+ * Frame of 176 bytes, from the saved sp: the registers of callee_saved.h
+ * (0-159: x19-x30, d8-d15; the macros every AArch64 switch of the
+ * project shares), then 160: fpcr, 168: pad.
  */
 #include "../offsets.h"
+#include "callee_saved.h"
+
+#define SW_FRAME 176 /* CS_FRAME, fpcr, pad */
 
 	.text
 	.globl	dom_arch_switch
@@ -25,21 +27,11 @@
 	.p2align 4
 /* void dom_arch_switch(struct dom_thread *cur (x0), struct dom_thread *next (x1)) */
 dom_arch_switch:
-	sub	sp, sp, #176
-	stp	x19, x20, [sp, #0]
-	stp	x21, x22, [sp, #16]
-	stp	x23, x24, [sp, #32]
-	stp	x25, x26, [sp, #48]
-	stp	x27, x28, [sp, #64]
-	stp	x29, x30, [sp, #80]
-	stp	d8, d9, [sp, #96]
-	stp	d10, d11, [sp, #112]
-	stp	d12, d13, [sp, #128]
-	stp	d14, d15, [sp, #144]
+	CS_SAVE	SW_FRAME
 	ldrb	w19, [x0, #DOM_THREAD_FPENV]	/* cur keeps its FP modes */
 	cbz	w19, 4f
 	mrs	x9, fpcr
-	str	x9, [sp, #160]
+	str	x9, [sp, #CS_FRAME]
 4:
 #ifdef RUMPBRIDGE_TSAN
 	mov	x21, x0			/* TSan: see x86_64/switch.S */
@@ -61,23 +53,36 @@ dom_arch_switch:
 	cbz	w10, 1f
 	mov	x10, #0			/* the default fpcr */
 	cbz	w9, 5f
-	ldr	x10, [sp, #160]		/* next's own */
+	ldr	x10, [sp, #CS_FRAME]		/* next's own */
 5:	msr	fpcr, x10
-1:	ldp	x19, x20, [sp, #0]
-	ldp	x21, x22, [sp, #16]
-	ldp	x23, x24, [sp, #32]
-	ldp	x25, x26, [sp, #48]
-	ldp	x27, x28, [sp, #64]
-	ldp	x29, x30, [sp, #80]
-	ldp	d8, d9, [sp, #96]
-	ldp	d10, d11, [sp, #112]
-	ldp	d12, d13, [sp, #128]
-	ldp	d14, d15, [sp, #144]
-	add	sp, sp, #176
+1:	CS_RESTORE SW_FRAME
 	mov	w0, #0			/* dom_yield's result when resumed */
 	ret
 	.size	dom_arch_switch, .-dom_arch_switch
 
+#if defined(DOM_ONE_VCPU) && DOM_ONE_VCPU
+/* int dom_arch_switch_direct(struct dom_thread *cur (x0), struct dom_thread *next (x1))
+ * One-vCPU builds only (sched.c, "One vCPU"): dom_arch_switch without
+ * the epilogue and the FP control modes.  The caller has done what
+ * dom_after_switch would do for cur (a yielder, queued already: no other
+ * vCPU can take it before its registers are saved here) and takes this
+ * path only when neither thread keeps its own FP modes.  The frame is
+ * dom_arch_switch's, so a thread saved by either is resumed by either. */
+	.globl	dom_arch_switch_direct
+	.hidden	dom_arch_switch_direct
+	.type	dom_arch_switch_direct, %function
+	.p2align 4
+dom_arch_switch_direct:
+	CS_SAVE	SW_FRAME
+	mov	x9, sp
+	str	x9, [x0, #DOM_THREAD_SP]
+	ldr	x9, [x1, #DOM_THREAD_SP]
+	mov	sp, x9
+	CS_RESTORE SW_FRAME
+	mov	w0, #0			/* dom_yield's result when resumed */
+	ret
+	.size	dom_arch_switch_direct, .-dom_arch_switch_direct
+#else
 /* int dom_yield(void): see x86_64/switch.S.  dom_sched_yield_pick returns
  * next in x0 and cur in x1, or x0 = 0 and the result in x1. */
 	.globl	dom_yield
@@ -96,6 +101,7 @@ dom_yield:
 1:	mov	w0, w1
 	ret
 	.size	dom_yield, .-dom_yield
+#endif /* one-vCPU builds: dom_yield is sched.c's, in C */
 
 /* A new thread's first resume lands here. */
 	.globl	dom_arch_first
@@ -116,16 +122,16 @@ dom_arch_first:
 	.p2align 4
 dom_arch_init_stack:
 	and	x0, x0, #~15
-	sub	x0, x0, #176
+	sub	x0, x0, #SW_FRAME
 	mov	x9, #0
 	mov	x10, #0
 1:	str	x9, [x0, x10]
 	add	x10, x10, #8
-	cmp	x10, #176
+	cmp	x10, #SW_FRAME
 	b.ne	1b
 	adrp	x9, dom_arch_first
 	add	x9, x9, :lo12:dom_arch_first
-	str	x9, [x0, #88]		/* x30 */
+	str	x9, [x0, #CS_X30]
 	ret
 	.size	dom_arch_init_stack, .-dom_arch_init_stack
 
