@@ -43,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ struct launcher {
 	int status;
 	char *wrapper[LAUNCH_WRAPPER_ARGS + 1]; /* $RUMPBRIDGE_PD_WRAPPER, split */
 	char *wrapper_buf;
+	int trace_dir; /* --trace: the directory, -1: not tracing */
 };
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -198,6 +200,7 @@ static int build_boot(struct launcher *L, size_t i)
 	b->netns_own = sp->netns_own;
 	b->self_fd = p->objs_region.handle;
 	b->ctl_fd = -1;
+	b->trace_fd = -1;
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
 		b->ch[c].objs = -1;
 	for (size_t j = 0; j < sp->nirqs; j++)
@@ -341,6 +344,16 @@ static int spawn(struct launcher *L, size_t i)
 		return -1;
 	}
 	b->ctl_fd = sv[1];
+	if (L->trace_dir >= 0) {
+		char file[COMP_NAME_MAX + 8];
+
+		snprintf(file, sizeof file, "%s.trace", p->sys->name);
+		b->trace_fd = openat(L->trace_dir, file,
+				     O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (b->trace_fd < 0)
+			say("PD '%s' runs untraced: cannot create its trace file %s: %s", p->sys->name,
+			    file, strerror(errno));
+	}
 	p->objs->own_fault_set = 0;
 	p->objs->serving = 0;
 	p->init_done = false;
@@ -351,6 +364,9 @@ static int spawn(struct launcher *L, size_t i)
 		say("cannot start PD '%s': fork: %s", p->sys->name, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		if (b->trace_fd >= 0)
+			close(b->trace_fd);
+		b->trace_fd = -1;
 		return -1;
 	}
 	if (pid == 0) {
@@ -396,6 +412,8 @@ static int spawn(struct launcher *L, size_t i)
 		}
 		keep_on_exec(p->boot_fd);
 		keep_on_exec(sv[1]);
+		if (b->trace_fd >= 0)
+			keep_on_exec(b->trace_fd);
 		keep_on_exec(b->self_fd);
 		for (uint32_t k = 0; k < b->nobjs; k++)
 			keep_on_exec(b->objs_fd[k]);
@@ -420,6 +438,10 @@ static int spawn(struct launcher *L, size_t i)
 		_exit(COMP_EXIT_STARTUP);
 	}
 	close(sv[1]);
+	/* The PD's copy now; the number stays in the boot record, which the
+	 * PD may not have read yet (the next start writes it again). */
+	if (b->trace_fd >= 0)
+		close(b->trace_fd);
 	p->ctl = sv[0];
 	p->pid = pid;
 	p->starts++;
@@ -693,7 +715,8 @@ static void print_status(struct launcher *L)
 
 static void stop_all(struct launcher *L)
 {
-	uint64_t deadline = mk_clock_now_ns() + 2000000000ull;
+	/* traced PDs write their trace files on SIGTERM */
+	uint64_t deadline = mk_clock_now_ns() + (L->trace_dir >= 0 ? 10000000000ull : 2000000000ull);
 	bool any;
 
 	for (size_t i = 0; i < L->s->npds; i++)
@@ -720,6 +743,30 @@ static void stop_all(struct launcher *L)
 			waitpid(L->pd[i].pid, NULL, 0);
 			L->pd[i].pid = 0;
 		}
+}
+
+/* --trace DIR: the directory (created if absent), and every PD's name a
+ * plain file name in it. */
+static int open_trace_dir(struct launcher *L, const char *dir)
+{
+	for (size_t i = 0; i < L->s->npds; i++) {
+		const char *n = L->s->pds[i].name;
+
+		if (!n[0] || strchr(n, '/') || n[0] == '.') {
+			say("--trace: PD name '%s' cannot name a file in %s", n, dir);
+			return -1;
+		}
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		say("--trace: cannot create the directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	L->trace_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (L->trace_dir < 0) {
+		say("--trace: cannot open the directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void run(struct launcher *L, int sfd)
@@ -808,7 +855,8 @@ static void run(struct launcher *L, int sfd)
 
 int comp_launch(struct sys_system *s, const struct launch_opts *o)
 {
-	struct launcher L = {.s = s, .o = o, .waiting_init = -1, .status = LAUNCH_CLEAN};
+	struct launcher L = {
+		.s = s, .o = o, .waiting_init = -1, .status = LAUNCH_CLEAN, .trace_dir = -1};
 	sigset_t set, old;
 	int sfd;
 
@@ -825,6 +873,10 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 		for (char *t = strtok_r(L.wrapper_buf, " \t", &save); t && n < LAUNCH_WRAPPER_ARGS;
 		     t = strtok_r(NULL, " \t", &save))
 			L.wrapper[n++] = t;
+	}
+	if (o->trace_dir && open_trace_dir(&L, o->trace_dir) != 0) {
+		free(L.wrapper_buf);
+		return LAUNCH_USAGE;
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -882,5 +934,7 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	free(L.pd);
 	free(L.order);
 	free(L.wrapper_buf);
+	if (L.trace_dir >= 0)
+		close(L.trace_dir);
 	return L.status;
 }

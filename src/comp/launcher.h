@@ -11,6 +11,7 @@ struct launch_opts {
 	bool verbose;	   /* say on stderr when each PD starts */
 	double timeout_s;  /* > 0: stop the system after this many seconds */
 	bool status;	   /* print the status table when the system stops */
+	const char *trace_dir; /* non-NULL: each PD writes trace_dir/<name>.trace at the stop */
 };
 
 /* Exit statuses of rumpbridge-run. */
@@ -30,6 +31,14 @@ enum {
  * per PD with its state, notifications in and out, PPCs served and made,
  * and how many times it was started, then one line per ring it
  * registered (comp_ring_register) with its queues' depths. */
+
+/* --trace DIR (or $RUMPBRIDGE_TRACE_DIR): the launcher creates DIR if
+ * needed and opens DIR/<pd name>.trace (truncated) for each PD each time
+ * it starts it, and hands the PD the descriptor; the PD records its
+ * channel notifications and PPCs, and its domains if any, and writes the
+ * file when SIGTERM stops it (docs/tracing.md).  While tracing, the stop
+ * gives PDs 10 s, not 2 s, before SIGKILL. */
+#define LAUNCH_TRACE_DIR_ENV "RUMPBRIDGE_TRACE_DIR"
 
 /* The status view's lines for the rings the PD registered (launcher_rings.c). */
 struct comp_pd_objs;

@@ -81,6 +81,10 @@ struct comp_pd_objs {
 	 * acquires). */
 	_Atomic uint32_t nrings;
 	struct comp_ring_reg rings[COMP_RINGS];
+	/* A traced PPC's token (docs/tracing.md) per callee channel: the
+	 * caller writes it before the call, under its channel lock, as it
+	 * does ipc[c]; the callee reads it once it has received the call. */
+	uint64_t trace_token[COMP_CHANNELS];
 };
 
 /* A memory region map, as the PD process makes it. */
@@ -142,6 +146,10 @@ struct comp_boot {
 	struct comp_boot_map maps[COMP_MAX_MAPS];
 	uint32_t nsetvars;
 	struct comp_boot_setvar setvars[COMP_MAX_SETVARS];
+	/* rumpbridge-run --trace: the PD's trace file (DIR/<name>.trace,
+	 * opened by the launcher), written when SIGTERM stops the PD; -1:
+	 * not traced. */
+	int32_t trace_fd;
 };
 
 /* Environment variable naming the boot record's descriptor. */
