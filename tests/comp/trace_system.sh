@@ -69,7 +69,7 @@ for e in ev:
         flows.setdefault(e["id"], {})[e["ph"]] = e
 def kind(label):  # the track a flow ends on
     for k in ("notified()", "protected()"):
-        if label.endswith(" " + k):
+        if label == k:
             return k
     return "vCPU" if " vCPU " in label else "host thread" if label.startswith("host thread") else label
 count = {}
