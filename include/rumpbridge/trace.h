@@ -101,7 +101,8 @@ struct dom_trace_event {
 int dom_trace_start(struct dom *d, unsigned events);
 
 /* Stop recording d; what was recorded stays until the next start from
- * nothing.  any.  Errors: -EINVAL (d NULL), -ENOENT (d is not traced). */
+ * nothing (dom_destroy of a traced domain stops it too).  any.  Errors:
+ * -EINVAL (d NULL), -ENOENT (d is not traced). */
 int dom_trace_stop(struct dom *d);
 
 /* Write what was recorded, in the file format of docs/tracing.md, through
