@@ -7,10 +7,14 @@
  * the main thread before any other thread exists, starts a trace source
  * named after the PD (dom_trace_source_start, DOM_TRACE_FOLLOW: a domain
  * the PD creates, its own as a domain component or one of its program's,
- * is traced as well), and a writer thread.  The launcher stops a system
- * by SIGTERM to every PD: the handler only wakes the writer (an eventfd),
- * which stops every recording, writes the file through the descriptor,
- * then dies of SIGTERM as an untraced PD would.  A PD that dies otherwise
+ * is traced as well), blocks SIGTERM (every thread started later inherits
+ * the mask) and starts a writer thread that waits for it (sigwaitinfo).
+ * The launcher stops a system by SIGTERM to every PD: the writer takes
+ * it, stops every recording, writes the file through the descriptor, then
+ * dies of SIGTERM as an untraced PD would.  (Not a signal handler: a
+ * sanitizer's runtime delays a handler until the thread it interrupted
+ * calls into libc, and a PD's threads may all sit in futex waits, which
+ * are plain system calls.)  A PD that dies otherwise
  * (a crash, SIGKILL by its parent or after the launcher's grace period)
  * leaves an empty file.
  *
@@ -24,7 +28,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <rumpbridge/trace.h>
@@ -32,7 +35,6 @@
 #include "pd_runtime.h"
 
 uint64_t pd_trace_src;
-static int wake_fd = -1;
 static _Atomic uint64_t ppc_count;
 
 static uint64_t key(uint32_t pd, unsigned ch)
@@ -108,63 +110,48 @@ static int fd_sink(void *arg, const void *buf, size_t len)
 	return 0;
 }
 
-static void on_term(int sig)
-{
-	uint64_t one = 1;
-	int saved = errno;
-
-	(void)sig;
-	if (write(wake_fd, &one, sizeof one) < 0) {
-		/* the counter is full: the writer is awake already */
-	}
-	errno = saved;
-}
-
 static void *writer(void *arg)
 {
-	uint64_t n;
+	sigset_t term;
 	int fd = pd_boot->trace_fd, r;
 
 	(void)arg;
-	while (read(wake_fd, &n, sizeof n) < 0 && errno == EINTR)
-		;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	while (sigwaitinfo(&term, NULL) < 0)
+		; /* EINTR: another signal's handler ran */
 	dom_trace_stop_all();
 	r = dom_trace_write(fd_sink, &fd);
 	if (r != 0)
 		fprintf(stderr, "rumpbridge-run: PD '%s': cannot write its trace: %s\n",
 			microkit_name, strerror(-r));
 	close(fd);
-	/* die of the SIGTERM the launcher sent, as an untraced PD does */
+	/* die of SIGTERM, as an untraced PD does */
 	signal(SIGTERM, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &term, NULL);
 	raise(SIGTERM);
-	return NULL;
+	_exit(0);
 }
 
 void pd_trace_init(void)
 {
-	struct sigaction sa;
+	sigset_t term;
 	pthread_t t;
 	int r;
 
 	if (pd_boot->trace_fd < 0)
 		return;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
 	r = dom_trace_source_start(microkit_name, 0, DOM_TRACE_FOLLOW, &pd_trace_src);
-	if (r == 0 && (wake_fd = eventfd(0, EFD_CLOEXEC)) < 0)
-		r = -errno;
-	if (r == 0) {
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_term;
-		sa.sa_flags = SA_RESTART;
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGTERM, &sa, NULL) != 0)
-			r = -errno;
-	}
+	if (r == 0)
+		r = -pthread_sigmask(SIG_BLOCK, &term, NULL);
 	if (r == 0 && (r = -pthread_create(&t, NULL, writer, NULL)) == 0)
 		pthread_detach(t);
 	if (r != 0) {
 		fprintf(stderr, "rumpbridge-run: PD '%s': runs untraced: %s\n", microkit_name,
 			strerror(-r));
-		signal(SIGTERM, SIG_DFL);
+		pthread_sigmask(SIG_UNBLOCK, &term, NULL);
 		dom_trace_stop_all();
 		pd_trace_src = 0;
 	}
