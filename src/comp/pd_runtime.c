@@ -4,7 +4,8 @@
  * rumpbridge-run, and the Microkit calls (include/rumpbridge/microkit.h).
  *
  * Start: read the boot record (a memfd named by $RUMPBRIDGE_PD_BOOT), map
- * the object regions it grants and the memory regions at their vaddrs,
+ * the object regions it grants, start recording if the launcher gave a
+ * trace file (pd_trace.c), map the memory regions at their vaddrs,
  * write the setvar variables (found by name with dlsym: link the PD with
  * -rdynamic), install the seccomp filter (pd_seccomp.c), run init(), tell
  * the launcher, then run the event loop:
