@@ -13,6 +13,7 @@
 #   ppcall -> protected() and protected() -> reply: 20 each, every one
 #   from tping to tpong and back.
 # Without the trace points there are no such flows: the test fails.
+# The PNG of the merged timeline is drawn.
 # Also: $RUMPBRIDGE_TRACE_DIR does what --trace does; --trace into a path
 # that cannot be a directory is a usage error (exit 2), nothing started.
 set -euo pipefail
@@ -89,6 +90,10 @@ for name, n in (("notified(1)", 40), ("protected(2)", 20)):
         fail("%d %s slices, expected %d" % (slices.count(name), name, n))
 print("trace_system: flows as expected: %s" % sorted(got.items()))
 PY
+
+# a picture of the merged timeline (rows of both processes)
+"$py" "$tool" png -o "$w/all.png" --window 2000 "$w/t/tping.trace" "$w/t/tpong.trace"
+[ -s "$w/all.png" ] || fail "no PNG of the merged traces"
 
 # the environment does what --trace does
 RUMPBRIDGE_TRACE_DIR="$w/env" run_traced
