@@ -637,9 +637,10 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 
 	if (L->o->verbose) {
 		static const char *const names[] = {"?", "init done", "restart child", "stop child",
-						    "fault handled, child", "fault handled (resume), child"};
+						    "fault handled, child", "fault handled (resume), child",
+						    "?", "trace written, error"};
 
-		say("PD '%s': %s %u", p->sys->name, names[m->op < 6 ? m->op : 0], m->arg);
+		say("PD '%s': %s %u", p->sys->name, names[m->op < 8 ? m->op : 0], m->arg);
 	}
 	switch (m->op) {
 	case COMP_CTL_INIT_DONE:
@@ -713,12 +714,76 @@ static void print_status(struct launcher *L)
 	}
 }
 
+/* --trace: ask every running PD to write its trace file
+ * (COMP_CTL_TRACE_WRITE) and wait, up to 10 s, until each has answered
+ * (COMP_CTL_TRACE_DONE), died or closed its socket.  Other requests that
+ * arrive meanwhile are dropped: the system is stopping. */
+static void collect_traces(struct launcher *L)
+{
+	uint64_t deadline = mk_clock_now_ns() + 10000000000ull;
+	struct comp_ctl_msg req = {.op = COMP_CTL_TRACE_WRITE};
+	bool *waiting = calloc(L->s->npds, sizeof *waiting);
+	struct pollfd *fds = calloc(L->s->npds, sizeof *fds);
+	size_t *who = calloc(L->s->npds, sizeof *who), left = 0;
+
+	if (!waiting || !fds || !who)
+		abort();
+	for (size_t i = 0; i < L->s->npds; i++)
+		if (L->pd[i].pid && L->pd[i].ctl >= 0 &&
+		    send(L->pd[i].ctl, &req, sizeof req, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+			    (ssize_t)sizeof req)
+			waiting[i] = true, left++;
+	while (left > 0 && mk_clock_now_ns() < deadline) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < L->s->npds; i++)
+			if (waiting[i]) {
+				fds[n].fd = L->pd[i].ctl;
+				fds[n].events = POLLIN;
+				who[n++] = i;
+			}
+		if (poll(fds, n, 100) < 0 && errno != EINTR)
+			break;
+		for (size_t k = 0; k < n; k++) {
+			struct comp_ctl_msg m;
+			ssize_t got;
+			size_t i = who[k];
+
+			if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			while ((got = recv(fds[k].fd, &m, sizeof m, MSG_DONTWAIT)) ==
+			       (ssize_t)sizeof m) {
+				if (m.op != COMP_CTL_TRACE_DONE)
+					continue;
+				if (m.arg)
+					say("PD '%s': its trace is empty: %s", L->pd[i].sys->name,
+					    strerror((int)m.arg));
+				waiting[i] = false;
+				left--;
+				break;
+			}
+			if (waiting[i] && (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))) {
+				waiting[i] = false; /* it died: its file stays empty */
+				left--;
+			}
+		}
+	}
+	for (size_t i = 0; i < L->s->npds; i++)
+		if (waiting[i])
+			say("PD '%s' did not write its trace in 10 s", L->pd[i].sys->name);
+	free(waiting);
+	free(fds);
+	free(who);
+}
+
 static void stop_all(struct launcher *L)
 {
-	/* traced PDs write their trace files on SIGTERM */
-	uint64_t deadline = mk_clock_now_ns() + (L->trace_dir >= 0 ? 10000000000ull : 2000000000ull);
+	uint64_t deadline;
 	bool any;
 
+	if (L->trace_dir >= 0)
+		collect_traces(L);
+	deadline = mk_clock_now_ns() + 2000000000ull;
 	for (size_t i = 0; i < L->s->npds; i++)
 		if (L->pd[i].pid)
 			kill(L->pd[i].pid, SIGTERM);

@@ -35,9 +35,10 @@ enum {
 /* --trace DIR (or $RUMPBRIDGE_TRACE_DIR): the launcher creates DIR if
  * needed and opens DIR/<pd name>.trace (truncated) for each PD each time
  * it starts it, and hands the PD the descriptor; the PD records its
- * channel notifications and PPCs, and its domains if any, and writes the
- * file when SIGTERM stops it (docs/tracing.md).  While tracing, the stop
- * gives PDs 10 s, not 2 s, before SIGKILL. */
+ * channel notifications and PPCs, and its domains if any.  When the
+ * system stops, the launcher asks each running PD to write its file (on
+ * its control socket) and waits up to 10 s for the answers, then stops
+ * the PDs as ever (docs/tracing.md). */
 #define LAUNCH_TRACE_DIR_ENV "RUMPBRIDGE_TRACE_DIR"
 
 /* The status view's lines for the rings the PD registered (launcher_rings.c). */

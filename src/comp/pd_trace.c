@@ -7,16 +7,16 @@
  * the main thread before any other thread exists, starts a trace source
  * named after the PD (dom_trace_source_start, DOM_TRACE_FOLLOW: a domain
  * the PD creates, its own as a domain component or one of its program's,
- * is traced as well), blocks SIGTERM (every thread started later inherits
- * the mask) and starts a writer thread that waits for it (sigwaitinfo).
- * The launcher stops a system by SIGTERM to every PD: the writer takes
- * it, stops every recording, writes the file through the descriptor, then
- * dies of SIGTERM as an untraced PD would.  (Not a signal handler: a
- * sanitizer's runtime delays a handler until the thread it interrupted
- * calls into libc, and a PD's threads may all sit in futex waits, which
- * are plain system calls.)  A PD that dies otherwise
- * (a crash, SIGKILL by its parent or after the launcher's grace period)
- * leaves an empty file.
+ * is traced as well) and a writer thread, which waits on the PD's control
+ * socket.  When the system stops, the launcher first sends every PD
+ * COMP_CTL_TRACE_WRITE: the writer stops every recording, writes the file
+ * through the descriptor and answers COMP_CTL_TRACE_DONE; then the
+ * launcher stops the PDs as ever (SIGTERM).  A request on the socket
+ * rather than a signal: the PD's signals stay as they were, and a
+ * blocking recv behaves the same under a sanitizer's runtime (which
+ * delays signal handlers) and under qemu-user.  A PD that dies before
+ * (a crash, a restart by its parent) leaves an empty file; one that could
+ * not start recording answers with the error and leaves it empty too.
  *
  * The trace points (pd_runtime.h, PD_TRACE): pd_trace_src is set before
  * any other thread starts and never changes, so untraced each point is
@@ -25,9 +25,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rumpbridge/trace.h>
@@ -112,47 +113,49 @@ static int fd_sink(void *arg, const void *buf, size_t len)
 
 static void *writer(void *arg)
 {
-	sigset_t term;
-	int fd = pd_boot->trace_fd, r;
+	struct comp_ctl_msg m;
+	int fd = pd_boot->trace_fd, r = (int)(intptr_t)arg;
+	ssize_t n;
 
-	(void)arg;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	while (sigwaitinfo(&term, NULL) < 0)
-		; /* EINTR: another signal's handler ran */
-	dom_trace_stop_all();
-	r = dom_trace_write(fd_sink, &fd);
-	if (r != 0)
-		fprintf(stderr, "rumpbridge-run: PD '%s': cannot write its trace: %s\n",
-			microkit_name, strerror(-r));
+	for (;;) {
+		n = recv(pd_boot->ctl_fd, &m, sizeof m, 0);
+		if (n == (ssize_t)sizeof m && m.op == COMP_CTL_TRACE_WRITE)
+			break;
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return NULL; /* the launcher is gone */
+	}
+	if (r == 0) {
+		dom_trace_stop_all();
+		r = dom_trace_write(fd_sink, &fd);
+		if (r != 0)
+			fprintf(stderr, "rumpbridge-run: PD '%s': cannot write its trace: %s\n",
+				microkit_name, strerror(-r));
+	}
 	close(fd);
-	/* die of SIGTERM, as an untraced PD does */
-	signal(SIGTERM, SIG_DFL);
-	pthread_sigmask(SIG_UNBLOCK, &term, NULL);
-	raise(SIGTERM);
-	_exit(0);
+	pd_ctl_send(COMP_CTL_TRACE_DONE, (uint32_t)-r, 0);
+	return NULL;
 }
 
 void pd_trace_init(void)
 {
-	sigset_t term;
 	pthread_t t;
 	int r;
 
 	if (pd_boot->trace_fd < 0)
 		return;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
 	r = dom_trace_source_start(microkit_name, 0, DOM_TRACE_FOLLOW, &pd_trace_src);
-	if (r == 0)
-		r = -pthread_sigmask(SIG_BLOCK, &term, NULL);
-	if (r == 0 && (r = -pthread_create(&t, NULL, writer, NULL)) == 0)
-		pthread_detach(t);
 	if (r != 0) {
 		fprintf(stderr, "rumpbridge-run: PD '%s': runs untraced: %s\n", microkit_name,
 			strerror(-r));
-		pthread_sigmask(SIG_UNBLOCK, &term, NULL);
-		dom_trace_stop_all();
 		pd_trace_src = 0;
 	}
+	/* the writer answers the launcher either way (with the error) */
+	if (pthread_create(&t, NULL, writer, (void *)(intptr_t)r) != 0) {
+		fprintf(stderr, "rumpbridge-run: PD '%s': runs untraced: no writer thread\n",
+			microkit_name);
+		dom_trace_stop_all();
+		pd_trace_src = 0;
+		return;
+	}
+	pthread_detach(t);
 }
