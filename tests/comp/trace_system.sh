@@ -32,6 +32,7 @@ fail() {
 
 # run SYSTEM until the console has EXPECTED's lines, then SIGTERM
 run_traced() {
+	: >"$w/out" # there before the loop below reads it
 	# shellcheck disable=SC2086 # the emulator command is split into words
 	$emu "$run" "$system" --search-path "$dir" --timeout 60 "$@" >"$w/out" 2>"$w/err" &
 	local pid=$! end=$((SECONDS + 60)) n
