@@ -22,6 +22,11 @@
  *                         under that sustained load.
  *   notify_pingpong       round trip between two processes over two
  *                         MK_SHARED mk_notifications;
+ *   notify_pingpong_traced the same, each side recording what a traced PD
+ *                         records for it (rumpbridge-run --trace): notify
+ *                         before the signal, notified and its end after
+ *                         the wait (dom_trace_record under a trace source);
+ *                         RUMPBRIDGE_TRACE=OFF: untraced (-ENOTSUP).
  *   futex_process_pingpong the floor: a raw shared futex word each way.
  *   ppcall_rtt            a PPC between two processes the way the PD runtime
  *                         makes one (microkit_ppcall / serve loop): one
@@ -51,6 +56,7 @@
 
 #include <rumpbridge/mk.h>
 #include <rumpbridge/ring.h>
+#include <rumpbridge/trace.h>
 
 #include "bench.h"
 #include "bench_comp_system.h"
@@ -380,32 +386,61 @@ static uint64_t bench_futex_process(void *arg, uint64_t iters)
 	return t1 - t0;
 }
 
+/* What a traced PD records around one notification it sends and one it
+ * takes (pd_trace.c). */
+static void traced_hop(uint64_t src)
+{
+	dom_trace_record(src, DOM_TR_COMP_NOTIFY, 1, 1, 0, NULL);
+}
+
+static void traced_taken(uint64_t src)
+{
+	dom_trace_record(src, DOM_TR_COMP_NOTIFIED, 1, 1, DOM_TR_COMP_HANDLER, NULL);
+	dom_trace_record(src, DOM_TR_COMP_NOTIFIED_END, 1, 0, 0, NULL);
+}
+
+/* arg non-NULL: both sides traced (each process its own trace source,
+ * started after the fork; its buffer made before the clock runs). */
 static uint64_t bench_notify_process(void *arg, uint64_t iters)
 {
-	(void)arg;
+	bool traced = arg != NULL;
 	struct xctl *x = xctl_new();
-	uint64_t t0, t1, w;
+	uint64_t t0, t1, w, src = 0;
 
 	pid_t pid = fork();
 	if (pid == 0) {
+		if (traced && dom_trace_source_start("pong", 0, 0, &src) == 0)
+			traced_taken(src);
 		child_says(x, READY);
 		for (uint64_t i = 0; i < iters; i++) {
 			if (mk_notification_wait(&x->cn, &w) != 0)
 				_exit(6);
+			if (src)
+				traced_taken(src);
+			if (src)
+				traced_hop(src);
 			mk_notification_signal(&x->pn, 1);
 		}
 		_exit(0);
 	}
+	if (traced && dom_trace_source_start("ping", 0, 0, &src) == 0)
+		traced_taken(src);
 	await_child(x, READY);
 	t0 = rb_now_ns();
 	for (uint64_t i = 0; i < iters; i++) {
+		if (src)
+			traced_hop(src);
 		mk_notification_signal(&x->cn, 1);
 		if (mk_notification_wait(&x->pn, &w) != 0)
 			abort();
+		if (src)
+			traced_taken(src);
 	}
 	t1 = rb_now_ns();
 	join_child(pid);
 	xctl_free(x);
+	if (src)
+		dom_trace_stop_all();
 	return t1 - t0;
 }
 
@@ -561,8 +596,11 @@ int main(int argc, char **argv)
 		 bench_notify_process, NULL},
 		{"futex_process_pingpong_ns", "raw shared futex round trip, 2 processes",
 		 bench_futex_process, NULL},
+		{"notify_pingpong_traced_ns",
+		 "as notify_pingpong_ns, both sides recording a traced PD's events",
+		 bench_notify_process, (void *)1},
 	};
-	rb_bench_compare(b, pingpong, 2);
+	rb_bench_compare(b, pingpong, 3);
 
 	const struct rb_bench_case rpc[] = {
 		{"ppcall_rtt_ns", "PPC round trip (PD runtime's endpoint path), 2 processes",
@@ -586,6 +624,8 @@ int main(int argc, char **argv)
 		       "pipe_64_msgs_per_s", "report");
 	rb_bench_ratio(b, "notification vs raw futex, processes", "notify_pingpong_ns",
 		       "futex_process_pingpong_ns", "<= 1.1");
+	rb_bench_ratio(b, "traced notification / notification", "notify_pingpong_traced_ns",
+		       "notify_pingpong_ns", "report");
 	rb_bench_ratio(b, "PPC vs raw futex, processes", "ppcall_rtt_ns",
 		       "futex_process_pingpong_rpc_ns", "<= 1.2");
 	rb_bench_ratio(b, "PPC vs Unix socket RPC", "ppcall_rtt_ns", "unixsock_rpc_rtt_ns",

@@ -16,13 +16,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rumpbridge-run SYSTEM_FILE --search-path DIR... [--check] [--timeout SECONDS] [--status] [--verbose]\n"
+		"usage: rumpbridge-run SYSTEM_FILE --search-path DIR... [--check] [--timeout SECONDS] [--status] [--verbose] [--trace DIR]\n"
 		"  --search-path DIR...  directories where program images are looked for, in order\n"
 		"  --check               validate the system file and the images, start nothing\n"
 		"  --timeout SECONDS     stop the system after this long (exit status 0 if nothing crashed)\n"
 		"  --status              print one line per PD (notifications, PPCs, starts) when the\n"
 		"                        system stops; SIGUSR1 prints it at any time\n"
 		"  --verbose             say when each protection domain starts\n"
+		"  --trace DIR           each PD records a trace (its notifications, PPCs and\n"
+		"                        domains) and writes DIR/<pd name>.trace when the system\n"
+		"                        stops; tools/rumpbridge-trace merges them (also:\n"
+		"                        $RUMPBRIDGE_TRACE_DIR)\n"
 		"exit status: 0 clean stop, 1 a PD crashed and the system stopped, 2 bad usage or\n"
 		"invalid system file, 3 a PD could not start\n");
 }
@@ -48,6 +52,8 @@ int main(int argc, char **argv)
 			check = true;
 		} else if (strcmp(argv[i], "--status") == 0) {
 			o.status = true;
+		} else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
+			o.trace_dir = argv[++i];
 		} else if (strcmp(argv[i], "--verbose") == 0) {
 			o.verbose = true;
 		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -68,6 +74,8 @@ int main(int argc, char **argv)
 			file = argv[i];
 		}
 	}
+	if (!o.trace_dir && getenv(LAUNCH_TRACE_DIR_ENV) && *getenv(LAUNCH_TRACE_DIR_ENV))
+		o.trace_dir = getenv(LAUNCH_TRACE_DIR_ENV);
 	if (!file) {
 		usage(stderr);
 		return LAUNCH_USAGE;

@@ -20,6 +20,11 @@
  *
  * The environment variable RUMPBRIDGE_TRACE=FILE traces every domain
  * from dom_create; dom_destroy of the last traced domain writes FILE.
+ *
+ * Components (src/comp, rumpbridge-run --trace) record their channel
+ * notifications and PPCs as well (DOM_TR_COMP_*): a process without a
+ * domain (a native PD) records under a trace source, a pseudo-domain
+ * named after the PD (dom_trace_source_start).
  */
 #ifndef RUMPBRIDGE_TRACE_H
 #define RUMPBRIDGE_TRACE_H
@@ -54,7 +59,24 @@ enum dom_trace_type {
 	DOM_TR_VCPU_WAKE = 12,	  /* a: vCPU id */
 	DOM_TR_HOST_RESUME = 13,  /* a: host record back from a block, name */
 	DOM_TR_EVENT_SIGNAL = 14, /* a: event bits signalled (dom_event_signal) */
+	/* Components (dom_trace_record).  A channel key is (PD index in the
+	 * system file << 32 | that PD's channel id) of the receiving end, so
+	 * both ends of a channel record the same key; a PPC token is the
+	 * caller's (PD index + 1) << 40 | its call count, which the server
+	 * records too. */
+	DOM_TR_COMP_NOTIFY = 15,    /* a: channel, b: the receiver's channel key */
+	DOM_TR_COMP_NOTIFIED = 16,  /* a: channel, b: own channel key, c: DOM_TR_COMP_* how */
+	DOM_TR_COMP_NOTIFIED_END = 17, /* a: channel (notified() returned) */
+	DOM_TR_COMP_PPCALL = 18,    /* a: channel, b: the server's channel key, c: token */
+	DOM_TR_COMP_PROTECTED = 19, /* a: channel, b: own channel key, c: token */
+	DOM_TR_COMP_PROTECTED_END = 20, /* a: channel, c: token (before the reply) */
+	DOM_TR_COMP_REPLY = 21,	    /* a: channel, b: 0 or the failure (-errno), c: token */
 };
+#define DOM_TR_COMP_FIRST DOM_TR_COMP_NOTIFY
+#define DOM_TR_COMP_LAST DOM_TR_COMP_REPLY
+/* DOM_TR_COMP_NOTIFIED.c: how the notification was taken */
+#define DOM_TR_COMP_HANDLER 0u /* notified() runs (DOM_TR_COMP_NOTIFIED_END follows) */
+#define DOM_TR_COMP_WAITER 1u  /* a green thread's comp_channel_wait returned */
 #define DOM_TR_IDLE_PREV 0x1u /* DOM_TR_SWITCH: prev is the vCPU's idle context */
 #define DOM_TR_IDLE_NEXT 0x2u /* DOM_TR_SWITCH: next is the vCPU's idle context */
 
@@ -79,7 +101,8 @@ struct dom_trace_event {
 int dom_trace_start(struct dom *d, unsigned events);
 
 /* Stop recording d; what was recorded stays until the next start from
- * nothing.  any.  Errors: -EINVAL (d NULL), -ENOENT (d is not traced). */
+ * nothing (dom_destroy of a traced domain stops it too).  any.  Errors:
+ * -EINVAL (d NULL), -ENOENT (d is not traced). */
 int dom_trace_stop(struct dom *d);
 
 /* Write what was recorded, in the file format of docs/tracing.md, through
@@ -95,6 +118,36 @@ int dom_trace_save(const char *path);
 
 /* Events dropped so far (overwritten in a full buffer), over all buffers. */
 uint64_t dom_trace_dropped(void);
+
+/* Trace sources: recording for a process rather than one domain.
+ *
+ * dom_trace_source_start starts recording a pseudo-domain named `name`
+ * (cut to DOM_NAME_MAX characters), with buffers as dom_trace_start's,
+ * and returns its id (never a domain's id) in *id.  With
+ * DOM_TRACE_FOLLOW every domain created in this process from now on is
+ * traced too (dom_create starts it, as RUMPBRIDGE_TRACE does, without
+ * writing a file).  dom_trace_record(id, ...) records one event of type
+ * DOM_TR_COMP_FIRST..DOM_TR_COMP_LAST under a source or a domain
+ * (dom_trace_id); dom_trace_stop_all ends every recording of the process
+ * (sources, domains), after which dom_trace_write writes it.  The file
+ * lists a source as a domain whose id has DOM_TRACE_SOURCE_BIT set.
+ *
+ * dom_trace_source_start: any.  Errors: -EINVAL (name or id NULL, or
+ * events as for dom_trace_start), -ENOSPC (DOM_TRACE_DOMAINS domains and
+ * sources are traced), -ENOTSUP (built with RUMPBRIDGE_TRACE=OFF).
+ * dom_trace_record: any thread, green or host; never blocks.  Returns 0
+ * (recorded) or -ENOENT (id is not traced now: tracing off, or stopped),
+ * -EINVAL (type not a component event), -ENOMEM (no buffer for this
+ * host thread).
+ * dom_trace_id: a domain's id for dom_trace_record (0 for NULL).
+ * dom_trace_stop_all: any.  Returns how many recordings it stopped. */
+#define DOM_TRACE_FOLLOW 0x1u
+#define DOM_TRACE_SOURCE_BIT (1ull << 63)
+int dom_trace_source_start(const char *name, unsigned events, unsigned flags, uint64_t *id);
+int dom_trace_record(uint64_t id, unsigned type, uint64_t a, uint64_t b, uint64_t c,
+		     const char *name);
+uint64_t dom_trace_id(const struct dom *d);
+int dom_trace_stop_all(void);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ struct launcher {
 	int status;
 	char *wrapper[LAUNCH_WRAPPER_ARGS + 1]; /* $RUMPBRIDGE_PD_WRAPPER, split */
 	char *wrapper_buf;
+	int trace_dir; /* --trace: the directory, -1: not tracing */
 };
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
@@ -198,6 +200,7 @@ static int build_boot(struct launcher *L, size_t i)
 	b->netns_own = sp->netns_own;
 	b->self_fd = p->objs_region.handle;
 	b->ctl_fd = -1;
+	b->trace_fd = -1;
 	for (unsigned c = 0; c < COMP_CHANNELS; c++)
 		b->ch[c].objs = -1;
 	for (size_t j = 0; j < sp->nirqs; j++)
@@ -341,6 +344,16 @@ static int spawn(struct launcher *L, size_t i)
 		return -1;
 	}
 	b->ctl_fd = sv[1];
+	if (L->trace_dir >= 0) {
+		char file[COMP_NAME_MAX + 8];
+
+		snprintf(file, sizeof file, "%s.trace", p->sys->name);
+		b->trace_fd = openat(L->trace_dir, file,
+				     O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (b->trace_fd < 0)
+			say("PD '%s' runs untraced: cannot create its trace file %s: %s", p->sys->name,
+			    file, strerror(errno));
+	}
 	p->objs->own_fault_set = 0;
 	p->objs->serving = 0;
 	p->init_done = false;
@@ -351,6 +364,9 @@ static int spawn(struct launcher *L, size_t i)
 		say("cannot start PD '%s': fork: %s", p->sys->name, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		if (b->trace_fd >= 0)
+			close(b->trace_fd);
+		b->trace_fd = -1;
 		return -1;
 	}
 	if (pid == 0) {
@@ -396,6 +412,8 @@ static int spawn(struct launcher *L, size_t i)
 		}
 		keep_on_exec(p->boot_fd);
 		keep_on_exec(sv[1]);
+		if (b->trace_fd >= 0)
+			keep_on_exec(b->trace_fd);
 		keep_on_exec(b->self_fd);
 		for (uint32_t k = 0; k < b->nobjs; k++)
 			keep_on_exec(b->objs_fd[k]);
@@ -420,6 +438,10 @@ static int spawn(struct launcher *L, size_t i)
 		_exit(COMP_EXIT_STARTUP);
 	}
 	close(sv[1]);
+	/* The PD's copy now; the number stays in the boot record, which the
+	 * PD may not have read yet (the next start writes it again). */
+	if (b->trace_fd >= 0)
+		close(b->trace_fd);
 	p->ctl = sv[0];
 	p->pid = pid;
 	p->starts++;
@@ -615,9 +637,10 @@ static void ctl_message(struct launcher *L, size_t i, const struct comp_ctl_msg 
 
 	if (L->o->verbose) {
 		static const char *const names[] = {"?", "init done", "restart child", "stop child",
-						    "fault handled, child", "fault handled (resume), child"};
+						    "fault handled, child", "fault handled (resume), child",
+						    "?", "trace written, error"};
 
-		say("PD '%s': %s %u", p->sys->name, names[m->op < 6 ? m->op : 0], m->arg);
+		say("PD '%s': %s %u", p->sys->name, names[m->op < 8 ? m->op : 0], m->arg);
 	}
 	switch (m->op) {
 	case COMP_CTL_INIT_DONE:
@@ -691,11 +714,76 @@ static void print_status(struct launcher *L)
 	}
 }
 
+/* --trace: ask every running PD to write its trace file
+ * (COMP_CTL_TRACE_WRITE) and wait, up to 10 s, until each has answered
+ * (COMP_CTL_TRACE_DONE), died or closed its socket.  Other requests that
+ * arrive meanwhile are dropped: the system is stopping. */
+static void collect_traces(struct launcher *L)
+{
+	uint64_t deadline = mk_clock_now_ns() + 10000000000ull;
+	struct comp_ctl_msg req = {.op = COMP_CTL_TRACE_WRITE};
+	bool *waiting = calloc(L->s->npds, sizeof *waiting);
+	struct pollfd *fds = calloc(L->s->npds, sizeof *fds);
+	size_t *who = calloc(L->s->npds, sizeof *who), left = 0;
+
+	if (!waiting || !fds || !who)
+		abort();
+	for (size_t i = 0; i < L->s->npds; i++)
+		if (L->pd[i].pid && L->pd[i].ctl >= 0 &&
+		    send(L->pd[i].ctl, &req, sizeof req, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+			    (ssize_t)sizeof req)
+			waiting[i] = true, left++;
+	while (left > 0 && mk_clock_now_ns() < deadline) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < L->s->npds; i++)
+			if (waiting[i]) {
+				fds[n].fd = L->pd[i].ctl;
+				fds[n].events = POLLIN;
+				who[n++] = i;
+			}
+		if (poll(fds, n, 100) < 0 && errno != EINTR)
+			break;
+		for (size_t k = 0; k < n; k++) {
+			struct comp_ctl_msg m;
+			ssize_t got;
+			size_t i = who[k];
+
+			if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			while ((got = recv(fds[k].fd, &m, sizeof m, MSG_DONTWAIT)) ==
+			       (ssize_t)sizeof m) {
+				if (m.op != COMP_CTL_TRACE_DONE)
+					continue;
+				if (m.arg)
+					say("PD '%s': its trace is empty: %s", L->pd[i].sys->name,
+					    strerror((int)m.arg));
+				waiting[i] = false;
+				left--;
+				break;
+			}
+			if (waiting[i] && (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))) {
+				waiting[i] = false; /* it died: its file stays empty */
+				left--;
+			}
+		}
+	}
+	for (size_t i = 0; i < L->s->npds; i++)
+		if (waiting[i])
+			say("PD '%s' did not write its trace in 10 s", L->pd[i].sys->name);
+	free(waiting);
+	free(fds);
+	free(who);
+}
+
 static void stop_all(struct launcher *L)
 {
-	uint64_t deadline = mk_clock_now_ns() + 2000000000ull;
+	uint64_t deadline;
 	bool any;
 
+	if (L->trace_dir >= 0)
+		collect_traces(L);
+	deadline = mk_clock_now_ns() + 2000000000ull;
 	for (size_t i = 0; i < L->s->npds; i++)
 		if (L->pd[i].pid)
 			kill(L->pd[i].pid, SIGTERM);
@@ -720,6 +808,30 @@ static void stop_all(struct launcher *L)
 			waitpid(L->pd[i].pid, NULL, 0);
 			L->pd[i].pid = 0;
 		}
+}
+
+/* --trace DIR: the directory (created if absent), and every PD's name a
+ * plain file name in it. */
+static int open_trace_dir(struct launcher *L, const char *dir)
+{
+	for (size_t i = 0; i < L->s->npds; i++) {
+		const char *n = L->s->pds[i].name;
+
+		if (!n[0] || strchr(n, '/') || n[0] == '.') {
+			say("--trace: PD name '%s' cannot name a file in %s", n, dir);
+			return -1;
+		}
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		say("--trace: cannot create the directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	L->trace_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (L->trace_dir < 0) {
+		say("--trace: cannot open the directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void run(struct launcher *L, int sfd)
@@ -808,7 +920,8 @@ static void run(struct launcher *L, int sfd)
 
 int comp_launch(struct sys_system *s, const struct launch_opts *o)
 {
-	struct launcher L = {.s = s, .o = o, .waiting_init = -1, .status = LAUNCH_CLEAN};
+	struct launcher L = {
+		.s = s, .o = o, .waiting_init = -1, .status = LAUNCH_CLEAN, .trace_dir = -1};
 	sigset_t set, old;
 	int sfd;
 
@@ -825,6 +938,10 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 		for (char *t = strtok_r(L.wrapper_buf, " \t", &save); t && n < LAUNCH_WRAPPER_ARGS;
 		     t = strtok_r(NULL, " \t", &save))
 			L.wrapper[n++] = t;
+	}
+	if (o->trace_dir && open_trace_dir(&L, o->trace_dir) != 0) {
+		free(L.wrapper_buf);
+		return LAUNCH_USAGE;
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -882,5 +999,7 @@ int comp_launch(struct sys_system *s, const struct launch_opts *o)
 	free(L.pd);
 	free(L.order);
 	free(L.wrapper_buf);
+	if (L.trace_dir >= 0)
+		close(L.trace_dir);
 	return L.status;
 }

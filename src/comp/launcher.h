@@ -11,6 +11,7 @@ struct launch_opts {
 	bool verbose;	   /* say on stderr when each PD starts */
 	double timeout_s;  /* > 0: stop the system after this many seconds */
 	bool status;	   /* print the status table when the system stops */
+	const char *trace_dir; /* non-NULL: each PD writes trace_dir/<name>.trace at the stop */
 };
 
 /* Exit statuses of rumpbridge-run. */
@@ -30,6 +31,15 @@ enum {
  * per PD with its state, notifications in and out, PPCs served and made,
  * and how many times it was started, then one line per ring it
  * registered (comp_ring_register) with its queues' depths. */
+
+/* --trace DIR (or $RUMPBRIDGE_TRACE_DIR): the launcher creates DIR if
+ * needed and opens DIR/<pd name>.trace (truncated) for each PD each time
+ * it starts it, and hands the PD the descriptor; the PD records its
+ * channel notifications and PPCs, and its domains if any.  When the
+ * system stops, the launcher asks each running PD to write its file (on
+ * its control socket) and waits up to 10 s for the answers, then stops
+ * the PDs as ever (docs/tracing.md). */
+#define LAUNCH_TRACE_DIR_ENV "RUMPBRIDGE_TRACE_DIR"
 
 /* The status view's lines for the rings the PD registered (launcher_rings.c). */
 struct comp_pd_objs;

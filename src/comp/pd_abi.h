@@ -81,6 +81,10 @@ struct comp_pd_objs {
 	 * acquires). */
 	_Atomic uint32_t nrings;
 	struct comp_ring_reg rings[COMP_RINGS];
+	/* A traced PPC's token (docs/tracing.md) per callee channel: the
+	 * caller writes it before the call, under its channel lock, as it
+	 * does ipc[c]; the callee reads it once it has received the call. */
+	uint64_t trace_token[COMP_CHANNELS];
 };
 
 /* A memory region map, as the PD process makes it. */
@@ -104,6 +108,8 @@ enum comp_ctl_op {
 	COMP_CTL_STOP = 3,	/* PD -> launcher: stop child arg */
 	COMP_CTL_FAULT_DONE = 4, /* PD -> launcher: fault() for child arg returned false */
 	COMP_CTL_FAULT_RESUME = 5, /* PD -> launcher: fault() for child arg returned true */
+	COMP_CTL_TRACE_WRITE = 6, /* launcher -> PD: stop recording, write the trace file */
+	COMP_CTL_TRACE_DONE = 7,  /* PD -> launcher: done; arg 0 or the errno of the failure */
 };
 /* A PD sends its requests when the entry point that made them returns,
  * after its console output: as on one seL4 core, where a parent of higher
@@ -142,6 +148,10 @@ struct comp_boot {
 	struct comp_boot_map maps[COMP_MAX_MAPS];
 	uint32_t nsetvars;
 	struct comp_boot_setvar setvars[COMP_MAX_SETVARS];
+	/* rumpbridge-run --trace: the PD's trace file (DIR/<name>.trace,
+	 * opened by the launcher), written on COMP_CTL_TRACE_WRITE; -1: not
+	 * traced. */
+	int32_t trace_fd;
 };
 
 /* Environment variable naming the boot record's descriptor. */

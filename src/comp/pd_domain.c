@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <rumpbridge/comp.h>
+#include <rumpbridge/trace.h>
 
 #include "pd_runtime.h"
 
@@ -122,7 +123,9 @@ static void on_event(unsigned bit, void *arg)
 		pd_handle_faults();
 	} else {
 		atomic_fetch_add_explicit(&pd_self->notify_in, 1, memory_order_relaxed);
+		PD_TRACE(pd_trace_notified(bit, DOM_TR_COMP_HANDLER));
 		notified(bit);
+		PD_TRACE(pd_trace_notified_end(bit));
 	}
 	pd_entry_done();
 	pd_entry_exit();
@@ -155,8 +158,10 @@ int comp_channel_wait_until(microkit_channel ch, uint64_t deadline_ns)
 		return r;
 	r = deadline_ns == MK_FOREVER ? dom_event_wait(pd_dom, 1ull << ch, &bits)
 				      : dom_event_wait_until(pd_dom, 1ull << ch, deadline_ns, &bits);
-	if (r == 0)
+	if (r == 0) {
 		atomic_fetch_add_explicit(&pd_self->notify_in, 1, memory_order_relaxed);
+		PD_TRACE(pd_trace_notified(ch, DOM_TR_COMP_WAITER));
+	}
 	return r;
 }
 

@@ -4,7 +4,8 @@
  * rumpbridge-run, and the Microkit calls (include/rumpbridge/microkit.h).
  *
  * Start: read the boot record (a memfd named by $RUMPBRIDGE_PD_BOOT), map
- * the object regions it grants and the memory regions at their vaddrs,
+ * the object regions it grants, start recording if the launcher gave a
+ * trace file (pd_trace.c), map the memory regions at their vaddrs,
  * write the setvar variables (found by name with dlsym: link the PD with
  * -rdynamic), install the seccomp filter (pd_seccomp.c), run init(), tell
  * the launcher, then run the event loop:
@@ -36,6 +37,7 @@
 #include <rumpbridge/comp.h>
 #include <rumpbridge/microkit.h>
 #include <rumpbridge/mk.h>
+#include <rumpbridge/trace.h>
 
 #include "pd_abi.h"
 #include "pd_runtime.h"
@@ -196,6 +198,7 @@ void microkit_notify(microkit_channel ch)
 	}
 	p = peer[pd_boot->ch[ch].objs];
 	atomic_fetch_add_explicit(&pd_self->notify_out, 1, memory_order_relaxed);
+	PD_TRACE(pd_trace_notify(ch));
 	mk_notification_signal((struct mk_notification *)&p->ntfn, 1ull << pd_boot->ch[ch].peer_id);
 }
 
@@ -250,7 +253,7 @@ static int ppc(microkit_channel ch, microkit_msginfo *info, seL4_Word *mrs, bool
 	struct comp_pd_objs *p;
 	struct comp_ipcbuf *buf;
 	struct mk_msg m = {0};
-	uint64_t count = seL4_MessageInfo_get_length(*info);
+	uint64_t count = seL4_MessageInfo_get_length(*info), token = 0;
 	int how = 0, r;
 
 	if (ch > MICROKIT_MAX_CHANNEL_ID || !(microkit_pps & (1ull << ch)))
@@ -278,7 +281,9 @@ static int ppc(microkit_channel ch, microkit_msginfo *info, seL4_Word *mrs, bool
 	m.len = 0;
 	atomic_fetch_add_explicit(&pd_self->ppc_out, 1, memory_order_relaxed);
 	con_flush();
+	PD_TRACE(token = pd_trace_ppcall(ch, p));
 	r = mk_endpoint_call(&p->ep, pd_boot->ch[ch].peer_id, &m);
+	PD_TRACE(pd_trace_reply(ch, token, r));
 	if (r == 0) {
 		info->words[0] = (seL4_Word)m.label;
 		count = seL4_MessageInfo_get_length(*info);
@@ -328,9 +333,10 @@ void pd_serve_one(struct pd_call *c)
 {
 	microkit_msginfo in, out;
 	struct comp_ipcbuf *buf;
-	uint64_t count;
+	uint64_t count, token = 0;
 
 	pd_entry_enter();
+	PD_TRACE(token = pd_trace_protected((unsigned)c->badge));
 	pd_self->in_service = c->reply;
 	atomic_store_explicit(&pd_self->serving, 1, memory_order_release);
 	buf = &pd_self->ipc[c->badge];
@@ -355,6 +361,7 @@ void pd_serve_one(struct pd_call *c)
 	c->m.label = out.words[0];
 	c->m.len = 0;
 	atomic_store_explicit(&pd_self->serving, 0, memory_order_release);
+	PD_TRACE(pd_trace_protected_end((unsigned)c->badge, token));
 	mk_endpoint_reply(&pd_self->ep, &c->reply, &c->m);
 	pd_entry_exit();
 }
@@ -621,6 +628,7 @@ int main(void)
 	microkit_irqs = pd_boot->irqs;
 
 	map_object_regions();
+	pd_trace_init();
 	catch_faults();
 	map_memory_regions();
 	set_variables();
@@ -660,7 +668,9 @@ int main(void)
 			if (!(word & (1ull << ch)))
 				continue;
 			atomic_fetch_add_explicit(&pd_self->notify_in, 1, memory_order_relaxed);
+			PD_TRACE(pd_trace_notified(ch, DOM_TR_COMP_HANDLER));
 			notified(ch);
+			PD_TRACE(pd_trace_notified_end(ch));
 			pd_entry_done();
 		}
 		pd_entry_done();

@@ -69,4 +69,27 @@ void pd_domain_ch_unlock(unsigned ch);
 void pd_domain_entry_enter(void);
 void pd_domain_entry_exit(void);
 
+/* pd_trace.c: rumpbridge-run --trace.  pd_trace_init (main thread, before
+ * any other thread) starts recording when the launcher gave a trace file.
+ * pd_trace_src is the PD's trace source (0: untraced), set then and
+ * read-only after: PD_TRACE(call) makes the call only when traced (one
+ * predicted branch otherwise).  The calls record the component events of
+ * include/rumpbridge/trace.h (DOM_TR_COMP_*). */
+extern uint64_t pd_trace_src;
+#define PD_TRACE(call)                                                                             \
+	do {                                                                                       \
+		if (__builtin_expect(pd_trace_src != 0, 0))                                        \
+			call;                                                                      \
+	} while (0)
+void pd_trace_init(void);
+void pd_trace_notify(unsigned ch);
+void pd_trace_notified(unsigned ch, unsigned how);
+void pd_trace_notified_end(unsigned ch);
+/* Returns the call's token, also written to the callee's token slot. */
+uint64_t pd_trace_ppcall(unsigned ch, struct comp_pd_objs *callee);
+void pd_trace_reply(unsigned ch, uint64_t token, int r);
+/* Returns the token of the call being served (the caller's). */
+uint64_t pd_trace_protected(unsigned ch);
+void pd_trace_protected_end(unsigned ch, uint64_t token);
+
 #endif

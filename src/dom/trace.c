@@ -49,6 +49,8 @@ static struct {
 	struct dom_trdom seen[SEEN_MAX]; /* every domain of the recording */
 	unsigned nseen;
 	const char *env_path; /* RUMPBRIDGE_TRACE of the recording, if any */
+	bool follow;	      /* DOM_TRACE_FOLLOW: trace each new domain */
+	unsigned follow_events;
 } tr;
 
 static void copy_name(char dst[16], const char *src)
@@ -105,15 +107,15 @@ static bool traced(uint64_t serial)
 	return false;
 }
 
-__attribute__((noinline)) void dom_trace_emit(const struct dom *d, unsigned type, uint64_t a,
-					      uint64_t b, uint64_t c, const char *name)
+/* Record one event of the domain or source `id` (traced: checked). */
+/* Inlined in both callers: the domain's points are the hot ones. */
+static inline __attribute__((always_inline)) void emit(uint64_t id, unsigned type, uint64_t a,
+						       uint64_t b, uint64_t c, const char *name)
 {
 	struct dom_trbuf *buf;
 	struct dom_trace_event *e;
 	uint64_t h;
 
-	if (d == NULL || !traced(d->serial))
-		return;
 	buf = mk_tls_get(MK_TLS_DOM_TRACE);
 	if (buf == NULL && (buf = buf_new()) == NULL)
 		return;
@@ -128,7 +130,7 @@ __attribute__((noinline)) void dom_trace_emit(const struct dom *d, unsigned type
 	e->type = (uint16_t)type;
 	e->vcpu = where();
 	e->reserved = 0;
-	e->dom = d->serial;
+	e->dom = id;
 	e->a = a;
 	e->b = b;
 	e->c = c;
@@ -139,6 +141,33 @@ __attribute__((noinline)) void dom_trace_emit(const struct dom *d, unsigned type
 	atomic_store_explicit(&buf->busy, 0, memory_order_release);
 }
 
+__attribute__((noinline)) void dom_trace_emit(const struct dom *d, unsigned type, uint64_t a,
+					      uint64_t b, uint64_t c, const char *name)
+{
+	if (d == NULL || !traced(d->serial))
+		return;
+	emit(d->serial, type, a, b, c, name);
+}
+
+int dom_trace_record(uint64_t id, unsigned type, uint64_t a, uint64_t b, uint64_t c,
+		     const char *name)
+{
+	if (type < DOM_TR_COMP_FIRST || type > DOM_TR_COMP_LAST)
+		return -EINVAL;
+	if (id == 0 || atomic_load_explicit(&dom_trace_on, memory_order_relaxed) == 0 ||
+	    !traced(id)) /* relaxed: a hint, as in DOM_TRACE */
+		return -ENOENT;
+	if (mk_tls_get(MK_TLS_DOM_TRACE) == NULL && buf_new() == NULL)
+		return -ENOMEM;
+	emit(id, type, a, b, c, name);
+	return 0;
+}
+
+uint64_t dom_trace_id(const struct dom *d)
+{
+	return d != NULL ? d->serial : 0;
+}
+
 /* Wait until no writer is inside buffer b (tracing is off already). */
 static void quiesce(struct dom_trbuf *b)
 {
@@ -147,34 +176,29 @@ static void quiesce(struct dom_trbuf *b)
 		mk_thread_yield();
 }
 
-int dom_trace_start(struct dom *d, unsigned events)
+static int check_events(unsigned *events)
 {
-	int r = dom_check(d), slot = -1;
+	if (*events == 0)
+		*events = DOM_TRACE_EVENTS_DEFAULT;
+	if ((*events & (*events - 1)) != 0 || *events > DOM_TRACE_EVENTS_MAX)
+		return -EINVAL;
+	return 0;
+}
 
-	if (d == NULL)
-		return -EINVAL;
-	if (events == 0)
-		events = DOM_TRACE_EVENTS_DEFAULT;
-	if ((events & (events - 1)) != 0 || events > DOM_TRACE_EVENTS_MAX)
-		return -EINVAL;
-	if (r != 0)
-		return r;
-	if (!DOM_TRACE_COMPILED)
-		return -ENOTSUP;
-	dom_spin_lock(&tr.lock);
+/* Start recording id (a domain's serial or a source's id) under tr.lock. */
+static int start_locked(uint64_t id, const char *name, unsigned events)
+{
+	int slot = -1;
+
 	for (int i = 0; i < DOM_TRACE_DOMAINS; i++) {
 		uint64_t s = atomic_load_explicit(&tr.traced[i], memory_order_relaxed);
-		if (s == d->serial) {
-			dom_spin_unlock(&tr.lock);
+		if (s == id)
 			return -EALREADY;
-		}
 		if (s == 0 && slot < 0)
 			slot = i;
 	}
-	if (slot < 0) {
-		dom_spin_unlock(&tr.lock);
+	if (slot < 0)
 		return -ENOSPC;
-	}
 	if (atomic_load(&dom_trace_on) == 0) {
 		/* A new recording: empty the buffers once their writers are out. */
 		struct dom_trbuf *b = atomic_load_explicit(&tr.bufs, memory_order_acquire);
@@ -186,14 +210,71 @@ int dom_trace_start(struct dom *d, unsigned events)
 		atomic_store_explicit(&tr.cap, events, memory_order_relaxed); /* under tr.lock */
 	}
 	if (tr.nseen < SEEN_MAX) {
-		tr.seen[tr.nseen].id = d->serial;
-		copy_name(tr.seen[tr.nseen].name, d->name);
+		tr.seen[tr.nseen].id = id;
+		copy_name(tr.seen[tr.nseen].name, name);
 		tr.nseen++;
 	}
-	atomic_store_explicit(&tr.traced[slot], d->serial, memory_order_relaxed);
+	atomic_store_explicit(&tr.traced[slot], id, memory_order_relaxed);
 	atomic_fetch_add(&dom_trace_on, 1);
-	dom_spin_unlock(&tr.lock);
 	return 0;
+}
+
+int dom_trace_start(struct dom *d, unsigned events)
+{
+	int r = dom_check(d);
+
+	if (d == NULL)
+		return -EINVAL;
+	if (check_events(&events) != 0)
+		return -EINVAL;
+	if (r != 0)
+		return r;
+	if (!DOM_TRACE_COMPILED)
+		return -ENOTSUP;
+	dom_spin_lock(&tr.lock);
+	r = start_locked(d->serial, d->name, events);
+	dom_spin_unlock(&tr.lock);
+	return r;
+}
+
+int dom_trace_source_start(const char *name, unsigned events, unsigned flags, uint64_t *id)
+{
+	static _Atomic uint64_t next_source = 1;
+	uint64_t sid;
+	int r;
+
+	if (name == NULL || id == NULL || check_events(&events) != 0)
+		return -EINVAL;
+	if (!DOM_TRACE_COMPILED)
+		return -ENOTSUP;
+	sid = DOM_TRACE_SOURCE_BIT | atomic_fetch_add(&next_source, 1);
+	dom_spin_lock(&tr.lock);
+	r = start_locked(sid, name, events);
+	if (r == 0 && (flags & DOM_TRACE_FOLLOW)) {
+		tr.follow = true;
+		tr.follow_events = events;
+	}
+	dom_spin_unlock(&tr.lock);
+	if (r == 0)
+		*id = sid;
+	return r;
+}
+
+int dom_trace_stop_all(void)
+{
+	int n = 0;
+
+	dom_spin_lock(&tr.lock);
+	tr.follow = false;
+	for (int i = 0; i < DOM_TRACE_DOMAINS; i++) {
+		if (atomic_load_explicit(&tr.traced[i], memory_order_relaxed) != 0) {
+			atomic_store_explicit(&tr.traced[i], 0, memory_order_relaxed);
+			atomic_fetch_sub(&dom_trace_on, 1);
+			n++;
+		}
+	}
+	dom_spin_unlock(&tr.lock);
+	return n;
 }
 
 int dom_trace_stop(struct dom *d)
@@ -226,7 +307,7 @@ uint64_t dom_trace_dropped(void)
 }
 
 /* The file (docs/tracing.md), all fields little-endian as in memory:
- *   header  "RBTRACE1", u32 version 1, u32 event size 64, u32 domains,
+ *   header  "RBTRACE1", u32 version 2 (1: no component events), u32 event size 64, u32 domains,
  *           u32 buffers
  *   domains {u64 id, char name[16]} each
  *   buffers {u32 id, u32 0, u64 dropped, u64 events, char name[16]},
@@ -244,7 +325,7 @@ struct file_buffer {
 
 static int write_locked(int (*sink)(void *, const void *, size_t), void *arg)
 {
-	struct file_header h = {{'R', 'B', 'T', 'R', 'A', 'C', 'E', '1'}, 1,
+	struct file_header h = {{'R', 'B', 'T', 'R', 'A', 'C', 'E', '1'}, 2,
 				sizeof(struct dom_trace_event), tr.nseen, 0};
 	struct dom_trbuf *first = atomic_load_explicit(&tr.bufs, memory_order_acquire), *b;
 	int r;
@@ -346,8 +427,20 @@ int dom_trace_save(const char *path)
 void dom_trace_created(struct dom *d)
 {
 	const char *path = mk_env_get(DOM_TRACE_ENV);
+	unsigned events = 0;
+	bool follow;
 
-	if (!DOM_TRACE_COMPILED || path == NULL || path[0] == '\0')
+	if (!DOM_TRACE_COMPILED)
+		return;
+	dom_spin_lock(&tr.lock);
+	follow = tr.follow;
+	events = tr.follow_events;
+	dom_spin_unlock(&tr.lock);
+	if (follow) {
+		(void)dom_trace_start(d, events); /* -ENOSPC: it goes untraced */
+		return;
+	}
+	if (path == NULL || path[0] == '\0')
 		return;
 	if (dom_trace_start(d, 0) == 0) {
 		dom_spin_lock(&tr.lock);
@@ -364,7 +457,13 @@ void dom_trace_destroying(struct dom *d)
 	dom_spin_lock(&tr.lock);
 	path = tr.env_path;
 	dom_spin_unlock(&tr.lock);
-	if (!DOM_TRACE_COMPILED || path == NULL || dom_trace_stop(d) != 0)
+	if (!DOM_TRACE_COMPILED)
+		return;
+	if (path == NULL) {
+		(void)dom_trace_stop(d); /* a followed domain frees its slot */
+		return;
+	}
+	if (dom_trace_stop(d) != 0)
 		return;
 	if (atomic_load(&dom_trace_on) != 0)
 		return; /* the last traced domain writes the file */

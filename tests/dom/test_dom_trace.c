@@ -362,6 +362,85 @@ static void test_errors(void **state)
 	assert_int_equal(dom_destroy(sd), 0);
 }
 
+/* ---- trace sources (components without a domain) ---- */
+
+static void test_source(void **state)
+{
+	static struct rec r;
+	struct mem m = {0};
+	uint64_t id = 0, id2, fid, ids[2];
+	uint32_t version, ndom;
+	char names[2][16];
+	struct dom *fd;
+	int nsrc = 0, nfol = 0;
+
+	(void)state;
+	assert_int_equal(dom_trace_source_start(NULL, 0, 0, &id), -EINVAL);
+	assert_int_equal(dom_trace_source_start("pd", 0, 0, NULL), -EINVAL);
+	assert_int_equal(dom_trace_source_start("pd", 5, 0, &id), -EINVAL);
+	assert_int_equal(dom_trace_record(1, DOM_TR_COMP_NOTIFY, 1, 2, 3, NULL), -ENOENT);
+	assert_int_equal(dom_trace_source_start("a-pd-with-a-long-name", 64, DOM_TRACE_FOLLOW, &id),
+			 0);
+	assert_true(id & DOM_TRACE_SOURCE_BIT);
+	assert_int_equal(dom_trace_record(id, DOM_TR_SWITCH, 0, 0, 0, NULL), -EINVAL);
+	assert_int_equal(dom_trace_record(id, DOM_TR_COMP_LAST + 1, 0, 0, 0, NULL), -EINVAL);
+	assert_int_equal(dom_trace_record(id + 1, DOM_TR_COMP_NOTIFY, 0, 0, 0, NULL), -ENOENT);
+	/* followed: a domain created now is traced from its start */
+	fd = dom_new(1);
+	fid = dom_trace_id(fd);
+	assert_int_equal(dom_trace_start(fd, 0), -EALREADY);
+	assert_int_equal(dom_trace_record(fid, DOM_TR_COMP_NOTIFIED, 7, 8, DOM_TR_COMP_WAITER, "w"),
+			 0);
+	for (unsigned t = DOM_TR_COMP_FIRST; t <= DOM_TR_COMP_LAST; t++)
+		assert_int_equal(dom_trace_record(id, t, t, 100 + t, 200 + t, NULL), 0);
+	assert_int_equal(dom_trace_write(mem_sink, &m), -EBUSY);
+	assert_int_equal(dom_trace_stop_all(), 2);
+	assert_int_equal(dom_trace_record(id, DOM_TR_COMP_NOTIFY, 0, 0, 0, NULL), -ENOENT);
+	/* the stop ended following: a new domain is not traced */
+	assert_int_equal(dom_destroy(fd), 0);
+	fd = dom_new(1);
+	assert_int_equal(dom_trace_stop(fd), -ENOENT);
+	assert_int_equal(dom_destroy(fd), 0);
+
+	/* version 2; the source and the followed domain listed, in order */
+	assert_int_equal(dom_trace_write(mem_sink, &m), 0);
+	memcpy(&version, m.p + 8, 4);
+	memcpy(&ndom, m.p + 16, 4);
+	assert_int_equal(version, 2);
+	assert_int_equal(ndom, 2);
+	for (int i = 0; i < 2; i++) {
+		memcpy(&ids[i], m.p + 24 + 24 * i, 8);
+		memcpy(names[i], m.p + 32 + 24 * i, 16);
+	}
+	free(m.p);
+	assert_true(ids[0] == id && ids[1] == fid);
+	assert_string_equal(names[0], "a-pd-with-a-lon"); /* DOM_NAME_MAX */
+	read_trace(&r);
+	for (int i = 0; i < r.n; i++) {
+		const struct dom_trace_event *e = &r.ev[i];
+
+		if (e->dom == id) {
+			assert_int_equal(e->type, DOM_TR_COMP_FIRST + nsrc);
+			assert_int_equal(e->a, e->type);
+			assert_int_equal(e->b, 100 + e->type);
+			assert_int_equal(e->c, 200 + e->type);
+			assert_int_equal(e->vcpu, -1);
+			nsrc++;
+		} else if (e->dom == fid && e->type == DOM_TR_COMP_NOTIFIED) {
+			assert_true(e->a == 7 && e->b == 8 && e->c == DOM_TR_COMP_WAITER);
+			assert_string_equal(e->name, "w");
+			nfol++;
+		}
+	}
+	assert_int_equal(nsrc, DOM_TR_COMP_LAST - DOM_TR_COMP_FIRST + 1);
+	assert_int_equal(nfol, 1);
+	/* a second source is a new id */
+	assert_int_equal(dom_trace_source_start("other", 0, 0, &id2), 0);
+	assert_true(id2 != id && (id2 & DOM_TRACE_SOURCE_BIT));
+	assert_int_equal(dom_trace_stop_all(), 1);
+	assert_int_equal(dom_trace_stop_all(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_timer_event_order),
 		cmocka_unit_test(test_overwrite),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

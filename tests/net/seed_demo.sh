@@ -9,7 +9,12 @@
 # socket (root only: skips otherwise), and afterwards no TAP device is
 # left in ours.  With "crash", client_cb crashes after 300 datagrams: the
 # system goes on, the other two ways still deliver everything, and
-# client_cb's datagrams so far arrive intact.
+# client_cb's datagrams so far arrive intact.  With "trace", run-demo
+# --trace records every component (BUILD_DIR/tests/net/seed_trace): each
+# PD wrote its trace, the merged JSON passes the tool's `check` and has a
+# process per component and the flows between them: ring notifications
+# from the clients to net0, net0 to the NIC, the NIC to net1, net1 to the
+# sink, and client_ppc's PPCs to net0 and their replies.
 set -uo pipefail
 src=$1 build=$2 what=${3:-wire} stack=${4:-lwip}
 crash= mode=wire
@@ -18,6 +23,8 @@ crash= mode=wire
 # its ring fills and net1's backlog holds the rest: nothing may be lost
 [ "$what" = slowsink ] && export RB_SEED_SINK_SLOW=1
 [ "$what" = tap ] && mode=tap
+trace=
+[ "$what" = trace ] && trace=$build/tests/net/seed_trace
 if [ $mode = tap ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP: TAP mode needs root (a network namespace and a TAP device)"
@@ -31,6 +38,10 @@ fi
 rate=1000 seconds=2
 args=(--stack $stack --mode $mode --seconds $seconds --rate $rate --bytes 200 --idle-ms 300 --quiet)
 [ -n "$crash" ] && args+=(--crash client_cb:300)
+if [ -n "$trace" ]; then
+	rm -rf "$trace"
+	args+=(--trace "$trace")
+fi
 out=$(RUMPBRIDGE_DEMO_BUILD=$build timeout 120 "$src/scripts/run-demo" "${args[@]}" 2>&1)
 rc=$?
 printf '%s\n' "$out"
@@ -67,7 +78,38 @@ if [ "$what" = slowsink ]; then
 	peak=$(sed -n 's/^seed-sink dropped=0 backlog_peak=\([0-9]*\)$/\1/p' <<<"$out")
 	[ -n "$peak" ] && [ "$peak" -gt 0 ] || fail "net1's backlog was not used, or dropped datagrams"
 fi
+if [ -n "$trace" ]; then
+	for pd in nic net0 net1 sink client_ring client_ppc client_cb; do
+		[ -s "$trace/$pd.trace" ] || fail "no trace of $pd in $trace"
+	done
+	grep -q "^run-demo: traces in $trace/<pd>.trace, the merged timeline in $trace/seed.json" <<<"$out" ||
+		fail "run-demo does not say where the trace went"
+	/usr/bin/python3 "$src/tools/rumpbridge-trace" check "$trace/seed.json" || fail "the merged trace breaks the format"
+	/usr/bin/python3 - "$trace/seed.json" <<'PY' || fail "the merged trace lacks components or flows"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+procs = {e["pid"]: e["args"]["name"].split()[0] for e in ev
+         if e["ph"] == "M" and e["name"] == "process_name"}
+want = {"nic", "net0", "net1", "sink", "client_ring", "client_ppc", "client_cb"}
+if set(procs.values()) != want or len(procs) != len(want):
+    print("processes %s, not one per component" % sorted(procs.values())); sys.exit(1)
+flows = {}
+for e in ev:
+    if e["ph"] in "sf":
+        flows.setdefault(e["id"], {})[e["ph"]] = e
+n = {}
+for f in flows.values():
+    k = (f["s"]["cat"], procs[f["s"]["pid"]], procs[f["f"]["pid"]])
+    n[k] = n.get(k, 0) + 1
+print("seed trace flows: %s" % sorted(n.items()))
+for k in (("notify", "client_ring", "net0"), ("notify", "client_cb", "net0"),
+          ("notify", "net0", "nic"), ("notify", "nic", "net1"), ("notify", "net1", "sink"),
+          ("ppc", "client_ppc", "net0"), ("ppc-reply", "net0", "client_ppc")):
+    if n.get(k, 0) == 0:
+        print("no %s flow from %s to %s" % k); sys.exit(1)
+PY
+fi
 if [ $mode = tap ]; then
 	[ ! -e /sys/class/net/seed0 ] || fail "a TAP device seed0 is in the test's own namespace"
 fi
-echo "seed demo ($stack, $mode${crash:+, a client crashes}): all checks passed"
+echo "seed demo ($stack, $mode${crash:+, a client crashes}${trace:+, traced}): all checks passed"
