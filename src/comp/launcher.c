@@ -144,7 +144,7 @@ static int setup(struct launcher *L)
 		p->objs->magic = COMP_OBJS_MAGIC;
 		p->objs->pd = (uint32_t)i;
 		if ((r = mk_notification_init(&p->objs->ntfn, MK_SHARED)) ||
-		    (r = mk_endpoint_init(&p->objs->ep, MK_SHARED))) {
+		    (r = mk_endpoint_init(&p->objs->ep, MK_SHARED | MK_SPIN))) {
 			say("cannot create the objects of PD '%s': %s", p->sys->name, mk_strerror(r));
 			return -1;
 		}
