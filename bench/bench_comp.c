@@ -703,5 +703,9 @@ rpc_rows:;
 		       "futex_process_pingpong_rpc_ns", "<= 1.2");
 	rb_bench_ratio(b, "PPC between PD processes vs Unix socket RPC", "ppcall_pd_rtt_ns",
 		       "unixsock_rpc_rtt_ns", "<= 0.5");
+	rb_bench_ratio(b, "PPC between PD processes, a CPU each, vs raw futex (2 CPUs)",
+		       "ppcall_pd_2cpu_rtt_ns", "futex_process_pingpong_2cpu_ns", "<= 1.2");
+	rb_bench_ratio(b, "PPC between PD processes, a CPU each, vs Unix socket RPC (2 CPUs)",
+		       "ppcall_pd_2cpu_rtt_ns", "unixsock_rpc_rtt_2cpu_ns", "<= 0.5");
 	return rb_bench_close(b);
 }

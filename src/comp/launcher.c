@@ -388,6 +388,21 @@ static int spawn(struct launcher *L, size_t i)
 				p->sys->name, strerror(fl));
 			_exit(COMP_EXIT_STARTUP);
 		}
+		/* cpu="N": this CPU only (a CPU the launcher may not use, or
+		 * one that does not exist, is an error, not a silent "any") */
+		if (p->sys->cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(p->sys->cpu, &set);
+			if (sched_setaffinity(0, sizeof set, &set) != 0) {
+				fl = errno;
+				fprintf(stderr,
+					"rumpbridge-run: PD '%s': cpu=\"%d\": cannot run on that CPU (not one the launcher may use): %s\n",
+					p->sys->name, p->sys->cpu, strerror(fl));
+				_exit(COMP_EXIT_STARTUP);
+			}
+		}
 		fl = drop_privileges(b->netns_own);
 		if (fl) {
 			fprintf(stderr, "rumpbridge-run: PD '%s': cannot drop privileges: %s\n",
