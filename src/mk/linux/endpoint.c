@@ -288,7 +288,7 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 
 	/* Wait for the reply.  Set SLEEPING with a CAS so that a reply which
 	 * lands in between is seen instead of slept through. */
-	if (ep->flags & MK_SPIN)
+	if (ep->flags & MK_SPIN) /* srv_cpu: relaxed, a hint (see recv) */
 		spin(&reply_spinner, reply_landed, s, MK_FOREVER,
 		     atomic_load_explicit(&ep->srv_cpu, memory_order_relaxed));
 	for (;;) {
@@ -331,6 +331,8 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 	if (ep->flags & MK_SPIN)
 		spin(&call_spinner, call_queued, ep, deadline_ns, call_spinner.peer_cpu);
 	mk_futex_lock(&ep->lock, shared(ep));
+	/* head: relaxed, under the lock like every store of it (the lock
+	 * orders them); only the poll above reads it without the lock. */
 	while (atomic_load_explicit(&ep->head, memory_order_relaxed) == NIL) {
 		uint32_t seq = atomic_load(&ep->srv_seq);
 		atomic_fetch_add(&ep->srv_waiters, 1);
@@ -350,7 +352,9 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 		ep->tail = NIL;
 	if (ep->flags & MK_SPIN) {
 		/* Where this server runs and where its caller ran: polling
-		 * for a peer that last ran on the poller's CPU is useless. */
+		 * for a peer that last ran on the poller's CPU is useless.
+		 * srv_cpu is relaxed: a hint that orders nothing (a stale
+		 * value costs one poll too many or too few). */
 		call_spinner.peer_cpu = s->cpu;
 		atomic_store_explicit(&ep->srv_cpu, this_cpu(), memory_order_relaxed);
 	}
