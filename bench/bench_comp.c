@@ -31,11 +31,20 @@
  *   ppcall_rtt            a PPC between two processes the way the PD runtime
  *                         makes one (microkit_ppcall / serve loop): one
  *                         message register through the callee's per-channel
- *                         buffer, mk_endpoint_call on an MK_SHARED endpoint,
- *                         mk_endpoint_recv + mk_endpoint_reply on the other
- *                         side; the reply (MR + 1) is checked.
+ *                         buffer, mk_endpoint_call on an MK_SHARED | MK_SPIN
+ *                         endpoint (the launcher's flags), mk_endpoint_recv +
+ *                         mk_endpoint_reply on the other side; the reply
+ *                         (MR + 1) is checked.  ppcall_rtt_nospin: the same
+ *                         on an endpoint without MK_SPIN (no polling).
  *   unixsock_rpc_rtt      the same request/reply (8 bytes each way) over an
  *                         AF_UNIX SOCK_SEQPACKET socket pair.
+ *   futex_process_pingpong_rpc  the raw futex round trip again, in the same
+ *                         interleaved batch as the three above.
+ *                         The four run three times: placed by the scheduler
+ *                         (these names), each process on its own CPU
+ *                         (suffix _2cpu: the first two CPUs the program may
+ *                         use) and both on one CPU (_1cpu, as under taskset
+ *                         -c 0).  BENCH_COMP_ONLY=rpc runs only these.
  *   ppcall_pd_rtt_ns      (bench_comp_system.c) the same PPC between two real
  *                         PD processes started by rumpbridge-run (PD
  *                         runtime, seccomp filter and all), timed by the
@@ -45,6 +54,8 @@
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +147,30 @@ static double notes_median(const struct notes *s, int last)
 #define READY 1
 #define DONE 2
 
+/* Where the two processes of a measurement run (rpc_batch): the
+ * measuring process on cpu_parent, its child on cpu_child; -1: where the
+ * scheduler puts them. */
+static int cpu_parent = -1, cpu_child = -1;
+static cpu_set_t cpus_allowed; /* the process's own mask, restored after a batch */
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof set, &set) != 0) {
+		perror("bench_comp: sched_setaffinity");
+		exit(1);
+	}
+}
+
 static void child_says(struct xctl *x, uint64_t what)
 {
+	if (what == READY)
+		pin_to(cpu_child);
 	mk_notification_signal(&x->hn, what);
 }
 
@@ -448,10 +481,12 @@ static uint64_t bench_notify_process(void *arg, uint64_t iters)
 
 static uint64_t bench_ppcall(void *arg, uint64_t iters)
 {
-	(void)arg;
+	const unsigned *flags = arg;
 	struct xctl *x = xctl_new();
 	uint64_t t0, t1;
 	struct mk_msg m = {0};
+
+	mk_endpoint_init(&x->ep, *flags);
 
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -526,11 +561,84 @@ static uint64_t bench_unixsock_rpc(void *arg, uint64_t iters)
 	return t1 - t0;
 }
 
+/* The n-th CPU this process may run on (n = 0, 1); -1 if it has none. */
+static int first_cpu(int n)
+{
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &cpus_allowed) && n-- == 0)
+			return c;
+	return -1;
+}
+
+/*
+ * The PPC with and without polling (MK_SPIN) and its two baselines,
+ * interleaved, with the processes placed: tag "" where the scheduler puts
+ * them, "_2cpu" each on its own CPU, "_1cpu" both on one (what taskset -c
+ * 0 does to the whole program).  A placement the machine cannot give (one
+ * CPU) is left out.
+ */
+#define TAGS 3
+static char rpc_key[TAGS][4][64], rpc_what[TAGS][4][128];
+
+static void rpc_batch(struct rb_bench *b, const char *tag, const char *where, int pcpu, int ccpu)
+{
+	static const unsigned spin = MK_SHARED | MK_SPIN, nospin = MK_SHARED;
+	static int n;
+	static const char *const base[4] = {"ppcall_rtt", "ppcall_rtt_nospin", "unixsock_rpc_rtt",
+					    "futex_process_pingpong"};
+	static const char *const what[4] = {
+		"PPC round trip (PD runtime's endpoint path, MK_SPIN), 2 processes",
+		"the same PPC without MK_SPIN (no polling)",
+		"request/reply over an AF_UNIX socket pair, 2 processes",
+		"raw shared futex round trip"};
+	uint64_t (*fn[4])(void *, uint64_t) = {bench_ppcall, bench_ppcall, bench_unixsock_rpc,
+					       bench_futex_process};
+	void *arg[4] = {(void *)&spin, (void *)&nospin, NULL, NULL};
+	struct rb_bench_case c[4];
+
+	if (n == TAGS || (*tag && (pcpu < 0 || ccpu < 0)))
+		return;
+	for (int i = 0; i < 4; i++) {
+		/* The free placement's futex row keeps its older name. */
+		snprintf(rpc_key[n][i], sizeof rpc_key[n][i], "%s%s_ns", base[i],
+			 i == 3 && !*tag ? "_rpc" : tag);
+		snprintf(rpc_what[n][i], sizeof rpc_what[n][i], "%s%s", what[i], where);
+		c[i] = (struct rb_bench_case){rpc_key[n][i], rpc_what[n][i], fn[i], arg[i]};
+	}
+	n++;
+	cpu_parent = pcpu;
+	cpu_child = ccpu;
+	pin_to(pcpu);
+	rb_bench_compare(b, c, 4);
+	cpu_parent = cpu_child = -1;
+	if (sched_setaffinity(0, sizeof cpus_allowed, &cpus_allowed) != 0)
+		abort();
+}
+
+static void rpc_ratios(struct rb_bench *b, const char *tag, const char *where)
+{
+	char k[4][64], w[4][128];
+
+	snprintf(k[0], sizeof k[0], "ppcall_rtt%s_ns", tag);
+	snprintf(k[1], sizeof k[1], "ppcall_rtt_nospin%s_ns", tag);
+	snprintf(k[2], sizeof k[2], "unixsock_rpc_rtt%s_ns", tag);
+	snprintf(k[3], sizeof k[3], "futex_process_pingpong%s_ns", *tag ? tag : "_rpc");
+	snprintf(w[0], sizeof w[0], "PPC vs raw futex%s", where);
+	snprintf(w[1], sizeof w[1], "PPC vs Unix socket RPC%s", where);
+	snprintf(w[2], sizeof w[2], "PPC without polling vs raw futex%s", where);
+	snprintf(w[3], sizeof w[3], "PPC without polling vs Unix socket RPC%s", where);
+	rb_bench_ratio(b, w[0], k[0], k[3], "<= 1.2");
+	rb_bench_ratio(b, w[1], k[0], k[2], "<= 0.5");
+	rb_bench_ratio(b, w[2], k[1], k[3], "report");
+	rb_bench_ratio(b, w[3], k[1], k[2], "report");
+}
+
 #define SPIN_NS 5000u
 
 int main(int argc, char **argv)
 {
 	struct rb_bench *b = rb_bench_open("bench_comp", argc, argv);
+	int rpc_only;
 	static struct ringb r64 = {.msg = 64, .spin_ns = SPIN_NS},
 			    r64s = {.msg = 64, .single = 1, .spin_ns = SPIN_NS},
 			    r1500 = {.msg = 1504, .spin_ns = SPIN_NS}, /* 1500 in whole words */
@@ -561,6 +669,11 @@ int main(int argc, char **argv)
 
 	if (b == NULL)
 		return 2;
+	if (sched_getaffinity(0, sizeof cpus_allowed, &cpus_allowed) != 0)
+		abort();
+	rpc_only = getenv("BENCH_COMP_ONLY") && strcmp(getenv("BENCH_COMP_ONLY"), "rpc") == 0;
+	if (rpc_only)
+		goto rpc_rows;
 	/* Interleaved, so the baselines see the same machine as the rings. */
 	for (int i = 0; i < NR; i++)
 		rates[i] = (struct rb_bench_case){rows[i].ns_key, rows[i].what, fns[i], args[i]};
@@ -601,18 +714,15 @@ int main(int argc, char **argv)
 		 bench_notify_process, (void *)1},
 	};
 	rb_bench_compare(b, pingpong, 3);
+rpc_rows:;
 
-	const struct rb_bench_case rpc[] = {
-		{"ppcall_rtt_ns", "PPC round trip (PD runtime's endpoint path), 2 processes",
-		 bench_ppcall, NULL},
-		{"unixsock_rpc_rtt_ns", "request/reply over an AF_UNIX socket pair, 2 processes",
-		 bench_unixsock_rpc, NULL},
-		{"futex_process_pingpong_rpc_ns", "raw shared futex round trip (again, same batch)",
-		 bench_futex_process, NULL},
-	};
-	rb_bench_compare(b, rpc, 3);
-	comp_ppc_pd_bench(b);
-	comp_idle_bench(b);
+	rpc_batch(b, "", "", -1, -1);
+	rpc_batch(b, "_2cpu", ", 1 CPU each", first_cpu(0), first_cpu(1));
+	rpc_batch(b, "_1cpu", ", both on 1 CPU", first_cpu(0), first_cpu(0));
+	if (!rpc_only) {
+		comp_ppc_pd_bench(b);
+		comp_idle_bench(b);
+	}
 
 	rb_bench_ratio(b, "ring 64 B vs pipe (rate)", "ring_64_msgs_per_s", "pipe_64_msgs_per_s",
 		       ">= 10");
@@ -626,13 +736,16 @@ int main(int argc, char **argv)
 		       "futex_process_pingpong_ns", "<= 1.1");
 	rb_bench_ratio(b, "traced notification / notification", "notify_pingpong_traced_ns",
 		       "notify_pingpong_ns", "report");
-	rb_bench_ratio(b, "PPC vs raw futex, processes", "ppcall_rtt_ns",
-		       "futex_process_pingpong_rpc_ns", "<= 1.2");
-	rb_bench_ratio(b, "PPC vs Unix socket RPC", "ppcall_rtt_ns", "unixsock_rpc_rtt_ns",
-		       "<= 0.5");
+	rpc_ratios(b, "", "");
+	rpc_ratios(b, "_2cpu", ", 1 CPU each");
+	rpc_ratios(b, "_1cpu", ", both on 1 CPU");
 	rb_bench_ratio(b, "PPC between PD processes vs raw futex", "ppcall_pd_rtt_ns",
 		       "futex_process_pingpong_rpc_ns", "<= 1.2");
 	rb_bench_ratio(b, "PPC between PD processes vs Unix socket RPC", "ppcall_pd_rtt_ns",
 		       "unixsock_rpc_rtt_ns", "<= 0.5");
+	rb_bench_ratio(b, "PPC between PD processes, a CPU each, vs raw futex (2 CPUs)",
+		       "ppcall_pd_2cpu_rtt_ns", "futex_process_pingpong_2cpu_ns", "<= 1.2");
+	rb_bench_ratio(b, "PPC between PD processes, a CPU each, vs Unix socket RPC (2 CPUs)",
+		       "ppcall_pd_2cpu_rtt_ns", "unixsock_rpc_rtt_2cpu_ns", "<= 0.5");
 	return rb_bench_close(b);
 }

@@ -7,6 +7,8 @@
  * passive pingsrv to warm up, then 20000 on its clock, and prints the
  * mean round trip; the system is stopped (SIGTERM to the launcher, our
  * child) once the line is read.  Once per repetition; the median.
+ * ppcall_pd_2cpu_rtt_ns: the same with each PD on a CPU of its own
+ * (<?rumpbridge cpu="N"?>, the first two CPUs bench_comp may use).
  *
  * idle_cpu_ms: a 4-PD system (two native PDs, two domain components with
  * 2 and 1 vCPUs; notification channels, one PPC channel) started with
@@ -18,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +117,21 @@ static const char ping_system[] =
 	"  <channel><end pd=\"pingcli\" id=\"1\" pp=\"true\"/><end pd=\"pingsrv\" id=\"1\"/></channel>\n"
 	"</system>\n";
 
+/* ping_system with the two PDs on CPUs %d and %d (snprintf). */
+static const char ping_system_cpus[] =
+	"<?xml version=\"1.0\"?>\n"
+	"<system>\n"
+	"  <protection_domain name=\"pingsrv\" priority=\"200\" passive=\"true\">\n"
+	"    <?rumpbridge cpu=\"%d\"?>\n"
+	"    <program_image path=\"ping.elf\"/>\n"
+	"  </protection_domain>\n"
+	"  <protection_domain name=\"pingcli\" priority=\"100\">\n"
+	"    <?rumpbridge cpu=\"%d\"?>\n"
+	"    <program_image path=\"ping.elf\"/>\n"
+	"  </protection_domain>\n"
+	"  <channel><end pd=\"pingcli\" id=\"1\" pp=\"true\"/><end pd=\"pingsrv\" id=\"1\"/></channel>\n"
+	"</system>\n";
+
 struct running {
 	char dir[64], sys[128];
 	pid_t pid;
@@ -173,7 +191,7 @@ static void end_system(struct running *s, int stop)
 	rmdir(s->dir);
 }
 
-void comp_ppc_pd_bench(struct rb_bench *b)
+static void ppc_pd_bench(struct rb_bench *b, const char *xml, const char *key, const char *what)
 {
 	int reps = rb_bench_quick(b) ? 1 : rb_bench_reps(b);
 	double v[64];
@@ -186,7 +204,7 @@ void comp_ppc_pd_bench(struct rb_bench *b)
 		char line[256];
 		double rtt = 0;
 
-		if (start_system(&s, ping_system, 60))
+		if (start_system(&s, xml, 60))
 			exit(1);
 		while (fgets(line, sizeof line, s.out))
 			if (sscanf(line, "pingcli: rtt_ns %lf", &rtt) == 1 || strstr(line, "bad reply"))
@@ -204,9 +222,28 @@ void comp_ppc_pd_bench(struct rb_bench *b)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	rb_bench_value(b, "ppcall_pd_rtt_ns",
-		       "PPC round trip between 2 PD processes under rumpbridge-run (median of runs)",
-		       v[n / 2], "ns");
+	rb_bench_value(b, key, what, v[n / 2], "ns");
+}
+
+void comp_ppc_pd_bench(struct rb_bench *b)
+{
+	cpu_set_t set;
+	int cpu[2], n = 0;
+	char xml[sizeof ping_system + 128];
+
+	ppc_pd_bench(b, ping_system, "ppcall_pd_rtt_ns",
+		     "PPC round trip between 2 PD processes under rumpbridge-run (median of runs)");
+	/* The same with <?rumpbridge cpu?>: server and client on a CPU each. */
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpu[n++] = c;
+	if (n < 2)
+		return;
+	snprintf(xml, sizeof xml, ping_system_cpus, cpu[0], cpu[1]);
+	ppc_pd_bench(b, xml, "ppcall_pd_2cpu_rtt_ns",
+		     "the same, each PD on a CPU of its own (cpu=\"N\")");
 }
 
 void comp_idle_bench(struct rb_bench *b)

@@ -110,6 +110,10 @@ uint64_t mk_clock_now_ns(void);
 
 /* The object will be used by several processes (it lives in a region). */
 #define MK_SHARED 0x1u
+/* Endpoints only: a caller polls a few microseconds for its reply, and a
+ * server for the next call, before it sleeps (bounded and adaptive; see
+ * mk_endpoint_init). */
+#define MK_SPIN 0x2u
 
 struct mk_notification {
 	uint32_t magic;		 /* private */
@@ -176,7 +180,7 @@ struct mk_endpoint_slot {
 	MK_ATOMIC(uint32_t) state; /* private: futex word of the caller */
 	uint32_t gen;		/* private */
 	uint32_t next;		/* private: FIFO link */
-	uint32_t pad_;
+	uint32_t cpu;		/* private: the caller's CPU (MK_SPIN) */
 	uint64_t badge;		/* private */
 	struct mk_msg msg;	/* private */
 };
@@ -189,14 +193,21 @@ struct mk_endpoint {
 	MK_ATOMIC(uint32_t) srv_waiters; /* private */
 	MK_ATOMIC(uint32_t) slot_seq;    /* private: futex, bumped per freed slot */
 	MK_ATOMIC(uint32_t) slot_waiters; /* private */
-	uint32_t head, tail;	      /* private: FIFO of queued calls */
-	uint32_t pad_;
+	MK_ATOMIC(uint32_t) head;     /* private: FIFO of queued calls */
+	uint32_t tail;		      /* private */
+	MK_ATOMIC(uint32_t) srv_cpu;     /* private: a server's last CPU (MK_SPIN) */
 	uint64_t free_mask;	      /* private */
 	struct mk_endpoint_slot slot[MK_ENDPOINT_SLOTS];
 };
 
-/* Initialise ep with no caller and no server.  flags: 0 or MK_SHARED.
- * Errors: -EINVAL. */
+/* Initialise ep with no caller and no server.  flags: MK_SHARED, MK_SPIN,
+ * both or none.  With MK_SPIN a caller polls for its reply, and a server
+ * that found no call polls for one, for up to a few microseconds before
+ * it sleeps: when the other side runs on another CPU, the hand-off then
+ * takes no system call.  The polling is bounded (5 us) and adaptive (none
+ * for a peer that last ran on the same CPU, none while polls have not
+ * paid lately); nothing else changes (order, errors, deadlines, aborts).
+ * docs/mk.md says more.  Errors: -EINVAL (ep NULL, unknown flag). */
 int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags);
 
 /* Destroy ep.  Errors: -EINVAL, -EBADF, -EPROTOTYPE, -EBUSY (a call is

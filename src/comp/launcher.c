@@ -146,7 +146,7 @@ static int setup(struct launcher *L)
 		p->objs->magic = COMP_OBJS_MAGIC;
 		p->objs->pd = (uint32_t)i;
 		if ((r = mk_notification_init(&p->objs->ntfn, MK_SHARED)) ||
-		    (r = mk_endpoint_init(&p->objs->ep, MK_SHARED))) {
+		    (r = mk_endpoint_init(&p->objs->ep, MK_SHARED | MK_SPIN))) {
 			say("cannot create the objects of PD '%s': %s", p->sys->name, mk_strerror(r));
 			return -1;
 		}
@@ -403,6 +403,21 @@ static int spawn(struct launcher *L, size_t i)
 				"rumpbridge-run: PD '%s': netns=\"own\": cannot create a network namespace (needs root: CAP_SYS_ADMIN): %s\n",
 				p->sys->name, strerror(fl));
 			_exit(COMP_EXIT_STARTUP);
+		}
+		/* cpu="N": this CPU only (a CPU the launcher may not use, or
+		 * one that does not exist, is an error, not a silent "any") */
+		if (p->sys->cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(p->sys->cpu, &set);
+			if (sched_setaffinity(0, sizeof set, &set) != 0) {
+				fl = errno;
+				fprintf(stderr,
+					"rumpbridge-run: PD '%s': cpu=\"%d\": cannot run on that CPU (not one the launcher may use): %s\n",
+					p->sys->name, p->sys->cpu, strerror(fl));
+				_exit(COMP_EXIT_STARTUP);
+			}
 		}
 		fl = drop_privileges(b->netns_own);
 		if (fl) {

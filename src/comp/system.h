@@ -18,6 +18,7 @@
 #define SYS_MAX_PDS 63
 #define SYS_MAX_ID 61		/* channel, irq and child ids: 0..61 */
 #define SYS_MAX_PRIORITY 254
+#define SYS_MAX_CPU 1023	/* cpu="N": a CPU number below CPU_SETSIZE */
 #define SYS_NAME_MAX 64		/* microkit_name holds at most 63 chars + NUL */
 #define SYS_PAGE_SIZE 0x1000ull
 #define SYS_LARGE_PAGE_SIZE 0x200000ull
@@ -93,6 +94,9 @@ struct sys_pd {
 	/* netns="own": the PD runs in a network namespace of its own, which
 	 * the launcher creates, and keeps CAP_NET_ADMIN (only) for it */
 	bool netns_own;
+	/* cpu="N": the PD's process runs on CPU N only; -1 (no setting):
+	 * wherever Linux schedules it */
+	int cpu;
 	/* Filled by sys_resolve_images. */
 	char *image_path;
 };

@@ -245,6 +245,15 @@ static int parse_pi(struct pctx *c, const xmlNode *pi, struct sys_pd *pd)
 				return fail(c, line, "rumpbridge",
 					    "on_crash must be 'stop', 'restart' or 'ignore', not '%s'",
 					    val);
+		} else if (strcmp(key, "cpu") == 0) {
+			char *end;
+			unsigned long x = strtoul(val, &end, 10);
+
+			if (!*val || *end || *val == '-' || x > SYS_MAX_CPU)
+				return fail(c, line, "rumpbridge",
+					    "cpu must be a CPU number from 0 to %d, not '%s'",
+					    SYS_MAX_CPU, val);
+			pd->cpu = (int)x;
 		} else if (strcmp(key, "netns") == 0) {
 			/* the only value: "host" would grant nothing a PD
 			 * without the setting lacks, so it is not a value */
@@ -292,6 +301,7 @@ static int parse_pd_body(struct pctx *c, const xmlNode *n, int idx)
 	pd->name = attr(n, "name");
 	pd->line = line_of(n);
 	pd->vcpus = 1;
+	pd->cpu = -1;
 	if (num_attr(c, n, "priority", 0, &v))
 		return -1;
 	if (v > SYS_MAX_PRIORITY)

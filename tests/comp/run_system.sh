@@ -6,6 +6,7 @@
 #     --skip-unless PATH   exit 77 (CTest: skipped) with a message if PATH is absent
 #     --needs-netns        exit 77 with a message unless root with /dev/net/tun
 #                          and network namespaces (netns="own")
+#     --needs-cpus N       exit 77 with a message unless this process may use N CPUs
 #     --status N           the launcher's expected exit status (default 0)
 #     --stderr REGEX       its stderr must match REGEX (grep -E), repeatable
 #     --exits              the system stops by itself: wait for the launcher
@@ -35,6 +36,9 @@ while [ $# -gt 0 ]; do
 			echo "skipped: this machine lacks /dev/net/tun or network namespaces (unshare -n)"; exit 77
 		fi
 		shift ;;
+	--needs-cpus)
+		if [ "$(nproc)" -lt "$2" ]; then echo "skipped: needs $2 CPUs, has $(nproc)"; exit 77; fi
+		shift 2 ;;
 	--status) status=$2; shift 2 ;;
 	--stderr) stderr_res+=("$2"); shift 2 ;;
 	--exits) exits=1; shift ;;

@@ -116,6 +116,7 @@ static void every_element(void **state)
 	assert_false(srv->plain_threads);
 	assert_int_equal(srv->on_crash, SYS_ON_CRASH_RESTART);
 	assert_false(srv->netns_own);
+	assert_int_equal(srv->cpu, 1);
 	assert_int_equal(srv->nmaps, 2);
 	assert_int_equal(srv->maps[0].vaddr, 0x30000000);
 	assert_int_equal(srv->maps[0].perms, SYS_PERM_R);
@@ -132,6 +133,7 @@ static void every_element(void **state)
 	assert_false(cli->domain);
 	assert_int_equal(cli->on_crash, SYS_ON_CRASH_IGNORE);
 	assert_true(cli->netns_own);
+	assert_int_equal(cli->cpu, -1);
 	assert_int_equal(cli->maps[0].perms, SYS_PERM_R | SYS_PERM_W);
 	assert_int_equal(cli->nirqs, 1);
 	assert_int_equal(cli->irqs[0].irq, 33);
