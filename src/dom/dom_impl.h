@@ -271,6 +271,9 @@ struct dom_vcpu {
 	unsigned move_at;		/* ticks of the next move (sched.c) */
 	uint32_t rand;			/* xorshift32 state for move_at */
 	struct mk_thread *host;
+#if DOM_ONE_VCPU
+	bool fpenv_seen; /* a thread with attr.fpenv was queued (sched.c, "One vCPU") */
+#endif
 };
 
 /* A job for a porter (dom_host_run): on d->jobs while queued. */
@@ -404,6 +407,11 @@ void dom_sched_push_new(struct dom_thread *t);
 void dom_sched_switch_out(struct dom_thread *self);
 void dom_sched_kick(struct dom *d);
 void dom_sched_kick_vcpu(struct dom_vcpu *v);
+#if DOM_ONE_VCPU
+/* The next yield in d takes the long path (sched.c, "One vCPU": the
+ * yield gate); dom_trace_start calls it. */
+void dom_sched_gate_close(struct dom *d);
+#endif
 void *dom_vcpu_main(void *arg);
 void dom_vcpu_loop(struct dom_vcpu *v);
 void dom_thread_entry(void);

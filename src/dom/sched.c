@@ -183,6 +183,32 @@ static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 	return t;
 }
 
+#if DOM_ONE_VCPU
+/* The yield gate ("One vCPU"): make v's next scheduling point one of
+ * every POLL_IRQ_EVERY, so that the next dom_yield takes the long path. */
+static inline void gate_close(struct dom_vcpu *v)
+{
+	v->ticks |= POLL_IRQ_EVERY - 1;
+}
+
+/* Keep the gate closed while the short path would be wrong: a thread in
+ * the domain queue (the long path's pick takes it first), a thread with
+ * its own FP modes, tracing.  At the end of every rare scheduling point.
+ * The loads are relaxed: nothing of the domain runs concurrently ("One
+ * vCPU" below), so they are plain reads of the one thread's writes. */
+static inline void gate_rearm(struct dom_vcpu *v)
+{
+	if (atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0 || v->fpenv_seen ||
+	    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
+		gate_close(v);
+}
+
+void dom_sched_gate_close(struct dom *d)
+{
+	gate_close(&d->vcpu[0]);
+}
+#endif
+
 /* Queue t on v's inbox (bound to v, or moving on: "Fair shares"). */
 static void push_inbox(struct dom_vcpu *v, struct dom_thread *t)
 {
@@ -222,6 +248,9 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 		return;
 	}
 	rq_push(&d->rq, t);
+#if DOM_ONE_VCPU
+	gate_close(&d->vcpu[0]); /* the yield gate ("One vCPU") */
+#endif
 	if (any_idle(d))
 		dom_sched_kick(d);
 }
@@ -254,8 +283,14 @@ void dom_sched_push_new(struct dom_thread *t)
 	dom_assert(t->kind == DK_GREEN, "thread %p '%s' of kind %d queued as green", (void *)t,
 		   t->name, t->kind);
 	atomic_store(&t->state, TS_RUNNABLE);
-	if (DOM_ONE_VCPU)
-		t->vcpu = &t->dom->vcpu[0]; /* where it will run: "One vCPU" */
+#if DOM_ONE_VCPU
+	t->vcpu = &t->dom->vcpu[0]; /* where it will run: "One vCPU" */
+	if (t->fpenv) {
+		/* its switches need the long path: for good (the yield gate) */
+		t->vcpu->fpenv_seen = true;
+		gate_close(t->vcpu);
+	}
+#endif
 	enqueue(t, here_for(t->dom));
 }
 
@@ -377,6 +412,9 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 		if (!STAILQ_EMPTY(&v->priv))
 			move_on(v);
 	}
+#if DOM_ONE_VCPU
+	gate_rearm(v);
+#endif
 }
 
 static inline void sched_point(struct dom_vcpu *v)
@@ -504,24 +542,33 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 /* One vCPU.  A build whose domains have exactly one vCPU (DOM_ONE_VCPU:
  * the Microkit backend's, a PD being one seL4 thread; dom_create refuses
  * more) yields by a short path, dom_yield here in C instead of the
- * switch.S + dom_sched_yield_pick pair.  While a green thread runs on the
- * only vCPU:
+ * switch.S + dom_sched_yield_pick pair.  Everything of such a domain runs
+ * on that one thread (green threads, its idle loop, and the code that
+ * wakes them from outside: the PD context), so nothing of it runs
+ * concurrently with a yield.  While a green thread runs on the only vCPU:
  *   - no other vCPU exists to take the yielder off the private queue
  *     before its registers are saved, so it is queued before the switch
  *     and the switch needs no epilogue (dom_arch_switch_direct);
  *   - the idle mask is 0 (its one vCPU is busy), so the yielder's place is
  *     the private queue's tail, where the epilogue would put it: the same
  *     FIFO order as the long path (tests/microkit/pdtest.c, "yield");
- *   - the scheduling point is the same (sched_point_slow every
- *     POLL_IRQ_EVERY points: event bits, the clock), and the pick looks
- *     at the domain queue first as always (a wake from the PD context
- *     lands there while the vCPU idles); the inbox stays empty, as
- *     enqueue treats a thread bound to vCPU 0 as unbound;
+ *   - the inbox stays empty, as enqueue treats a thread bound to vCPU 0
+ *     as unbound;
  *   - a thread's vCPU is set once, when it is first queued
- *     (dom_sched_push_new).
- * The long path stays for what the direct switch does not do: a thread
- * with its own FP modes (fpenv), and tracing.  No sanitizer build is a
- * one-vCPU build (the fiber hooks live in the epilogue). */
+ *     (dom_sched_push_new), and a green thread runs on its vCPU's seat (a
+ *     detached one is DK_HOST), so the seat gives the vCPU.
+ * The yield gate.  The short path tests one word: the scheduling point's
+ * tick.  Every POLL_IRQ_EVERY-th point takes the long path (its rare
+ * part polls the event bits and the clock, as at any scheduling point),
+ * and so does the next point after a gate_close, which sets the tick's
+ * low bits: when a thread is pushed on the domain queue (a wake from the
+ * PD context while the vCPU idles; the long path's pick takes it first),
+ * when a thread with its own FP modes (fpenv) is queued (for good: the
+ * direct switch leaves fpcr alone) and when tracing starts (the direct
+ * switch records nothing).  The rare part closes the gate again while
+ * any of these holds (gate_rearm), so each such yield takes the long path.
+ * No sanitizer build is a one-vCPU build (the fiber hooks live in the
+ * epilogue). */
 #if defined(RUMPBRIDGE_TSAN) || defined(RUMPBRIDGE_ASAN)
 #error "DOM_ONE_VCPU: the short yield path has no sanitizer fiber hooks"
 #endif
@@ -536,16 +583,15 @@ static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *se
 	return 0;
 }
 
-/* The long path: dom_sched_yield_pick and dom_arch_switch, whose
- * epilogue queues self.  point: this yield is a scheduling point's rare
- * case (its tick is counted already). */
-static __attribute__((noinline)) int yield_long(struct dom_thread *self, bool point)
+/* The long path: a scheduling point's rare part (its tick is counted
+ * already), then dom_sched_yield_pick's pick and dom_arch_switch, whose
+ * epilogue queues self. */
+static __attribute__((noinline)) int yield_long(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;
 
-	if (point)
-		sched_point_slow(v, v->ticks);
+	sched_point_slow(v, v->ticks);
 	if ((next = pick(v)) == NULL)
 		return 0; /* alone: go on */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
@@ -555,14 +601,13 @@ static __attribute__((noinline)) int yield_long(struct dom_thread *self, bool po
 }
 
 /* Everything unusual goes to the calls above, so that the common case
- * (another thread on the private queue) needs no stack frame and ends
- * in a jump to the switch. */
+ * (the gate open, another thread on the private queue) needs no stack
+ * frame and ends in a jump to the switch. */
 int dom_yield(void)
 {
 	struct dom_seat *seat = mk_tls_current();
 	struct dom_thread *self, *next;
 	struct dom_vcpu *v;
-	unsigned fp;
 
 	/* a seat always names a record (dom_self_inline checks it anyway) */
 	if (__builtin_expect(seat == NULL, 0))
@@ -570,39 +615,38 @@ int dom_yield(void)
 	self = seat->cur;
 	if (__builtin_expect(self->kind != DK_GREEN, 0))
 		return yield_not_green(self);
-	v = self->vcpu;
+	v = (struct dom_vcpu *)((char *)seat - offsetof(struct dom_vcpu, seat));
+	dom_assert(v == self->vcpu, "thread %p '%s' of vCPU %p runs on the seat of %p",
+		   (void *)self, self->name, (void *)self->vcpu, (void *)v);
 	dom_assert(v->dom->nvcpu == 1, "domain %p '%s' has %u vCPUs in a one-vCPU build",
 		   (void *)v->dom, v->dom->name, v->dom->nvcpu);
 	dom_assert_state(self, DOM_ST(TS_RUNNING), "yield");
 	if (__builtin_expect((++v->ticks & (POLL_IRQ_EVERY - 1)) == 0, 0))
-		return yield_long(self, true);
-	/* relaxed: as pick's hint.  Only a waker outside the vCPU (the PD
-	 * context while the vCPU idles) pushes there; the inbox stays empty
-	 * (enqueue). */
+		return yield_long(self); /* the gate */
 	dom_assert(atomic_load_explicit(&v->inbox.n, memory_order_relaxed) == 0,
 		   "vCPU %p: a thread in the inbox of a one-vCPU domain", (void *)v);
-	if (__builtin_expect(atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0, 0))
-		return yield_long(self, false);
+	dom_assert(atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) == 0,
+		   "vCPU %p: domain queue not empty with the yield gate open", (void *)v);
+	dom_assert(!self->fpenv && !v->fpenv_seen, "thread %p '%s' with fpenv on the short path",
+		   (void *)self, self->name);
 	if ((next = STAILQ_FIRST(&v->priv)) == NULL)
 		return 0; /* alone: go on */
-	fp = self->fpenv;
-	fp |= next->fpenv;
-	if (__builtin_expect(fp != 0, 0) ||
-	    (DOM_TRACE_COMPILED &&
-	     __builtin_expect(atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0, 0)))
-		return yield_long(self, false);
-	priv_pop(v);
 	dom_assert(atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
 		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
 		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
+	dom_assert(next->vcpu == v, "thread %p '%s' queued on vCPU %p runs on %p", (void *)next,
+		   next->name, (void *)next->vcpu, (void *)v); /* dom_sched_push_new */
 	/* relaxed, as in switch_prepare and the epilogue: one vCPU, and no
 	 * other party reads these while it runs a green thread */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
 	atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
-	dom_assert(next->vcpu == v, "thread %p '%s' queued on vCPU %p runs on %p", (void *)next,
-		   next->name, (void *)next->vcpu, (void *)v); /* dom_sched_push_new */
 	v->seat.cur = next;
-	priv_push(v, self); /* the epilogue's work, done before the switch */
+	/* The epilogue's work, done before the switch: self to the tail,
+	 * then next off the head.  In this order the queue is never empty
+	 * in between, so the head's removal needs no tail fix-up. */
+	priv_push(v, self);
+	q_leave(&v->priv, next);
+	STAILQ_FIRST(&v->priv) = STAILQ_NEXT(next, rq_link);
 	return dom_arch_switch_direct(self, next);
 }
 #endif

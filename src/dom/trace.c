@@ -192,6 +192,9 @@ int dom_trace_start(struct dom *d, unsigned events)
 	}
 	atomic_store_explicit(&tr.traced[slot], d->serial, memory_order_relaxed);
 	atomic_fetch_add(&dom_trace_on, 1);
+#if DOM_ONE_VCPU
+	dom_sched_gate_close(d); /* its yields take the long path, which records */
+#endif
 	dom_spin_unlock(&tr.lock);
 	return 0;
 }
