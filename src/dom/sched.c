@@ -573,6 +573,10 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 #error "DOM_ONE_VCPU: the short yield path has no sanitizer fiber hooks"
 #endif
 int dom_arch_switch_direct(struct dom_thread *cur, struct dom_thread *next);
+/* dom_yield's section: the switch and the yield on one code page (see
+ * arch/<cpu>/switch_direct.h) */
+#define YIELD_SECTION ".text.dom_yield"
+DOM_ARCH_SWITCH_DIRECT_ASM(YIELD_SECTION);
 
 /* Not a green thread: the long path's answers. */
 static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *self)
@@ -603,7 +607,7 @@ static __attribute__((noinline)) int yield_long(struct dom_thread *self)
 /* Everything unusual goes to the calls above, so that the common case
  * (the gate open, another thread on the private queue) needs no stack
  * frame and ends in a jump to the switch. */
-int dom_yield(void)
+__attribute__((section(YIELD_SECTION))) int dom_yield(void)
 {
 	struct dom_seat *seat = mk_tls_current();
 	struct dom_thread *self, *next;
