@@ -228,6 +228,9 @@ struct dom_thread {
 	const void *san_stack;
 	size_t san_stack_size;
 	char name[DOM_NAME_MAX + 1];
+#if DOM_ONE_VCPU
+	struct dom_thread *ring_next; /* its vCPU's run ring, NULL: not on it (sched.c) */
+#endif
 };
 
 _Static_assert(offsetof(struct dom_thread, sp) == DOM_THREAD_SP, "arch/offsets.h is stale");
@@ -273,6 +276,7 @@ struct dom_vcpu {
 	struct mk_thread *host;
 #if DOM_ONE_VCPU
 	bool fpenv_seen; /* a thread with attr.fpenv was queued (sched.c, "One vCPU") */
+	struct dom_thread *ring_tail; /* the run ring's last thread, NULL: empty (sched.c) */
 #endif
 };
 

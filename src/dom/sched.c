@@ -165,15 +165,77 @@ static bool is_idle(struct dom_vcpu *v)
 	return (atomic_load(&v->dom->idle_mask) >> v->id) & 1;
 }
 
-/* The private queue: only its vCPU touches it, so no lock. */
+#if DOM_ONE_VCPU
+/* The run ring ("One vCPU"), which stands for the private queue in a
+ * one-vCPU build: a circular list through t->ring_next of the running
+ * green thread, if any, followed by the private queue in FIFO order, with
+ * v->ring_tail its last thread; the head (ring_tail->ring_next) is the
+ * running thread, or when none runs the next to run.  A yield with the
+ * gate open is then one step: ring_tail = self, next = self->ring_next.
+ * sys/queue.h has no circular singly-linked list; a STAILQ would take
+ * the yielder off the head and put it back at the tail (seven loads and
+ * stores instead of one store).  A thread is on the ring from its
+ * queueing until it blocks or exits; ring_next is NULL while it is off. */
+static inline void ring_insert(struct dom_vcpu *v, struct dom_thread *t, bool as_head)
+{
+	struct dom_thread *tail = v->ring_tail;
+
+	q_enter(&v->ring_tail, t);
+	if (tail == NULL) {
+		t->ring_next = t;
+		v->ring_tail = t;
+		return;
+	}
+	t->ring_next = tail->ring_next;
+	tail->ring_next = t;
+	if (!as_head)
+		v->ring_tail = t;
+}
+
+static inline struct dom_thread *ring_head(struct dom_vcpu *v)
+{
+	return v->ring_tail != NULL ? v->ring_tail->ring_next : NULL;
+}
+
+/* self, the running head, goes to the tail (a yield) or off (it blocks
+ * or exits). */
+static inline void ring_rotate(struct dom_vcpu *v, struct dom_thread *self)
+{
+	dom_assert(ring_head(v) == self, "thread %p '%s' yields but is not the head of vCPU %p's ring",
+		   (void *)self, self->name, (void *)v);
+	v->ring_tail = self;
+}
+
+static inline void ring_leave(struct dom_vcpu *v, struct dom_thread *self)
+{
+	dom_assert(ring_head(v) == self, "thread %p '%s' leaves but is not the head of vCPU %p's ring",
+		   (void *)self, self->name, (void *)v);
+	q_leave(&v->ring_tail, self);
+	if (v->ring_tail == self)
+		v->ring_tail = NULL;
+	else
+		v->ring_tail->ring_next = self->ring_next;
+	self->ring_next = NULL;
+}
+#endif
+
+/* The private queue: only its vCPU touches it, so no lock.  One vCPU: the
+ * run ring, where the thread taken stays, as the head, while it runs. */
 static inline void priv_push(struct dom_vcpu *v, struct dom_thread *t)
 {
+#if DOM_ONE_VCPU
+	ring_insert(v, t, false);
+#else
 	q_enter(&v->priv, t);
 	STAILQ_INSERT_TAIL(&v->priv, t, rq_link);
+#endif
 }
 
 static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 {
+#if DOM_ONE_VCPU
+	return ring_head(v);
+#else
 	struct dom_thread *t = STAILQ_FIRST(&v->priv);
 
 	if (t != NULL) {
@@ -181,6 +243,7 @@ static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 		q_leave(&v->priv, t);
 	}
 	return t;
+#endif
 }
 
 #if DOM_ONE_VCPU
@@ -448,6 +511,14 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 	if (st == TS_RUNNABLE) {
 		/* yielded, or woken before now; prev->vcpu is where we are */
 		struct dom_vcpu *v = prev->vcpu;
+#if DOM_ONE_VCPU
+		/* on the ring already: dom_sched_switch_out and yield_long
+		 * rotate a yielder (nothing can wake a thread between that
+		 * and here: one thread runs the domain) */
+		dom_assert(prev->ring_next != NULL, "thread %p '%s' switched out runnable off the ring",
+			   (void *)prev, prev->name);
+		return;
+#endif
 		if (prev->affinity < 0 &&
 		    atomic_load_explicit(&prev->dom->idle_mask, memory_order_relaxed) == 0)
 			priv_push(v, prev); /* enqueue's private case, inline */
@@ -479,8 +550,15 @@ static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 			   atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
 		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
 		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
-	if (next->kind == DK_GREEN)
+	if (next->kind == DK_GREEN) {
+#if DOM_ONE_VCPU
+		/* from the domain queue or the idle loop's keep: it runs, so
+		 * it is the ring's head */
+		if (next->ring_next == NULL)
+			ring_insert(v, next, true);
+#endif
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
+	}
 	next->vcpu = v;
 	v->seat.cur = next;
 	DOM_TRACE_SWITCH(v->dom, cur, next);
@@ -502,8 +580,15 @@ void dom_sched_switch_out(struct dom_thread *self)
 				       DOM_ST(TS_DETACHING),
 			 "switch_out");
 	sched_point(v);
+#if DOM_ONE_VCPU
+	/* after the scheduling point, which may have woken self */
+	if (atomic_load_explicit(&self->state, memory_order_relaxed) == TS_RUNNABLE)
+		ring_rotate(v, self);
+	else
+		ring_leave(v, self);
+#endif
 	next = pick(v);
-	if (next == NULL) {
+	if (next == NULL || (DOM_ONE_VCPU && next == self)) {
 		int st = TS_RUNNABLE;
 		/* Nothing else to run: a yielder, or a blocker already woken,
 		 * simply goes on. */
@@ -514,9 +599,11 @@ void dom_sched_switch_out(struct dom_thread *self)
 	switch_to(v, self, next);
 }
 
+#if !DOM_ONE_VCPU
 /* dom_yield (arch/<cpu>/switch.S) calls this, then switches itself: the
  * common case, another thread on the private queue, touches no shared
- * cache line but the queue counts and the idle mask. */
+ * cache line but the queue counts and the idle mask.  (One-vCPU builds:
+ * dom_yield below.) */
 struct dom_yield_pick dom_sched_yield_pick(void)
 {
 	struct dom_thread *self = dom_self_inline(), *next;
@@ -537,6 +624,7 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 	switch_prepare(v, self, next);
 	return (struct dom_yield_pick){next, (intptr_t)self};
 }
+#endif
 
 #if DOM_ONE_VCPU
 /* One vCPU.  A build whose domains have exactly one vCPU (DOM_ONE_VCPU:
@@ -546,12 +634,20 @@ struct dom_yield_pick dom_sched_yield_pick(void)
  * on that one thread (green threads, its idle loop, and the code that
  * wakes them from outside: the PD context), so nothing of it runs
  * concurrently with a yield.  While a green thread runs on the only vCPU:
- *   - no other vCPU exists to take the yielder off the private queue
- *     before its registers are saved, so it is queued before the switch
- *     and the switch needs no epilogue (dom_arch_switch_direct);
- *   - the idle mask is 0 (its one vCPU is busy), so the yielder's place is
- *     the private queue's tail, where the epilogue would put it: the same
- *     FIFO order as the long path (tests/microkit/pdtest.c, "yield");
+ *   - the private queue is the run ring (priv_push above), whose head is
+ *     the running thread: a yield makes the yielder the ring's tail and
+ *     runs the thread after it, the same FIFO order as a queue
+ *     (tests/microkit/pdtest.c, "yield").  No other vCPU exists to take
+ *     the yielder off the ring before its registers are saved, so that
+ *     is done before the switch, and the switch needs no epilogue
+ *     (dom_arch_switch_direct); the long paths rotate the ring the same
+ *     way (yield_long, dom_sched_switch_out), or take a blocking or
+ *     exiting thread off it, and a thread that comes from elsewhere (the
+ *     domain queue, the idle loop's keep) joins it as the head when it
+ *     is switched to (switch_prepare);
+ *   - the idle mask is 0 (its one vCPU is busy), so a thread a green
+ *     thread wakes goes on the ring, before the running one: its FIFO
+ *     tail;
  *   - the inbox stays empty, as enqueue treats a thread bound to vCPU 0
  *     as unbound;
  *   - a thread's vCPU is set once, when it is first queued
@@ -596,8 +692,9 @@ static __attribute__((noinline)) int yield_long(struct dom_thread *self)
 	struct dom_thread *next;
 
 	sched_point_slow(v, v->ticks);
-	if ((next = pick(v)) == NULL)
-		return 0; /* alone: go on */
+	ring_rotate(v, self);
+	if ((next = pick(v)) == self)
+		return 0; /* alone: go on (the head again) */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
 	switch_prepare(v, self, next);
 	dom_arch_switch(self, next);
@@ -627,13 +724,15 @@ __attribute__((section(YIELD_SECTION))) int dom_yield(void)
 	dom_assert_state(self, DOM_ST(TS_RUNNING), "yield");
 	if (__builtin_expect((++v->ticks & (POLL_IRQ_EVERY - 1)) == 0, 0))
 		return yield_long(self); /* the gate */
+	dom_assert(ring_head(v) == self, "thread %p '%s' runs but is not the head of vCPU %p's ring",
+		   (void *)self, self->name, (void *)v);
 	dom_assert(atomic_load_explicit(&v->inbox.n, memory_order_relaxed) == 0,
 		   "vCPU %p: a thread in the inbox of a one-vCPU domain", (void *)v);
 	dom_assert(atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) == 0,
 		   "vCPU %p: domain queue not empty with the yield gate open", (void *)v);
 	dom_assert(!self->fpenv && !v->fpenv_seen, "thread %p '%s' with fpenv on the short path",
 		   (void *)self, self->name);
-	if ((next = STAILQ_FIRST(&v->priv)) == NULL)
+	if ((next = self->ring_next) == self)
 		return 0; /* alone: go on */
 	dom_assert(atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
 		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
@@ -645,12 +744,7 @@ __attribute__((section(YIELD_SECTION))) int dom_yield(void)
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
 	atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
 	v->seat.cur = next;
-	/* The epilogue's work, done before the switch: self to the tail,
-	 * then next off the head.  In this order the queue is never empty
-	 * in between, so the head's removal needs no tail fix-up. */
-	priv_push(v, self);
-	q_leave(&v->priv, next);
-	STAILQ_FIRST(&v->priv) = STAILQ_NEXT(next, rq_link);
+	v->ring_tail = self; /* the epilogue's work, done before the switch */
 	return dom_arch_switch_direct(self, next);
 }
 #endif
