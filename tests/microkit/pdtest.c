@@ -18,6 +18,7 @@
 
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk_microkit.h>
+#include <rumpbridge/trace.h>
 
 #include "pd_common.h"
 
@@ -171,9 +172,21 @@ static void *fp_plain(void *arg)
 
 static struct mk_notification gate_ntf;
 static struct dom_sem gate_sem;
-static volatile int gate_hook; /* notified(CH_POKER): wake from the PD context */
+static volatile int gate_hook; /* notified(CH_POKER): GATE_*, in the PD context */
 static char gtrace[8];
 static int ngtrace;
+
+/* Ask the PD context to do hook (GATE_*) and wait until it has. */
+enum { GATE_WAKE = 1, GATE_TRACE_WRITE = 2 };
+static void pd_context_run(int hook)
+{
+	uint64_t w = 0;
+
+	gate_hook = hook;
+	microkit_notify(CH_POKER); /* answered once this PD waits in seL4_Recv */
+	/* the whole vCPU context waits: the PD context runs notified() */
+	CHECK_EQ(mk_notification_wait(&gate_ntf, &w), 0);
+}
 
 static void *gate_woken(void *arg)
 {
@@ -186,18 +199,44 @@ static void *gate_woken(void *arg)
 /* arg: yields alone first (they move the scheduling point's tick) */
 static void *gate_holder(void *arg)
 {
-	uint64_t w = 0;
-
 	for (uintptr_t i = 0; i < (uintptr_t)arg; i++)
 		CHECK_EQ(dom_yield(), 0);
-	gate_hook = 1;
-	microkit_notify(CH_POKER); /* answered once this PD waits in seL4_Recv */
-	/* the whole vCPU context waits: the PD context runs notified() */
-	CHECK_EQ(mk_notification_wait(&gate_ntf, &w), 0);
+	pd_context_run(GATE_WAKE);
 	for (int i = 0; i < 3; i++) {
 		gtrace[ngtrace++] = 'h';
 		CHECK_EQ(dom_yield(), 0);
 	}
+	return NULL;
+}
+
+/* Tracing: every switch of a traced domain is recorded, the short path
+ * records none.  The trace is read from the PD context (dom_trace_write
+ * wants a thread that is not green), in notified(). */
+#define TRACE_YIELDS 20
+static int trace_switches = -1; /* switches to a "tr-" thread in the trace */
+static int trace_write_rc = 1;
+
+/* The file's parts come one call each (trace.c, write_locked): the
+ * header (24 bytes), each domain (24), each buffer's header (40), and its
+ * events in runs of whole 64-byte records. */
+static int trace_sink(void *arg, const void *buf, size_t len)
+{
+	const struct dom_trace_event *e = buf;
+
+	(void)arg;
+	if (len % sizeof(*e) != 0)
+		return 0;
+	for (size_t i = 0; i < len / sizeof(*e); i++)
+		if (e[i].type == DOM_TR_SWITCH && memcmp(e[i].name, "tr-", 3) == 0)
+			trace_switches++;
+	return 0;
+}
+
+static void *trace_yielder(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < TRACE_YIELDS; i++)
+		CHECK_EQ(dom_yield(), 0);
 	return NULL;
 }
 
@@ -224,8 +263,27 @@ static void test_yieldgate(void)
 			failures++;
 		}
 	}
+	/* tracing on: both threads' switches are all recorded */
+	CHECK_EQ(dom_trace_start(d, 256), 0);
+	t[0] = spawn("tr-a", trace_yielder, NULL);
+	t[1] = spawn("tr-b", trace_yielder, NULL);
+	join(t[0]);
+	join(t[1]);
+	CHECK_EQ(dom_trace_stop(d), 0);
+	trace_switches = 0;
+	pd_context_run(GATE_TRACE_WRITE);
+	CHECK_EQ(trace_write_rc, 0);
+	if (trace_switches < 2 * TRACE_YIELDS) {
+		pd_put("pdtest: yield gate: switches traced ");
+		pd_put_i64(trace_switches);
+		pd_put(", want at least ");
+		pd_put_i64(2 * TRACE_YIELDS);
+		pd_put("\n");
+		failures++;
+	}
 	CHECK_EQ(mk_notification_destroy(&gate_ntf), 0);
-	/* fpenv: its own modes against two plain threads */
+	/* fpenv (last: the gate stays closed for good after it): its own
+	 * modes against two plain threads */
 	fpcr_default = fpcr_get();
 	fp_bad = 0;
 	t[0] = spawn("fp-plain-a", fp_plain, NULL);
@@ -821,11 +879,13 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-	if (ch == CH_POKER && gate_hook) {
-		/* test_yieldgate: a green thread runs (in a raw mk wait), so
-		 * the post queues the waiter on the domain queue */
+	if (ch == CH_POKER && gate_hook != 0) {
+		/* test_yieldgate, a green thread waits in a raw mk wait */
+		if (gate_hook == GATE_WAKE)
+			dom_sem_post(&gate_sem); /* a thread runs: the domain queue */
+		else
+			trace_write_rc = dom_trace_write(trace_sink, NULL);
 		gate_hook = 0;
-		dom_sem_post(&gate_sem);
 		mk_notification_signal(&gate_ntf, 1); /* resumes the vCPU context */
 		return;
 	}
