@@ -206,6 +206,11 @@ struct dom_thread {
 	struct dom_porter *porter; /* detached: the host thread it runs on */
 	int affinity;
 	STAILQ_ENTRY(dom_thread) rq_link; /* run queue; timer.c's fired list */
+#if DOM_ONE_VCPU
+	/* its vCPU's run ring, NULL: not on it (sched.c); beside the other
+	 * fields a switch touches, not on another page of the record */
+	struct dom_thread *ring_next;
+#endif
 	const void *on_q; /* debug builds: the run queue it is on, or NULL */
 	/* green: d->all (d->lock); host record: d->hosts or the pool of
 	 * free records (host_lock, thread.c) */
@@ -228,9 +233,6 @@ struct dom_thread {
 	const void *san_stack;
 	size_t san_stack_size;
 	char name[DOM_NAME_MAX + 1];
-#if DOM_ONE_VCPU
-	struct dom_thread *ring_next; /* its vCPU's run ring, NULL: not on it (sched.c) */
-#endif
 };
 
 _Static_assert(offsetof(struct dom_thread, sp) == DOM_THREAD_SP, "arch/offsets.h is stale");
@@ -270,13 +272,15 @@ struct dom_vcpu {
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
+#if DOM_ONE_VCPU
+	struct dom_thread *ring_tail; /* the run ring's last thread, NULL: empty (sched.c) */
+#endif
 	unsigned ticks;			/* scheduling points, for polls */
 	unsigned move_at;		/* ticks of the next move (sched.c) */
 	uint32_t rand;			/* xorshift32 state for move_at */
 	struct mk_thread *host;
 #if DOM_ONE_VCPU
 	bool fpenv_seen; /* a thread with attr.fpenv was queued (sched.c, "One vCPU") */
-	struct dom_thread *ring_tail; /* the run ring's last thread, NULL: empty (sched.c) */
 #endif
 };
 
