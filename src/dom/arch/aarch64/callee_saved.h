@@ -24,11 +24,19 @@
 /* The pairs in frame order, each as `op rA, rB, [sp, offset]`, joined by
  * sep (the assembler's `;`).  Immediates without `#`, which the C
  * preprocessor would take for its own operator in a macro. */
-#define CS_PAIRS(op, sep)                                                                          \
+#define CS_PAIRS_X(op, sep)                                                                        \
 	op x19, x20, [sp, 0] sep op x21, x22, [sp, 16] sep op x23, x24, [sp, 32] sep               \
-	op x25, x26, [sp, 48] sep op x27, x28, [sp, 64] sep op x29, x30, [sp, 80] sep              \
-	op d8, d9, [sp, 96] sep op d10, d11, [sp, 112] sep op d12, d13, [sp, 128] sep              \
-	op d14, d15, [sp, 144]
+	op x25, x26, [sp, 48] sep op x27, x28, [sp, 64] sep op x29, x30, [sp, 80]
+/* A build whose code never uses FP/SIMD registers (-mgeneral-regs-only
+ * everywhere: the Microkit option RUMPBRIDGE_MICROKIT_GENERAL_REGS_ONLY)
+ * has no d8-d15 to keep; the frame keeps its size and layout. */
+#if defined(DOM_ARCH_NO_FP_REGS) && DOM_ARCH_NO_FP_REGS
+#define CS_PAIRS(op, sep) CS_PAIRS_X(op, sep)
+#else
+#define CS_PAIRS(op, sep)                                                                          \
+	CS_PAIRS_X(op, sep) sep op d8, d9, [sp, 96] sep op d10, d11, [sp, 112] sep                 \
+	op d12, d13, [sp, 128] sep op d14, d15, [sp, 144]
+#endif
 
 #ifdef __ASSEMBLER__
 /* Open a frame of \size bytes on the stack and save the registers in it. */
