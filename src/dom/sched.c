@@ -775,9 +775,12 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 {
 	struct dom *d = v->dom;
 
-	if (v->listening)
+	/* One vCPU: nobody could take the role over, so the vCPU keeps it
+	 * (it must wait on the domain notification anyway) until dom_run
+	 * returns, and no other vCPU idles to kick. */
+	if (!DOM_ONE_VCPU && v->listening)
 		listen_release(v);
-	if (atomic_load(&d->rq.n) != 0 && any_idle(d))
+	if (!DOM_ONE_VCPU && atomic_load(&d->rq.n) != 0 && any_idle(d))
 		dom_sched_kick(d);
 	switch_to(v, &v->idle_ctx, t);
 }
