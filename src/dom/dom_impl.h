@@ -427,7 +427,8 @@ void dom_thread_entry(void);
  * what prev started: queue a yielder, block a blocker, reap an exited
  * thread, hand a detaching one to its porter. */
 void dom_after_switch(struct dom_thread *prev, struct dom_thread *next);
-/* dom_yield's C half (called from arch/<cpu>/switch.S). */
+/* dom_yield's C half (called from arch/<cpu>/switch.S; not in one-vCPU
+ * builds, whose dom_yield is sched.c's). */
 struct dom_yield_pick {
 	struct dom_thread *next; /* NULL: no switch; rc is the result */
 	intptr_t cur_or_rc;	 /* next != NULL: the current thread */
