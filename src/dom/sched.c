@@ -684,8 +684,8 @@ static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *se
 }
 
 /* The long path: a scheduling point's rare part (its tick is counted
- * already), then dom_sched_yield_pick's pick and dom_arch_switch, whose
- * epilogue queues self. */
+ * already), self to the ring's tail, the pick (the shared queues first)
+ * and dom_arch_switch with its epilogue. */
 static __attribute__((noinline)) int yield_long(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
