@@ -206,6 +206,11 @@ struct dom_thread {
 	struct dom_porter *porter; /* detached: the host thread it runs on */
 	int affinity;
 	STAILQ_ENTRY(dom_thread) rq_link; /* run queue; timer.c's fired list */
+#if DOM_ONE_VCPU
+	/* its vCPU's run ring, NULL: not on it (sched.c); beside the other
+	 * fields a switch touches, not on another page of the record */
+	struct dom_thread *ring_next;
+#endif
 	const void *on_q; /* debug builds: the run queue it is on, or NULL */
 	/* green: d->all (d->lock); host record: d->hosts or the pool of
 	 * free records (host_lock, thread.c) */
@@ -267,10 +272,16 @@ struct dom_vcpu {
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
+#if DOM_ONE_VCPU
+	struct dom_thread *ring_tail; /* the run ring's last thread, NULL: empty (sched.c) */
+#endif
 	unsigned ticks;			/* scheduling points, for polls */
 	unsigned move_at;		/* ticks of the next move (sched.c) */
 	uint32_t rand;			/* xorshift32 state for move_at */
 	struct mk_thread *host;
+#if DOM_ONE_VCPU
+	bool fpenv_seen; /* a thread with attr.fpenv was queued (sched.c, "One vCPU") */
+#endif
 };
 
 /* A job for a porter (dom_host_run): on d->jobs while queued. */
@@ -404,6 +415,11 @@ void dom_sched_push_new(struct dom_thread *t);
 void dom_sched_switch_out(struct dom_thread *self);
 void dom_sched_kick(struct dom *d);
 void dom_sched_kick_vcpu(struct dom_vcpu *v);
+#if DOM_ONE_VCPU
+/* The next yield in d takes the long path (sched.c, "One vCPU": the
+ * yield gate); dom_trace_start calls it. */
+void dom_sched_gate_close(struct dom *d);
+#endif
 void *dom_vcpu_main(void *arg);
 void dom_vcpu_loop(struct dom_vcpu *v);
 void dom_thread_entry(void);
@@ -411,7 +427,8 @@ void dom_thread_entry(void);
  * what prev started: queue a yielder, block a blocker, reap an exited
  * thread, hand a detaching one to its porter. */
 void dom_after_switch(struct dom_thread *prev, struct dom_thread *next);
-/* dom_yield's C half (called from arch/<cpu>/switch.S). */
+/* dom_yield's C half (called from arch/<cpu>/switch.S; not in one-vCPU
+ * builds, whose dom_yield is sched.c's). */
 struct dom_yield_pick {
 	struct dom_thread *next; /* NULL: no switch; rc is the result */
 	intptr_t cur_or_rc;	 /* next != NULL: the current thread */

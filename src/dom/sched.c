@@ -165,15 +165,77 @@ static bool is_idle(struct dom_vcpu *v)
 	return (atomic_load(&v->dom->idle_mask) >> v->id) & 1;
 }
 
-/* The private queue: only its vCPU touches it, so no lock. */
+#if DOM_ONE_VCPU
+/* The run ring ("One vCPU"), which stands for the private queue in a
+ * one-vCPU build: a circular list through t->ring_next of the running
+ * green thread, if any, followed by the private queue in FIFO order, with
+ * v->ring_tail its last thread; the head (ring_tail->ring_next) is the
+ * running thread, or when none runs the next to run.  A yield with the
+ * gate open is then one step: ring_tail = self, next = self->ring_next.
+ * sys/queue.h has no circular singly-linked list; a STAILQ would take
+ * the yielder off the head and put it back at the tail (seven loads and
+ * stores instead of one store).  A thread is on the ring from its
+ * queueing until it blocks or exits; ring_next is NULL while it is off. */
+static inline void ring_insert(struct dom_vcpu *v, struct dom_thread *t, bool as_head)
+{
+	struct dom_thread *tail = v->ring_tail;
+
+	q_enter(&v->ring_tail, t);
+	if (tail == NULL) {
+		t->ring_next = t;
+		v->ring_tail = t;
+		return;
+	}
+	t->ring_next = tail->ring_next;
+	tail->ring_next = t;
+	if (!as_head)
+		v->ring_tail = t;
+}
+
+static inline struct dom_thread *ring_head(struct dom_vcpu *v)
+{
+	return v->ring_tail != NULL ? v->ring_tail->ring_next : NULL;
+}
+
+/* self, the running head, goes to the tail (a yield) or off (it blocks
+ * or exits). */
+static inline void ring_rotate(struct dom_vcpu *v, struct dom_thread *self)
+{
+	dom_assert(ring_head(v) == self, "thread %p '%s' yields but is not the head of vCPU %p's ring",
+		   (void *)self, self->name, (void *)v);
+	v->ring_tail = self;
+}
+
+static inline void ring_leave(struct dom_vcpu *v, struct dom_thread *self)
+{
+	dom_assert(ring_head(v) == self, "thread %p '%s' leaves but is not the head of vCPU %p's ring",
+		   (void *)self, self->name, (void *)v);
+	q_leave(&v->ring_tail, self);
+	if (v->ring_tail == self)
+		v->ring_tail = NULL;
+	else
+		v->ring_tail->ring_next = self->ring_next;
+	self->ring_next = NULL;
+}
+#endif
+
+/* The private queue: only its vCPU touches it, so no lock.  One vCPU: the
+ * run ring, where the thread taken stays, as the head, while it runs. */
 static inline void priv_push(struct dom_vcpu *v, struct dom_thread *t)
 {
+#if DOM_ONE_VCPU
+	ring_insert(v, t, false);
+#else
 	q_enter(&v->priv, t);
 	STAILQ_INSERT_TAIL(&v->priv, t, rq_link);
+#endif
 }
 
 static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 {
+#if DOM_ONE_VCPU
+	return ring_head(v);
+#else
 	struct dom_thread *t = STAILQ_FIRST(&v->priv);
 
 	if (t != NULL) {
@@ -181,7 +243,34 @@ static inline struct dom_thread *priv_pop(struct dom_vcpu *v)
 		q_leave(&v->priv, t);
 	}
 	return t;
+#endif
 }
+
+#if DOM_ONE_VCPU
+/* The yield gate ("One vCPU"): make v's next scheduling point one of
+ * every POLL_IRQ_EVERY, so that the next dom_yield takes the long path. */
+static inline void gate_close(struct dom_vcpu *v)
+{
+	v->ticks |= POLL_IRQ_EVERY - 1;
+}
+
+/* Keep the gate closed while the short path would be wrong: a thread in
+ * the domain queue (the long path's pick takes it first), a thread with
+ * its own FP modes, tracing.  At the end of every rare scheduling point.
+ * The loads are relaxed: nothing of the domain runs concurrently ("One
+ * vCPU" below), so they are plain reads of the one thread's writes. */
+static inline void gate_rearm(struct dom_vcpu *v)
+{
+	if (atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0 || v->fpenv_seen ||
+	    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
+		gate_close(v);
+}
+
+void dom_sched_gate_close(struct dom *d)
+{
+	gate_close(&d->vcpu[0]);
+}
+#endif
 
 /* Queue t on v's inbox (bound to v, or moving on: "Fair shares"). */
 static void push_inbox(struct dom_vcpu *v, struct dom_thread *t)
@@ -222,6 +311,9 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 		return;
 	}
 	rq_push(&d->rq, t);
+#if DOM_ONE_VCPU
+	gate_close(&d->vcpu[0]); /* the yield gate ("One vCPU") */
+#endif
 	if (any_idle(d))
 		dom_sched_kick(d);
 }
@@ -254,8 +346,14 @@ void dom_sched_push_new(struct dom_thread *t)
 	dom_assert(t->kind == DK_GREEN, "thread %p '%s' of kind %d queued as green", (void *)t,
 		   t->name, t->kind);
 	atomic_store(&t->state, TS_RUNNABLE);
-	if (DOM_ONE_VCPU)
-		t->vcpu = &t->dom->vcpu[0]; /* where it will run: "One vCPU" */
+#if DOM_ONE_VCPU
+	t->vcpu = &t->dom->vcpu[0]; /* where it will run: "One vCPU" */
+	if (t->fpenv) {
+		/* its switches need the long path: for good (the yield gate) */
+		t->vcpu->fpenv_seen = true;
+		gate_close(t->vcpu);
+	}
+#endif
 	enqueue(t, here_for(t->dom));
 }
 
@@ -377,6 +475,9 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 		if (!STAILQ_EMPTY(&v->priv))
 			move_on(v);
 	}
+#if DOM_ONE_VCPU
+	gate_rearm(v);
+#endif
 }
 
 static inline void sched_point(struct dom_vcpu *v)
@@ -410,6 +511,14 @@ void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 	if (st == TS_RUNNABLE) {
 		/* yielded, or woken before now; prev->vcpu is where we are */
 		struct dom_vcpu *v = prev->vcpu;
+#if DOM_ONE_VCPU
+		/* on the ring already: dom_sched_switch_out and yield_long
+		 * rotate a yielder (nothing can wake a thread between that
+		 * and here: one thread runs the domain) */
+		dom_assert(prev->ring_next != NULL, "thread %p '%s' switched out runnable off the ring",
+			   (void *)prev, prev->name);
+		return;
+#endif
 		if (prev->affinity < 0 &&
 		    atomic_load_explicit(&prev->dom->idle_mask, memory_order_relaxed) == 0)
 			priv_push(v, prev); /* enqueue's private case, inline */
@@ -441,8 +550,15 @@ static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 			   atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
 		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
 		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
-	if (next->kind == DK_GREEN)
+	if (next->kind == DK_GREEN) {
+#if DOM_ONE_VCPU
+		/* from the domain queue or the idle loop's keep: it runs, so
+		 * it is the ring's head */
+		if (next->ring_next == NULL)
+			ring_insert(v, next, true);
+#endif
 		atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
+	}
 	next->vcpu = v;
 	v->seat.cur = next;
 	DOM_TRACE_SWITCH(v->dom, cur, next);
@@ -464,8 +580,15 @@ void dom_sched_switch_out(struct dom_thread *self)
 				       DOM_ST(TS_DETACHING),
 			 "switch_out");
 	sched_point(v);
+#if DOM_ONE_VCPU
+	/* after the scheduling point, which may have woken self */
+	if (atomic_load_explicit(&self->state, memory_order_relaxed) == TS_RUNNABLE)
+		ring_rotate(v, self);
+	else
+		ring_leave(v, self);
+#endif
 	next = pick(v);
-	if (next == NULL) {
+	if (next == NULL || (DOM_ONE_VCPU && next == self)) {
 		int st = TS_RUNNABLE;
 		/* Nothing else to run: a yielder, or a blocker already woken,
 		 * simply goes on. */
@@ -476,9 +599,11 @@ void dom_sched_switch_out(struct dom_thread *self)
 	switch_to(v, self, next);
 }
 
+#if !DOM_ONE_VCPU
 /* dom_yield (arch/<cpu>/switch.S) calls this, then switches itself: the
  * common case, another thread on the private queue, touches no shared
- * cache line but the queue counts and the idle mask. */
+ * cache line but the queue counts and the idle mask.  (One-vCPU builds:
+ * dom_yield below.) */
 struct dom_yield_pick dom_sched_yield_pick(void)
 {
 	struct dom_thread *self = dom_self_inline(), *next;
@@ -499,33 +624,55 @@ struct dom_yield_pick dom_sched_yield_pick(void)
 	switch_prepare(v, self, next);
 	return (struct dom_yield_pick){next, (intptr_t)self};
 }
+#endif
 
 #if DOM_ONE_VCPU
 /* One vCPU.  A build whose domains have exactly one vCPU (DOM_ONE_VCPU:
  * the Microkit backend's, a PD being one seL4 thread; dom_create refuses
  * more) yields by a short path, dom_yield here in C instead of the
- * switch.S + dom_sched_yield_pick pair.  While a green thread runs on the
- * only vCPU:
- *   - no other vCPU exists to take the yielder off the private queue
- *     before its registers are saved, so it is queued before the switch
- *     and the switch needs no epilogue (dom_arch_switch_direct);
- *   - the idle mask is 0 (its one vCPU is busy), so the yielder's place is
- *     the private queue's tail, where the epilogue would put it: the same
- *     FIFO order as the long path (tests/microkit/pdtest.c, "yield");
- *   - the scheduling point is the same (sched_point_slow every
- *     POLL_IRQ_EVERY points: event bits, the clock), and the pick looks
- *     at the domain queue first as always (a wake from the PD context
- *     lands there while the vCPU idles); the inbox stays empty, as
- *     enqueue treats a thread bound to vCPU 0 as unbound;
+ * switch.S + dom_sched_yield_pick pair.  Everything of such a domain runs
+ * on that one thread (green threads, its idle loop, and the code that
+ * wakes them from outside: the PD context), so nothing of it runs
+ * concurrently with a yield.  While a green thread runs on the only vCPU:
+ *   - the private queue is the run ring (priv_push above), whose head is
+ *     the running thread: a yield makes the yielder the ring's tail and
+ *     runs the thread after it, the same FIFO order as a queue
+ *     (tests/microkit/pdtest.c, "yield").  No other vCPU exists to take
+ *     the yielder off the ring before its registers are saved, so that
+ *     is done before the switch, and the switch needs no epilogue
+ *     (dom_arch_switch_direct); the long paths rotate the ring the same
+ *     way (yield_long, dom_sched_switch_out), or take a blocking or
+ *     exiting thread off it, and a thread that comes from elsewhere (the
+ *     domain queue, the idle loop's keep) joins it as the head when it
+ *     is switched to (switch_prepare);
+ *   - the idle mask is 0 (its one vCPU is busy), so a thread a green
+ *     thread wakes goes on the ring, before the running one: its FIFO
+ *     tail;
+ *   - the inbox stays empty, as enqueue treats a thread bound to vCPU 0
+ *     as unbound;
  *   - a thread's vCPU is set once, when it is first queued
- *     (dom_sched_push_new).
- * The long path stays for what the direct switch does not do: a thread
- * with its own FP modes (fpenv), and tracing.  No sanitizer build is a
- * one-vCPU build (the fiber hooks live in the epilogue). */
+ *     (dom_sched_push_new), and a green thread runs on its vCPU's seat (a
+ *     detached one is DK_HOST), so the seat gives the vCPU.
+ * The yield gate.  The short path tests one word: the scheduling point's
+ * tick.  Every POLL_IRQ_EVERY-th point takes the long path (its rare
+ * part polls the event bits and the clock, as at any scheduling point),
+ * and so does the next point after a gate_close, which sets the tick's
+ * low bits: when a thread is pushed on the domain queue (a wake from the
+ * PD context while the vCPU idles; the long path's pick takes it first),
+ * when a thread with its own FP modes (fpenv) is queued (for good: the
+ * direct switch leaves fpcr alone) and when tracing starts (the direct
+ * switch records nothing).  The rare part closes the gate again while
+ * any of these holds (gate_rearm), so each such yield takes the long path.
+ * No sanitizer build is a one-vCPU build (the fiber hooks live in the
+ * epilogue). */
 #if defined(RUMPBRIDGE_TSAN) || defined(RUMPBRIDGE_ASAN)
 #error "DOM_ONE_VCPU: the short yield path has no sanitizer fiber hooks"
 #endif
 int dom_arch_switch_direct(struct dom_thread *cur, struct dom_thread *next);
+/* dom_yield's section: the switch and the yield on one code page (see
+ * arch/<cpu>/switch_direct.h) */
+#define YIELD_SECTION ".text.dom_yield"
+DOM_ARCH_SWITCH_DIRECT_ASM(YIELD_SECTION);
 
 /* Not a green thread: the long path's answers. */
 static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *self)
@@ -536,18 +683,18 @@ static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *se
 	return 0;
 }
 
-/* The long path: dom_sched_yield_pick and dom_arch_switch, whose
- * epilogue queues self.  point: this yield is a scheduling point's rare
- * case (its tick is counted already). */
-static __attribute__((noinline)) int yield_long(struct dom_thread *self, bool point)
+/* The long path: a scheduling point's rare part (its tick is counted
+ * already), self to the ring's tail, the pick (the shared queues first)
+ * and dom_arch_switch with its epilogue. */
+static __attribute__((noinline)) int yield_long(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;
 
-	if (point)
-		sched_point_slow(v, v->ticks);
-	if ((next = pick(v)) == NULL)
-		return 0; /* alone: go on */
+	sched_point_slow(v, v->ticks);
+	ring_rotate(v, self);
+	if ((next = pick(v)) == self)
+		return 0; /* alone: go on (the head again) */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
 	switch_prepare(v, self, next);
 	dom_arch_switch(self, next);
@@ -555,14 +702,13 @@ static __attribute__((noinline)) int yield_long(struct dom_thread *self, bool po
 }
 
 /* Everything unusual goes to the calls above, so that the common case
- * (another thread on the private queue) needs no stack frame and ends
- * in a jump to the switch. */
-int dom_yield(void)
+ * (the gate open, another thread on the private queue) needs no stack
+ * frame and ends in a jump to the switch. */
+__attribute__((section(YIELD_SECTION))) int dom_yield(void)
 {
 	struct dom_seat *seat = mk_tls_current();
 	struct dom_thread *self, *next;
 	struct dom_vcpu *v;
-	unsigned fp;
 
 	/* a seat always names a record (dom_self_inline checks it anyway) */
 	if (__builtin_expect(seat == NULL, 0))
@@ -570,39 +716,35 @@ int dom_yield(void)
 	self = seat->cur;
 	if (__builtin_expect(self->kind != DK_GREEN, 0))
 		return yield_not_green(self);
-	v = self->vcpu;
+	v = (struct dom_vcpu *)((char *)seat - offsetof(struct dom_vcpu, seat));
+	dom_assert(v == self->vcpu, "thread %p '%s' of vCPU %p runs on the seat of %p",
+		   (void *)self, self->name, (void *)self->vcpu, (void *)v);
 	dom_assert(v->dom->nvcpu == 1, "domain %p '%s' has %u vCPUs in a one-vCPU build",
 		   (void *)v->dom, v->dom->name, v->dom->nvcpu);
 	dom_assert_state(self, DOM_ST(TS_RUNNING), "yield");
 	if (__builtin_expect((++v->ticks & (POLL_IRQ_EVERY - 1)) == 0, 0))
-		return yield_long(self, true);
-	/* relaxed: as pick's hint.  Only a waker outside the vCPU (the PD
-	 * context while the vCPU idles) pushes there; the inbox stays empty
-	 * (enqueue). */
+		return yield_long(self); /* the gate */
+	dom_assert(ring_head(v) == self, "thread %p '%s' runs but is not the head of vCPU %p's ring",
+		   (void *)self, self->name, (void *)v);
 	dom_assert(atomic_load_explicit(&v->inbox.n, memory_order_relaxed) == 0,
 		   "vCPU %p: a thread in the inbox of a one-vCPU domain", (void *)v);
-	if (__builtin_expect(atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) != 0, 0))
-		return yield_long(self, false);
-	if ((next = STAILQ_FIRST(&v->priv)) == NULL)
+	dom_assert(atomic_load_explicit(&v->dom->rq.n, memory_order_relaxed) == 0,
+		   "vCPU %p: domain queue not empty with the yield gate open", (void *)v);
+	dom_assert(!self->fpenv && !v->fpenv_seen, "thread %p '%s' with fpenv on the short path",
+		   (void *)self, self->name);
+	if ((next = self->ring_next) == self)
 		return 0; /* alone: go on */
-	fp = self->fpenv;
-	fp |= next->fpenv;
-	if (__builtin_expect(fp != 0, 0) ||
-	    (DOM_TRACE_COMPILED &&
-	     __builtin_expect(atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0, 0)))
-		return yield_long(self, false);
-	priv_pop(v);
 	dom_assert(atomic_load_explicit(&next->state, memory_order_relaxed) == TS_RUNNABLE,
 		   "thread %p '%s' picked to run in state %s", (void *)next, next->name,
 		   dom_state_name(atomic_load_explicit(&next->state, memory_order_relaxed)));
+	dom_assert(next->vcpu == v, "thread %p '%s' queued on vCPU %p runs on %p", (void *)next,
+		   next->name, (void *)next->vcpu, (void *)v); /* dom_sched_push_new */
 	/* relaxed, as in switch_prepare and the epilogue: one vCPU, and no
 	 * other party reads these while it runs a green thread */
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
 	atomic_store_explicit(&next->state, TS_RUNNING, memory_order_relaxed);
-	dom_assert(next->vcpu == v, "thread %p '%s' queued on vCPU %p runs on %p", (void *)next,
-		   next->name, (void *)next->vcpu, (void *)v); /* dom_sched_push_new */
 	v->seat.cur = next;
-	priv_push(v, self); /* the epilogue's work, done before the switch */
+	v->ring_tail = self; /* the epilogue's work, done before the switch */
 	return dom_arch_switch_direct(self, next);
 }
 #endif
@@ -633,9 +775,12 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 {
 	struct dom *d = v->dom;
 
-	if (v->listening)
+	/* One vCPU: nobody could take the role over, so the vCPU keeps it
+	 * (it must wait on the domain notification anyway) until dom_run
+	 * returns, and no other vCPU idles to kick. */
+	if (!DOM_ONE_VCPU && v->listening)
 		listen_release(v);
-	if (atomic_load(&d->rq.n) != 0 && any_idle(d))
+	if (!DOM_ONE_VCPU && atomic_load(&d->rq.n) != 0 && any_idle(d))
 		dom_sched_kick(d);
 	switch_to(v, &v->idle_ctx, t);
 }

@@ -233,6 +233,10 @@ int dom_trace_start(struct dom *d, unsigned events)
 		return -ENOTSUP;
 	dom_spin_lock(&tr.lock);
 	r = start_locked(d->serial, d->name, events);
+#if DOM_ONE_VCPU
+	if (r == 0)
+		dom_sched_gate_close(d); /* its yields take the long path, which records */
+#endif
 	dom_spin_unlock(&tr.lock);
 	return r;
 }

@@ -18,6 +18,7 @@
 
 #include <rumpbridge/dom.h>
 #include <rumpbridge/mk_microkit.h>
+#include <rumpbridge/trace.h>
 
 #include "pd_common.h"
 
@@ -116,6 +117,182 @@ static void test_thread(void)
 	while (!detached_ran)
 		dom_yield();
 	CHECK_EQ(dom_thread_create(d, NULL, NULL, NULL, NULL), -EINVAL);
+}
+
+/* ---- the yield gate: the one-vCPU build's short yield (src/dom/sched.c,
+ * "One vCPU") tests one word, and whatever needs the long path must close
+ * it.  A thread with its own FP modes (fpenv) keeps them and the others
+ * never see them: the short path's switch leaves FPCR alone.  A thread
+ * woken from the PD context while a green thread runs (it waits in a raw
+ * mk wait, so the PD context runs) sits in the domain queue, and the very
+ * next yield runs it: the short path looks only at the private queue.
+ * Run before "yield": a thread with fpenv keeps the gate closed for good. */
+#define GATE_YIELDS 40
+#define FPCR_RMODE_RZ (UINT64_C(3) << 22) /* FPCR.RMode: round toward zero */
+static uint64_t fpcr_default;
+static volatile int fp_bad;
+
+static inline uint64_t fpcr_get(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("mrs %0, fpcr" : "=r"(v));
+	return v;
+}
+
+static inline void fpcr_set(uint64_t v)
+{
+	__asm__ __volatile__("msr fpcr, %0" ::"r"(v));
+}
+
+static void *fp_own(void *arg)
+{
+	const uint64_t own = fpcr_default ^ FPCR_RMODE_RZ;
+
+	(void)arg;
+	fpcr_set(own);
+	for (int i = 0; i < GATE_YIELDS; i++) {
+		CHECK_EQ(dom_yield(), 0);
+		if (fpcr_get() != own)
+			fp_bad |= 1; /* lost its own modes */
+	}
+	return NULL;
+}
+
+static void *fp_plain(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < GATE_YIELDS; i++) {
+		CHECK_EQ(dom_yield(), 0);
+		if (fpcr_get() != fpcr_default)
+			fp_bad |= 2; /* saw another thread's modes */
+	}
+	return NULL;
+}
+
+static struct mk_notification gate_ntf;
+static struct dom_sem gate_sem;
+static volatile int gate_hook; /* notified(CH_POKER): GATE_*, in the PD context */
+static char gtrace[8];
+static int ngtrace;
+
+/* Ask the PD context to do hook (GATE_*) and wait until it has. */
+enum { GATE_WAKE = 1, GATE_TRACE_WRITE = 2 };
+static void pd_context_run(int hook)
+{
+	uint64_t w = 0;
+
+	gate_hook = hook;
+	microkit_notify(CH_POKER); /* answered once this PD waits in seL4_Recv */
+	/* the whole vCPU context waits: the PD context runs notified() */
+	CHECK_EQ(mk_notification_wait(&gate_ntf, &w), 0);
+}
+
+static void *gate_woken(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(dom_sem_wait(&gate_sem), 0);
+	gtrace[ngtrace++] = 'w';
+	return NULL;
+}
+
+/* arg: yields alone first (they move the scheduling point's tick) */
+static void *gate_holder(void *arg)
+{
+	for (uintptr_t i = 0; i < (uintptr_t)arg; i++)
+		CHECK_EQ(dom_yield(), 0);
+	pd_context_run(GATE_WAKE);
+	for (int i = 0; i < 3; i++) {
+		gtrace[ngtrace++] = 'h';
+		CHECK_EQ(dom_yield(), 0);
+	}
+	return NULL;
+}
+
+/* Tracing: every switch of a traced domain is recorded, the short path
+ * records none.  The trace is read from the PD context (dom_trace_write
+ * wants a thread that is not green), in notified(). */
+#define TRACE_YIELDS 20
+static int trace_switches = -1; /* switches to a "tr-" thread in the trace */
+static int trace_write_rc = 1;
+
+/* The file's parts come one call each (trace.c, write_locked): the
+ * header (24 bytes), each domain (24), each buffer's header (40), and its
+ * events in runs of whole 64-byte records. */
+static int trace_sink(void *arg, const void *buf, size_t len)
+{
+	const struct dom_trace_event *e = buf;
+
+	(void)arg;
+	if (len % sizeof(*e) != 0)
+		return 0;
+	for (size_t i = 0; i < len / sizeof(*e); i++)
+		if (e[i].type == DOM_TR_SWITCH && memcmp(e[i].name, "tr-", 3) == 0)
+			trace_switches++;
+	return 0;
+}
+
+static void *trace_yielder(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < TRACE_YIELDS; i++)
+		CHECK_EQ(dom_yield(), 0);
+	return NULL;
+}
+
+static void test_yieldgate(void)
+{
+	struct dom_thread_attr fa = {.name = "fp-own", .vcpu = -1, .fpenv = true};
+	struct dom_thread *t[3];
+
+	/* the domain queue: twice, the tick at two phases (one of them is
+	 * not a POLL_IRQ_EVERY-th point, where the long path runs anyway) */
+	CHECK_EQ(mk_notification_init(&gate_ntf, 0), 0);
+	CHECK_EQ(dom_sem_init(&gate_sem, 0), 0);
+	for (uintptr_t r = 0; r < 2; r++) {
+		ngtrace = 0;
+		t[0] = spawn("gate-woken", gate_woken, NULL); /* waits first */
+		t[1] = spawn("gate-holder", gate_holder, (void *)r);
+		join(t[0]);
+		join(t[1]);
+		gtrace[ngtrace] = '\0';
+		if (strcmp(gtrace, "hwhh") != 0) {
+			pd_put("pdtest: yield gate: domain queue order ");
+			pd_put(gtrace);
+			pd_put(" (want hwhh)\n");
+			failures++;
+		}
+	}
+	/* tracing on: both threads' switches are all recorded */
+	CHECK_EQ(dom_trace_start(d, 256), 0);
+	t[0] = spawn("tr-a", trace_yielder, NULL);
+	t[1] = spawn("tr-b", trace_yielder, NULL);
+	join(t[0]);
+	join(t[1]);
+	CHECK_EQ(dom_trace_stop(d), 0);
+	trace_switches = 0;
+	pd_context_run(GATE_TRACE_WRITE);
+	CHECK_EQ(trace_write_rc, 0);
+	if (trace_switches < 2 * TRACE_YIELDS) {
+		pd_put("pdtest: yield gate: switches traced ");
+		pd_put_i64(trace_switches);
+		pd_put(", want at least ");
+		pd_put_i64(2 * TRACE_YIELDS);
+		pd_put("\n");
+		failures++;
+	}
+	CHECK_EQ(mk_notification_destroy(&gate_ntf), 0);
+	/* fpenv (last: the gate stays closed for good after it): its own
+	 * modes against two plain threads */
+	fpcr_default = fpcr_get();
+	fp_bad = 0;
+	t[0] = spawn("fp-plain-a", fp_plain, NULL);
+	CHECK_EQ(dom_thread_create(d, &t[1], &fa, fp_own, NULL), 0);
+	t[2] = spawn("fp-plain-b", fp_plain, NULL);
+	for (int i = 0; i < 3; i++)
+		join(t[i]);
+	CHECK_EQ(fp_bad, 0);
+	CHECK_EQ(fpcr_get(), fpcr_default);
 }
 
 /* ---- yield: the one-vCPU build's short path (src/dom/sched.c, "One
@@ -629,7 +806,8 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"yield", test_yield},
+	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"yieldgate", test_yieldgate},
+	{"yield", test_yield},
 	{"mutex", test_mutex},
 	{"cv", test_cv},	 {"sem", test_sem},	  {"rwlock", test_rwlock},
 	{"event", test_event},	 {"timer", test_timer},	  {"backend", test_backend},
@@ -701,5 +879,15 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
+	if (ch == CH_POKER && gate_hook != 0) {
+		/* test_yieldgate, a green thread waits in a raw mk wait */
+		if (gate_hook == GATE_WAKE)
+			dom_sem_post(&gate_sem); /* a thread runs: the domain queue */
+		else
+			trace_write_rc = dom_trace_write(trace_sink, NULL);
+		gate_hook = 0;
+		mk_notification_signal(&gate_ntf, 1); /* resumes the vCPU context */
+		return;
+	}
 	mk_microkit_notified(ch);
 }

@@ -13,7 +13,9 @@
  * void *dom_arch_init_stack(void *top)
  *   lays out a first frame on a fresh stack so that switching to it
  *   enters dom_thread_entry(); returns the stack pointer to load.
- * int dom_yield(void) is also written there (the public function).
+ * int dom_yield(void) is also written there (the public function), but
+ *   for one-vCPU builds, whose dom_yield is sched.c's, in C, with the
+ *   direct switch of <cpu>/switch_direct.h.
  */
 #ifndef DOM_ARCH_H
 #define DOM_ARCH_H
@@ -24,6 +26,16 @@
 #include "aarch64/cpu.h"
 #else
 #error "dom: no context switch for this CPU (add src/dom/arch/<cpu>/)"
+#endif
+
+/* One-vCPU builds (dom_impl.h): DOM_ARCH_SWITCH_DIRECT_ASM(section), the
+ * direct switch as a top-level asm for sched.c to put beside dom_yield. */
+#if defined(DOM_ONE_VCPU) && DOM_ONE_VCPU
+#if defined(__aarch64__)
+#include "aarch64/switch_direct.h"
+#else
+#error "dom: no one-vCPU direct switch for this CPU"
+#endif
 #endif
 
 struct dom_thread;

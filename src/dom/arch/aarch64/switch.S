@@ -17,8 +17,9 @@
  */
 #include "../offsets.h"
 #include "callee_saved.h"
+#include "switch_direct.h"
 
-#define SW_FRAME 176 /* CS_FRAME, fpcr, pad */
+#define SW_FRAME DOM_SW_FRAME /* CS_FRAME, fpcr, pad */
 
 	.text
 	.globl	dom_arch_switch
@@ -60,29 +61,9 @@ dom_arch_switch:
 	ret
 	.size	dom_arch_switch, .-dom_arch_switch
 
-#if defined(DOM_ONE_VCPU) && DOM_ONE_VCPU
-/* int dom_arch_switch_direct(struct dom_thread *cur (x0), struct dom_thread *next (x1))
- * One-vCPU builds only (sched.c, "One vCPU"): dom_arch_switch without
- * the epilogue and the FP control modes.  The caller has done what
- * dom_after_switch would do for cur (a yielder, queued already: no other
- * vCPU can take it before its registers are saved here) and takes this
- * path only when neither thread keeps its own FP modes.  The frame is
- * dom_arch_switch's, so a thread saved by either is resumed by either. */
-	.globl	dom_arch_switch_direct
-	.hidden	dom_arch_switch_direct
-	.type	dom_arch_switch_direct, %function
-	.p2align 4
-dom_arch_switch_direct:
-	CS_SAVE	SW_FRAME
-	mov	x9, sp
-	str	x9, [x0, #DOM_THREAD_SP]
-	ldr	x9, [x1, #DOM_THREAD_SP]
-	mov	sp, x9
-	CS_RESTORE SW_FRAME
-	mov	w0, #0			/* dom_yield's result when resumed */
-	ret
-	.size	dom_arch_switch_direct, .-dom_arch_switch_direct
-#else
+#if !(defined(DOM_ONE_VCPU) && DOM_ONE_VCPU)
+/* (one-vCPU builds: dom_yield is sched.c's, in C, with the direct switch
+ * of switch_direct.h beside it) */
 /* int dom_yield(void): see x86_64/switch.S.  dom_sched_yield_pick returns
  * next in x0 and cur in x1, or x0 = 0 and the result in x1. */
 	.globl	dom_yield
@@ -101,7 +82,7 @@ dom_yield:
 1:	mov	w0, w1
 	ret
 	.size	dom_yield, .-dom_yield
-#endif /* one-vCPU builds: dom_yield is sched.c's, in C */
+#endif
 
 /* A new thread's first resume lands here. */
 	.globl	dom_arch_first
