@@ -104,6 +104,15 @@ static void params(void **s)
 
 	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "2"); /* the domain's vCPUs */
+	/* RUMP_NCPU, as NetBSD's librumpuser reads it: the rump CPUs of a
+	 * kernel on a given domain, whatever its vCPUs */
+	setenv("RUMP_NCPU", "3", 1);
+	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "3");
+	setenv("RUMP_NCPU", "host", 1); /* not a number: the vCPUs */
+	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2");
+	unsetenv("RUMP_NCPU");
 	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, buf, sizeof(buf)), 0);
 	assert_true(strlen(buf) > 0);
 	setenv("RUMPBRIDGE_TEST_PARAM", "value", 1);
