@@ -14,6 +14,7 @@
 
 #include "fake_kernel.h"
 #include "rumpuser/netbsd_errno.h"
+#include "dom/dom_impl.h"
 #include "rumpuser/rumpuser_impl.h"
 
 /* The fake kernel's hz(9), under the name a rump build gives it: the
@@ -606,6 +607,7 @@ static void *sleeps(void *a)
  * instant for both, never before its deadline. */
 struct tick {
 	uint64_t deadline, woke;
+	int affinity, vcpu; /* of the thread, after its sleep */
 };
 
 static void *tick_sleep(void *a)
@@ -615,6 +617,8 @@ static void *tick_sleep(void *a)
 	rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, (int64_t)(t->deadline / 1000000000u),
 			     (long)(t->deadline % 1000000000u));
 	t->woke = mk_clock_now_ns();
+	t->affinity = dom_self()->affinity;
+	t->vcpu = (int)dom_self()->vcpu->id;
 	return NULL;
 }
 
@@ -623,9 +627,12 @@ static void ticks_on_one_grid(void **s)
 	uint64_t now = mk_clock_now_ns();
 	/* 1 ms into the tick after next, and 3 ms later: one grid point */
 	uint64_t t0 = (now / TICK_NS + 2) * TICK_NS + 1000000u, grid = t0 - 1000000u + TICK_NS;
-	struct tick tk[2] = {{t0, 0}, {t0 + 3000000u, 0}};
-	struct kt k[2] = {{tick_sleep, &tk[0], NULL}, {tick_sleep, &tk[1], NULL}};
-	void *cookie[2];
+	struct tick tk[3] = {{t0, 0, 0, 0}, {t0 + 3000000u, 0, 0, 0}, {t0, 0, 0, 0}};
+	struct kt k[3] = {{tick_sleep, &tk[0], NULL},
+			  {tick_sleep, &tk[1], NULL},
+			  {tick_sleep, &tk[2], NULL}};
+	const char *name[3] = {"rumpclk0", "rumpclk1", "rsi1/2"};
+	void *cookie[3];
 
 	(void)s;
 	assert_int_equal(ru_tick_ns(), TICK_NS);
@@ -634,13 +641,20 @@ static void ticks_on_one_grid(void **s)
 	assert_int_equal(ru_tick_align(5 * TICK_NS, TICK_NS), 5 * TICK_NS); /* on the grid */
 	assert_int_equal(ru_tick_align(t0, 0), t0);			      /* no tick known */
 	assert_int_equal(ru_tick_align(MK_FOREVER - 1, TICK_NS), MK_FOREVER - 1);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		assert_int_equal(
-			rumpuser_thread_create(kt_main, &k[i], "rumpclk", 1, 0, i, &cookie[i]), 0);
-	for (int i = 0; i < 2; i++) {
+			rumpuser_thread_create(kt_main, &k[i], name[i], 1, 0, i & 1, &cookie[i]), 0);
+	for (int i = 0; i < 3; i++) {
 		kjoin(cookie[i]);
 		assert_true(tk[i].woke >= grid); /* not at its own deadline: on the grid */
 	}
+	/* the clock threads run on the domain's last vCPU (thread.c), where
+	 * their timers wake it alone; any other kernel thread anywhere */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tk[i].affinity, 1);
+		assert_int_equal(tk[i].vcpu, 1);
+	}
+	assert_int_equal(tk[2].affinity, -1);
 	check_no_kernel_errors();
 }
 
