@@ -19,8 +19,12 @@
  *   linux_udp_64_pps, linux_udp_64_p50_us  the same two figures for a plain
  *                          Linux UDP socket pair over loopback between two
  *                          processes (one sendto / recv per datagram).
- *   idle_cpu_ms            the demo system (examples/seed, wire mode) idle
- *                          for 5 s: CPU of the launcher and every PD.
+ *   idle_cpu_ms            the demo system (examples/seed, wire mode, lwIP)
+ *                          idle for 5 s: CPU of the launcher and every PD.
+ *   idle_wakeups_per_s     their threads' wake-ups a second meanwhile
+ *                          (schedstat: times put on a CPU).
+ *   rump_idle_cpu_ms, rump_idle_wakeups_per_s  the same on the rump
+ *                          stack (net0 and net1 each a rump kernel).
  *   tap_64_1v_pps, tap_64_p50_us/_p99_us  TAP mode (root only): the lwIP
  *                          stack's frames through a TAP device in a network
  *                          namespace of the benchmark's own to the Linux
@@ -700,11 +704,17 @@ static int linux_udp(struct rb_bench *b)
 /* ---- the demo system idle ---- */
 
 #if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
-static void idle_cpu(struct rb_bench *b)
+/* The demo on stack (RB_SEED_STACK) after 1 s of traffic: CPU and
+ * wake-ups of all its processes over a 5 s idle window, as the sink
+ * measures them.  prefix "" for lwIP (idle_cpu_ms), "rump_" for the rump
+ * stack. */
+static void idle_cpu(struct rb_bench *b, const char *stack, const char *prefix)
 {
 	int fd[2], status;
-	char line[512];
+	char line[512], key[64], what[128];
 	double ms = -1;
+	long window = 0;
+	unsigned long long wakeups = 0;
 	pid_t pid;
 	FILE *f;
 
@@ -715,6 +725,7 @@ static void idle_cpu(struct rb_bench *b)
 		dup2(fd[1], 1);
 		close(fd[0]);
 		close(fd[1]);
+		setenv("RB_SEED_STACK", stack, 1);
 		setenv("RB_SEED_SECONDS", "1", 1);
 		setenv("RB_SEED_RATE", "100", 1);
 		setenv("RB_SEED_IDLE_MS", "5000", 1);
@@ -727,15 +738,23 @@ static void idle_cpu(struct rb_bench *b)
 	close(fd[1]);
 	f = fdopen(fd[0], "r");
 	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "seed-idle cpu_ms=%lf", &ms) == 1)
+		if (sscanf(line, "seed-idle cpu_ms=%lf window_ms=%ld wakeups=%llu", &ms, &window,
+			   &wakeups) == 3)
 			break;
 	kill(pid, SIGTERM); /* our own child, the launcher: it stops its PDs */
 	if (f != NULL)
 		fclose(f);
 	waitpid(pid, &status, 0);
-	if (ms >= 0)
-		rb_bench_value(b, "idle_cpu_ms", "the demo system idle for 5 s (all processes)", ms,
-			       "ms");
+	if (ms < 0 || window <= 0) {
+		fprintf(stderr, "bench_net: the demo on %s gave no idle figures\n", stack);
+		return;
+	}
+	snprintf(key, sizeof key, "%sidle_cpu_ms", prefix);
+	snprintf(what, sizeof what, "the demo system on %s idle for 5 s (all processes)", stack);
+	rb_bench_value(b, key, what, ms, "ms");
+	snprintf(key, sizeof key, "%sidle_wakeups_per_s", prefix);
+	snprintf(what, sizeof what, "its threads' wake-ups a second meanwhile (schedstat)");
+	rb_bench_value(b, key, what, (double)wakeups * 1000.0 / (double)window, "/s");
 }
 #endif
 
@@ -759,12 +778,19 @@ int main(int argc, char **argv)
 	ringsize = comp_ring_size(CAP, (uint64_t)CAP * NET_BUF_SIZE);
 	ringmem[0] = shared(ringsize);
 	ringmem[1] = shared(ringsize);
+	/* BENCH_NET_VCPUS=1 or 2: that pair only, without the latency run
+	 * (to profile one configuration, e.g. under perf stat) */
+	const char *only = getenv("BENCH_NET_VCPUS");
+
 	for (unsigned v = 1; v <= 2; v++) {
-		pid_t pid = fork();
+		pid_t pid;
 		int status;
 
+		if (only != NULL && (unsigned)atoi(only) != v)
+			continue;
+		pid = fork();
 		if (pid == 0)
-			_exit(stack_pair(b, v, v == 1) == 0 ? 0 : 1);
+			_exit(stack_pair(b, v, v == 1 && only == NULL) == 0 ? 0 : 1);
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 		    WEXITSTATUS(status) != 0)
 			rc = 1;
@@ -854,8 +880,13 @@ int main(int argc, char **argv)
 	}
 #endif
 #if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
-	if (!rb_bench_quick(b))
-		idle_cpu(b);
+	if (!rb_bench_quick(b)) {
+		if (net_stack_find("lwip") != NULL)
+			idle_cpu(b, "lwip", "");
+#ifdef RB_NET_RUMP_WORKER_PATH
+		idle_cpu(b, "rump", "rump_"); /* the demo's seed_net has the rump stack too */
+#endif
+	}
 #endif
 	return rb_bench_close(b) != 0 || rc;
 }

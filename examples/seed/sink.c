@@ -119,48 +119,55 @@ void notified(microkit_channel ch)
 	} while (comp_ring_want_data(&rx) == 0);
 }
 
-/* CPU time (ns) of the launcher and every PD process: the schedstat of
- * each of their threads. */
-static uint64_t proc_cpu_ns(pid_t pid)
+/* CPU time (ns) and wake-ups of the launcher and every PD process: the
+ * schedstat of each of their threads (its first field is the time on a
+ * CPU, its third the number of times it was put on one: a thread that
+ * sleeps and wakes adds one each time). */
+struct cpu_use {
+	uint64_t ns, wakeups;
+};
+
+static void proc_cpu(pid_t pid, struct cpu_use *u)
 {
 	char path[64];
 	struct dirent *e;
-	uint64_t sum = 0;
 	DIR *dir;
 
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
 	if ((dir = opendir(path)) == NULL)
-		return 0;
+		return;
 	while ((e = readdir(dir)) != NULL) {
 		char p2[320];
-		unsigned long long ns;
+		unsigned long long ns, wait, n;
 		FILE *f;
 
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p2, sizeof p2, "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
 		if ((f = fopen(p2, "r")) != NULL) {
-			if (fscanf(f, "%llu", &ns) == 1)
-				sum += ns;
+			if (fscanf(f, "%llu %llu %llu", &ns, &wait, &n) == 3) {
+				u->ns += ns;
+				u->wakeups += n;
+			}
 			fclose(f);
 		}
 	}
 	closedir(dir);
-	return sum;
 }
 
-static uint64_t system_cpu_ns(int *procs)
+static struct cpu_use system_cpu(int *procs)
 {
 	pid_t launcher = getppid();
 	char path[64];
 	struct dirent *e;
-	uint64_t sum = proc_cpu_ns(launcher);
+	struct cpu_use u = {0, 0};
 	DIR *dir;
 
+	proc_cpu(launcher, &u);
 	*procs = 1;
 	snprintf(path, sizeof path, "/proc/%d/task", (int)launcher);
 	if ((dir = opendir(path)) == NULL)
-		return sum;
+		return u;
 	while ((e = readdir(dir)) != NULL) {
 		char p2[320];
 		int pid;
@@ -172,13 +179,13 @@ static uint64_t system_cpu_ns(int *procs)
 		if ((f = fopen(p2, "r")) == NULL)
 			continue;
 		while (fscanf(f, "%d", &pid) == 1) {
-			sum += proc_cpu_ns(pid);
+			proc_cpu(pid, &u);
 			(*procs)++;
 		}
 		fclose(f);
 	}
 	closedir(dir);
-	return sum;
+	return u;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -223,7 +230,8 @@ static void *reporter(void *arg)
 	long secs = seed_env("RB_SEED_SECONDS", 5), idle_ms = seed_env("RB_SEED_IDLE_MS", 2000);
 	bool quiet = seed_env("RB_SEED_QUIET", 0) != 0;
 	const char *mode = getenv("RB_SEED_MODE");
-	uint64_t prev = 0, c0, c1;
+	uint64_t prev = 0;
+	struct cpu_use c0, c1;
 	int procs;
 
 	(void)arg;
@@ -253,9 +261,9 @@ static void *reporter(void *arg)
 		sleep_ms(100);
 	}
 	/* Idle: the whole system, with no client asking. */
-	c0 = system_cpu_ns(&procs);
+	c0 = system_cpu(&procs);
 	sleep_ms(idle_ms);
-	c1 = system_cpu_ns(&procs);
+	c1 = system_cpu(&procs);
 
 	out("\nseed demo: stack %s, mode %s, %ld vCPUs, %ld datagrams/s per client "
 	    "for %ld s, "
@@ -311,9 +319,11 @@ static void *reporter(void *arg)
 	out("seed-sink dropped=%llu backlog_peak=%llu\n",
 	    (unsigned long long)load(&st->sink_ring_full),
 	    (unsigned long long)load(&st->sink_backlog_peak));
-	out("idle CPU: %.2f ms in %ld ms (the launcher and %d PD processes)\n",
-	    (double)(c1 - c0) / 1e6, idle_ms, procs - 1);
-	out("seed-idle cpu_ms=%.3f window_ms=%ld\n", (double)(c1 - c0) / 1e6, idle_ms);
+	out("idle CPU: %.2f ms in %ld ms, %llu wake-ups (the launcher and %d PD processes)\n",
+	    (double)(c1.ns - c0.ns) / 1e6, idle_ms, (unsigned long long)(c1.wakeups - c0.wakeups),
+	    procs - 1);
+	out("seed-idle cpu_ms=%.3f window_ms=%ld wakeups=%llu\n", (double)(c1.ns - c0.ns) / 1e6,
+	    idle_ms, (unsigned long long)(c1.wakeups - c0.wakeups));
 	out("seed: end of summary\n");
 	return NULL;
 }

@@ -10,7 +10,7 @@ static void free_dom(struct dom *d)
 {
 	if (d->irq == &d->own_irq)
 		mk_notification_destroy(&d->own_irq);
-	mk_mem_free(d->heap);
+	dom_timers_free(d);
 	mk_mem_free(d->post);
 	if (d->vcpu != NULL)
 		for (unsigned i = 0; i < d->nvcpu; i++)
@@ -72,7 +72,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	d->stacks = mk_mem_alloc(DOM_STACK_CACHE * sizeof(*d->stacks)); /* NULL: no cache */
 	d->max_workers = cfg->max_workers != 0 ? cfg->max_workers : 16;
 	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
-	atomic_init(&d->next_deadline, MK_FOREVER);
+	atomic_init(&d->timers.next, MK_FOREVER);
 	atomic_init(&d->listener, -1);
 	dom_waitq_init(&d->evq);
 	dom_waitq_init(&d->svcq);
@@ -97,6 +97,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 		struct dom_vcpu *v = &d->vcpu[i];
 		v->dom = d;
 		v->id = i;
+		atomic_init(&v->timers.next, MK_FOREVER);
 		STAILQ_INIT(&v->inbox.q);
 		STAILQ_INIT(&v->priv);
 		mk_notification_init(&v->ntf, 0);

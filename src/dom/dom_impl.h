@@ -217,7 +217,8 @@ struct dom_thread {
 	LIST_ENTRY(dom_thread) all_link;
 	struct dom_waiter *wait;		/* timer: the wait to time out */
 	uint64_t deadline;			/* timer heap key */
-	uint32_t heap_idx;			/* 0: not in the heap */
+	uint32_t heap_idx;			/* 0: not in a heap */
+	struct dom_timers *timers;		/* the heap it is in (timer_lock) */
 	_Atomic unsigned nest;			/* dom_enter depth */
 	void *current;				/* dom_current() */
 	uint64_t dom_serial;			/* host records: bound domain */
@@ -260,6 +261,14 @@ struct dom_runq {
 	struct dom_threadq q;
 };
 
+/* A min-heap of green threads by deadline (timer.c), under d->timer_lock;
+ * next mirrors the root (MK_FOREVER: empty) for readers without it. */
+struct dom_timers {
+	struct dom_thread **heap;
+	uint32_t n, cap;
+	_Atomic uint64_t next;
+};
+
 struct dom_vcpu {
 	struct dom_seat seat;
 	struct dom *dom;
@@ -269,6 +278,8 @@ struct dom_vcpu {
 	bool delivering;		/* owner only: idle loop in take_bits */
 	struct dom_thread *keep;	/* owner only: first thread it woke then */
 	_Atomic unsigned long local_wakes; /* threads run from keep (tests) */
+	_Atomic unsigned long timed_wakes; /* idle waits that timed out (tests) */
+	struct dom_timers timers;	/* threads bound here (timer.c) */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
@@ -360,11 +371,9 @@ struct dom {
 	struct mk_stack *stacks;
 	unsigned nstacks;
 
-	/* timers: timer_lock */
+	/* timers: timer_lock (the domain's and every vCPU's heap) */
 	_Atomic uint32_t timer_lock;
-	struct dom_thread **heap;
-	uint32_t heap_n, heap_cap;
-	_Atomic uint64_t next_deadline;
+	struct dom_timers timers; /* threads free to run anywhere */
 
 	/* events and posts: evq.lock; the service thread's wake-up:
 	 * svcq.lock; calls and workers: workq.lock */
@@ -438,7 +447,9 @@ struct dom_yield_pick dom_sched_yield_pick(void);
 /* timer.c */
 void dom_timer_arm(struct dom_thread *t, uint64_t deadline);
 void dom_timer_cancel(struct dom_thread *t);
-void dom_timer_run(struct dom *d, uint64_t now);
+void dom_timer_run(struct dom *d, struct dom_vcpu *v, uint64_t now);
+uint64_t dom_timer_next(struct dom *d, struct dom_vcpu *v);
+void dom_timers_free(struct dom *d);
 
 /* waitq.c */
 void dom_waitq_init(struct dom_waitq *q);

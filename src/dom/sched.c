@@ -464,8 +464,9 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 			mk_notification_signal(d->irq, DOM_KICK);
 	}
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
-	    atomic_load_explicit(&d->next_deadline, memory_order_relaxed) != MK_FOREVER)
-		dom_timer_run(d, mk_clock_now_ns());
+	    (atomic_load_explicit(&d->timers.next, memory_order_relaxed) != MK_FOREVER ||
+	     atomic_load_explicit(&v->timers.next, memory_order_relaxed) != MK_FOREVER))
+		dom_timer_run(d, v, mk_clock_now_ns());
 	if ((int)(ticks - v->move_at) >= 0 && d->nvcpu > 1) {
 		/* xorshift32: the next move in 1..7 * POLL_IRQ_EVERY points */
 		uint32_t r = v->rand;
@@ -809,12 +810,16 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		t = pick_common(v, true);
 		r = -EAGAIN;
 		if (t == NULL && !must_leave(v)) {
-			deadline = atomic_load(&d->next_deadline);
+			deadline = dom_timer_next(d, v); /* the domain's and its own */
 			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns()) {
 				DOM_TRACE(d, DOM_TR_VCPU_IDLE, v->id, 0, 0, NULL);
 				r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf,
 							       deadline, &bits);
 				DOM_TRACE(d, DOM_TR_VCPU_WAKE, v->id, 0, 0, NULL);
+				if (r == -ETIMEDOUT)
+					/* relaxed: a count only tests read */
+					atomic_fetch_add_explicit(&v->timed_wakes, 1,
+								  memory_order_relaxed);
 			} else
 				r = -ETIMEDOUT;
 		}
@@ -836,7 +841,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 				continue;
 			}
 		}
-		dom_timer_run(d, mk_clock_now_ns());
+		dom_timer_run(d, v, mk_clock_now_ns());
 	}
 	if (v->listening)
 		listen_release(v); /* dom_run returns: another vCPU listens */

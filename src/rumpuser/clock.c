@@ -1,9 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Clocks from the host (Linux); sleeping is sleep.c. */
+/* Clocks from the host (Linux); sleeping is sleep.c.
+ *
+ * The kernel's tick (sleep.c, "Clock ticks on one grid") from its hz
+ * (hz(9), rumpns_hz in a rump build's namespace), a weak reference: a
+ * program without a kernel, or with a kernel built without that name,
+ * has none, and the clock keeps exact deadlines. */
 #include <errno.h>
 #include <time.h>
 
 #include "rumpuser_impl.h"
+
+extern int rumpns_hz __attribute__((__weak__));
+
+uint64_t ru_tick_ns(void)
+{
+	/* hz is set before the kernel's clock threads start and never
+	 * changes afterwards (kern.clockrate is read-only) */
+	int hz = &rumpns_hz != NULL ? rumpns_hz : 0;
+
+	return hz > 0 ? 1000000000u / (uint64_t)hz : 0;
+}
 
 int rumpuser_clock_gettime(int which, int64_t *sec, long *nsec)
 {

@@ -112,7 +112,21 @@ int rumpuser_getparam(const char *name, void *buf, size_t blen)
 	if (name == NULL || buf == NULL || blen == 0)
 		return NETBSD_EINVAL;
 	if (strcmp(name, RUMPUSER_PARAM_NCPU) == 0) {
-		snprintf(tmp, sizeof(tmp), "%u", dom_vcpus(ru_dom));
+		/* Rump CPUs are not vCPUs: on a domain given to us, RUMP_NCPU
+		 * (a number, as NetBSD's librumpuser reads it) may set them
+		 * apart; on our own domain it set the vCPUs already. */
+		const char *e = own_dom ? NULL : getenv("RUMP_NCPU");
+		long n = 0;
+
+		if (e != NULL) {
+			char *end;
+			n = strtol(e, &end, 10);
+			if (*end != '\0' || n > 1024)
+				n = 0;
+		}
+		if (n < 1)
+			n = (long)dom_vcpus(ru_dom);
+		snprintf(tmp, sizeof(tmp), "%ld", n);
 		v = tmp;
 	} else if (strcmp(name, RUMPUSER_PARAM_HOSTNAME) == 0) {
 		char h[48];

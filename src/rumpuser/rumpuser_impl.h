@@ -62,6 +62,13 @@ int ru_sigtrans(int netbsd_sig);
 
 void ru_panic(const char *what, int err) __attribute__((__noreturn__));
 
+/* The kernel's clock tick in ns (1/hz(9)), 0 when unknown (per backend:
+ * clock.c, microkit/clock.c); ru_tick_align (sleep.c): deadline rounded
+ * up to a multiple of tick_ns (unchanged for tick_ns 0 or a deadline
+ * within a tick of MK_FOREVER). */
+uint64_t ru_tick_ns(void);
+uint64_t ru_tick_align(uint64_t deadline, uint64_t tick_ns);
+
 /* file.c */
 int ru_io_start(void);
 

@@ -1,10 +1,39 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Sleeping: sleeps are domain timers, the rump CPU released.  Shared by
  * every backend (the clocks themselves are per backend: clock.c for
- * Linux, microkit/clock.c for a PD). */
+ * Linux, microkit/clock.c for a PD).
+ *
+ * Clock ticks on one grid.  An absolute (ABSMONO) sleep is the kernel's
+ * clock tick: NetBSD's rump kernel calls it from one place only, doclock
+ * in sys/rump/librump/rumpkern/intr.c, the clock thread that each rump
+ * CPU has ("rumpclkN"): hardclock(), then sleep until the previous
+ * deadline plus 1/hz.  Each CPU's thread starts at its own moment, so
+ * with two CPUs the domain had two timers 1/hz apart per tick, each a
+ * wake-up of its own.  Rounding every ABSMONO deadline up to a multiple
+ * of the tick (1/hz s of the monotonic clock) puts every CPU's ticks on
+ * the same instants: one timer expiry wakes both clock threads.  A
+ * clock thread's deadlines are its first one plus k/hz, so each of its
+ * ticks moves by the same amount, less than one tick: the kernel still
+ * gets hz hardclock() calls a second, in step, and a sleep may always end
+ * later than asked.  RELWALL sleeps (kpause, the kernel's nanosleep) are
+ * left alone.
+ *
+ * The tick is the backend's to find (ru_tick_ns: clock.c reads the
+ * kernel's hz; a PD keeps exact deadlines); 0 keeps exact deadlines.
+ */
 #include <errno.h>
 
 #include "rumpuser_impl.h"
+
+uint64_t ru_tick_align(uint64_t deadline, uint64_t tick_ns)
+{
+	uint64_t r;
+
+	if (tick_ns == 0 || deadline >= MK_FOREVER - tick_ns)
+		return deadline;
+	r = deadline % tick_ns;
+	return r == 0 ? deadline : deadline + (tick_ns - r);
+}
 
 int rumpuser_clock_sleep(int which, int64_t sec, long nsec)
 {
@@ -19,7 +48,7 @@ int rumpuser_clock_sleep(int which, int64_t sec, long nsec)
 	if (which == RUMPUSER_CLOCK_RELWALL)
 		deadline = now + t;
 	else if (which == RUMPUSER_CLOCK_ABSMONO)
-		deadline = t;
+		deadline = ru_tick_align(t, ru_tick_ns());
 	else
 		return NETBSD_EINVAL;
 	ru_unschedule(&nlocks, NULL);

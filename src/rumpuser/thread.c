@@ -15,16 +15,40 @@
 
 static _Thread_local bool entered_for_lwp; /* host threads only */
 
+/*
+ * The kernel's clock threads ("rumpclkN", one per rump CPU: NetBSD's
+ * doclock, sys/rump/librump/rumpkern/intr.c) wake 1/hz apart for ever,
+ * idle or not, each for a few microseconds of hardclock().  They run on
+ * one vCPU, the last: a timer of a bound thread wakes its vCPU only
+ * (dom's timers), so the other vCPUs of an idle domain sleep through the
+ * ticks, and the clock threads of all CPUs, on one grid (sleep.c), run one
+ * after the other in one wake-up.  Not vCPU 0, which a domain may run
+ * only inside dom_run.  Nothing else is bound: any vCPU may run it.
+ */
+static int vcpu_for(const char *name)
+{
+	unsigned n = dom_vcpus(ru_dom);
+
+	static const char clk[] = "rumpclk";
+
+	if (n < 2 || name == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(clk) - 1; i++) /* a PD has no strncmp */
+		if (name[i] != clk[i])
+			return -1;
+	return (int)n - 1;
+}
+
 int rumpuser_thread_create(void *(*f)(void *), void *arg, const char *name, int mustjoin,
 			   int priority, int cpuidx, void **cookie)
 {
-	struct dom_thread_attr a = {.vcpu = -1, .detached = !mustjoin};
+	struct dom_thread_attr a = {.vcpu = vcpu_for(name), .detached = !mustjoin};
 	struct dom_thread *t;
 	char n[DOM_NAME_MAX + 1];
 	int r;
 
 	(void)priority; /* cooperative scheduling has no priorities */
-	(void)cpuidx;	/* rump CPUs are not vCPUs: any vCPU may run it */
+	(void)cpuidx;	/* rump CPUs are not vCPUs (but see vcpu_for) */
 	if (f == NULL || (mustjoin && cookie == NULL))
 		return NETBSD_EINVAL;
 	strncpy(n, name != NULL ? name : "rump", sizeof(n) - 1);

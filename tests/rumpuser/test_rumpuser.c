@@ -14,6 +14,13 @@
 
 #include "fake_kernel.h"
 #include "rumpuser/netbsd_errno.h"
+#include "dom/dom_impl.h"
+#include "rumpuser/rumpuser_impl.h"
+
+/* The fake kernel's hz(9), under the name a rump build gives it: the
+ * clock's ABSMONO sleeps (the kernel's ticks) align to 1/hz (sleep.c). */
+int rumpns_hz = 100;
+#define TICK_NS 10000000u
 
 static struct dom *d;
 
@@ -98,6 +105,15 @@ static void params(void **s)
 
 	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "2"); /* the domain's vCPUs */
+	/* RUMP_NCPU, as NetBSD's librumpuser reads it: the rump CPUs of a
+	 * kernel on a given domain, whatever its vCPUs */
+	setenv("RUMP_NCPU", "3", 1);
+	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "3");
+	setenv("RUMP_NCPU", "host", 1); /* not a number: the vCPUs */
+	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_NCPU, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2");
+	unsetenv("RUMP_NCPU");
 	assert_int_equal(rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, buf, sizeof(buf)), 0);
 	assert_true(strlen(buf) > 0);
 	setenv("RUMPBRIDGE_TEST_PARAM", "value", 1);
@@ -586,6 +602,62 @@ static void *sleeps(void *a)
 	return (void *)(uintptr_t)ok;
 }
 
+/* Two clock threads (rump CPUs) whose ticks are 3 ms apart sleep at
+ * once: each ABSMONO sleep ends on the next multiple of 1/hz, the same
+ * instant for both, never before its deadline. */
+struct tick {
+	uint64_t deadline, woke;
+	int affinity, vcpu; /* of the thread, after its sleep */
+};
+
+static void *tick_sleep(void *a)
+{
+	struct tick *t = a;
+
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, (int64_t)(t->deadline / 1000000000u),
+			     (long)(t->deadline % 1000000000u));
+	t->woke = mk_clock_now_ns();
+	t->affinity = dom_self()->affinity;
+	t->vcpu = (int)dom_self()->vcpu->id;
+	return NULL;
+}
+
+static void ticks_on_one_grid(void **s)
+{
+	uint64_t now = mk_clock_now_ns();
+	/* 1 ms into the tick after next, and 3 ms later: one grid point */
+	uint64_t t0 = (now / TICK_NS + 2) * TICK_NS + 1000000u, grid = t0 - 1000000u + TICK_NS;
+	struct tick tk[3] = {{t0, 0, 0, 0}, {t0 + 3000000u, 0, 0, 0}, {t0, 0, 0, 0}};
+	struct kt k[3] = {{tick_sleep, &tk[0], NULL},
+			  {tick_sleep, &tk[1], NULL},
+			  {tick_sleep, &tk[2], NULL}};
+	const char *name[3] = {"rumpclk0", "rumpclk1", "rsi1/2"};
+	void *cookie[3];
+
+	(void)s;
+	assert_int_equal(ru_tick_ns(), TICK_NS);
+	assert_int_equal(ru_tick_align(t0, TICK_NS), grid);
+	assert_int_equal(ru_tick_align(tk[1].deadline, TICK_NS), grid);
+	assert_int_equal(ru_tick_align(5 * TICK_NS, TICK_NS), 5 * TICK_NS); /* on the grid */
+	assert_int_equal(ru_tick_align(t0, 0), t0);			      /* no tick known */
+	assert_int_equal(ru_tick_align(MK_FOREVER - 1, TICK_NS), MK_FOREVER - 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+			rumpuser_thread_create(kt_main, &k[i], name[i], 1, 0, i & 1, &cookie[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		kjoin(cookie[i]);
+		assert_true(tk[i].woke >= grid); /* not at its own deadline: on the grid */
+	}
+	/* the clock threads run on the domain's last vCPU (thread.c), where
+	 * their timers wake it alone; any other kernel thread anywhere */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tk[i].affinity, 1);
+		assert_int_equal(tk[i].vcpu, 1);
+	}
+	assert_int_equal(tk[2].affinity, -1);
+	check_no_kernel_errors();
+}
+
 static void clocks(void **s)
 {
 	(void)s;
@@ -903,6 +975,7 @@ int main(void)
 		cmocka_unit_test(rwlocks),
 		cmocka_unit_test(threads),
 		cmocka_unit_test(clocks),
+		cmocka_unit_test(ticks_on_one_grid),
 		cmocka_unit_test(files),
 		cmocka_unit_test(outside_event),
 		cmocka_unit_test(adoption),
