@@ -100,6 +100,7 @@ struct net_stack {
 	char ifname[16];
 	struct net_virtif vif;
 	struct net_virt_counters c;
+	/* datagram counters, kept as c is (net_virt_count, net_virt_counter) */
 	atomic_uint_fast64_t udp_sent, udp_received, udp_nocb;
 	uint64_t udp0[NB_UDP_NSTATS]; /* the kernel's UDP statistics at init */
 	unsigned reserved;	      /* tx buffers promised to senders, under vif.txlock */
@@ -122,11 +123,6 @@ struct net_stack {
  * which domain). */
 static atomic_bool rump_taken;
 static struct dom *rump_dom; /* set once, by the first init, under rump_taken */
-
-static void count(atomic_uint_fast64_t *c)
-{
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed); /* statistics only */
-}
 
 /* A NetBSD errno (positive, as rump_sys_* leave in errno) as ours. */
 static int rump_errno(int e)
@@ -220,15 +216,15 @@ static void *receiver_main(void *arg)
 		if (n < 0) {
 			if (errno == RUMP_EINTR || errno == RUMP_EAGAIN)
 				continue;
-			count(&s->c.ring_errors); /* cannot happen on a live socket */
+			net_virt_count(&s->c.ring_errors); /* cannot happen on a live socket */
 			break;
 		}
 		if (u->fn == NULL) {
-			count(&s->udp_nocb);
+			net_virt_count(&s->udp_nocb);
 			continue;
 		}
 		dom_mutex_enter(&s->cb);
-		count(&s->udp_received);
+		net_virt_count(&s->udp_received);
 		u->fn(u->arg, buf, (size_t)n, from.sin_addr, ntohs(from.sin_port));
 		dom_mutex_exit(&s->cb);
 	}
@@ -536,7 +532,7 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 		free_bufs = 0;
 	dom_mutex_exit(&s->vif.txlock);
 	if (free_bufs <= 0) {
-		count(&s->c.tx_ring_full);
+		net_virt_count(&s->c.tx_ring_full);
 		return -ENOBUFS;
 	}
 	to = sin_of(dst, dport);
@@ -549,7 +545,7 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 	if (e != 0)
 		return e;
 	u->bound = true;
-	count(&s->udp_sent);
+	net_virt_count(&s->udp_sent);
 	return 0;
 }
 
@@ -580,17 +576,16 @@ static int rump_get_stats(struct net_stack *s, struct net_stack_stats *st)
 		return -EINVAL;
 	if (udp_stats(udp) != 0)
 		memcpy(udp, s->udp0, sizeof(udp));
-#define GET(f) atomic_load_explicit(&(f), memory_order_relaxed) /* statistics */
-	st->tx_frames = GET(s->c.tx_frames);
-	st->rx_frames = GET(s->c.rx_frames);
-	st->tx_ring_full = GET(s->c.tx_ring_full);
-	st->tx_too_big = GET(s->c.tx_too_big);
-	st->ring_errors = GET(s->c.ring_errors);
-	st->udp_sent = GET(s->udp_sent);
-	st->udp_received = GET(s->udp_received);
-	st->udp_no_socket = GET(s->udp_nocb) + udp[NB_UDP_STAT_NOPORT] - s->udp0[NB_UDP_STAT_NOPORT];
-	st->rx_bad = GET(s->c.rx_bad);
-#undef GET
+	st->tx_frames = net_virt_counter(&s->c.tx_frames);
+	st->rx_frames = net_virt_counter(&s->c.rx_frames);
+	st->tx_ring_full = net_virt_counter(&s->c.tx_ring_full);
+	st->tx_too_big = net_virt_counter(&s->c.tx_too_big);
+	st->ring_errors = net_virt_counter(&s->c.ring_errors);
+	st->udp_sent = net_virt_counter(&s->udp_sent);
+	st->udp_received = net_virt_counter(&s->udp_received);
+	st->udp_no_socket = net_virt_counter(&s->udp_nocb) + udp[NB_UDP_STAT_NOPORT] -
+			    s->udp0[NB_UDP_STAT_NOPORT];
+	st->rx_bad = net_virt_counter(&s->c.rx_bad);
 	for (int i = NB_UDP_STAT_HDROPS; i <= NB_UDP_STAT_BADLEN; i++)
 		st->rx_bad += udp[i] - s->udp0[i];
 	st->rx_bad += udp[NB_UDP_STAT_FULLSOCK] - s->udp0[NB_UDP_STAT_FULLSOCK];
