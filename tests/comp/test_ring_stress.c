@@ -10,8 +10,12 @@
  *   - a plain producer and a green consumer;
  *   - two processes over a memfd region, each mapping it at its own
  *     address (MK_SHARED notifications), with a plain or a green consumer;
+ *   - a plain producer and a consumer in its own event loop (no wait
+ *     function: a Microkit PD's notified());
  * and bare descriptors (no data) through a small ring, so that the
- * producer keeps meeting a full ring (back-pressure, waiting).
+ * producer keeps meeting a full ring (back-pressure, waiting).  No sleep
+ * of a side lasts longer than RB_HANG_NS: a side whose peer stopped on an
+ * error fails the test instead of hanging it.
  * Each run prints the signals per message both sides sent; under load it
  * must stay well under one (docs/rings.md, "Signals under load").
  */
@@ -211,6 +215,23 @@ out:
  * function (event_loop_consumer below). */
 enum kind { PLAIN, GREEN, EVENT_LOOP };
 
+/* A side's wait, bounded: no single sleep lasts longer than RB_HANG_NS,
+ * so a side whose peer has stopped (after an error of its own) ends with
+ * -ETIMEDOUT and the test fails with both sides' errors instead of
+ * sleeping for ever.  Under traffic a side sleeps microseconds. */
+struct bounded_wait {
+	int (*wait)(void *ctx, uint64_t deadline_ns);
+	void *ctx;
+};
+
+static int bounded_wait(void *p, uint64_t deadline_ns)
+{
+	struct bounded_wait *b = p;
+	uint64_t hang = rb_deadline(RB_HANG_NS);
+
+	return b->wait(b->ctx, deadline_ns < hang ? deadline_ns : hang);
+}
+
 /* One configuration: its parameters, then what a run of it sets up. */
 struct run {
 	const char *name;
@@ -230,6 +251,7 @@ struct run {
 	/* green ends: domain event bits */
 	struct dom *d;
 	struct comp_ring_dom_event pev, cev;
+	struct bounded_wait pbw, cbw; /* each side's wait, bounded */
 };
 
 #define PBIT 0x1u /* producer's event bit */
@@ -238,6 +260,7 @@ struct run {
 static void channel_for(struct run *rn, int producer, struct comp_ring_channel *ch)
 {
 	enum kind self = producer ? rn->pk : rn->ck, peer = producer ? rn->ck : rn->pk;
+	struct bounded_wait *b;
 
 	/* how to signal the peer */
 	if (peer == GREEN) {
@@ -255,6 +278,10 @@ static void channel_for(struct run *rn, int producer, struct comp_ring_channel *
 		ch->wait = comp_ring_notification_wait;
 		ch->wait_ctx = producer ? &rn->pwait : &rn->cwait;
 	}
+	b = producer ? &rn->pbw : &rn->cbw;
+	*b = (struct bounded_wait){ch->wait, ch->wait_ctx};
+	ch->wait = bounded_wait;
+	ch->wait_ctx = b;
 	ch->spin_ns = rn->spin_ns;
 }
 
