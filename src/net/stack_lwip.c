@@ -14,9 +14,10 @@
  *     blocks or yields, so the pthread mutexes inside sys_arch_protect
  *     (memp, pbuf) are only ever held for a few instructions;
  *   - one green thread, "lwip-input", drains the rx ring, runs the
- *     protocol timers (sys_check_timeouts) and sleeps in the rx ring's
- *     wait (a domain event) until a frame arrives or the next timer is
- *     due; sys_check_core_locking passes, since without the tcpip thread
+ *     protocol timers (sys_check_timeouts) and sleeps on rx_events (a
+ *     domain event: the NIC's signal once comp_ring_want_data asked for
+ *     it, or the stack's own from a send or fini) until a frame arrives,
+ *     the next timer is due or it is woken; sys_check_core_locking passes, since without the tcpip thread
  *     the unix port checks nothing.
  * Nothing polls: the timers (lwIP's cyclic ones tick 10 times a second)
  * run only while traffic flows and for NET_LWIP_ACTIVE_NS after the last
@@ -342,7 +343,17 @@ static void *input_main(void *arg)
 			deadline = MK_FOREVER;
 		}
 		unlock(s);
-		e = comp_ring_wait_until(s->rx, COMP_RING_DATA, deadline);
+		/* Sleep on rx_events, not in the ring's wait: that wait takes
+		 * a wake-up with no frame (a send's touch, fini) as spurious
+		 * and sleeps on, and a parked thread has no deadline.  The
+		 * NIC's signal sets the same bits once want_data asked for
+		 * it. */
+		e = comp_ring_want_data(s->rx);
+		if (e == 1) {
+			uint64_t bits;
+
+			e = dom_event_wait_until(s->d, s->rx_events, deadline, &bits);
+		}
 		if (e < 0 && e != -ETIMEDOUT) {
 			uint64_t bits;
 

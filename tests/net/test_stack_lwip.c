@@ -182,6 +182,48 @@ static void test_receive_garbage(void **state)
 	assert_int_equal(f->ops->udp_close(u), 0);
 }
 
+struct fini_call {
+	struct peer *f;
+	atomic_int done; /* 1 + fini's result, 0 while it runs */
+};
+
+static void *green_fini(void *arg)
+{
+	struct fini_call *c = arg;
+
+	atomic_store(&c->done, 1 + c->f->ops->fini(c->f->s));
+	return NULL;
+}
+
+/* An idle stack (its input thread parked without a deadline, after
+ * NET_LWIP_ACTIVE_NS with no traffic) is woken by fini, which returns: the
+ * parked thread must not sleep in the rx ring's wait, which takes fini's
+ * wake-up (an event of rx_events, no frame) as spurious and sleeps on. */
+static void test_fini_idle(void **state)
+{
+	struct peer *f = *state;
+	struct fini_call c = {f, 0};
+	struct dom_thread_attr a = {.name = "fini", .vcpu = -1};
+	struct dom_thread *t;
+	uint64_t end;
+
+	peer_stack_up(f);
+	dom_sleep_ns(3000000000ull); /* over NET_LWIP_ACTIVE_NS: the thread parks */
+	assert_int_equal(dom_thread_create(f->d, &t, &a, green_fini, &c), 0);
+	end = rb_deadline(RB_HANG_NS);
+	while (atomic_load(&c.done) == 0) {
+		if (mk_clock_now_ns() > end) {
+			f->s = NULL; /* still in fini: the teardown must not call it */
+			fail_msg("fini of an idle stack has not returned in %llu s",
+				 (unsigned long long)(RB_HANG_NS / 1000000000u));
+		}
+		dom_sleep_ns(1000000);
+	}
+	assert_int_equal(dom_thread_join(t, NULL), 0);
+	assert_int_equal(atomic_load(&c.done), 1);
+	f->s = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fini_idle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
