@@ -157,9 +157,16 @@ void peer_stack_up(struct peer *f)
 void peer_put(struct peer *f, const uint8_t *frame, size_t len)
 {
 	struct comp_ring_desc d;
+	uint64_t end = rb_deadline(RB_HANG_NS);
 	void *buf;
+	int e;
 
-	assert_int_equal(comp_ring_dequeue(&f->p_rx, &d, COMP_RING_WAIT), 0);
+	/* bounded: a stack that stops taking frames fails the test */
+	while ((e = comp_ring_dequeue(&f->p_rx, &d, 0)) == -EAGAIN)
+		if (comp_ring_wait_until(&f->p_rx, COMP_RING_DATA, end) == -ETIMEDOUT)
+			fail_msg("the stack has taken no frame from its rx ring for %llu s",
+				 (unsigned long long)(RB_HANG_NS / 1000000000u));
+	assert_int_equal(e, 0);
 	buf = comp_ring_buf(&f->p_rx, &d);
 	assert_non_null(buf);
 	assert_true(d.len >= len);

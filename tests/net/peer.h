@@ -94,8 +94,9 @@ void peer_stack_up(struct peer *f);
 void peer_start(struct peer *f);
 void peer_stop(struct peer *f);
 
-/* Put one frame on the stack's rx ring, waiting for a free buffer.  The
- * peer thread or the test thread, never both at once. */
+/* Put one frame on the stack's rx ring, waiting for a free buffer (fails
+ * the test after RB_HANG_NS without one).  The peer thread or the test
+ * thread, never both at once. */
 void peer_put(struct peer *f, const uint8_t *frame, size_t len);
 
 /* Wait (bounded: fails the test after RB_HANG_NS) until the peer has
