@@ -469,6 +469,15 @@ static bool stack_ok(const struct net_stack *s)
 	return s != NULL && s->magic == NET_LWIP_MAGIC;
 }
 
+/* A call on socket u: u of a live stack (-EINVAL), the caller's kind
+ * (lock's errors), then core taken.  0 with core held, or the error. */
+static int udp_lock(struct net_udp *u)
+{
+	if (u == NULL || !stack_ok(u->h.s))
+		return -EINVAL;
+	return lock(u->h.s);
+}
+
 static int lwip_fini(struct net_stack *s)
 {
 	struct net_udp *u;
@@ -525,14 +534,11 @@ static int lwip_udp_bind(struct net_udp *u, uint32_t addr, uint16_t port)
 {
 	struct net_stack *s;
 	ip_addr_t ip;
-	int e;
+	int e = udp_lock(u);
 
-	if (u == NULL || !stack_ok(u->h.s))
-		return -EINVAL;
-	s = u->h.s;
-	e = lock(s);
 	if (e != 0)
 		return e;
+	s = u->h.s;
 	if (u->port != 0) {
 		e = -EINVAL;
 	} else if (addr != 0 && addr != ip4_addr_get_u32(netif_ip4_addr(&s->netif))) {
@@ -618,14 +624,11 @@ static int lwip_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 static int lwip_udp_close(struct net_udp *u)
 {
 	struct net_stack *s;
-	int e;
+	int e = udp_lock(u);
 
-	if (u == NULL || !stack_ok(u->h.s))
-		return -EINVAL;
-	s = u->h.s;
-	e = lock(s);
 	if (e != 0)
 		return e;
+	s = u->h.s;
 	net_udp_table_remove(&s->socks, u);
 	udp_remove(u->pcb);
 	unlock(s);

@@ -149,6 +149,9 @@ void stack_case_errors(void **state)
 	c = peer_config(f);
 	assert_int_equal(ops->init(&s2, &c), -EBUSY);
 	assert_int_equal(ops->udp_open(f->s, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(ops->udp_bind(NULL, 0, PORT_SRC), -EINVAL);
+	assert_int_equal(ops->udp_sendto(NULL, "x", 1, f->peer_ip, PEER_PORT_SINK), -EINVAL);
+	assert_int_equal(ops->udp_close(NULL), -EINVAL);
 	assert_int_equal(ops->udp_open(f->s, &u, NULL, NULL), 0);
 	assert_int_equal(ops->udp_open(f->s, &u2, NULL, NULL), 0);
 	assert_int_equal(ops->udp_bind(u, 0, PORT_SRC), 0);
