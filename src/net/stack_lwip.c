@@ -14,9 +14,10 @@
  *     blocks or yields, so the pthread mutexes inside sys_arch_protect
  *     (memp, pbuf) are only ever held for a few instructions;
  *   - one green thread, "lwip-input", drains the rx ring, runs the
- *     protocol timers (sys_check_timeouts) and sleeps in the rx ring's
- *     wait (a domain event) until a frame arrives or the next timer is
- *     due; sys_check_core_locking passes, since without the tcpip thread
+ *     protocol timers (sys_check_timeouts) and sleeps on rx_events (a
+ *     domain event: the NIC's signal once comp_ring_want_data asked for
+ *     it, or the stack's own from a send or fini) until a frame arrives,
+ *     the next timer is due or it is woken; sys_check_core_locking passes, since without the tcpip thread
  *     the unix port checks nothing.
  * Nothing polls: the timers (lwIP's cyclic ones tick 10 times a second)
  * run only while traffic flows and for NET_LWIP_ACTIVE_NS after the last
@@ -32,7 +33,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
@@ -44,7 +44,7 @@
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
 
-#include "stack.h"
+#include "stack_impl.h"
 
 /* Timers keep running this long after the last frame or send. */
 #define NET_LWIP_ACTIVE_NS (2ull * 1000000000ull)
@@ -56,12 +56,9 @@
 #define NET_LWIP_MAGIC 0x6c776970u /* "lwip" */
 
 struct net_udp {
-	struct net_stack *s;
-	struct udp_pcb *pcb; /* NULL once closed */
-	net_udp_recv_fn fn;
-	void *arg;
-	uint16_t port;		   /* bound local port, 0 before the bind */
-	TAILQ_ENTRY(net_udp) link; /* s->socks, under s->core */
+	struct net_udp_head h;	/* first: s, fn, arg; in s->socks, under s->core */
+	struct udp_pcb *pcb;	/* NULL once closed */
+	uint16_t port;		/* bound local port, 0 before the bind */
 };
 
 /* Counters: written under s->core, read by get_stats from any thread;
@@ -78,7 +75,7 @@ struct net_stack {
 	uint64_t rx_events;
 	struct dom_mutex core; /* every lwIP call and every field below */
 	struct netif netif;
-	TAILQ_HEAD(, net_udp) socks;
+	struct net_udp_table socks;
 	struct dom_thread *input;
 	bool stopping;
 	bool parked;			/* input thread sleeps without a deadline */
@@ -235,7 +232,7 @@ static err_t lwip_netif_init(struct netif *nif)
  * ICMP port unreachable and drop it).  Under core. */
 static bool udp_unclaimed(struct net_stack *s, const unsigned char *f, size_t len)
 {
-	struct net_udp *u;
+	struct net_udp *u = NULL;
 	size_t ihl;
 	uint16_t port;
 
@@ -255,9 +252,9 @@ static bool udp_unclaimed(struct net_stack *s, const unsigned char *f, size_t le
 			return false;
 	}
 	port = (uint16_t)(f[ihl + 2] << 8 | f[ihl + 3]);
-	TAILQ_FOREACH(u, &s->socks, link)
-	if (u->port == port && u->fn != NULL)
-		return false;
+	while ((u = net_udp_table_next(&s->socks, u)) != NULL)
+		if (u->port == port && u->h.fn != NULL)
+			return false;
 	return true;
 }
 
@@ -346,7 +343,17 @@ static void *input_main(void *arg)
 			deadline = MK_FOREVER;
 		}
 		unlock(s);
-		e = comp_ring_wait_until(s->rx, COMP_RING_DATA, deadline);
+		/* Sleep on rx_events, not in the ring's wait: that wait takes
+		 * a wake-up with no frame (a send's touch, fini) as spurious
+		 * and sleeps on, and a parked thread has no deadline.  The
+		 * NIC's signal sets the same bits once want_data asked for
+		 * it. */
+		e = comp_ring_want_data(s->rx);
+		if (e == 1) {
+			uint64_t bits;
+
+			e = dom_event_wait_until(s->d, s->rx_events, deadline, &bits);
+		}
 		if (e < 0 && e != -ETIMEDOUT) {
 			uint64_t bits;
 
@@ -368,11 +375,11 @@ static void lwip_udp_deliver(void *arg, struct udp_pcb *pcb, struct pbuf *p, con
 			     u16_t port)
 {
 	struct net_udp *u = arg;
-	struct net_stack *s = u->s;
+	struct net_stack *s = u->h.s;
 	const void *data = p->payload;
 
 	(void)pcb;
-	if (u->fn == NULL) {
+	if (u->h.fn == NULL) {
 		count(&s->c.udp_no_socket);
 		pbuf_free(p);
 		return;
@@ -382,15 +389,8 @@ static void lwip_udp_deliver(void *arg, struct udp_pcb *pcb, struct pbuf *p, con
 		data = s->rxcopy;
 	}
 	count(&s->c.udp_received);
-	u->fn(u->arg, data, p->tot_len, ip4_addr_get_u32(ip_2_ip4(addr)), port);
+	u->h.fn(u->h.arg, data, p->tot_len, ip4_addr_get_u32(ip_2_ip4(addr)), port);
 	pbuf_free(p);
-}
-
-static bool mac_ok(const uint8_t m[6])
-{
-	static const uint8_t zero[6];
-
-	return (m[0] & 1) == 0 && memcmp(m, zero, 6) != 0;
 }
 
 static int lwip_init_stack(struct net_stack **sp, const struct net_stack_config *cfg)
@@ -401,19 +401,9 @@ static int lwip_init_stack(struct net_stack **sp, const struct net_stack_config 
 	bool expected = false;
 	int e;
 
-	if (sp == NULL || cfg == NULL || cfg->d == NULL || cfg->tx == NULL || cfg->rx == NULL ||
-	    cfg->addr == 0 || cfg->netmask == 0 || !mac_ok(cfg->mac) || cfg->rx_events == 0 ||
-	    (cfg->rx_events & ~DOM_EVENT_MASK) != 0)
-		return -EINVAL;
-	if (cfg->tx->role != COMP_RING_PRODUCER || cfg->rx->role != COMP_RING_CONSUMER ||
-	    comp_ring_data(cfg->tx) == NULL || comp_ring_data(cfg->rx) == NULL)
-		return -EINVAL;
-	{
-		struct dom_thread *t = dom_self();
-
-		if (t == NULL || dom_thread_dom(t) != cfg->d)
-			return -EPERM;
-	}
+	e = net_stack_config_check(sp, cfg);
+	if (e != 0)
+		return e;
 	/* acq_rel: pairs with the release store in fini, so the previous
 	 * instance's teardown happens before this one starts */
 	if (!atomic_compare_exchange_strong_explicit(&lwip_taken, &expected, true,
@@ -431,7 +421,7 @@ static int lwip_init_stack(struct net_stack **sp, const struct net_stack_config 
 	s->tx = cfg->tx;
 	s->rx = cfg->rx;
 	s->rx_events = cfg->rx_events;
-	TAILQ_INIT(&s->socks);
+	net_udp_table_init(&s->socks);
 	dom_mutex_init(&s->core);
 	/* only this thread can be here (lwip_taken), so a plain flag would
 	 * do; atomic for the sake of a later instance on another thread */
@@ -479,6 +469,15 @@ static bool stack_ok(const struct net_stack *s)
 	return s != NULL && s->magic == NET_LWIP_MAGIC;
 }
 
+/* A call on socket u: u of a live stack (-EINVAL), the caller's kind
+ * (lock's errors), then core taken.  0 with core held, or the error. */
+static int udp_lock(struct net_udp *u)
+{
+	if (u == NULL || !stack_ok(u->h.s))
+		return -EINVAL;
+	return lock(u->h.s);
+}
+
 static int lwip_fini(struct net_stack *s)
 {
 	struct net_udp *u;
@@ -494,8 +493,7 @@ static int lwip_fini(struct net_stack *s)
 	unlock(s);
 	dom_thread_join(s->input, NULL);
 	dom_mutex_enter(&s->core);
-	while ((u = TAILQ_FIRST(&s->socks)) != NULL) {
-		TAILQ_REMOVE(&s->socks, u, link);
+	while ((u = net_udp_table_pop(&s->socks)) != NULL) {
 		udp_remove(u->pcb);
 		free(u);
 	}
@@ -519,17 +517,14 @@ static int lwip_udp_open(struct net_stack *s, struct net_udp **up, net_udp_recv_
 	e = lock(s);
 	if (e != 0)
 		return e;
-	u = calloc(1, sizeof(*u));
+	u = net_udp_new(sizeof(*u), s, fn, arg);
 	if (u == NULL || (u->pcb = udp_new_ip_type(IPADDR_TYPE_V4)) == NULL) {
 		free(u);
 		unlock(s);
 		return -ENOMEM;
 	}
-	u->s = s;
-	u->fn = fn;
-	u->arg = arg;
 	udp_recv(u->pcb, lwip_udp_deliver, u);
-	TAILQ_INSERT_TAIL(&s->socks, u, link);
+	net_udp_table_insert(&s->socks, u);
 	unlock(s);
 	*up = u;
 	return 0;
@@ -539,14 +534,11 @@ static int lwip_udp_bind(struct net_udp *u, uint32_t addr, uint16_t port)
 {
 	struct net_stack *s;
 	ip_addr_t ip;
-	int e;
+	int e = udp_lock(u);
 
-	if (u == NULL || !stack_ok(u->s))
-		return -EINVAL;
-	s = u->s;
-	e = lock(s);
 	if (e != 0)
 		return e;
+	s = u->h.s;
 	if (u->port != 0) {
 		e = -EINVAL;
 	} else if (addr != 0 && addr != ip4_addr_get_u32(netif_ip4_addr(&s->netif))) {
@@ -596,13 +588,12 @@ static int lwip_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 	ip_addr_t ip;
 	int e;
 
-	if (u == NULL || !stack_ok(u->s) || (data == NULL && len != 0))
+	if (u == NULL || !stack_ok(u->h.s))
 		return -EINVAL;
-	if (len > NET_UDP_PAYLOAD_MAX)
-		return -EMSGSIZE;
-	if (dport == 0 || dst == 0 || dst == 0xffffffffu)
-		return -EINVAL;
-	s = u->s;
+	e = net_udp_sendto_check(data, len, dst, dport);
+	if (e != 0)
+		return e;
+	s = u->h.s;
 	e = lock(s);
 	if (e != 0)
 		return e;
@@ -633,15 +624,12 @@ static int lwip_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 static int lwip_udp_close(struct net_udp *u)
 {
 	struct net_stack *s;
-	int e;
+	int e = udp_lock(u);
 
-	if (u == NULL || !stack_ok(u->s))
-		return -EINVAL;
-	s = u->s;
-	e = lock(s);
 	if (e != 0)
 		return e;
-	TAILQ_REMOVE(&s->socks, u, link);
+	s = u->h.s;
+	net_udp_table_remove(&s->socks, u);
 	udp_remove(u->pcb);
 	unlock(s);
 	free(u);

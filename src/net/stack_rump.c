@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 
 #include <rump/netconfig.h>
 #include <rump/rump.h>
@@ -51,7 +50,7 @@
 
 #include <rumpbridge/rumpuser.h>
 
-#include "stack.h"
+#include "stack_impl.h"
 #include "virtif_host.h"
 
 #define NET_RUMP_MAGIC 0x72756d70u /* "rump" */
@@ -83,14 +82,11 @@ struct nb_sockaddr_in {
 };
 
 struct net_udp {
-	struct net_stack *s;
+	struct net_udp_head h; /* first: s, fn, arg; in s->socks, under s->lock */
 	int fd;
-	net_udp_recv_fn fn;
-	void *arg;
 	bool bound;
 	atomic_bool closing;
-	struct dom_thread *rx;	   /* the receiver */
-	TAILQ_ENTRY(net_udp) link; /* s->socks, under s->lock */
+	struct dom_thread *rx; /* the receiver */
 };
 
 struct net_stack {
@@ -100,6 +96,7 @@ struct net_stack {
 	char ifname[16];
 	struct net_virtif vif;
 	struct net_virt_counters c;
+	/* datagram counters, kept as c is (net_virt_count, net_virt_counter) */
 	atomic_uint_fast64_t udp_sent, udp_received, udp_nocb;
 	uint64_t udp0[NB_UDP_NSTATS]; /* the kernel's UDP statistics at init */
 	unsigned reserved;	      /* tx buffers promised to senders, under vif.txlock */
@@ -112,7 +109,7 @@ struct net_stack {
 	uint64_t arp_wait_ns;
 	uint64_t arp_tx_ip; /* vif.tx_ip then: the held datagram leaving moves it */
 	struct dom_mutex lock;	      /* socks */
-	TAILQ_HEAD(, net_udp) socks;
+	struct net_udp_table socks;
 	/* Held around every receive callback: a callback that calls the
 	 * stack is told -EDEADLK (its thread owns cb). */
 	struct dom_mutex cb;
@@ -122,11 +119,6 @@ struct net_stack {
  * which domain). */
 static atomic_bool rump_taken;
 static struct dom *rump_dom; /* set once, by the first init, under rump_taken */
-
-static void count(atomic_uint_fast64_t *c)
-{
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed); /* statistics only */
-}
 
 /* A NetBSD errno (positive, as rump_sys_* leave in errno) as ours. */
 static int rump_errno(int e)
@@ -203,7 +195,7 @@ static int udp_stats(uint64_t st[NB_UDP_NSTATS])
 static void *receiver_main(void *arg)
 {
 	struct net_udp *u = arg;
-	struct net_stack *s = u->s;
+	struct net_stack *s = u->h.s;
 	unsigned char *buf = malloc(0x10000);
 	bool own_lwp;
 
@@ -220,16 +212,16 @@ static void *receiver_main(void *arg)
 		if (n < 0) {
 			if (errno == RUMP_EINTR || errno == RUMP_EAGAIN)
 				continue;
-			count(&s->c.ring_errors); /* cannot happen on a live socket */
+			net_virt_count(&s->c.ring_errors); /* cannot happen on a live socket */
 			break;
 		}
-		if (u->fn == NULL) {
-			count(&s->udp_nocb);
+		if (u->h.fn == NULL) {
+			net_virt_count(&s->udp_nocb);
 			continue;
 		}
 		dom_mutex_enter(&s->cb);
-		count(&s->udp_received);
-		u->fn(u->arg, buf, (size_t)n, from.sin_addr, ntohs(from.sin_port));
+		net_virt_count(&s->udp_received);
+		u->h.fn(u->h.arg, buf, (size_t)n, from.sin_addr, ntohs(from.sin_port));
 		dom_mutex_exit(&s->cb);
 	}
 	if (own_lwp)
@@ -240,13 +232,6 @@ static void *receiver_main(void *arg)
 
 /* ---- the interface ---- */
 
-static bool mac_ok(const uint8_t m[6])
-{
-	static const uint8_t zero[6];
-
-	return (m[0] & 1) == 0 && memcmp(m, zero, 6) != 0;
-}
-
 static int rump_init_stack(struct net_stack **sp, const struct net_stack_config *cfg)
 {
 	char a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
@@ -254,19 +239,9 @@ static int rump_init_stack(struct net_stack **sp, const struct net_stack_config 
 	bool expected = false;
 	int e;
 
-	if (sp == NULL || cfg == NULL || cfg->d == NULL || cfg->tx == NULL || cfg->rx == NULL ||
-	    cfg->addr == 0 || cfg->netmask == 0 || !mac_ok(cfg->mac) || cfg->rx_events == 0 ||
-	    (cfg->rx_events & ~DOM_EVENT_MASK) != 0)
-		return -EINVAL;
-	if (cfg->tx->role != COMP_RING_PRODUCER || cfg->rx->role != COMP_RING_CONSUMER ||
-	    comp_ring_data(cfg->tx) == NULL || comp_ring_data(cfg->rx) == NULL)
-		return -EINVAL;
-	{
-		struct dom_thread *t = dom_self();
-
-		if (t == NULL || dom_thread_dom(t) != cfg->d)
-			return -EPERM;
-	}
+	e = net_stack_config_check(sp, cfg);
+	if (e != 0)
+		return e;
 	/* acq_rel: pairs with the release store in fini, so the previous
 	 * instance's teardown happens before this one starts */
 	if (!atomic_compare_exchange_strong_explicit(&rump_taken, &expected, true,
@@ -294,7 +269,7 @@ static int rump_init_stack(struct net_stack **sp, const struct net_stack_config 
 	s->netmask = cfg->netmask;
 	s->gateway = cfg->gateway;
 	s->vif.addr = cfg->addr;
-	TAILQ_INIT(&s->socks);
+	net_udp_table_init(&s->socks);
 	dom_mutex_init(&s->lock);
 	dom_mutex_init(&s->cb);
 	s->vif.d = cfg->d;
@@ -373,9 +348,7 @@ static int rump_fini(struct net_stack *s)
 		return e;
 	for (;;) {
 		dom_mutex_enter(&s->lock);
-		u = TAILQ_FIRST(&s->socks);
-		if (u != NULL)
-			TAILQ_REMOVE(&s->socks, u, link);
+		u = net_udp_table_pop(&s->socks);
 		dom_mutex_exit(&s->lock);
 		if (u == NULL)
 			break;
@@ -408,12 +381,9 @@ static int rump_udp_open(struct net_stack *s, struct net_udp **up, net_udp_recv_
 	e = check_caller(s);
 	if (e != 0)
 		return e;
-	u = calloc(1, sizeof(*u));
+	u = net_udp_new(sizeof(*u), s, fn, arg);
 	if (u == NULL)
 		return -ENOMEM;
-	u->s = s;
-	u->fn = fn;
-	u->arg = arg;
 	u->fd = rump_sys_socket(RUMP_AF_INET, RUMP_SOCK_DGRAM, 0);
 	if (u->fd < 0) {
 		e = rump_errno(errno);
@@ -432,7 +402,7 @@ static int rump_udp_open(struct net_stack *s, struct net_udp **up, net_udp_recv_
 		return -ENOMEM;
 	}
 	dom_mutex_enter(&s->lock);
-	TAILQ_INSERT_TAIL(&s->socks, u, link);
+	net_udp_table_insert(&s->socks, u);
 	dom_mutex_exit(&s->lock);
 	*up = u;
 	return 0;
@@ -443,14 +413,14 @@ static int rump_udp_bind(struct net_udp *u, uint32_t addr, uint16_t port)
 	struct nb_sockaddr_in sa;
 	int e;
 
-	if (u == NULL || !stack_ok(u->s))
+	if (u == NULL || !stack_ok(u->h.s))
 		return -EINVAL;
-	e = check_caller(u->s);
+	e = check_caller(u->h.s);
 	if (e != 0)
 		return e;
 	if (u->bound)
 		return -EINVAL;
-	if (addr != 0 && addr != u->s->addr)
+	if (addr != 0 && addr != u->h.s->addr)
 		return -EADDRNOTAVAIL;
 	sa = sin_of(addr, port);
 	if (rump_sys_bind(u->fd, (void *)&sa, sizeof(sa)) != 0)
@@ -507,13 +477,12 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 	struct nb_sockaddr_in to;
 	int e, free_bufs;
 
-	if (u == NULL || !stack_ok(u->s) || (data == NULL && len != 0))
+	if (u == NULL || !stack_ok(u->h.s))
 		return -EINVAL;
-	if (len > NET_UDP_PAYLOAD_MAX)
-		return -EMSGSIZE;
-	if (dport == 0 || dst == 0 || dst == 0xffffffffu)
-		return -EINVAL;
-	s = u->s;
+	e = net_udp_sendto_check(data, len, dst, dport);
+	if (e != 0)
+		return e;
+	s = u->h.s;
 	e = check_caller(s);
 	if (e != 0)
 		return e;
@@ -536,7 +505,7 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 		free_bufs = 0;
 	dom_mutex_exit(&s->vif.txlock);
 	if (free_bufs <= 0) {
-		count(&s->c.tx_ring_full);
+		net_virt_count(&s->c.tx_ring_full);
 		return -ENOBUFS;
 	}
 	to = sin_of(dst, dport);
@@ -549,7 +518,7 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 	if (e != 0)
 		return e;
 	u->bound = true;
-	count(&s->udp_sent);
+	net_virt_count(&s->udp_sent);
 	return 0;
 }
 
@@ -558,14 +527,14 @@ static int rump_udp_close(struct net_udp *u)
 	struct net_stack *s;
 	int e;
 
-	if (u == NULL || !stack_ok(u->s))
+	if (u == NULL || !stack_ok(u->h.s))
 		return -EINVAL;
-	s = u->s;
+	s = u->h.s;
 	e = check_caller(s);
 	if (e != 0)
 		return e;
 	dom_mutex_enter(&s->lock);
-	TAILQ_REMOVE(&s->socks, u, link);
+	net_udp_table_remove(&s->socks, u);
 	dom_mutex_exit(&s->lock);
 	udp_shut(u);
 	free(u);
@@ -580,17 +549,16 @@ static int rump_get_stats(struct net_stack *s, struct net_stack_stats *st)
 		return -EINVAL;
 	if (udp_stats(udp) != 0)
 		memcpy(udp, s->udp0, sizeof(udp));
-#define GET(f) atomic_load_explicit(&(f), memory_order_relaxed) /* statistics */
-	st->tx_frames = GET(s->c.tx_frames);
-	st->rx_frames = GET(s->c.rx_frames);
-	st->tx_ring_full = GET(s->c.tx_ring_full);
-	st->tx_too_big = GET(s->c.tx_too_big);
-	st->ring_errors = GET(s->c.ring_errors);
-	st->udp_sent = GET(s->udp_sent);
-	st->udp_received = GET(s->udp_received);
-	st->udp_no_socket = GET(s->udp_nocb) + udp[NB_UDP_STAT_NOPORT] - s->udp0[NB_UDP_STAT_NOPORT];
-	st->rx_bad = GET(s->c.rx_bad);
-#undef GET
+	st->tx_frames = net_virt_counter(&s->c.tx_frames);
+	st->rx_frames = net_virt_counter(&s->c.rx_frames);
+	st->tx_ring_full = net_virt_counter(&s->c.tx_ring_full);
+	st->tx_too_big = net_virt_counter(&s->c.tx_too_big);
+	st->ring_errors = net_virt_counter(&s->c.ring_errors);
+	st->udp_sent = net_virt_counter(&s->udp_sent);
+	st->udp_received = net_virt_counter(&s->udp_received);
+	st->udp_no_socket = net_virt_counter(&s->udp_nocb) + udp[NB_UDP_STAT_NOPORT] -
+			    s->udp0[NB_UDP_STAT_NOPORT];
+	st->rx_bad = net_virt_counter(&s->c.rx_bad);
 	for (int i = NB_UDP_STAT_HDROPS; i <= NB_UDP_STAT_BADLEN; i++)
 		st->rx_bad += udp[i] - s->udp0[i];
 	st->rx_bad += udp[NB_UDP_STAT_FULLSOCK] - s->udp0[NB_UDP_STAT_FULLSOCK];

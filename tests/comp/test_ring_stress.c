@@ -10,8 +10,12 @@
  *   - a plain producer and a green consumer;
  *   - two processes over a memfd region, each mapping it at its own
  *     address (MK_SHARED notifications), with a plain or a green consumer;
+ *   - a plain producer and a consumer in its own event loop (no wait
+ *     function: a Microkit PD's notified());
  * and bare descriptors (no data) through a small ring, so that the
- * producer keeps meeting a full ring (back-pressure, waiting).
+ * producer keeps meeting a full ring (back-pressure, waiting).  No sleep
+ * of a side lasts longer than RB_HANG_NS: a side whose peer stopped on an
+ * error fails the test instead of hanging it.
  * Each run prints the signals per message both sides sent; under load it
  * must stay well under one (docs/rings.md, "Signals under load").
  */
@@ -66,6 +70,25 @@ static unsigned rand_flags(uint32_t *x)
 	return COMP_RING_WAIT | ((rng_next(x) & 3) == 0 ? COMP_RING_DEFER : 0);
 }
 
+/* Put the k descriptors of d back with random flags: 0, or the ring's
+ * error (-EIO when it took fewer). */
+static int enqueue_all(struct comp_ring *r, struct comp_ring_desc *d, int k, uint32_t *x)
+{
+	int e = comp_ring_enqueue_batch(r, d, (unsigned)k, rand_flags(x));
+
+	return e == k ? 0 : e < 0 ? e : -EIO;
+}
+
+/* The end of a side's run: its error (0: none), hash, messages done and
+ * the ring's counters into res. */
+static void side_done(struct comp_ring *r, int e, uint64_t h, uint64_t seq, struct side_result *res)
+{
+	res->hash = h;
+	res->err = e;
+	res->at = seq;
+	comp_ring_get_stats(r, &res->st);
+}
+
 static void produce(struct comp_ring *r, uint64_t count, uint32_t seed, struct side_result *res)
 {
 	struct comp_ring_desc d[MAXB];
@@ -73,7 +96,7 @@ static void produce(struct comp_ring *r, uint64_t count, uint32_t seed, struct s
 	uint32_t x = seed;
 	int k, e = 0;
 
-	while (seq < count) {
+	while (seq < count && e == 0) {
 		unsigned want = 1 + rng_next(&x) % MAXB;
 		if (want > count - seq)
 			want = (unsigned)(count - seq);
@@ -97,20 +120,10 @@ static void produce(struct comp_ring *r, uint64_t count, uint32_t seed, struct s
 			d[i].len = len;
 			d[i].cookie = (uint32_t)seq;
 		}
-		if ((e = comp_ring_enqueue_batch(r, d, (unsigned)k, rand_flags(&x))) != k) {
-			if (e >= 0)
-				e = -EIO;
-			break;
-		}
-		e = 0;
+		e = enqueue_all(r, d, k, &x);
 	}
 out:
-	if (e == 0)
-		e = comp_ring_notify(r);
-	res->hash = h;
-	res->err = e;
-	res->at = seq;
-	comp_ring_get_stats(r, &res->st);
+	side_done(r, e == 0 ? comp_ring_notify(r) : e, h, seq, res);
 }
 
 static void consume(struct comp_ring *r, uint64_t count, uint32_t seed, struct side_result *res)
@@ -120,7 +133,7 @@ static void consume(struct comp_ring *r, uint64_t count, uint32_t seed, struct s
 	uint32_t x = seed;
 	int k, e = 0;
 
-	while (seq < count) {
+	while (seq < count && e == 0) {
 		k = comp_ring_dequeue_batch(r, d, 1 + rng_next(&x) % MAXB, rand_flags(&x));
 		if (k < 0) {
 			e = k;
@@ -146,20 +159,10 @@ static void consume(struct comp_ring *r, uint64_t count, uint32_t seed, struct s
 			}
 			d[i].len = BUF; /* the whole buffer goes back */
 		}
-		if ((e = comp_ring_enqueue_batch(r, d, (unsigned)k, rand_flags(&x))) != k) {
-			if (e >= 0)
-				e = -EIO;
-			break;
-		}
-		e = 0;
+		e = enqueue_all(r, d, k, &x);
 	}
 out:
-	if (e == 0)
-		e = comp_ring_notify(r);
-	res->hash = h;
-	res->err = e;
-	res->at = seq;
-	comp_ring_get_stats(r, &res->st);
+	side_done(r, e == 0 ? comp_ring_notify(r) : e, h, seq, res);
 }
 
 /* Bare descriptors: cookie = sequence number, no data. */
@@ -171,22 +174,16 @@ static void produce_bare(struct comp_ring *r, uint64_t count, uint32_t seed,
 	uint32_t x = seed;
 	int e = 0;
 
-	while (seq < count && e >= 0) {
+	while (seq < count && e == 0) {
 		unsigned n = 1 + rng_next(&x) % MAXB;
 		if (n > count - seq)
 			n = (unsigned)(count - seq);
 		for (unsigned i = 0; i < n; i++)
 			d[i] = (struct comp_ring_desc){0, 0, (uint32_t)(seq + i)};
-		e = comp_ring_enqueue_batch(r, d, n, rand_flags(&x));
-		if (e >= 0 && e != (int)n)
-			e = -EIO;
+		e = enqueue_all(r, d, (int)n, &x);
 		seq += n;
 	}
-	if (e >= 0)
-		e = comp_ring_notify(r);
-	res->err = e < 0 ? e : 0;
-	res->at = seq;
-	comp_ring_get_stats(r, &res->st);
+	side_done(r, e == 0 ? comp_ring_notify(r) : e, 0, seq, res);
 }
 
 static void consume_bare(struct comp_ring *r, uint64_t count, uint32_t seed,
@@ -208,21 +205,42 @@ static void consume_bare(struct comp_ring *r, uint64_t count, uint32_t seed,
 			}
 	}
 out:
-	res->err = k < 0 ? k : comp_ring_notify(r);
-	res->at = seq;
-	comp_ring_get_stats(r, &res->st);
+	side_done(r, k < 0 ? k : comp_ring_notify(r), 0, seq, res);
 }
 
 /* ---- the set-up every configuration shares ---- */
 
-enum kind { PLAIN, GREEN };
+/* A side's thread: a plain host thread, a green thread of a domain, or
+ * (a consumer only) a plain thread in its own event loop, with no wait
+ * function (event_loop_consumer below). */
+enum kind { PLAIN, GREEN, EVENT_LOOP };
 
+/* A side's wait, bounded: no single sleep lasts longer than RB_HANG_NS,
+ * so a side whose peer has stopped (after an error of its own) ends with
+ * -ETIMEDOUT and the test fails with both sides' errors instead of
+ * sleeping for ever.  Under traffic a side sleeps microseconds. */
+struct bounded_wait {
+	int (*wait)(void *ctx, uint64_t deadline_ns);
+	void *ctx;
+};
+
+static int bounded_wait(void *p, uint64_t deadline_ns)
+{
+	struct bounded_wait *b = p;
+	uint64_t hang = rb_deadline(RB_HANG_NS);
+
+	return b->wait(b->ctx, deadline_ns < hang ? deadline_ns : hang);
+}
+
+/* One configuration: its parameters, then what a run of it sets up. */
 struct run {
 	const char *name;
 	enum kind pk, ck;	/* producer / consumer kind */
 	int bare;		/* bare descriptors through a small ring */
 	uint32_t spin_ns;	/* both sides poll this long before sleeping */
-	uint64_t count;
+	uint64_t count;		/* messages */
+	int processes;		/* the consumer in a child process (not EVENT_LOOP) */
+	int must_wait;		/* a side must have slept at least once */
 	void *mem;
 	size_t size;
 	struct comp_ring prod, cons;
@@ -233,6 +251,7 @@ struct run {
 	/* green ends: domain event bits */
 	struct dom *d;
 	struct comp_ring_dom_event pev, cev;
+	struct bounded_wait pbw, cbw; /* each side's wait, bounded */
 };
 
 #define PBIT 0x1u /* producer's event bit */
@@ -241,6 +260,7 @@ struct run {
 static void channel_for(struct run *rn, int producer, struct comp_ring_channel *ch)
 {
 	enum kind self = producer ? rn->pk : rn->ck, peer = producer ? rn->ck : rn->pk;
+	struct bounded_wait *b;
 
 	/* how to signal the peer */
 	if (peer == GREEN) {
@@ -258,6 +278,10 @@ static void channel_for(struct run *rn, int producer, struct comp_ring_channel *
 		ch->wait = comp_ring_notification_wait;
 		ch->wait_ctx = producer ? &rn->pwait : &rn->cwait;
 	}
+	b = producer ? &rn->pbw : &rn->cbw;
+	*b = (struct bounded_wait){ch->wait, ch->wait_ctx};
+	ch->wait = bounded_wait;
+	ch->wait_ctx = b;
 	ch->spin_ns = rn->spin_ns;
 }
 
@@ -331,132 +355,6 @@ static void report(const struct run *rn)
 	assert_true(sig <= rn->count / 2);
 }
 
-/* Both sides in this process, as threads (plain or green). */
-static void run_threads(struct run *rn)
-{
-	struct comp_ring_channel pc, cc;
-	struct mk_thread *pt = NULL, *ct = NULL;
-	struct dom_thread *pg = NULL, *cg = NULL;
-
-	if (rn->pk == GREEN || rn->ck == GREEN) {
-		struct dom_config c = {.name = "ring", .vcpus = 2};
-		assert_int_equal(dom_create(&rn->d, &c), 0);
-	}
-	mk_notification_init(&rn->pn, 0);
-	mk_notification_init(&rn->cn, 0);
-	setup_ends(rn, &rn->pn, &rn->cn);
-	rn->size = ring_bytes(rn);
-	assert_int_equal(posix_memalign(&rn->mem, COMP_RING_PAGE, rn->size), 0);
-	format_ring(rn, rn->mem, rn->size);
-	channel_for(rn, 1, &pc);
-	channel_for(rn, 0, &cc);
-	assert_int_equal(comp_ring_attach(&rn->prod, rn->mem, rn->size, COMP_RING_PRODUCER, 0, &pc), 0);
-	assert_int_equal(comp_ring_attach(&rn->cons, rn->mem, rn->size, COMP_RING_CONSUMER, 0, &cc), 0);
-
-	if (rn->ck == GREEN)
-		assert_int_equal(dom_thread_create(rn->d, &cg, NULL, consumer_main, rn), 0);
-	else
-		assert_int_equal(mk_thread_create(&ct, "consumer", consumer_main, rn), 0);
-	if (rn->pk == GREEN)
-		assert_int_equal(dom_thread_create(rn->d, &pg, NULL, producer_main, rn), 0);
-	else
-		assert_int_equal(mk_thread_create(&pt, "producer", producer_main, rn), 0);
-	if (rn->d != NULL)
-		assert_int_equal(dom_enter(rn->d), 0);
-	if (pg != NULL)
-		assert_int_equal(dom_thread_join(pg, NULL), 0);
-	if (cg != NULL)
-		assert_int_equal(dom_thread_join(cg, NULL), 0);
-	if (rn->d != NULL)
-		assert_int_equal(dom_leave(rn->d), 0);
-	if (pt != NULL)
-		assert_int_equal(mk_thread_join(pt, NULL), 0);
-	if (ct != NULL)
-		assert_int_equal(mk_thread_join(ct, NULL), 0);
-	report(rn);
-	comp_ring_detach(&rn->prod);
-	comp_ring_detach(&rn->cons);
-	if (rn->d != NULL)
-		assert_int_equal(dom_destroy(rn->d), 0);
-	free(rn->mem);
-}
-
-static void plain_threads(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "plain -> plain", .pk = PLAIN, .ck = PLAIN};
-	rn.count = RB_SCALE(4000000);
-	run_threads(&rn);
-}
-
-static void plain_threads_polling(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "plain -> plain, polling", .pk = PLAIN, .ck = PLAIN,
-				.spin_ns = 5000};
-	rn.count = RB_SCALE(4000000);
-	run_threads(&rn);
-}
-
-static void green_threads(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "green -> green", .pk = GREEN, .ck = GREEN};
-	rn.count = RB_SCALE(2000000);
-	run_threads(&rn);
-}
-
-static void green_threads_polling(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "green -> green, polling", .pk = GREEN, .ck = GREEN,
-				.spin_ns = 5000};
-	rn.count = RB_SCALE(2000000);
-	run_threads(&rn);
-}
-
-static void plain_to_green(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "plain -> green", .pk = PLAIN, .ck = GREEN};
-	rn.count = RB_SCALE(2000000);
-	run_threads(&rn);
-}
-
-static void green_to_plain(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "green -> plain", .pk = GREEN, .ck = PLAIN};
-	rn.count = RB_SCALE(2000000);
-	run_threads(&rn);
-}
-
-static void bare_backpressure_threads(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "bare, 16 slots, plain", .pk = PLAIN, .ck = PLAIN, .bare = 1};
-	rn.count = RB_SCALE(4000000);
-	run_threads(&rn);
-	assert_true(rn.pres.st.waits > 0 || rn.cres.st.waits > 0);
-}
-
-static void bare_backpressure_polling(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "bare, 16 slots, polling", .pk = PLAIN, .ck = PLAIN,
-				.bare = 1, .spin_ns = 5000};
-	rn.count = RB_SCALE(4000000);
-	run_threads(&rn);
-}
-
-static void bare_backpressure_green(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "bare, 16 slots, green", .pk = GREEN, .ck = GREEN, .bare = 1};
-	rn.count = RB_SCALE(2000000);
-	run_threads(&rn);
-}
-
 /* ---- an event-driven consumer: the notified() loop of docs/rings.md ---- */
 
 /* The consumer has no wait function: it sleeps in its own event loop (a
@@ -503,45 +401,71 @@ static void *event_loop_consumer(void *p)
 			e = n;
 	}
 out:
-	rn->cres.hash = h;
-	rn->cres.err = e;
-	rn->cres.at = seq;
-	comp_ring_get_stats(r, &rn->cres.st);
+	side_done(r, e, h, seq, &rn->cres);
 	return NULL;
 }
 
-static void event_driven_consumer(void **s)
+/* Both sides in this process, as threads of their kinds. */
+static void run_threads(struct run *rn)
 {
-	(void)s;
-	static struct run rn = {.name = "plain -> event loop", .pk = PLAIN, .ck = PLAIN};
 	struct comp_ring_channel pc, cc;
-	struct mk_thread *pt, *ct;
+	struct mk_thread *pt = NULL, *ct = NULL;
+	struct dom_thread *pg = NULL, *cg = NULL;
 
-	rn.count = RB_SCALE(2000000);
-	mk_notification_init(&rn.pn, 0);
-	mk_notification_init(&rn.cn, 0);
-	setup_ends(&rn, &rn.pn, &rn.cn);
-	rn.size = ring_bytes(&rn);
-	assert_int_equal(posix_memalign(&rn.mem, COMP_RING_PAGE, rn.size), 0);
-	format_ring(&rn, rn.mem, rn.size);
-	channel_for(&rn, 1, &pc);
-	channel_for(&rn, 0, &cc);
-	cc.wait = NULL; /* event-driven */
-	cc.wait_ctx = NULL;
-	assert_int_equal(comp_ring_attach(&rn.prod, rn.mem, rn.size, COMP_RING_PRODUCER, 0, &pc), 0);
-	assert_int_equal(comp_ring_attach(&rn.cons, rn.mem, rn.size, COMP_RING_CONSUMER, 0, &cc), 0);
-	/* A PD's first notified() comes from its init(): ask for data once. */
-	assert_int_equal(comp_ring_want_data(&rn.cons), 1);
-	assert_int_equal(comp_ring_dequeue(&rn.cons, &(struct comp_ring_desc){0}, COMP_RING_WAIT),
-			 -EOPNOTSUPP);
-	assert_int_equal(mk_thread_create(&ct, "event-loop", event_loop_consumer, &rn), 0);
-	assert_int_equal(mk_thread_create(&pt, "producer", producer_main, &rn), 0);
-	assert_int_equal(mk_thread_join(pt, NULL), 0);
-	assert_int_equal(mk_thread_join(ct, NULL), 0);
-	report(&rn);
-	comp_ring_detach(&rn.prod);
-	comp_ring_detach(&rn.cons);
-	free(rn.mem);
+	if (rn->pk == GREEN || rn->ck == GREEN) {
+		struct dom_config c = {.name = "ring", .vcpus = 2};
+		assert_int_equal(dom_create(&rn->d, &c), 0);
+	}
+	mk_notification_init(&rn->pn, 0);
+	mk_notification_init(&rn->cn, 0);
+	setup_ends(rn, &rn->pn, &rn->cn);
+	rn->size = ring_bytes(rn);
+	assert_int_equal(posix_memalign(&rn->mem, COMP_RING_PAGE, rn->size), 0);
+	format_ring(rn, rn->mem, rn->size);
+	channel_for(rn, 1, &pc);
+	channel_for(rn, 0, &cc);
+	if (rn->ck == EVENT_LOOP) {
+		cc.wait = NULL; /* event-driven */
+		cc.wait_ctx = NULL;
+	}
+	assert_int_equal(comp_ring_attach(&rn->prod, rn->mem, rn->size, COMP_RING_PRODUCER, 0, &pc), 0);
+	assert_int_equal(comp_ring_attach(&rn->cons, rn->mem, rn->size, COMP_RING_CONSUMER, 0, &cc), 0);
+
+	if (rn->ck == EVENT_LOOP) {
+		/* A PD's first notified() comes from its init(): ask for data
+		 * once.  With no wait function, a waiting dequeue is refused. */
+		assert_int_equal(comp_ring_want_data(&rn->cons), 1);
+		assert_int_equal(comp_ring_dequeue(&rn->cons, &(struct comp_ring_desc){0},
+						   COMP_RING_WAIT),
+				 -EOPNOTSUPP);
+		assert_int_equal(mk_thread_create(&ct, "event-loop", event_loop_consumer, rn), 0);
+	} else if (rn->ck == GREEN) {
+		assert_int_equal(dom_thread_create(rn->d, &cg, NULL, consumer_main, rn), 0);
+	} else {
+		assert_int_equal(mk_thread_create(&ct, "consumer", consumer_main, rn), 0);
+	}
+	if (rn->pk == GREEN)
+		assert_int_equal(dom_thread_create(rn->d, &pg, NULL, producer_main, rn), 0);
+	else
+		assert_int_equal(mk_thread_create(&pt, "producer", producer_main, rn), 0);
+	if (rn->d != NULL)
+		assert_int_equal(dom_enter(rn->d), 0);
+	if (pg != NULL)
+		assert_int_equal(dom_thread_join(pg, NULL), 0);
+	if (cg != NULL)
+		assert_int_equal(dom_thread_join(cg, NULL), 0);
+	if (rn->d != NULL)
+		assert_int_equal(dom_leave(rn->d), 0);
+	if (pt != NULL)
+		assert_int_equal(mk_thread_join(pt, NULL), 0);
+	if (ct != NULL)
+		assert_int_equal(mk_thread_join(ct, NULL), 0);
+	report(rn);
+	comp_ring_detach(&rn->prod);
+	comp_ring_detach(&rn->cons);
+	if (rn->d != NULL)
+		assert_int_equal(dom_destroy(rn->d), 0);
+	free(rn->mem);
 }
 
 /* ---- two processes ---- */
@@ -622,57 +546,89 @@ static void run_processes(struct run *rn)
 	mk_region_destroy(&ctl);
 }
 
-static void two_processes(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "process -> process", .pk = PLAIN, .ck = PLAIN};
-	rn.count = RB_SCALE(4000000);
-	run_processes(&rn);
-}
+/* ---- the configurations ---- */
 
-static void two_processes_polling(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "process -> process, polling", .pk = PLAIN, .ck = PLAIN,
-				.spin_ns = 5000};
-	rn.count = RB_SCALE(4000000);
-	run_processes(&rn);
-}
+/* Every configuration, run by run_config.  Counts are compile-time
+ * constants (RB_SCALE). */
+static struct run configs[] = {
+	{.name = "plain -> plain", .pk = PLAIN, .ck = PLAIN, .count = RB_SCALE(4000000)},
+	{.name = "plain -> plain, polling",
+	 .pk = PLAIN,
+	 .ck = PLAIN,
+	 .spin_ns = 5000,
+	 .count = RB_SCALE(4000000)},
+	{.name = "green -> green", .pk = GREEN, .ck = GREEN, .count = RB_SCALE(2000000)},
+	{.name = "green -> green, polling",
+	 .pk = GREEN,
+	 .ck = GREEN,
+	 .spin_ns = 5000,
+	 .count = RB_SCALE(2000000)},
+	{.name = "plain -> green", .pk = PLAIN, .ck = GREEN, .count = RB_SCALE(2000000)},
+	{.name = "green -> plain", .pk = GREEN, .ck = PLAIN, .count = RB_SCALE(2000000)},
+	{.name = "plain -> event loop", .pk = PLAIN, .ck = EVENT_LOOP, .count = RB_SCALE(2000000)},
+	{.name = "bare, 16 slots, plain",
+	 .pk = PLAIN,
+	 .ck = PLAIN,
+	 .bare = 1,
+	 .must_wait = 1,
+	 .count = RB_SCALE(4000000)},
+	{.name = "bare, 16 slots, polling",
+	 .pk = PLAIN,
+	 .ck = PLAIN,
+	 .bare = 1,
+	 .spin_ns = 5000,
+	 .count = RB_SCALE(4000000)},
+	{.name = "bare, 16 slots, green",
+	 .pk = GREEN,
+	 .ck = GREEN,
+	 .bare = 1,
+	 .count = RB_SCALE(2000000)},
+	{.name = "process -> process",
+	 .pk = PLAIN,
+	 .ck = PLAIN,
+	 .processes = 1,
+	 .count = RB_SCALE(4000000)},
+	{.name = "process -> process, polling",
+	 .pk = PLAIN,
+	 .ck = PLAIN,
+	 .processes = 1,
+	 .spin_ns = 5000,
+	 .count = RB_SCALE(4000000)},
+	{.name = "process -> green process",
+	 .pk = PLAIN,
+	 .ck = GREEN,
+	 .processes = 1,
+	 .count = RB_SCALE(2000000)},
+	{.name = "process -> process, bare",
+	 .pk = PLAIN,
+	 .ck = PLAIN,
+	 .processes = 1,
+	 .bare = 1,
+	 .count = RB_SCALE(4000000)},
+};
 
-static void two_processes_green_consumer(void **s)
-{
-	(void)s;
-	static struct run rn = {.name = "process -> green process", .pk = PLAIN, .ck = GREEN};
-	rn.count = RB_SCALE(2000000);
-	run_processes(&rn);
-}
+#define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
 
-static void two_processes_bare(void **s)
+/* The one test: the configuration in *state, in threads or processes. */
+static void run_config(void **state)
 {
-	(void)s;
-	static struct run rn = {.name = "process -> process, bare", .pk = PLAIN, .ck = PLAIN,
-				.bare = 1};
-	rn.count = RB_SCALE(4000000);
-	run_processes(&rn);
+	struct run *rn = *state;
+
+	if (rn->processes)
+		run_processes(rn);
+	else
+		run_threads(rn);
+	if (rn->must_wait)
+		assert_true(rn->pres.st.waits > 0 || rn->cres.st.waits > 0);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(plain_threads),
-		cmocka_unit_test(plain_threads_polling),
-		cmocka_unit_test(green_threads),
-		cmocka_unit_test(green_threads_polling),
-		cmocka_unit_test(plain_to_green),
-		cmocka_unit_test(green_to_plain),
-		cmocka_unit_test(event_driven_consumer),
-		cmocka_unit_test(bare_backpressure_threads),
-		cmocka_unit_test(bare_backpressure_polling),
-		cmocka_unit_test(bare_backpressure_green),
-		cmocka_unit_test(two_processes),
-		cmocka_unit_test(two_processes_polling),
-		cmocka_unit_test(two_processes_green_consumer),
-		cmocka_unit_test(two_processes_bare),
-	};
+	struct CMUnitTest tests[NCONFIGS];
+
+	for (size_t i = 0; i < NCONFIGS; i++)
+		tests[i] = (struct CMUnitTest){.name = configs[i].name,
+					       .test_func = run_config,
+					       .initial_state = &configs[i]};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The lwIP stack behind the stack interface (src/net/stack.h), against a
- * peer written by hand (frame.c) on the other ends of its two rings: ARP
- * answered, UDP datagrams checked (IP and UDP checksums, payload
- * checksum, order per sender), datagrams injected for bound and unbound
- * ports, every error of the interface, and the counters.
+ * The lwIP stack behind the stack interface (src/net/stack.h), against the
+ * peer written by hand (peer.c, frame.c) on the other ends of its two
+ * rings: ARP answered, UDP datagrams checked (IP and UDP checksums,
+ * payload checksum, order per sender), datagrams injected for bound and
+ * unbound ports, every error of the interface, and the counters (the
+ * cases of stack_cases.c, which every stack passes, and lwIP's own); a
+ * broken NIC.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,307 +17,35 @@
 #include <rumpbridge/ring.h>
 
 #include "frame.h"
-#include "net/stack.h"
+#include "peer.h"
 #include "rb_test.h"
+#include "stack_cases.h"
 
-#define CAP 64u
-#define EV_TX (UINT64_C(1) << 1) /* the peer returned tx buffers */
-#define EV_RX (UINT64_C(1) << 2) /* the peer put frames on rx */
-#define PORT_SINK 9000
 #define PORT_SRC 5000
-#define SENDERS 3
 
-static const uint8_t stack_mac[6] = {0x02, 0, 0, 0, 0, 1};
-static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 2};
-
-/* Payload: a header and filler derived from it, with a checksum. */
-struct payload {
-	uint32_t sender, seq, len, sum;
-};
-
-static uint32_t fnv(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-static size_t make_payload(uint8_t *buf, uint32_t sender, uint32_t seq)
-{
-	struct payload h = {sender, seq, 16 + (seq * 37 + sender * 11) % 1200, 0};
-
-	for (uint32_t i = 16; i < h.len; i++)
-		buf[i] = (uint8_t)(seq * 7 + i + sender);
-	h.sum = fnv(buf + 16, h.len - 16);
-	memcpy(buf, &h, sizeof(h));
-	return h.len;
-}
-
-/* 0 when data is an intact payload; sender and seq out. */
-static int check_payload(const uint8_t *data, size_t len, uint32_t *sender, uint32_t *seq)
-{
-	struct payload h;
-
-	if (len < sizeof(h))
-		return -1;
-	memcpy(&h, data, sizeof(h));
-	if (h.len != len || h.sum != fnv(data + 16, len - 16) || h.sender >= SENDERS)
-		return -1;
-	*sender = h.sender;
-	*seq = h.seq;
-	return 0;
-}
-
-struct fx {
-	struct dom *d;
-	void *txmem, *rxmem;
-	size_t size;
-	/* the stack's sides */
-	struct comp_ring s_tx, s_rx;
-	struct comp_ring_dom_event s_tx_ev, s_rx_ev;
-	/* the peer's sides (plain host threads) */
-	struct comp_ring p_tx, p_rx;
-	struct mk_notification ntx, nrx;
-	struct comp_ring_notification p_tx_n, p_rx_n;
-	const struct net_stack_ops *ops;
-	struct net_stack *s;
-	uint32_t stack_ip, peer_ip, mask;
-	/* the peer thread */
-	pthread_t thr;
-	bool running;
-	atomic_bool stop;
-	atomic_bool answer_arp;
-	atomic_uint arp_requests;
-	atomic_uint got[SENDERS];
-	atomic_uint bad;
-	uint32_t next_seq[SENDERS]; /* peer thread only */
-};
-
-static void *peer_main(void *arg);
-
-static void *ring_mem(size_t size)
-{
-	void *p = NULL;
-
-	assert_int_equal(posix_memalign(&p, COMP_RING_PAGE, size), 0);
-	return p;
-}
-
+/* Each test on a domain of its own. */
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	struct dom_config dc = {.name = "net", .vcpus = 2};
+	struct dom *d;
 
-	assert_non_null(f);
-	f->ops = net_stack_find("lwip");
-	assert_non_null(f->ops);
-	assert_int_equal(dom_create(&f->d, &dc), 0);
-	f->size = comp_ring_size(CAP, (uint64_t)CAP * NET_BUF_SIZE);
-	f->txmem = ring_mem(f->size);
-	f->rxmem = ring_mem(f->size);
-	assert_int_equal(comp_ring_format(f->txmem, f->size, CAP, (uint64_t)CAP * NET_BUF_SIZE,
-					  NET_BUF_SIZE),
-			 0);
-	assert_int_equal(comp_ring_format(f->rxmem, f->size, CAP, (uint64_t)CAP * NET_BUF_SIZE,
-					  NET_BUF_SIZE),
-			 0);
-	assert_int_equal(mk_notification_init(&f->ntx, 0), 0);
-	assert_int_equal(mk_notification_init(&f->nrx, 0), 0);
-	f->p_tx_n = (struct comp_ring_notification){&f->ntx, 1, 0};
-	f->p_rx_n = (struct comp_ring_notification){&f->nrx, 1, 0};
-	f->s_tx_ev = (struct comp_ring_dom_event){f->d, EV_TX};
-	f->s_rx_ev = (struct comp_ring_dom_event){f->d, EV_RX};
-	struct comp_ring_channel s_tx_ch = {comp_ring_notification_signal, &f->p_tx_n,
-					    comp_ring_dom_wait, &f->s_tx_ev, 0};
-	struct comp_ring_channel s_rx_ch = {comp_ring_notification_signal, &f->p_rx_n,
-					    comp_ring_dom_wait, &f->s_rx_ev, 0};
-	struct comp_ring_channel p_tx_ch = {comp_ring_dom_signal, &f->s_tx_ev,
-					    comp_ring_notification_wait, &f->p_tx_n, 0};
-	struct comp_ring_channel p_rx_ch = {comp_ring_dom_signal, &f->s_rx_ev,
-					    comp_ring_notification_wait, &f->p_rx_n, 0};
-	assert_int_equal(
-		comp_ring_attach(&f->s_tx, f->txmem, f->size, COMP_RING_PRODUCER, CAP, &s_tx_ch),
-		0);
-	assert_int_equal(
-		comp_ring_attach(&f->p_tx, f->txmem, f->size, COMP_RING_CONSUMER, CAP, &p_tx_ch),
-		0);
-	assert_int_equal(
-		comp_ring_attach(&f->s_rx, f->rxmem, f->size, COMP_RING_CONSUMER, CAP, &s_rx_ch),
-		0);
-	assert_int_equal(
-		comp_ring_attach(&f->p_rx, f->rxmem, f->size, COMP_RING_PRODUCER, CAP, &p_rx_ch),
-		0);
-	f->stack_ip = inet_addr("10.0.9.1");
-	f->peer_ip = inet_addr("10.0.9.2");
-	f->mask = inet_addr("255.255.255.0");
-	atomic_store(&f->answer_arp, true);
-	assert_int_equal(dom_enter(f->d), 0);
-	*state = f;
+	assert_int_equal(dom_create(&d, &dc), 0);
+	*state = peer_setup("lwip", d);
 	return 0;
-}
-
-static struct net_stack_config config(struct fx *f)
-{
-	struct net_stack_config c = {.d = f->d,
-				     .addr = f->stack_ip,
-				     .netmask = f->mask,
-				     .tx = &f->s_tx,
-				     .rx = &f->s_rx,
-				     .rx_events = EV_RX};
-
-	memcpy(c.mac, stack_mac, 6);
-	return c;
-}
-
-static void stack_up(struct fx *f)
-{
-	struct net_stack_config c = config(f);
-
-	assert_int_equal(f->ops->init(&f->s, &c), 0);
-}
-
-static void peer_start(struct fx *f)
-{
-	atomic_store(&f->stop, false);
-	assert_int_equal(pthread_create(&f->thr, NULL, peer_main, f), 0);
-	f->running = true;
-}
-
-static void peer_stop(struct fx *f)
-{
-	if (!f->running)
-		return;
-	atomic_store(&f->stop, true);
-	assert_int_equal(pthread_join(f->thr, NULL), 0);
-	f->running = false;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
+	struct peer *f = *state;
+	struct dom *d = f->d;
 
-	peer_stop(f);
-	if (f->s != NULL)
-		assert_int_equal(f->ops->fini(f->s), 0);
-	assert_int_equal(dom_leave(f->d), 0);
-	comp_ring_detach(&f->s_tx);
-	comp_ring_detach(&f->s_rx);
-	comp_ring_detach(&f->p_tx);
-	comp_ring_detach(&f->p_rx);
-	assert_int_equal(dom_destroy(f->d), 0);
-	mk_notification_destroy(&f->ntx);
-	mk_notification_destroy(&f->nrx);
-	free(f->txmem);
-	free(f->rxmem);
-	free(f);
+	peer_teardown(f);
+	assert_int_equal(dom_destroy(d), 0);
 	return 0;
 }
 
-/* Put one frame on the stack's rx ring (the peer's producer side), waiting
- * for a free buffer.  Peer thread or test thread, never both at once. */
-static void peer_put(struct fx *f, const uint8_t *frame, size_t len)
-{
-	struct comp_ring_desc d;
-	void *buf;
-
-	assert_int_equal(comp_ring_dequeue(&f->p_rx, &d, COMP_RING_WAIT), 0);
-	buf = comp_ring_buf(&f->p_rx, &d);
-	assert_non_null(buf);
-	assert_true(d.len >= len);
-	memcpy(buf, frame, len);
-	d.len = (uint32_t)len;
-	assert_int_equal(comp_ring_enqueue(&f->p_rx, &d, 0), 0);
-}
-
-/* The peer: takes the stack's frames, answers ARP, checks datagrams. */
-static void *peer_main(void *arg)
-{
-	struct fx *f = arg;
-	struct comp_ring_desc d[32];
-	uint8_t reply[64];
-
-	while (!atomic_load(&f->stop)) {
-		int n = comp_ring_dequeue_batch(&f->p_tx, d, 32, 0);
-
-		if (n == -EAGAIN) {
-			/* bounded, so that peer_stop is seen (the ring's wait
-			 * returns only when a frame is there) */
-			comp_ring_wait_until(&f->p_tx, COMP_RING_DATA, rb_deadline(20000000));
-			continue;
-		}
-		if (n < 0) {
-			atomic_fetch_add(&f->bad, 1);
-			continue;
-		}
-		for (int i = 0; i < n; i++) {
-			const uint8_t *fr = comp_ring_buf(&f->p_tx, &d[i]);
-			struct frame_info fi;
-			uint32_t sender, seq;
-
-			if (fr == NULL || frame_parse(fr, d[i].len, &fi) != 0) {
-				atomic_fetch_add(&f->bad, 1);
-			} else if (fi.kind == FRAME_ARP_REQUEST && fi.dst_ip == f->peer_ip) {
-				atomic_fetch_add(&f->arp_requests, 1);
-				if (atomic_load(&f->answer_arp))
-					peer_put(f, reply,
-						 frame_arp_reply(reply, &fi, peer_mac, f->peer_ip));
-			} else if (fi.kind == FRAME_UDP) {
-				if (fi.dport != PORT_SINK || fi.src_ip != f->stack_ip ||
-				    fi.dst_ip != f->peer_ip ||
-				    memcmp(fi.dst_mac, peer_mac, 6) != 0 ||
-				    check_payload(fi.payload, fi.len, &sender, &seq) != 0 ||
-				    seq != f->next_seq[sender]) {
-					atomic_fetch_add(&f->bad, 1);
-				} else {
-					f->next_seq[sender]++;
-					atomic_fetch_add(&f->got[sender], 1);
-				}
-			}
-			d[i].len = NET_BUF_SIZE;
-		}
-		assert_int_equal(comp_ring_enqueue_batch(&f->p_tx, d, (unsigned)n, 0), n);
-	}
-	return NULL;
-}
-
-/* Wait (bounded) until the peer has count datagrams of sender. */
-static void wait_got(struct fx *f, unsigned sender, unsigned count)
-{
-	uint64_t end = rb_deadline(RB_HANG_NS);
-
-	while (atomic_load(&f->got[sender]) < count) {
-		if (mk_clock_now_ns() > end)
-			fail_msg("peer got %u of %u datagrams of sender %u (bad %u)",
-				 atomic_load(&f->got[sender]), count, sender, atomic_load(&f->bad));
-		dom_sleep_ns(1000000);
-	}
-}
-
-/* Send count datagrams as sender, retrying (bounded) while the stack says
- * the ring is full or the peer's MAC is being resolved. */
-static void send_all(struct fx *f, struct net_udp *u, uint32_t sender, uint32_t count)
-{
-	uint8_t buf[NET_UDP_PAYLOAD_MAX];
-	uint64_t end = rb_deadline(RB_HANG_NS);
-
-	for (uint32_t seq = 0; seq < count; seq++) {
-		size_t len = make_payload(buf, sender, seq);
-		int e;
-
-		while ((e = f->ops->udp_sendto(u, buf, len, f->peer_ip, PORT_SINK)) == -ENOBUFS ||
-		       e == -EAGAIN) {
-			if (mk_clock_now_ns() > end)
-				fail_msg("sender %u stuck at %u: %d", sender, seq, e);
-			dom_sleep_ns(20000);
-		}
-		assert_int_equal(e, 0);
-	}
-}
-
 struct green_send {
-	struct fx *f;
+	struct peer *f;
 	struct net_udp *u;
 	uint32_t sender, count;
 };
@@ -327,7 +54,7 @@ static void *green_sender(void *arg)
 {
 	struct green_send *g = arg;
 
-	send_all(g->f, g->u, g->sender, g->count);
+	peer_send(g->f, g->u, g->sender, 0, g->count);
 	return NULL;
 }
 
@@ -335,24 +62,24 @@ static void *green_sender(void *arg)
  * arrive intact, in order per sender. */
 static void test_send_green_and_entered(void **state)
 {
-	struct fx *f = *state;
+	struct peer *f = *state;
 	uint32_t n = RB_SCALE(3000);
 	struct net_udp *u1, *u2;
 	struct dom_thread *t;
 	struct dom_thread_attr a = {.name = "sender", .vcpu = -1};
 	struct net_stack_stats st;
 
-	stack_up(f);
+	peer_stack_up(f);
 	peer_start(f);
 	assert_int_equal(f->ops->udp_open(f->s, &u1, NULL, NULL), 0);
 	assert_int_equal(f->ops->udp_open(f->s, &u2, NULL, NULL), 0);
 	assert_int_equal(f->ops->udp_bind(u1, 0, PORT_SRC), 0);
 	struct green_send g = {f, u1, 1, n};
 	assert_int_equal(dom_thread_create(f->d, &t, &a, green_sender, &g), 0);
-	send_all(f, u2, 2, n);
+	peer_send(f, u2, 2, 0, n);
 	assert_int_equal(dom_thread_join(t, NULL), 0);
-	wait_got(f, 1, n);
-	wait_got(f, 2, n);
+	peer_wait_got(f, 1, n);
+	peer_wait_got(f, 2, n);
 	assert_int_equal(atomic_load(&f->bad), 0);
 	assert_int_equal(f->ops->get_stats(f->s, &st), 0);
 	assert_int_equal(st.udp_sent, 2 * (uint64_t)n);
@@ -362,197 +89,21 @@ static void test_send_green_and_entered(void **state)
 	assert_int_equal(f->ops->udp_close(u2), 0);
 }
 
-struct rx_log {
-	struct fx *f;
-	struct net_udp *u;
-	atomic_uint got;
-	atomic_uint bad;
-	uint32_t next_seq;
-	int sendto_in_callback;
+struct rx_count {
+	atomic_uint got, bad;
 };
 
-static void on_datagram(void *arg, const void *data, size_t len, uint32_t src, uint16_t sport)
+static void on_good(void *arg, const void *data, size_t len, uint32_t src, uint16_t sport)
 {
-	struct rx_log *l = arg;
+	struct rx_count *c = arg;
 	uint32_t sender, seq;
 
-	if (atomic_load(&l->got) == 0) /* calling the stack from a callback */
-		l->sendto_in_callback = l->f->ops->udp_sendto(l->u, "x", 1, src, sport);
-	if (src != l->f->peer_ip || sport != 4242 || check_payload(data, len, &sender, &seq) != 0 ||
-	    sender != 0 || seq != l->next_seq) {
-		atomic_fetch_add(&l->bad, 1);
-		return;
-	}
-	l->next_seq++;
-	atomic_fetch_add(&l->got, 1);
-}
-
-/* Datagrams from the peer reach the bound socket's callback intact and in
- * order; ones for an unbound port and broken frames are counted. */
-static void test_receive(void **state)
-{
-	struct fx *f = *state;
-	uint32_t n = RB_SCALE(2000);
-	uint8_t pl[NET_UDP_PAYLOAD_MAX], fr[NET_FRAME_MAX];
-	struct rx_log l = {.f = f};
-	struct net_stack_stats st;
-	uint64_t end;
-	size_t len;
-
-	stack_up(f);
-	assert_int_equal(f->ops->udp_open(f->s, &l.u, on_datagram, &l), 0);
-	assert_int_equal(f->ops->udp_bind(l.u, f->stack_ip, 7000), 0);
-	/* let the stack go idle (its thread parks), then wake it with frames */
-	dom_sleep_ns(10000000);
-	for (uint32_t seq = 0; seq < n; seq++) {
-		len = make_payload(pl, 0, seq);
-		len = frame_udp(fr, peer_mac, stack_mac, f->peer_ip, f->stack_ip, 4242, 7000, pl,
-				len);
-		peer_put(f, fr, len);
-	}
-	for (int i = 0; i < 3; i++) {
-		len = make_payload(pl, 0, 0);
-		len = frame_udp(fr, peer_mac, stack_mac, f->peer_ip, f->stack_ip, 4242, 7001, pl,
-				len);
-		peer_put(f, fr, len);
-	}
-	end = rb_deadline(RB_HANG_NS);
-	while (atomic_load(&l.got) < n || (f->ops->get_stats(f->s, &st), st.udp_no_socket < 3)) {
-		if (mk_clock_now_ns() > end)
-			fail_msg("received %u of %u (bad %u)", atomic_load(&l.got), n,
-				 atomic_load(&l.bad));
-		dom_sleep_ns(1000000);
-	}
-	assert_int_equal(atomic_load(&l.bad), 0);
-	assert_int_equal(l.sendto_in_callback, -EDEADLK);
-	assert_int_equal(f->ops->get_stats(f->s, &st), 0);
-	assert_int_equal(st.udp_received, n);
-	assert_int_equal(st.udp_no_socket, 3);
-	assert_int_equal(st.rx_frames, (uint64_t)n + 3);
-	assert_int_equal(st.rx_bad, 0);
-	assert_int_equal(f->ops->udp_close(l.u), 0);
-}
-
-static void *plain_sendto(void *arg)
-{
-	struct fx *f = ((void **)arg)[0];
-	struct net_udp *u = ((void **)arg)[1];
-	static int e;
-
-	e = f->ops->udp_sendto(u, "x", 1, f->peer_ip, PORT_SINK);
-	return &e;
-}
-
-struct init_arg {
-	struct fx *f;
-	int e;
-};
-
-static void *plain_init(void *arg)
-{
-	struct init_arg *ia = arg;
-	struct net_stack_config c = config(ia->f);
-	struct net_stack *s;
-
-	ia->e = ia->f->ops->init(&s, &c);
-	return NULL;
-}
-
-/* Every error of the interface that a caller can cause. */
-static void test_errors(void **state)
-{
-	struct fx *f = *state;
-	struct net_stack_config c = config(f);
-	struct net_stack *s2;
-	struct net_udp *u, *u2;
-	uint8_t big[NET_UDP_PAYLOAD_MAX + 1] = {0};
-	pthread_t th;
-	void *ret;
-
-	assert_int_equal(f->ops->init(NULL, &c), -EINVAL);
-	assert_int_equal(f->ops->init(&s2, NULL), -EINVAL);
-	c.addr = 0;
-	assert_int_equal(f->ops->init(&s2, &c), -EINVAL);
-	c = config(f);
-	c.mac[0] = 0x01; /* multicast */
-	assert_int_equal(f->ops->init(&s2, &c), -EINVAL);
-	c = config(f);
-	c.rx_events = UINT64_C(1) << 63;
-	assert_int_equal(f->ops->init(&s2, &c), -EINVAL);
-	c = config(f);
-	c.tx = &f->s_rx; /* wrong role */
-	assert_int_equal(f->ops->init(&s2, &c), -EINVAL);
-	struct init_arg ia = {f, 0};
-	assert_int_equal(pthread_create(&th, NULL, plain_init, &ia), 0);
-	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_int_equal(ia.e, -EPERM);
-
-	stack_up(f);
-	c = config(f);
-	assert_int_equal(f->ops->init(&s2, &c), -EBUSY);
-	assert_int_equal(f->ops->udp_open(f->s, NULL, NULL, NULL), -EINVAL);
-	assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
-	assert_int_equal(f->ops->udp_open(f->s, &u2, NULL, NULL), 0);
-	assert_int_equal(f->ops->udp_bind(u, 0, PORT_SRC), 0);
-	assert_int_equal(f->ops->udp_bind(u, 0, PORT_SRC + 1), -EINVAL);
-	assert_int_equal(f->ops->udp_bind(u2, 0, PORT_SRC), -EADDRINUSE);
-	assert_int_equal(f->ops->udp_bind(u2, inet_addr("10.0.9.77"), PORT_SRC + 1),
-			 -EADDRNOTAVAIL);
-	assert_int_equal(f->ops->udp_sendto(u, big, sizeof(big), f->peer_ip, PORT_SINK), -EMSGSIZE);
-	assert_int_equal(f->ops->udp_sendto(u, big, 8, f->peer_ip, 0), -EINVAL);
-	assert_int_equal(f->ops->udp_sendto(u, big, 8, 0, PORT_SINK), -EINVAL);
-	assert_int_equal(f->ops->udp_sendto(u, big, 8, 0xffffffffu, PORT_SINK), -EINVAL);
-	assert_int_equal(f->ops->udp_sendto(u, NULL, 8, f->peer_ip, PORT_SINK), -EINVAL);
-	assert_int_equal(f->ops->udp_sendto(u, big, 8, inet_addr("192.0.2.1"), PORT_SINK),
-			 -EHOSTUNREACH);
-	void *args[2] = {f, u};
-	assert_int_equal(pthread_create(&th, NULL, plain_sendto, args), 0);
-	assert_int_equal(pthread_join(th, &ret), 0);
-	assert_int_equal(*(int *)ret, -EPERM);
-
-	/* no ARP answer: one datagram waits for the resolution, the next
-	 * is refused rather than silently displacing it */
-	atomic_store(&f->answer_arp, false);
-	peer_start(f);
-	assert_int_equal(f->ops->udp_sendto(u, big, 8, f->peer_ip, PORT_SINK), 0);
-	assert_int_equal(f->ops->udp_sendto(u, big, 8, f->peer_ip, PORT_SINK), -EAGAIN);
-	assert_int_equal(f->ops->udp_close(u), 0);
-	assert_int_equal(f->ops->udp_close(u2), 0);
-}
-
-/* With the peer gone, the tx ring fills: sendto says -ENOBUFS and each
- * refused frame is counted once as tx_ring_full. */
-static void test_tx_ring_full(void **state)
-{
-	struct fx *f = *state;
-	struct net_udp *u;
-	struct net_stack_stats st;
-	uint8_t pl[NET_UDP_PAYLOAD_MAX];
-	unsigned ok = 0, full = 0;
-
-	stack_up(f);
-	peer_start(f);
-	assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
-	send_all(f, u, 0, 1); /* ARP resolved, datagram 0 delivered */
-	wait_got(f, 0, 1);
-	peer_stop(f);
-	for (uint32_t seq = 1; seq < 4 * CAP; seq++) {
-		size_t len = make_payload(pl, 0, seq);
-		int e = f->ops->udp_sendto(u, pl, len, f->peer_ip, PORT_SINK);
-
-		if (e == 0)
-			ok++;
-		else if (e == -ENOBUFS)
-			full++;
-		else
-			fail_msg("sendto %d", e);
-	}
-	assert_true(ok <= CAP); /* as many as the ring holds buffers */
-	assert_int_equal(ok + full, 4 * CAP - 1);
-	assert_int_equal(f->ops->get_stats(f->s, &st), 0);
-	assert_int_equal(st.tx_ring_full, full);
-	assert_int_equal(st.udp_sent, 1 + ok);
-	assert_int_equal(f->ops->udp_close(u), 0);
+	(void)src;
+	if (sport != 4242 || payload_check(data, len, &sender, &seq) != 0 || sender != 0 ||
+	    seq != 0)
+		atomic_fetch_add(&c->bad, 1);
+	else
+		atomic_fetch_add(&c->got, 1);
 }
 
 /* A hostile or broken NIC: random bytes, truncated and oversized frames,
@@ -561,21 +112,19 @@ static void test_tx_ring_full(void **state)
  * frame, and still delivers a good datagram afterwards. */
 static void test_receive_garbage(void **state)
 {
-	struct fx *f = *state;
+	struct peer *f = *state;
 	uint32_t n = RB_SCALE(3000), rnd = 12345;
 	uint8_t pl[NET_UDP_PAYLOAD_MAX], fr[NET_BUF_SIZE];
-	struct rx_log l = {.f = f};
+	struct rx_count c = {0};
+	struct net_udp *u;
 	struct net_stack_stats st;
 	uint64_t end;
 	size_t len;
 
-	stack_up(f);
-	assert_int_equal(f->ops->udp_open(f->s, &l.u, on_datagram, &l), 0);
-	assert_int_equal(f->ops->udp_bind(l.u, 0, 7000), 0);
+	peer_stack_up(f);
+	assert_int_equal(f->ops->udp_open(f->s, &u, on_good, &c), 0);
+	assert_int_equal(f->ops->udp_bind(u, 0, 7000), 0);
 	for (uint32_t i = 0; i < n; i++) {
-		struct comp_ring_desc d;
-		uint8_t *buf;
-
 		for (size_t k = 0; k < sizeof(fr); k++) {
 			rnd = rnd * 1103515245u + 12345u;
 			fr[k] = (uint8_t)(rnd >> 16);
@@ -586,15 +135,15 @@ static void test_receive_garbage(void **state)
 		case 0: /* random bytes */
 			break;
 		case 1: /* ours, IPv4, then garbage */
-			memcpy(fr, stack_mac, 6);
+			memcpy(fr, peer_stack_mac, 6);
 			fr[12] = 0x08;
 			fr[13] = 0x00;
 			fr[14] = 0x45;
 			break;
 		case 2: { /* a UDP datagram for us, its lengths and sums mangled */
-			size_t pn = make_payload(pl, 0, i);
+			size_t pn = payload_make(pl, 0, i);
 
-			len = frame_udp(fr, peer_mac, stack_mac, f->peer_ip, f->stack_ip, 4242,
+			len = frame_udp(fr, peer_mac, peer_stack_mac, f->peer_ip, f->stack_ip, 4242,
 					7000, pl, pn);
 			fr[14 + (rnd >> 4) % 28] ^= (uint8_t)(1u << ((rnd >> 12) % 8));
 			if ((rnd >> 20) & 1)
@@ -608,44 +157,82 @@ static void test_receive_garbage(void **state)
 			len = 14 + (rnd >> 8) % 28;
 			break;
 		}
-		assert_int_equal(comp_ring_dequeue(&f->p_rx, &d, COMP_RING_WAIT), 0);
-		buf = comp_ring_buf(&f->p_rx, &d);
-		assert_non_null(buf);
-		memcpy(buf, fr, len);
-		d.len = (uint32_t)len;
-		assert_int_equal(comp_ring_enqueue(&f->p_rx, &d, 0), 0);
+		peer_put(f, fr, len);
 	}
 	/* a good one after all that */
-	len = make_payload(pl, 0, 0);
-	len = frame_udp(fr, peer_mac, stack_mac, f->peer_ip, f->stack_ip, 4242, 7000, pl, len);
+	len = payload_make(pl, 0, 0);
+	len = frame_udp(fr, peer_mac, peer_stack_mac, f->peer_ip, f->stack_ip, 4242, 7000, pl, len);
 	peer_put(f, fr, len);
 	end = rb_deadline(RB_HANG_NS);
 	/* the frame is counted before lwIP hands it to the callback: wait for
 	 * both */
 	while (f->ops->get_stats(f->s, &st), st.rx_frames < (uint64_t)n + 1 ||
-						 atomic_load(&l.got) < 1) {
+						 atomic_load(&c.got) < 1) {
 		if (mk_clock_now_ns() > end)
 			fail_msg("the stack took %llu of %u frames, delivered %u",
-				 (unsigned long long)st.rx_frames, n + 1, atomic_load(&l.got));
+				 (unsigned long long)st.rx_frames, n + 1, atomic_load(&c.got));
 		dom_sleep_ns(1000000);
 	}
 	/* no mangled datagram got through to the socket (the IP and UDP
 	 * checksums catch every flipped bit); the good one did */
-	assert_int_equal(atomic_load(&l.bad), 0);
-	assert_int_equal(atomic_load(&l.got), 1);
+	assert_int_equal(atomic_load(&c.bad), 0);
+	assert_int_equal(atomic_load(&c.got), 1);
 	assert_int_equal(st.ring_errors, 0);
 	assert_true(st.rx_bad > 0); /* lengths 0..13 and over NET_FRAME_MAX */
-	assert_int_equal(f->ops->udp_close(l.u), 0);
+	assert_int_equal(f->ops->udp_close(u), 0);
+}
+
+struct fini_call {
+	struct peer *f;
+	atomic_int done; /* 1 + fini's result, 0 while it runs */
+};
+
+static void *green_fini(void *arg)
+{
+	struct fini_call *c = arg;
+
+	atomic_store(&c->done, 1 + c->f->ops->fini(c->f->s));
+	return NULL;
+}
+
+/* An idle stack (its input thread parked without a deadline, after
+ * NET_LWIP_ACTIVE_NS with no traffic) is woken by fini, which returns: the
+ * parked thread must not sleep in the rx ring's wait, which takes fini's
+ * wake-up (an event of rx_events, no frame) as spurious and sleeps on. */
+static void test_fini_idle(void **state)
+{
+	struct peer *f = *state;
+	struct fini_call c = {f, 0};
+	struct dom_thread_attr a = {.name = "fini", .vcpu = -1};
+	struct dom_thread *t;
+	uint64_t end;
+
+	peer_stack_up(f);
+	dom_sleep_ns(3000000000ull); /* over NET_LWIP_ACTIVE_NS: the thread parks */
+	assert_int_equal(dom_thread_create(f->d, &t, &a, green_fini, &c), 0);
+	end = rb_deadline(RB_HANG_NS);
+	while (atomic_load(&c.done) == 0) {
+		if (mk_clock_now_ns() > end) {
+			f->s = NULL; /* still in fini: the teardown must not call it */
+			fail_msg("fini of an idle stack has not returned in %llu s",
+				 (unsigned long long)(RB_HANG_NS / 1000000000u));
+		}
+		dom_sleep_ns(1000000);
+	}
+	assert_int_equal(dom_thread_join(t, NULL), 0);
+	assert_int_equal(atomic_load(&c.done), 1);
+	f->s = NULL;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_send_green_and_entered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tx_ring_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_receive, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fini_idle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
