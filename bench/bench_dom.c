@@ -12,6 +12,9 @@
  *     back (a host thread signals the event, the green thread answers on
  *     the host's mk_notification), and a dom_call round trip, both against
  *     a raw futex ping-pong between two host threads (the floor);
+ *     the event ping-pong also on 2 vCPUs, and both again pinned to one
+ *     CPU (*_pinned_ns: the bench thread and the domains' vCPUs share it,
+ *     which measures the code path without the VM's cross-core wake-ups);
  *   - dom_enter + dom_leave with the record cached;
  *   - an uncontended dom_mutex from a green thread and from an entered
  *     host thread, against pthread_mutex_lock/unlock;
@@ -43,6 +46,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -411,6 +415,40 @@ static uint64_t bench_event(void *arg, uint64_t iters)
 	CHECK(dom_leave(e.d));
 	mk_notification_destroy(&e.back);
 	return t1 - t0;
+}
+
+/* Pinned: the calling thread on one CPU, the first it may run on; a
+ * domain created meanwhile gets vCPU host threads pinned there too (they
+ * inherit the mask).  pin(false) gives the old mask back. */
+static cpu_set_t pin_saved;
+
+static void pin(bool on)
+{
+	cpu_set_t one;
+	int cpu = 0;
+
+	if (!on) {
+		CHECK(sched_setaffinity(0, sizeof(pin_saved), &pin_saved) == 0 ? 0 : -errno);
+		return;
+	}
+	CHECK(sched_getaffinity(0, sizeof(pin_saved), &pin_saved) == 0 ? 0 : -errno);
+	while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &pin_saved))
+		cpu++;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	CHECK(sched_setaffinity(0, sizeof(one), &one) == 0 ? 0 : -errno);
+}
+
+/* bench_event on a domain created while pinned, the bench thread pinned
+ * to the same CPU for the measurement */
+static uint64_t bench_event_pinned(void *arg, uint64_t iters)
+{
+	uint64_t ns;
+
+	pin(true);
+	ns = bench_event(arg, iters);
+	pin(false);
+	return ns;
 }
 
 /* ------------------------------------------------------------------ */
@@ -954,12 +992,16 @@ int main(int argc, char **argv)
 	const struct dom_config cfg1 = {.name = "bench", .vcpus = 1};
 	const struct dom_config cfg2 = {.name = "bench2", .vcpus = 2};
 	static struct mstate ms;
-	struct dom *d, *d2;
+	struct dom *d, *d2, *dp, *dp2;
 
 	if (b == NULL)
 		return 2;
 	CHECK(dom_create(&d, &cfg1));
 	CHECK(dom_create(&d2, &cfg2));
+	pin(true); /* their vCPUs inherit the one CPU */
+	CHECK(dom_create(&dp, &cfg1));
+	CHECK(dom_create(&dp2, &cfg2));
+	pin(false);
 
 	struct meas yield[] = {
 		MEAS("green_yield_rtt_ns", "green yield round trip, 2 threads, 1 vCPU (cpu)",
@@ -981,12 +1023,17 @@ int main(int argc, char **argv)
 			 NULL, "futex_pingpong_cpu_ns"),
 		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
 			 bench_dom_call, d, "dom_call_cpu_ns"),
-		/* with 2 vCPUs the listener hands its role over on each wake */
+		/* with 2 vCPUs: one wake-up per event with futex_waitv (docs/dom.md,
+		 * "Idle"), two in the listener fallback */
 		MEAS_CPU("event_pingpong_2v_ns", "as event_pingpong_ns, domain of 2 vCPUs",
 			 bench_event, d2, "event_pingpong_2v_cpu_ns"),
+		MEAS("event_pingpong_pinned_ns", "as event_pingpong_ns, all on one CPU",
+		     bench_event_pinned, dp),
+		MEAS("event_pingpong_2v_pinned_ns", "as event_pingpong_2v_ns, all on one CPU",
+		     bench_event_pinned, dp2),
 	};
 	if (want("pingpong"))
-		compare(b, pingpong, 4);
+		compare(b, pingpong, 6);
 
 	struct meas enter[] = {
 		MEAS("enter_leave_ns", "dom_enter + dom_leave, record cached (cpu)", bench_enter_leave, d),
@@ -1010,6 +1057,8 @@ int main(int argc, char **argv)
 	CHECK(dom_mutex_destroy(&ms.m));
 	CHECK(dom_destroy(d));
 	CHECK(dom_destroy(d2));
+	CHECK(dom_destroy(dp));
+	CHECK(dom_destroy(dp2));
 
 	if (want("spawn")) {
 		bench_spawn_join(b);
@@ -1042,6 +1091,8 @@ int main(int argc, char **argv)
 	       "spawn_join_ns", ">= 50", true, 50);
 	target(b, "event ping-pong 2 vCPUs vs 1 vCPU", "event_pingpong_2v_ns",
 	       "event_pingpong_ns", "<= 1.2", false, 1.2 + 1e-9);
+	target(b, "event ping-pong 2 vs 1 vCPU, pinned", "event_pingpong_2v_pinned_ns",
+	       "event_pingpong_pinned_ns", "<= 1.2", false, 1.2 + 1e-9);
 	target_abs(b, "live_100k peak RSS vs 1 GiB", "live_100k_peak_mib",
 		   "target_live_100k_peak_mib", 1024, "MiB", "< 1 (under 1 GiB)");
 	target_abs(b, "idle CPU vs 5 ms", "idle_cpu_ms", "target_idle_cpu_ms", 5, "ms",

@@ -154,6 +154,28 @@ int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns,
  * (the word was zero; *word is set to 0). */
 int mk_notification_poll(struct mk_notification *n, uint64_t *word);
 
+/* Wait on two notifications at once: block until the word of a or of b is
+ * non-zero or deadline_ns passes (mk_clock_now_ns time; MK_FOREVER never),
+ * then take *both* words (either may be 0) into *word_a and *word_b.  A
+ * signal of a or b counts this thread as one of that notification's
+ * waiters: when several threads wait on b (each also on a notification of
+ * its own), one signal of b wakes one of them, and the one it wakes takes
+ * b's bits.  Any thread of a backend that has it (see _probe).
+ * Errors: -EINVAL (a, b, word_a or word_b NULL, or a == b), -EBADF,
+ * -EPROTOTYPE (as wait, for a or b), -ETIMEDOUT (both words are then 0
+ * and nothing was consumed), -ENOSYS (the host cannot wait on two words at
+ * once: Linux before 5.16 has no futex_waitv, nor does QEMU 7.2's user
+ * mode; the Microkit backend has no use for it; nothing was consumed). */
+int mk_notification_wait2_until(struct mk_notification *a, struct mk_notification *b,
+				uint64_t deadline_ns, uint64_t *word_a, uint64_t *word_b);
+
+/* Whether mk_notification_wait2_until works here: 0 if it does, -ENOSYS
+ * if it always fails so (the host has no futex_waitv, or the environment
+ * variable RUMPBRIDGE_FUTEX_WAITV is "0", which lets the fallback of a
+ * caller be tested).  Asked of the host once per process.  Never blocks;
+ * any thread. */
+int mk_notification_wait2_probe(void);
+
 /* ------------------------------------------------------------------ */
 /* Endpoint: synchronous call / recv / reply (seL4_Call, seL4_Recv,     */
 /* seL4_Reply, seL4_ReplyRecv).                                         */

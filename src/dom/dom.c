@@ -74,6 +74,8 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
 	atomic_init(&d->timers.next, MK_FOREVER);
 	atomic_init(&d->listener, -1);
+	/* One vCPU always listens: a plain wait on irq is all it needs. */
+	d->waitv = n > 1 && mk_notification_wait2_probe() == 0;
 	dom_waitq_init(&d->evq);
 	dom_waitq_init(&d->svcq);
 	dom_waitq_init(&d->workq);

@@ -273,13 +273,14 @@ struct dom_vcpu {
 	struct dom_seat seat;
 	struct dom *dom;
 	unsigned id;
-	struct mk_notification ntf;	/* idle wait, unless it listens */
+	struct mk_notification ntf;	/* idle wait (and d->irq if d->waitv) */
 	bool listening;			/* owner only: d->listener is this */
 	bool delivering;		/* owner only: idle loop in take_bits */
 	struct dom_thread *keep;	/* owner only: first thread it woke then */
 	_Atomic unsigned long local_wakes; /* threads run from keep (tests) */
 	_Atomic unsigned long timed_wakes; /* idle waits that timed out (tests) */
 	struct dom_timers timers;	/* threads bound here (timer.c) */
+	_Atomic unsigned long idle_wakes;  /* returns from the idle wait (tests) */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
@@ -346,6 +347,7 @@ struct dom {
 	struct mk_notification own_irq;
 	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
 	_Atomic int listener;	 /* idle vCPU waiting on irq, -1: none */
+	bool waitv;		 /* idle vCPUs all wait on irq too (sched.c) */
 	/* Teardown (dom.c, dom_destroy).  closing: a destroy is deciding,
 	 * under d->lock; cleared again if it refuses.  Only dom_enter reads
 	 * it (the nest/closing Dekker pair), and then waits for the verdict

@@ -29,12 +29,20 @@
  * part of a scheduling point (sched_point_slow), so the yield fast path
  * is unchanged.
 
- * Idle and kicks.  An idle vCPU sleeps on its own notification, except
- * one, the listener (d->listener), which sleeps on the domain
- * notification so that outside events wake it.  A vCPU going idle takes
- * the role if nobody has it; the listener gives it up when it takes a
- * thread and kicks another idle vCPU (on its own notification) to take it
- * over.  Busy vCPUs see events at their scheduling points (sched_point).
+ * Idle and kicks.  Where the host can wait on two notifications at once
+ * (d->waitv: mk_notification_wait2_until, Linux's futex_waitv), every
+ * idle vCPU sleeps on its own notification and on the domain
+ * notification: an outside event wakes exactly one of them (the signal's
+ * futex wake picks one waiter), which takes the bits, delivers them and
+ * runs what they woke; there is no role to hand over.  Elsewhere (the
+ * fallback, chosen at dom_create: QEMU user mode, Linux before 5.16,
+ * one vCPU) an idle vCPU sleeps on its own notification, except one, the
+ * listener (d->listener), which sleeps on the domain notification so that
+ * outside events wake it.  A vCPU going idle takes the role if nobody has
+ * it; the listener gives it up when it takes a thread and kicks another
+ * idle vCPU (on its own notification) to take it over.  Either way, while
+ * some vCPU sleeps, one sleeper is woken by an event.  Busy vCPUs see
+ * events at their scheduling points (sched_point).
  * A vCPU going idle sets its bit in d->idle_mask and then looks at the
  * queues once more; a pusher queues and then reads d->idle_mask, and
  * kicks (signals DOM_KICK to) an idle vCPU, the thread's own one if it
@@ -51,8 +59,10 @@
  * queue would kick another idle vCPU, which usually found nothing: the
  * deliverer had taken the thread first.  Further threads woken by the
  * same delivery are queued as usual.  Running it is a take like any
- * other: a listener gives the role up and kicks another idle vCPU to take
- * it (idle.pml: a thread taken after ntf_wait).
+ * other: in the fallback a listener gives the role up and kicks another
+ * idle vCPU to take it (idle.pml: a thread taken after ntf_wait), so an
+ * event costs two host wake-ups; with d->waitv the other idle vCPUs
+ * already wait on the domain notification, and it costs one.
  *
  * The switch epilogue (after_switch) runs on the new stack and finishes
  * what the old thread started: queue a yielder, move a blocker from
@@ -786,6 +796,23 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 	switch_to(v, &v->idle_ctx, t);
 }
 
+/* The idle wait: with d->waitv on v's own notification and the domain
+ * notification at once (nobody holds the listener role then, so kicks
+ * go to v's own and events to the domain's), else on the one v waits on
+ * as listener or not.  The bits of both are taken together. */
+static int idle_wait(struct dom_vcpu *v, uint64_t deadline, uint64_t *bits)
+{
+	struct dom *d = v->dom;
+	uint64_t own = 0, ev = 0; /* set on every return by Linux; -ENOSYS elsewhere */
+	int r;
+
+	if (!d->waitv)
+		return mk_notification_wait_until(v->listening ? d->irq : &v->ntf, deadline, bits);
+	r = mk_notification_wait2_until(&v->ntf, d->irq, deadline, &own, &ev);
+	*bits = own | ev;
+	return r;
+}
+
 void dom_vcpu_loop(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
@@ -803,7 +830,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		/* Announce idleness, take the listener role if it is free,
 		 * then look once more (see the top). */
 		atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id);
-		if (!v->listening) {
+		if (!d->waitv && !v->listening) {
 			int none = -1;
 			v->listening = atomic_compare_exchange_strong(&d->listener, &none, (int)v->id);
 		}
@@ -813,9 +840,10 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 			deadline = dom_timer_next(d, v); /* the domain's and its own */
 			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns()) {
 				DOM_TRACE(d, DOM_TR_VCPU_IDLE, v->id, 0, 0, NULL);
-				r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf,
-							       deadline, &bits);
+				r = idle_wait(v, deadline, &bits);
 				DOM_TRACE(d, DOM_TR_VCPU_WAKE, v->id, 0, 0, NULL);
+				/* relaxed: a count only tests read, after joining */
+				atomic_fetch_add_explicit(&v->idle_wakes, 1, memory_order_relaxed);
 				if (r == -ETIMEDOUT)
 					/* relaxed: a count only tests read */
 					atomic_fetch_add_explicit(&v->timed_wakes, 1,

@@ -33,10 +33,24 @@
  * vCPU sleeps, nor in the inbox or private queue of a sleeping vCPU, and
  * while some vCPU sleeps one sleeper listens and no event waits.
  *
+ * -DWAITV: the protocol of hosts with futex_waitv (d->waitv): no
+ * listener role; every idle vCPU waits on its own notification and on
+ * the domain notification at once (mk_notification_wait2_until), and a
+ * signal of the domain notification wakes one of its sleeping waiters
+ * (FUTEX_WAKE nr=1: any one of them here, FIFO on Linux).  The same
+ * properties hold with "one sleeper listens" read as "every sleeper
+ * listens".  Without it: the listener protocol (the fallback).
+ *
  * Bugs, to show that the check can fail (spin -DBUG -a idle.pml):
  *   BUG            no second pick() after the idle bit is set
  *   BUG_HANDOVER   a listener that takes a thread gives the role up
  *                  without kicking another idle vCPU
+ *   BUG_TAKE_ONE   (WAITV) a waiter that finds bits on its own
+ *                  notification takes only those, leaving the domain
+ *                  notification's for the others, who may still sleep
+ *   BUG_NOREG      (WAITV) a waiter does not count itself among the
+ *                  domain notification's waiters, so a signal may skip
+ *                  the futex wake
  *
  * Granularity.  Shared accesses are separate steps, except where merging
  * two of them cannot hide a behaviour: a relaxed hint and the access it
@@ -48,6 +62,18 @@
  * around which a signaller cannot tell the difference; and the two
  * stores of listen_release (v->listening is read by its owner only).
  * seq itself is a flag, seqbump: "seq moved since the waiter read s".
+ *
+ * WAITV: the domain notification has several waiters, so its futex is
+ * modelled as Linux has it: moved[v] ("its seq moved since v read s",
+ * set for every v by the signaller's seq++), the entry check of
+ * futex_waitv (EAGAIN if either seq moved, else queued: inq[v]) as its
+ * own step, and the signaller's futex_wake(1) as a separate step that
+ * dequeues one queued waiter, any of them.  A waiter's two exchanges of
+ * the words are one step: a bit that lands between them is left for the
+ * registered pass, which it wakes (seq moved) or which takes it; and
+ * reading both seqs and both waiters++ are one step (as above, and a
+ * signaller that moves b's seq in between leaves its bit in the word
+ * the waiter exchanges next).
  */
 
 #ifndef NV
@@ -90,10 +116,33 @@ byte spawn = SPAWN;	/* wake-ups left for running threads */
 byte word[NV + 1];	/* n->word */
 byte waiters[NV + 1];	/* n->waiters */
 bit  seqbump[NV + 1];	/* n->seq != the s its waiter read */
+#ifdef WAITV
+bit  moved[NV];		/* d->irq's seq != the s vCPU v read */
+bit  inq[NV];		/* v queued on d->irq's futex (futex_waitv) */
+#endif
 bit  asleep[NV];	/* vCPU in futex_wait (bookkeeping) */
 bit  forever[NV];	/* RUNFOREVER: running a thread that keeps the vCPU */
 byte listener = NV;	/* d->listener: NV = nobody */
 bit  listening[NV];	/* v->listening (owner only) */
+
+#ifdef WAITV
+/* futex_wake(&d->irq->seq, 1): one queued waiter, any, if there is one */
+inline wake_one_irq()
+{
+	atomic {
+		if
+		:: inq[0] -> inq[0] = 0
+#if NV > 1
+		:: inq[1] -> inq[1] = 0
+#endif
+#if NV > 2
+		:: inq[2] -> inq[2] = 0
+#endif
+		:: else
+		fi
+	}
+}
+#endif
 
 /* mk_notification_signal(notification k, b) */
 inline signal(k, b)
@@ -103,7 +152,22 @@ inline signal(k, b)
 						/* its signaller wakes: return */
 	:: atomic { (word[k] & b) != b -> word[k] = word[k] | b };
 		if
+#ifdef WAITV
+		:: waiters[k] != 0 && k == IRQ ->
+			d_step {		/* seq++ */
+				moved[0] = 1;
+#if NV > 1
+				moved[1] = 1;
+#endif
+#if NV > 2
+				moved[2] = 1;
+#endif
+			};
+			wake_one_irq()
+		:: waiters[k] != 0 && k != IRQ -> seqbump[k] = 1	/* seq++, futex_wake */
+#else
 		:: waiters[k] != 0 -> seqbump[k] = 1	/* seq++, futex_wake */
+#endif
 		:: else
 		fi
 	fi
@@ -217,6 +281,53 @@ end_sleep:
 	od
 }
 
+#ifdef WAITV
+/* the words a WAITV waiter takes: both (BUG_TAKE_ONE: only its own if
+ * that has bits) */
+#ifdef BUG_TAKE_ONE
+#define TAKE2(v, b) if :: word[v] != 0 -> b = word[v]; word[v] = 0 \
+			:: else -> b = word[IRQ]; word[IRQ] = 0 fi
+#else
+#define TAKE2(v, b) b = word[v] | word[IRQ]; word[v] = 0; word[IRQ] = 0
+#endif
+#ifdef BUG_NOREG
+#define IRQREG 0
+#else
+#define IRQREG 1
+#endif
+
+/* mk_notification_wait2_until(&v->ntf, d->irq, MK_FOREVER, ..): b = the
+ * bits of both */
+inline ntf_wait2(v, b)
+{
+	do
+	:: atomic { (word[v] | word[IRQ]) != 0 -> TAKE2(v, b); break }	/* got bits */
+	:: else ->
+		/* sa = a.seq; sb = b.seq; a.waiters++; b.waiters++ */
+		atomic { seqbump[v] = 0; moved[v] = 0; waiters[v]++; waiters[IRQ] = waiters[IRQ] + IRQREG };
+		atomic {
+			TAKE2(v, b);
+			if
+			:: b != 0 -> waiters[v]--; waiters[IRQ] = waiters[IRQ] - IRQREG; break
+			:: else
+			fi
+		};
+		/* futex_waitv: EAGAIN if a seq moved, else sleep */
+		atomic {
+			if
+			:: seqbump[v] || moved[v]	/* EAGAIN */
+			:: else -> asleep[v] = 1; inq[v] = 1
+			fi
+		};
+end_sleep:
+		/* woken by a wake of its own seq (the single waiter's: its seq
+		 * moved) or dequeued by one of d->irq's; then waiters-- */
+		atomic { (seqbump[v] || !inq[v]) ->
+			asleep[v] = 0; inq[v] = 0; waiters[v]--; waiters[IRQ] = waiters[IRQ] - IRQREG }
+	od
+}
+#endif
+
 /* listen_release(v): give the role up; if another vCPU is idle and the
  * role is still free, kick it so that it takes the role. */
 inline release(v, k, w)
@@ -314,6 +425,7 @@ active [NV] proctype vcpu()
 #endif
 		:: else ->
 			idle[v] = 1;		/* atomic_fetch_or, seq_cst */
+#ifndef WAITV
 			/* take the listener role if nobody has it */
 			atomic {
 				if
@@ -321,11 +433,17 @@ active [NV] proctype vcpu()
 				:: else
 				fi
 			};
+#endif
 #ifndef BUG
 			pick(v, t, k, w, CASCADE);	/* look once more */
 #endif
 			if
-			:: !t -> ntf_wait(v, b);
+			:: !t ->
+#ifdef WAITV
+				ntf_wait2(v, b);
+#else
+				ntf_wait(v, b);
+#endif
 				/* take_bits (after the idle bit is cleared below;
 				 * only v sees t and b, so deciding here is the
 				 * same): delivering an event may wake a thread,
@@ -415,9 +533,18 @@ active proctype check()
 #ifndef RUNFOREVER
 		assert(n == 0);
 #endif
-		/* events: while anyone sleeps, a sleeper listens, and no event
+		/* events: while anyone sleeps, a sleeper listens (WAITV: every
+		 * sleeper is queued on the domain notification), and no event
 		 * is left on the domain notification */
+#ifdef WAITV
+		v = 0;
+		do
+		:: v < NV -> assert(!asleep[v] || inq[v]); v++
+		:: else -> break
+		od;
+#else
 		assert(!some || (listener < NV && asleep[listener] && listening[listener]));
+#endif
 		assert(!some || (word[IRQ] & EVENT) == 0);
 		v = 0;
 		some = 0

@@ -43,6 +43,39 @@ static inline int mk_futex_wait(_Atomic uint32_t *word, uint32_t expect, uint64_
 	return 0;
 }
 
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449 /* the same number on every architecture */
+#endif
+
+/* futex_waitv(2) (Linux 5.16): sleep until one of the words no longer holds
+ * its value or a futex_wake on one of them picks this thread, or until
+ * deadline_ns (CLOCK_MONOTONIC, absolute).  Returns 0 (woken), -EAGAIN (a
+ * value differed on entry), -ETIMEDOUT, -EINTR, or -ENOSYS. */
+static inline int mk_futex_waitv(struct futex_waitv *w, unsigned n, uint64_t deadline_ns)
+{
+	struct timespec ts, *tp = NULL;
+
+	if (deadline_ns != MK_FOREVER) {
+		ts.tv_sec = (time_t)(deadline_ns / 1000000000u);
+		ts.tv_nsec = (long)(deadline_ns % 1000000000u);
+		tp = &ts;
+	}
+	if (syscall(SYS_futex_waitv, w, n, 0, tp, CLOCK_MONOTONIC) == -1)
+		return -errno;
+	return 0;
+}
+
+/* One entry of a futex_waitv array: wait while *word == expect. */
+static inline struct futex_waitv mk_futex_waitv_entry(_Atomic uint32_t *word, uint32_t expect,
+						      bool shared)
+{
+	return (struct futex_waitv){
+		.val = expect,
+		.uaddr = (uint64_t)(uintptr_t)word,
+		.flags = FUTEX_32 | (shared ? 0 : FUTEX_PRIVATE_FLAG),
+	};
+}
+
 static inline void mk_futex_wake(_Atomic uint32_t *word, int n, bool shared)
 {
 	syscall(SYS_futex, word, mk_futex_op(shared, FUTEX_WAKE), n, NULL, NULL, 0);

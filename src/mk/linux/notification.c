@@ -18,9 +18,33 @@
  * the bit, the signaller saw waiters != 0 and bumps seq after the waiter
  * read s, so futex_wait either returns at once (seq changed) or is woken.
  * When nobody waits, signal is one atomic OR and one load: no system call.
+ *
+ * Waiting on two (wait2, futex_waitv): the same protocol on both at once.
+ *
+ *   wait2(a, b):  loop {
+ *                   wa = xchg(a.word, 0); wb = xchg(b.word, 0);
+ *                   if (wa | wb) return wa, wb;
+ *                   sa = a.seq; sb = b.seq; a.waiters++; b.waiters++;
+ *                   wa = xchg(a.word, 0); wb = xchg(b.word, 0);
+ *                   if (!(wa | wb)) futex_waitv({a.seq, sa}, {b.seq, sb});
+ *                   a.waiters--; b.waiters--;
+ *                   if (wa | wb) return wa, wb;
+ *                 }
+ *
+ * The waiter is one of the waiters of each word, so a signal of either
+ * one wakes it or finds the bits taken (Dekker as above, per word).  With
+ * several threads waiting on b, signal(b) wakes one of them (FUTEX_WAKE
+ * nr=1 picks among the waitv waiters of b.seq too), and the one woken
+ * takes b's word on its way out, whatever woke it: it always takes both
+ * words.  So a wake is never spent by a thread that leaves b's bits
+ * behind for the others, who still sleep.  (A signal may also wake a
+ * thread that finds the bits already taken by another: a spurious
+ * round, never a lost one.)
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../mk_impl.h"
 #include "futex.h"
@@ -120,4 +144,85 @@ int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns, 
 int mk_notification_poll(struct mk_notification *n, uint64_t *word)
 {
 	return wait_common(n, 0, false, word);
+}
+
+/* 1: futex_waitv works; -1: it does not (or RUMPBRIDGE_FUTEX_WAITV=0);
+ * 0: not asked yet.  relaxed: every thread that asks computes the same
+ * answer, so a race only asks the host twice. */
+static _Atomic int waitv_state;
+
+int mk_notification_wait2_probe(void)
+{
+	int st = atomic_load_explicit(&waitv_state, memory_order_relaxed);
+
+	if (st == 0) {
+		const char *e = getenv("RUMPBRIDGE_FUTEX_WAITV");
+		_Atomic uint32_t word = 0;
+		/* expect 1 while the word holds 0: a kernel that has the call
+		 * returns EAGAIN at once, one that has not ENOSYS */
+		struct futex_waitv w = mk_futex_waitv_entry(&word, 1, false);
+
+		st = 1;
+		if ((e != NULL && strcmp(e, "0") == 0) || mk_futex_waitv(&w, 1, MK_FOREVER) == -ENOSYS)
+			st = -1;
+		atomic_store_explicit(&waitv_state, st, memory_order_relaxed);
+	}
+	return st > 0 ? 0 : -ENOSYS;
+}
+
+/* Take both words, a relaxed look first (as wait_common's). */
+static uint64_t take(struct mk_notification *n)
+{
+	if (atomic_load_explicit(&n->word, memory_order_relaxed) == 0)
+		return 0;
+	return atomic_exchange(&n->word, 0);
+}
+
+int mk_notification_wait2_until(struct mk_notification *a, struct mk_notification *b,
+				uint64_t deadline_ns, uint64_t *word_a, uint64_t *word_b)
+{
+	uint64_t wa, wb;
+	int r;
+
+	if (a == NULL || b == NULL || a == b || word_a == NULL || word_b == NULL)
+		return -EINVAL;
+	if ((r = mk_check(a, MK_MAGIC_NOTIFICATION)) != 0 ||
+	    (r = mk_check(b, MK_MAGIC_NOTIFICATION)) != 0)
+		return r;
+	if (mk_notification_wait2_probe() != 0)
+		return -ENOSYS;
+	for (;;) {
+		wa = take(a);
+		wb = take(b);
+		if ((wa | wb) != 0)
+			break;
+		struct futex_waitv w[2] = {
+			mk_futex_waitv_entry(&a->seq, atomic_load(&a->seq), a->flags & MK_SHARED),
+			mk_futex_waitv_entry(&b->seq, atomic_load(&b->seq), b->flags & MK_SHARED),
+		};
+		atomic_fetch_add(&a->waiters, 1);
+		atomic_fetch_add(&b->waiters, 1);
+		wa = atomic_exchange(&a->word, 0);
+		wb = atomic_exchange(&b->word, 0);
+		r = 0;
+		if ((wa | wb) == 0)
+			r = mk_futex_waitv(w, 2, deadline_ns);
+		atomic_fetch_sub(&a->waiters, 1);
+		atomic_fetch_sub(&b->waiters, 1);
+		if ((wa | wb) != 0)
+			break;
+		if (r == -ETIMEDOUT) {
+			/* as wait_common: deliver what raced with the timeout */
+			wa = atomic_exchange(&a->word, 0);
+			wb = atomic_exchange(&b->word, 0);
+			if ((wa | wb) != 0)
+				break;
+			*word_a = *word_b = 0;
+			return -ETIMEDOUT;
+		}
+		/* woken, EAGAIN (a seq moved), EINTR: look again */
+	}
+	*word_a = wa;
+	*word_b = wb;
+	return 0;
 }

@@ -106,3 +106,20 @@ int mk_notification_wait(struct mk_notification *n, uint64_t *word)
 {
 	return mk_notification_wait_until(n, MK_FOREVER, word);
 }
+
+/* One vCPU in a PD: the domain never needs to wait on two notifications
+ * (its idle vCPU waits on the PD notification alone), so there is no
+ * such wait here. */
+int mk_notification_wait2_until(struct mk_notification *a, struct mk_notification *b,
+				uint64_t deadline_ns, uint64_t *word_a, uint64_t *word_b)
+{
+	(void)deadline_ns;
+	if (a == NULL || b == NULL || a == b || word_a == NULL || word_b == NULL)
+		return -EINVAL;
+	return -ENOSYS;
+}
+
+int mk_notification_wait2_probe(void)
+{
+	return -ENOSYS;
+}
