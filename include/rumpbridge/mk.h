@@ -70,6 +70,21 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
+/* Spinning                                                             */
+
+/* The hint a spin-wait loop gives the CPU on each turn (x86-64 pause,
+ * AArch64 yield, nothing elsewhere): the other hardware thread of the
+ * core runs meanwhile.  any context.  No errors. */
+static inline void mk_cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
 /* A static English description of a negative (or positive) errno code. */

@@ -383,15 +383,6 @@ int comp_ring_want_space(struct comp_ring *r)
 	return want(r, COMP_RING_SPACE);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield" ::: "memory");
-#endif
-}
-
 /* Poll for the condition for up to ch.spin_ns (and not past deadline_ns)
  * before the caller sleeps: 1 came true, 0 did not, or an error.  The
  * caller has sent its pending signals: the peer may be waiting for them.
@@ -407,7 +398,7 @@ static int spin(struct comp_ring *r, unsigned what, uint64_t deadline_ns)
 		n = what == COMP_RING_DATA ? refresh_in(r) : refresh_out(r);
 		if (n != 0)
 			return n < 0 ? n : 1;
-		cpu_relax();
+		mk_cpu_relax();
 		if ((i & 31) != 0)
 			continue;
 		now = mk_clock_now_ns();

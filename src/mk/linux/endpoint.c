@@ -106,15 +106,6 @@ struct spinner {
 static _Thread_local struct spinner reply_spinner = {PAY_ONE, 0, UINT32_MAX},
 				     call_spinner = {PAY_ONE, 0, UINT32_MAX};
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield" ::: "memory");
-#endif
-}
-
 /* The CPU this thread runs on, UINT32_MAX if unknown (glibc reads it from
  * rseq: no system call). */
 static inline uint32_t this_cpu(void)
@@ -173,7 +164,7 @@ static bool spin(struct spinner *sp, bool (*ready)(const void *), const void *ar
 			sp->pay += (PAY_ONE - sp->pay) / 8;
 			return true;
 		}
-		cpu_relax();
+		mk_cpu_relax();
 		if ((i & 15) != 0)
 			continue;
 		now = mk_clock_now_ns();

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #ifndef DOM_ARCH_X86_64_CPU_H
 #define DOM_ARCH_X86_64_CPU_H
+#include <rumpbridge/mk.h> /* mk_cpu_relax */
 static inline void dom_arch_relax(void)
 {
-	__builtin_ia32_pause();
+	mk_cpu_relax();
 }
 
 /* The default FP control modes (dom.h), which green threads without
