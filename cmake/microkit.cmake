@@ -75,7 +75,8 @@ set(RB_MK_TESTS
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")
   if(RUMPBRIDGE_TESTS)
-    foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic" "microkit_rumpnet")
+    foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic" "microkit_rumpnet"
+        "microkit_pdtest_debug")
       string(REPLACE "|" ";" t "${t}")
       list(GET t 0 name)
       add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_MK_SKIP}")
@@ -121,6 +122,14 @@ if(RUMPBRIDGE_TESTS)
     # QEMU boots in well under a second; the script's own limit is 60 s
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS microkit)
   endforeach()
+  # The same unit tests from a Debug build of the sub-project: dom's
+  # invariants asserted inside the PD.
+  add_test(NAME microkit_pdtest_debug COMMAND bash
+    ${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest_debug.sh ${PROJECT_SOURCE_DIR} ${MICROKIT_SDK}
+    ${MICROKIT_BOARD} ${MICROKIT_CONFIG} ${CMAKE_BINARY_DIR}/microkit-debug
+    ${CMAKE_CURRENT_BINARY_DIR}/microkit_pdtest_debug.log)
+  set_tests_properties(microkit_pdtest_debug PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77
+    LABELS microkit)
 endif()
 # The rump kernel in a PD (tests/microkit/rump): boots it, checks its work
 # and the clean halt; skipped, saying why, without the aarch64 rump kernel.

@@ -8,9 +8,9 @@
 #include "dom_impl.h"
 
 #if DOM_DEBUG
-__thread unsigned dom_locks_held;
-__thread bool dom_locks_nest;
-__thread bool dom_locks_leaf;
+DOM_DEBUG_TLS unsigned dom_locks_held;
+DOM_DEBUG_TLS bool dom_locks_nest;
+DOM_DEBUG_TLS bool dom_locks_leaf;
 #endif
 
 const char *dom_state_name(int st)

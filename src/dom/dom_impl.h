@@ -80,9 +80,14 @@ void dom_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
  * thread never switches while holding one, so the host thread's count is
  * its own) and assert it. */
 #if DOM_DEBUG
-extern __thread unsigned dom_locks_held;
-extern __thread bool dom_locks_nest; /* inside dom_destroy's verdict */
-extern __thread bool dom_locks_leaf; /* holds a leaf lock */
+#if DOM_ONE_VCPU
+#define DOM_DEBUG_TLS /* one host thread (a Microkit PD, which has no TLS) */
+#else
+#define DOM_DEBUG_TLS __thread
+#endif
+extern DOM_DEBUG_TLS unsigned dom_locks_held;
+extern DOM_DEBUG_TLS bool dom_locks_nest; /* inside dom_destroy's verdict */
+extern DOM_DEBUG_TLS bool dom_locks_leaf; /* holds a leaf lock */
 #endif
 
 static inline void dom_spin_lock(_Atomic uint32_t *l)
