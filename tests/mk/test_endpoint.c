@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@ static struct mk_msg msg1(uint64_t label, uint64_t v)
 struct server_arg {
 	struct mk_endpoint *ep;
 	_Atomic uint64_t served;
+	_Atomic uint64_t replied; /* counted after each reply (check_server) */
 };
 
 /* Echo server: reply w[i] * 3 + badge; label 0 stops it. */
@@ -219,6 +221,25 @@ static void *check_server(void *p)
 		m.w[1] = m.w[1] * 4;
 		atomic_fetch_add(&a->served, 1);
 		mk_endpoint_reply(a->ep, &rep, &m);
+		atomic_fetch_add(&a->replied, 1);
+	}
+}
+
+/* Wait until the servers have counted n replies.  After callers in other
+ * processes, the servers' writes to the slots reach this thread through
+ * those processes' atomics, which ThreadSanitizer cannot follow: this
+ * edge (each reply, then the count) is one it sees.  Bounded: a server
+ * that never counts fails the test by name. */
+static void wait_replied(struct server_arg *a, uint64_t n)
+{
+	uint64_t deadline = mk_clock_now_ns() + 60 * 1000000000ull;
+
+	while (atomic_load(&a->replied) < n) {
+		if (mk_clock_now_ns() > deadline)
+			fail_msg("servers counted %llu of %llu replies in 60 s",
+				 (unsigned long long)atomic_load(&a->replied),
+				 (unsigned long long)n);
+		sched_yield();
 	}
 }
 
@@ -467,6 +488,7 @@ static void callers_in_other_processes(void **state)
 		assert_int_equal(waitpid(pid[p], &status, 0), pid[p]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
+	wait_replied(&sa, (uint64_t)PROCS * (uint64_t)calls);
 	stop_servers(ep, srv, 2);
 	assert_int_equal(atomic_load(&sa.served), (uint64_t)PROCS * (uint64_t)calls);
 	mk_endpoint_destroy(ep);
