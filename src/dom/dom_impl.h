@@ -90,15 +90,13 @@ extern DOM_DEBUG_TLS bool dom_locks_nest; /* inside dom_destroy's verdict */
 extern DOM_DEBUG_TLS bool dom_locks_leaf; /* holds a leaf lock */
 #endif
 
-static inline void dom_spin_lock(_Atomic uint32_t *l)
+/* The acquiring loop of both kinds of lock below, without the debug
+ * bookkeeping. */
+static inline void dom_spin_acquire(_Atomic uint32_t *l)
 {
-#if DOM_DEBUG
-	dom_assert((dom_locks_held == 0 || dom_locks_nest) && !dom_locks_leaf,
-		   "spin lock %p taken while holding another (docs/locking.md)", (void *)l);
-	dom_locks_held++;
-#endif
 	for (unsigned i = 0;; i++) {
-		/* acquire: pairs with the release in dom_spin_unlock */
+		/* acquire: pairs with the release of dom_spin_unlock and
+		 * dom_leaf_unlock */
 		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
 		    atomic_exchange_explicit(l, 1, memory_order_acquire) == 0)
 			return;
@@ -109,6 +107,16 @@ static inline void dom_spin_lock(_Atomic uint32_t *l)
 	}
 }
 
+static inline void dom_spin_lock(_Atomic uint32_t *l)
+{
+#if DOM_DEBUG
+	dom_assert((dom_locks_held == 0 || dom_locks_nest) && !dom_locks_leaf,
+		   "spin lock %p taken while holding another (docs/locking.md)", (void *)l);
+	dom_locks_held++;
+#endif
+	dom_spin_acquire(l);
+}
+
 static inline void dom_spin_unlock(_Atomic uint32_t *l)
 {
 #if DOM_DEBUG
@@ -116,7 +124,7 @@ static inline void dom_spin_unlock(_Atomic uint32_t *l)
 		   "spin lock %p released but not held", (void *)l);
 	dom_locks_held--;
 #endif
-	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
+	atomic_store_explicit(l, 0, memory_order_release); /* pairs with dom_spin_acquire */
 }
 
 /* Leaf locks: the debug-only owner tables of mutex.c and rwlock.c, taken
@@ -128,16 +136,7 @@ static inline void dom_leaf_lock(_Atomic uint32_t *l)
 	dom_assert(!dom_locks_leaf, "leaf lock %p taken while holding a leaf lock", (void *)l);
 	dom_locks_leaf = true;
 #endif
-	for (unsigned i = 0;; i++) {
-		/* acquire: pairs with the release in dom_leaf_unlock */
-		if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
-		    atomic_exchange_explicit(l, 1, memory_order_acquire) == 0)
-			return;
-		if (i < 64)
-			dom_arch_relax();
-		else
-			mk_thread_yield();
-	}
+	dom_spin_acquire(l);
 }
 
 static inline void dom_leaf_unlock(_Atomic uint32_t *l)
@@ -147,7 +146,7 @@ static inline void dom_leaf_unlock(_Atomic uint32_t *l)
 		   "leaf lock %p released but not held", (void *)l);
 	dom_locks_leaf = false;
 #endif
-	atomic_store_explicit(l, 0, memory_order_release); /* pairs with lock */
+	atomic_store_explicit(l, 0, memory_order_release); /* pairs with dom_spin_acquire */
 }
 
 /* ------------------------------------------------------------------ */
