@@ -77,25 +77,9 @@ static void put(const char *s)
 	microkit_dbg_puts(s);
 }
 
-static void put_u64(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put(&buf[i]);
-}
-
 static void kv(const char *k, uint64_t v)
 {
-	put(" ");
-	put(k);
-	put("=");
-	put_u64(v);
+	mk_console_printf(" %s=%llu", k, (unsigned long long)v);
 }
 
 static void check(const char *what, bool ok, long v)

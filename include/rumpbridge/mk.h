@@ -105,6 +105,15 @@ void mk_console_write(const char *s, size_t len);
  * any thread. */
 int mk_console_vformat(char *buf, size_t n, const char *fmt, va_list ap);
 
+/* mk_console_vformat into a buffer of MK_CONSOLE_LINE bytes, then
+ * mk_console_write: a longer output is cut to MK_CONSOLE_LINE - 1
+ * characters.  Returns the length the whole output would have.  Never
+ * fails; any thread (one call, one write: lines of two threads do not
+ * mix). */
+#define MK_CONSOLE_LINE 512
+int mk_console_printf(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+int mk_console_vprintf(const char *fmt, va_list ap);
+
 /* Stop the program at once after an unrecoverable error (the caller has
  * written why to the console): abort() on Linux; on a Microkit PD a fault
  * (brk) that the PD's fault handler hears of.  Never returns. */

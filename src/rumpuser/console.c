@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The console hypercalls: the backend's console (mk_console_write) and
- * its formatter (mk_console_vformat).  Shared by every backend. */
+/* The console hypercalls on the backend's console (mk_console_write,
+ * mk_console_vprintf).  Shared by every backend. */
 #include <stdarg.h>
 
 #include "rumpuser_impl.h"
@@ -14,13 +14,9 @@ void rumpuser_putchar(int c)
 
 void rumpuser_dprintf(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = mk_console_vformat(buf, sizeof(buf), fmt, ap);
+	(void)mk_console_vprintf(fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		mk_console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }

@@ -2,8 +2,8 @@
 /*
  * Scaffolding shared by the Microkit test and benchmark PDs (pdtest,
  * faulter, supervisor, rumppd, rumpsup, bench_domain, bench_client): console
- * numbers without a C library, and the setup every domain PD repeats —
- * mk_microkit_init, a domain on the PD notification with the PD's thread
+ * numbers (mk_console_printf, the backend's formatter), and the setup
+ * every domain PD repeats — mk_microkit_init, a domain on the PD notification with the PD's thread
  * as vCPU 0, and the vCPU context running dom_run.  Header only: each PD
  * is one program image and includes it once.
  *
@@ -29,45 +29,25 @@ static inline void pd_put(const char *s)
 /* v in decimal. */
 static inline void pd_put_u64(uint64_t v)
 {
-	char buf[21];
-	int i = 20;
-
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	pd_put(&buf[i]);
+	mk_console_printf("%llu", (unsigned long long)v);
 }
 
 /* v as 0x and 16 hex digits. */
 static inline void pd_put_hex(uint64_t v)
 {
-	char buf[19];
-
-	buf[0] = '0';
-	buf[1] = 'x';
-	for (int i = 0; i < 16; i++)
-		buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
-	buf[18] = '\0';
-	pd_put(buf);
+	mk_console_printf("0x%016llx", (unsigned long long)v);
 }
 
 /* v in decimal, with a '-' if negative. */
 static inline void pd_put_i64(int64_t v)
 {
-	if (v < 0)
-		pd_put("-");
-	pd_put_u64(v < 0 ? -(uint64_t)v : (uint64_t)v);
+	mk_console_printf("%lld", (long long)v);
 }
 
 /* " k=v", the key=value form the check_*.sh scripts parse. */
 static inline void pd_kv(const char *k, uint64_t v)
 {
-	pd_put(" ");
-	pd_put(k);
-	pd_put("=");
-	pd_put_u64(v);
+	mk_console_printf(" %s=%llu", k, (unsigned long long)v);
 }
 
 /* The mk_microkit_config of a PD whose .system file maps the heap at
