@@ -193,7 +193,9 @@ int mk_stack_create_guard(struct mk_stack *s, size_t size, size_t guard, const c
 	return mk_stack_create(s, size, name);
 }
 
-int mk_stack_destroy(struct mk_stack *s)
+/* The slot of a stack mk_stack_create gave out: 0, or -EINVAL (s NULL,
+ * not one of the slots, or a slot not in use). */
+static int slot_of(const struct mk_stack *s, unsigned *slot)
 {
 	uintptr_t off;
 	unsigned i;
@@ -203,6 +205,16 @@ int mk_stack_destroy(struct mk_stack *s)
 	off = (uintptr_t)s->map - mem.stacks;
 	i = (unsigned)(off / mem.stride);
 	if (off % mem.stride != 0 || i >= mem.n || !(mem.used & (UINT64_C(1) << i)))
+		return -EINVAL;
+	*slot = i;
+	return 0;
+}
+
+int mk_stack_destroy(struct mk_stack *s)
+{
+	unsigned i;
+
+	if (slot_of(s, &i) != 0)
 		return -EINVAL;
 	mem.used &= ~(UINT64_C(1) << i);
 	mem.names[i] = NULL;
@@ -215,14 +227,9 @@ int mk_stack_destroy(struct mk_stack *s)
 
 int mk_stack_reuse(struct mk_stack *s, const char *name)
 {
-	uintptr_t off;
 	unsigned i;
 
-	if (s == NULL || s->map == NULL || (uintptr_t)s->map < mem.stacks)
-		return -EINVAL;
-	off = (uintptr_t)s->map - mem.stacks;
-	i = (unsigned)(off / mem.stride);
-	if (off % mem.stride != 0 || i >= mem.n || !(mem.used & (UINT64_C(1) << i)))
+	if (slot_of(s, &i) != 0)
 		return -EINVAL;
 	mem.names[i] = name;
 	ft_name(i, name != NULL && name[0] != '\0' ? name : "?");
