@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
@@ -26,6 +27,20 @@
 static inline uint64_t rb_deadline(uint64_t from_now_ns)
 {
 	return mk_clock_now_ns() + from_now_ns;
+}
+
+/* The process's mappings now (lines of /proc/self/maps). */
+static inline long rb_count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	long n = 0;
+	int c;
+
+	assert_non_null(f);
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
 }
 
 static inline void rb_sleep_ms(unsigned ms)

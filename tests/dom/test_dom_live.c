@@ -10,19 +10,6 @@
 #include "dom/dom_impl.h"
 #include "rb_test.h"
 
-static long count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	long n = 0;
-	int c;
-
-	assert_non_null(f);
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
 static long max_map_count(void)
 {
 	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
@@ -72,7 +59,7 @@ static void many_threads_alive_at_once(void **state)
 	atomic_store(&alive, 0);
 	assert_int_equal(dom_create(&d, &cfg), 0);
 	assert_int_equal(dom_sem_init(&gate, 0), 0);
-	m0 = count_maps();
+	m0 = rb_count_maps();
 	assert_int_equal(dom_enter(d), 0);
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(dom_thread_create(d, &t[i], NULL, blocker, (void *)(uintptr_t)i), 0);
@@ -82,7 +69,7 @@ static void many_threads_alive_at_once(void **state)
 			fail_msg("only %u of %u threads started", atomic_load(&alive), n);
 		dom_sleep_ns(1000000);
 	}
-	m1 = count_maps();
+	m1 = rb_count_maps();
 	fprintf(stderr, "%u threads alive: %ld -> %ld mappings (limit %ld)\n", n, m0, m1,
 		max_map_count());
 	assert_true(m1 < max_map_count());

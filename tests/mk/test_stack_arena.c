@@ -10,19 +10,6 @@
 
 #define BUDGET 100 /* hard guards (RUMPBRIDGE_STACK_HARD_GUARDS, set in main) */
 
-static long count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	long n = 0;
-	int c;
-
-	assert_non_null(f);
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
 static unsigned live_n(void)
 {
 	const char *e = getenv("RB_LIVE_N");
@@ -92,7 +79,7 @@ static void many_live_stacks_share_mappings(void **state)
 	(void)state;
 	unsigned n = live_n();
 	struct mk_stack *s = calloc(n, sizeof(*s));
-	long m0 = count_maps(), m1;
+	long m0 = rb_count_maps(), m1;
 	uint64_t sum = 0, want = 0;
 
 	assert_non_null(s);
@@ -100,7 +87,7 @@ static void many_live_stacks_share_mappings(void **state)
 		assert_int_equal(mk_stack_create(&s[i], 16384, "live"), 0);
 		((volatile uint32_t *)((char *)s[i].base + s[i].size))[-1] = i;
 	}
-	m1 = count_maps();
+	m1 = rb_count_maps();
 	for (unsigned i = 0; i < n; i++) {
 		sum += ((volatile uint32_t *)((char *)s[i].base + s[i].size))[-1];
 		want += i;
