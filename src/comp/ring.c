@@ -466,10 +466,11 @@ int comp_ring_wait_until(struct comp_ring *r, unsigned what, uint64_t deadline_n
 
 /* ---- transfers ---- */
 
-int comp_ring_enqueue_batch(struct comp_ring *r, const struct comp_ring_desc *d, unsigned n,
-			    unsigned flags)
+/* The checks of both batch calls: check(r)'s errors, -EINVAL (d NULL
+ * with n > 0, an unknown flag), -EOPNOTSUPP (COMP_RING_WAIT on a ring
+ * without a wait). */
+static int check_batch(const struct comp_ring *r, const void *d, unsigned n, unsigned flags)
 {
-	unsigned done = 0;
 	int e = check(r);
 
 	if (e != 0)
@@ -478,6 +479,17 @@ int comp_ring_enqueue_batch(struct comp_ring *r, const struct comp_ring_desc *d,
 		return -EINVAL;
 	if ((flags & COMP_RING_WAIT) != 0 && r->ch.wait == NULL)
 		return -EOPNOTSUPP;
+	return 0;
+}
+
+int comp_ring_enqueue_batch(struct comp_ring *r, const struct comp_ring_desc *d, unsigned n,
+			    unsigned flags)
+{
+	unsigned done = 0;
+	int e = check_batch(r, d, n, flags);
+
+	if (e != 0)
+		return e;
 	while (done < n) {
 		uint32_t space = r->mask + 1 - (r->out_tail - r->out_head);
 		unsigned k;
@@ -544,14 +556,10 @@ int comp_ring_dequeue_batch(struct comp_ring *r, struct comp_ring_desc *d, unsig
 {
 	uint32_t avail;
 	unsigned k, i;
-	int e = check(r);
+	int e = check_batch(r, d, n, flags);
 
 	if (e != 0)
 		return e;
-	if ((d == NULL && n != 0) || (flags & ~(COMP_RING_WAIT | COMP_RING_DEFER)) != 0)
-		return -EINVAL;
-	if ((flags & COMP_RING_WAIT) != 0 && r->ch.wait == NULL)
-		return -EOPNOTSUPP;
 	if (n == 0)
 		return 0;
 	for (;;) {
