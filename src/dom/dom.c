@@ -34,15 +34,6 @@ static void stop_vcpus(struct dom *d, unsigned started)
 			mk_thread_join(d->vcpu[i].host, NULL);
 }
 
-/* The most recent idle vCPU takes the next event and kick (sched.c), unless
- * the environment says RUMPBRIDGE_IDLE_LIFO=0 (to compare). */
-static bool lifo_wanted(void)
-{
-	const char *e = mk_env_get("RUMPBRIDGE_IDLE_LIFO");
-
-	return e == NULL || strcmp(e, "0") != 0;
-}
-
 int dom_create(struct dom **out, const struct dom_config *cfg)
 {
 	static const struct dom_config dflt;
@@ -85,7 +76,6 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	atomic_init(&d->listener, -1);
 	/* One vCPU always listens: a plain wait on irq is all it needs. */
 	d->waitv = n > 1 && mk_notification_wait2_probe() == 0;
-	d->lifo = d->waitv && lifo_wanted();
 	dom_waitq_init(&d->evq);
 	dom_waitq_init(&d->svcq);
 	dom_waitq_init(&d->workq);

@@ -278,9 +278,6 @@ struct dom_vcpu {
 	struct dom *dom;
 	unsigned id;
 	struct mk_notification ntf;	/* idle wait (and d->irq if d->waitv) */
-	/* d->lifo: d->idle_clock when it last went idle (sched.c, "Most
-	 * recent idle vCPU first") */
-	_Atomic uint64_t idle_stamp;
 	bool listening;			/* owner only: d->listener is this */
 	bool delivering;		/* owner only: idle loop in take_bits */
 	struct dom_thread *keep;	/* owner only: first thread it woke then */
@@ -355,11 +352,6 @@ struct dom {
 	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
 	_Atomic int listener;	 /* idle vCPU waiting on irq, -1: none */
 	bool waitv;		 /* idle vCPUs all wait on irq too (sched.c) */
-	/* d->waitv and the kicks go to the most recent idle vCPU (sched.c,
-	 * "Most recent idle vCPU first"); RUMPBRIDGE_IDLE_LIFO=0: not */
-	bool lifo;
-	_Atomic uint64_t idle_clock; /* d->lifo: idle entries so far */
-	_Atomic uint64_t raised;     /* d->lifo: dom_event_signal's bits */
 	/* Teardown (dom.c, dom_destroy).  closing: a destroy is deciding,
 	 * under d->lock; cleared again if it refuses.  Only dom_enter reads
 	 * it (the nest/closing Dekker pair), and then waits for the verdict
@@ -438,9 +430,6 @@ void dom_sched_push_new(struct dom_thread *t);
 void dom_sched_switch_out(struct dom_thread *self);
 void dom_sched_kick(struct dom *d);
 void dom_sched_kick_vcpu(struct dom_vcpu *v);
-/* dom_event_signal of a d->lifo domain: raise bits, kick the most recent
- * idle vCPU (sched.c, "Most recent idle vCPU first"). */
-void dom_sched_raise(struct dom *d, uint64_t bits);
 #if DOM_ONE_VCPU
 /* The next yield in d takes the long path (sched.c, "One vCPU": the
  * yield gate); dom_trace_start calls it. */

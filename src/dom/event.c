@@ -63,10 +63,6 @@ int dom_event_signal(struct dom *d, uint64_t bits)
 	if (bits == 0 || (bits & ~DOM_EVENT_MASK) != 0)
 		return -EINVAL;
 	DOM_TRACE(d, DOM_TR_EVENT_SIGNAL, bits, 0, 0, NULL);
-	if (d->lifo) {
-		dom_sched_raise(d, bits); /* the most recent idle vCPU takes them */
-		return 0;
-	}
 	return mk_notification_signal(d->irq, bits);
 }
 

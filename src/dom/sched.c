@@ -64,32 +64,6 @@
  * event costs two host wake-ups; with d->waitv the other idle vCPUs
  * already wait on the domain notification, and it costs one.
  *
- * Most recent idle vCPU first (d->lifo: d->waitv, unless the environment
- * says RUMPBRIDGE_IDLE_LIFO=0).  A signal of the domain notification
- * wakes the vCPU that has waited longest (FUTEX_WAKE takes the first
- * waiter queued), so in a ping-pong between a host thread and a green
- * thread the vCPUs took turns, and each event woke the host thread that
- * had slept longer, often on the other CPU: a cold wake-up, several
- * times the cost of waking the one that just went to sleep.  So the
- * domain's own signallers pick the vCPU themselves, the most recent idle
- * one, as Go keeps its idle Ps on a stack: a vCPU going idle takes a
- * stamp (v->idle_stamp, from d->idle_clock) before it sets its idle bit,
- * and a kick (dom_sched_kick) goes to the idle vCPU with the highest
- * stamp.  dom_event_signal raises its bits on d->raised, not on the
- * domain notification, and kicks that vCPU (dom_sched_raise); a vCPU
- * takes d->raised with the domain notification's word: after its idle
- * wait, when it leaves the idle loop, and at its scheduling points.  The
- * Dekker pairs: the raiser's "raised |= bits; read idle_mask" against
- * the vCPU's "set idle bit; look at raised (do not sleep if set)", and
- * the vCPU clears its idle bit before it takes d->raised, so a vCPU the
- * raiser saw idle and kicked takes the bits even if it was on its way
- * out when the kick came (the kick is then spurious: one more round of
- * the idle loop, without a system call).  Signals of the domain
- * notification itself (dom_irq: another process, a ring's peer) still
- * wake the longest waiter, as every idle vCPU still waits on it too
- * (their signallers cannot see the idle set).  tests/model/idle.pml
- * -DWAITV -DLIFO checks it.
- *
  * The switch epilogue (after_switch) runs on the new stack and finishes
  * what the old thread started: queue a yielder, move a blocker from
  * BLOCKING to BLOCKED (or queue it if a waker got there first), reap an
@@ -182,57 +156,13 @@ static void listen_release(struct dom_vcpu *v)
 		mk_notification_signal(&d->vcpu[__builtin_ctzll(m)].ntf, DOM_KICK);
 }
 
-/* The idle vCPU to kick among m (not 0): the lowest, or with d->lifo
- * the one that went idle last ("Most recent idle vCPU first").  The
- * stamps are relaxed: each was stored before its vCPU's seq_cst fetch_or
- * of the idle bit that our caller's seq_cst load of idle_mask read, so it
- * is at least that recent; a later one only reorders the choice, and
- * any idle vCPU kicked finds the work. */
-static struct dom_vcpu *idle_pick(struct dom *d, uint64_t m)
-{
-	unsigned best = (unsigned)__builtin_ctzll(m);
-	uint64_t top;
-
-	if (!d->lifo || (m &= m - 1) == 0)
-		return &d->vcpu[best];
-	top = atomic_load_explicit(&d->vcpu[best].idle_stamp, memory_order_relaxed);
-	for (; m != 0; m &= m - 1) {
-		unsigned k = (unsigned)__builtin_ctzll(m);
-		uint64_t st = atomic_load_explicit(&d->vcpu[k].idle_stamp, memory_order_relaxed);
-		if (st > top)
-			top = st, best = k;
-	}
-	return &d->vcpu[best];
-}
-
 /* Wake one idle vCPU, if there is one. */
 void dom_sched_kick(struct dom *d)
 {
 	uint64_t m = atomic_load(&d->idle_mask);
 
 	if (m != 0)
-		dom_sched_kick_vcpu(idle_pick(d, m));
-}
-
-/* dom_event_signal with d->lifo: the bits go to d->raised, then the
- * most recent idle vCPU is kicked; with none idle, a busy vCPU takes
- * them at a scheduling point or a vCPU going idle does (its look at
- * d->raised).  The fetch_or is seq_cst: the first half of the Dekker
- * pair with the idle bit ("Most recent idle vCPU first"). */
-void dom_sched_raise(struct dom *d, uint64_t bits)
-{
-	atomic_fetch_or(&d->raised, bits);
-	dom_sched_kick(d);
-}
-
-/* d->raised, taken (0: none).  The relaxed look first keeps an empty poll
- * from writing the line; a stale 0 is only a later look's business: the
- * idle loop's looks that the protocol relies on are seq_cst (raised_set). */
-static inline uint64_t take_raised(struct dom *d)
-{
-	if (atomic_load_explicit(&d->raised, memory_order_relaxed) == 0)
-		return 0;
-	return atomic_exchange(&d->raised, 0);
+		dom_sched_kick_vcpu(&d->vcpu[__builtin_ctzll(m)]);
 }
 
 static bool any_idle(struct dom *d)
@@ -543,9 +473,6 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 		if ((bits & DOM_KICK) && atomic_load(&d->listener) >= 0)
 			mk_notification_signal(d->irq, DOM_KICK);
 	}
-	if (!DOM_ONE_VCPU && (ticks & (POLL_IRQ_EVERY - 1)) == 0 && d->lifo &&
-	    (bits = take_raised(d)) != 0)
-		take_bits(d, bits);
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
 	    (atomic_load_explicit(&d->timers.next, memory_order_relaxed) != MK_FOREVER ||
 	     atomic_load_explicit(&v->timers.next, memory_order_relaxed) != MK_FOREVER))
@@ -890,7 +817,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 	struct dom_thread *t;
-	uint64_t bits = 0, deadline, raised;
+	uint64_t bits, deadline;
 	int r;
 
 	for (;;) {
@@ -900,16 +827,8 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		}
 		if (must_leave(v))
 			break;
-		/* Announce idleness (with its stamp first: "Most recent idle
-		 * vCPU first"; relaxed: the fetch_or below publishes it to
-		 * idle_pick), take the listener role if it is free, then
-		 * look once more (see the top), at d->raised too. */
-		if (!DOM_ONE_VCPU && d->lifo)
-			atomic_store_explicit(&v->idle_stamp,
-					      atomic_fetch_add_explicit(&d->idle_clock, 1,
-									memory_order_relaxed) +
-						      1,
-					      memory_order_relaxed);
+		/* Announce idleness, take the listener role if it is free,
+		 * then look once more (see the top). */
 		atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id);
 		if (!d->waitv && !v->listening) {
 			int none = -1;
@@ -917,10 +836,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		}
 		t = pick_common(v, true);
 		r = -EAGAIN;
-		/* seq_cst: the second half of the Dekker pair with
-		 * dom_sched_raise */
-		if (t == NULL && !must_leave(v) &&
-		    (DOM_ONE_VCPU || !d->lifo || atomic_load(&d->raised) == 0)) {
+		if (t == NULL && !must_leave(v)) {
 			deadline = dom_timer_next(d, v); /* the domain's and its own */
 			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns()) {
 				DOM_TRACE(d, DOM_TR_VCPU_IDLE, v->id, 0, 0, NULL);
@@ -936,16 +852,6 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 				r = -ETIMEDOUT;
 		}
 		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));
-		/* After the bit is clear: a raiser that saw it set has
-		 * raised its bits by now ("Most recent idle vCPU first"). */
-		if (!DOM_ONE_VCPU && d->lifo && (raised = take_raised(d)) != 0) {
-			if (t != NULL) {
-				take_bits(d, raised); /* what it wakes is queued */
-			} else {
-				bits = r == 0 ? bits | raised : raised;
-				r = 0;
-			}
-		}
 		if (t != NULL) {
 			idle_run(v, t);
 			continue;

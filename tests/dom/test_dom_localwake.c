@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Local wake-ups: the idle vCPU that delivers an outside event runs the
- * green thread it wakes itself, (where the host can wait on two
- * notifications) an event costs one host wake-up, not two, and the
- * vCPU that idled last takes the next event, so that a ping-pong wakes
- * the same host thread every round (sched.c, "Idle and kicks", "Local
- * wake-ups", "Most recent idle vCPU first").  RUMPBRIDGE_FUTEX_WAITV=0
- * runs the listener fallback (test_dom_localwake_fallback in CTest),
- * RUMPBRIDGE_IDLE_LIFO=0 the waitv protocol without the LIFO choice
- * (test_dom_localwake_fifo). */
+ * green thread it wakes itself, and (where the host can wait on two
+ * notifications) an event costs one host wake-up, not two (sched.c,
+ * "Idle and kicks", "Local wake-ups").  RUMPBRIDGE_FUTEX_WAITV=0 runs the
+ * listener fallback (test_dom_localwake_fallback in CTest). */
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rumpbridge/dom.h>
@@ -160,37 +155,11 @@ static void one_wake_per_event(void **state)
 	assert_int_equal(dom_destroy(dm), 0);
 }
 
-/* Most recent idle vCPU first: the vCPU that delivered round i runs the
- * thread, which blocks again, and idles after the other vCPU, which has
- * slept since; so it delivers round i + 1 too.  (FUTEX_WAKE of the
- * domain notification would pick the longest sleeper: the vCPUs would
- * take turns.) */
-static void same_vcpu_delivers_every_round(void **state)
-{
-	const char *e = getenv("RUMPBRIDGE_IDLE_LIFO");
-	bool lifo = mk_notification_wait2_probe() == 0 && (e == NULL || strcmp(e, "0") != 0);
-	int changes = 0;
-
-	(void)state;
-	run_rounds();
-	for (int i = 1; i < ROUNDS; i++)
-		changes += delivered_by[i] != delivered_by[i - 1];
-	printf("# %s: the delivering vCPU changed %d times in %d rounds\n",
-	       lifo ? "most recent idle vCPU first" : "longest sleeper first", changes, (int)ROUNDS);
-	if (lifo)
-		for (int i = 1; i < ROUNDS; i++)
-			if (delivered_by[i] != delivered_by[i - 1])
-				fail_msg("round %d: delivered by vCPU %d, round %d by vCPU %d", i,
-					 delivered_by[i], i - 1, delivered_by[i - 1]);
-	assert_int_equal(dom_destroy(dm), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delivering_vcpu_runs_the_woken_thread),
 		cmocka_unit_test(one_wake_per_event),
-		cmocka_unit_test(same_vcpu_delivers_every_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
