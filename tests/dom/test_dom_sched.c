@@ -9,8 +9,12 @@
 /* Defect 11: threads that only yield were not shared fairly between
  * vCPUs (each vCPU kept the threads it had in its private queue; on 2
  * vCPUs one of 4 counters got 24x fewer turns).  With 4 always-runnable
- * threads on 2 vCPUs, each must get between 0.5x and 2x the mean share
- * over one second.  Turns are counted; time only ends the run. */
+ * threads on 2 vCPUs, each must get between 0.25x and 4x the mean share
+ * over one second.  Turns are counted; time only ends the run.  The
+ * bound is loose on purpose: a vCPU is a host thread, and while the host
+ * runs something else on its CPU the green thread it was running gets no
+ * turns, whatever the domain does (seen: 0.45x of the mean at a load
+ * average of 16 on 2 CPUs); the defect gave 24x fewer. */
 enum { NT = 4 };
 static _Atomic bool stop;
 static _Atomic uint64_t turns[NT];
@@ -53,8 +57,8 @@ static void fair_shares(unsigned vcpus, unsigned ms)
 	assert_true(sum >= NT * 100); /* enough turns to judge */
 	for (int i = 0; i < NT; i++) {
 		uint64_t n = atomic_load(&turns[i]);
-		/* mean/2 <= n <= 2*mean, mean = sum/NT */
-		if (2 * NT * n < sum || n > 2 * sum / NT)
+		/* mean/4 <= n <= 4*mean, mean = sum/NT */
+		if (4 * NT * n < sum || n > 4 * sum / NT)
 			fail_msg("thread %d got %llu turns, mean %llu", i, (unsigned long long)n,
 				 (unsigned long long)(sum / NT));
 	}
