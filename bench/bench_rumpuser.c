@@ -41,7 +41,9 @@
  *            server on each librumpuser (bench_rumpuser_sp.c);
  *   cpuloop  no kernel at all: a fixed computation on the thread's own
  *            registers, the machine's baseline for "two threads at once"
- *            (on a shared 2-core VM, two threads seldom get two cores).
+ *            (on a shared 2-core VM, two threads seldom get two cores);
+ *   cpushared the same plus a write, every call, to a line both threads
+ *            write: the control for the CPU-time figures below.
  *
  * How a case with one or more threads is measured (run()): each thread
  * binds (adopt, newlwp) and makes one call (a foreign thread gets its
@@ -54,8 +56,10 @@
  * reports the threads' CPU time (CLOCK_THREAD_CPUTIME_ID) per call
  * instead of wall time: what a call costs the code, whether or not the
  * machine gave the thread a core all along.  A request "<op> <iters> v"
- * also prints, per thread, its start and end (ns), its calls, and how
- * often it slept and was preempted meanwhile (test_bench_rumpuser_method.sh).
+ * also prints, per thread, its start and end (ns), its calls, how often
+ * it slept and was preempted meanwhile, and its time on a core and
+ * waiting for one (ns, Linux's schedstat; -1 without): what is left of
+ * the interval is time it slept (test_bench_rumpuser_method.sh).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -115,6 +119,9 @@ struct job {
 	uint64_t calls;		/* calls made in [t0, t1] */
 	long sleeps, preempted;	/* the thread's voluntary and involuntary
 				 * context switches in [t0, t1] */
+	int64_t run_ns, runq_ns; /* time on a core, and runnable but waiting
+				  * for one, in [t0, t1] (schedstat; -1 if
+				  * the host has none) */
 	uint64_t sink;		/* cpuloop's result, so it is computed */
 	int err;		/* 0 or why the thread could not bind */
 	const char *err_what;
@@ -187,6 +194,42 @@ static uint64_t cpuloop(uint64_t x)
 	return x;
 }
 
+/* The control for the _cpu keys: cpuloop plus one write, every call, to
+ * a line both threads write.  What that costs in thread CPU time when
+ * two threads run at once is what one shared line a call would cost a
+ * getpid, measured in the same run. */
+static _Atomic uint64_t shared_line;
+
+static uint64_t cpushared(uint64_t x)
+{
+	/* relaxed: a counter nobody reads; the write is the point */
+	atomic_fetch_add_explicit(&shared_line, 1, memory_order_relaxed);
+	return cpuloop(x);
+}
+
+/* Linux's /proc/thread-self/schedstat: time on a core and time waiting
+ * for one (runnable), in ns; false if unavailable. */
+static bool schedstat(int64_t *run, int64_t *runq)
+{
+	char buf[128];
+	unsigned long long a, b;
+	ssize_t n;
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &a, &b) != 2)
+		return false;
+	*run = (int64_t)a;
+	*runq = (int64_t)b;
+	return true;
+}
+
 static bool stopped(struct job *j)
 {
 	/* relaxed: a flag; what the threads measured is read after join */
@@ -197,8 +240,11 @@ static void *run_job(void *p)
 {
 	struct job *j = p;
 	bool getpid = strcmp(j->op, "getpid") == 0, loop = strcmp(j->op, "cpuloop") == 0;
+	bool shared = strcmp(j->op, "cpushared") == 0;
 	uint64_t i = 0, c0, x = 0x9e3779b97f4a7c15ull + (uint64_t)j->role;
 	struct rusage u0, u1;
+	int64_t run0 = 0, runq0 = 0, run1 = 0, runq1 = 0;
+	bool have_sched;
 	char c = 0;
 
 	if (bind_self(j) != 0) {
@@ -211,6 +257,7 @@ static void *run_job(void *p)
 	if (getpid)
 		(void)rump_sys_getpid();
 	wait_go(j);
+	have_sched = schedstat(&run0, &runq0);
 	getrusage(RUSAGE_THREAD, &u0);
 	j->t0 = clock_ns();
 	c0 = thread_cpu_ns();
@@ -221,6 +268,9 @@ static void *run_job(void *p)
 	} else if (loop) {
 		for (; i < j->iters && (i == 0 || !stopped(j)); i++)
 			x = cpuloop(x);
+	} else if (shared) {
+		for (; i < j->iters && (i == 0 || !stopped(j)); i++)
+			x = cpushared(x);
 	} else if (j->role == 0) { /* pingpong: ping (the two go in lockstep: no stop) */
 		for (; i < j->iters; i++)
 			if (rump_sys_write(j->pfd[1], &c, 1) != 1 || rump_sys_read(j->pfd[2], &c, 1) != 1)
@@ -234,8 +284,11 @@ static void *run_job(void *p)
 	j->cpu_ns = thread_cpu_ns() - c0;
 	j->t1 = clock_ns();
 	getrusage(RUSAGE_THREAD, &u1);
+	have_sched = have_sched && schedstat(&run1, &runq1);
 	j->sleeps = u1.ru_nvcsw - u0.ru_nvcsw;
 	j->preempted = u1.ru_nivcsw - u0.ru_nivcsw;
+	j->run_ns = have_sched ? run1 - run0 : -1;
+	j->runq_ns = have_sched ? runq1 - runq0 : -1;
 	j->calls = i;
 	j->sink = x;
 	unbind_self(j);
@@ -323,9 +376,10 @@ static int run(const char *op, int nthreads, bool green, int bind, uint64_t iter
 		calls += (double)j[i].calls;
 		if (trace != NULL) {
 			size_t k = strlen(trace);
-			snprintf(trace + k, tracelen - k, " %llu %llu %llu %ld %ld",
+			snprintf(trace + k, tracelen - k, " %llu %llu %llu %ld %ld %lld %lld",
 				 (unsigned long long)j[i].t0, (unsigned long long)j[i].t1,
-				 (unsigned long long)j[i].calls, j[i].sleeps, j[i].preempted);
+				 (unsigned long long)j[i].calls, j[i].sleeps, j[i].preempted,
+				 (long long)j[i].run_ns, (long long)j[i].runq_ns);
 		}
 	}
 	*ns = calls > 0 ? (uint64_t)(busy_ns / calls * (double)iters + 0.5) : 0;
@@ -355,6 +409,8 @@ static int serve(const char *name, uint64_t iters, uint64_t *ns, char *trace, si
 		{"pingpong_bound_host", "pingpong", 2, false, B_NEWLWP},
 		{"cpuloop", "cpuloop", 1, false, B_NONE},
 		{"cpuloop_2threads", "cpuloop", 2, false, B_NONE},
+		{"cpushared", "cpushared", 1, false, B_NONE},
+		{"cpushared_2threads", "cpushared", 2, false, B_NONE},
 #ifdef RB_OURS
 		{"getpid_adopted", "getpid", 1, false, B_ADOPT},
 		{"getpid_adopted_2threads", "getpid", 2, false, B_ADOPT},
@@ -804,8 +860,12 @@ int main(int argc, char **argv)
 		{&ours, "cpuloop_cpu", "cpuloop_cpu_ns", "machine: thread CPU time, 1 thread"},
 		{&ours, "cpuloop_2threads_cpu", "cpuloop_2threads_cpu_ns",
 		 "machine: thread CPU time, 2 threads"},
+		{&ours, "cpushared_cpu", "cpushared_cpu_ns",
+		 "control: + a write to a shared line, 1 thread"},
+		{&ours, "cpushared_2threads_cpu", "cpushared_2threads_cpu_ns",
+		 "control: + a write to a shared line, 2 threads"},
 	};
-	n = usable(cpu, 4, cases, rem);
+	n = usable(cpu, 6, cases, rem);
 	rb_bench_compare(b, cases, n);
 
 	struct spec getpid[] = {
@@ -891,6 +951,9 @@ int main(int argc, char **argv)
 		       "report (> 1: the threads slow each other)");
 	rb_bench_ratio(b, "machine, CPU time: 2 threads vs 1", "cpuloop_2threads_cpu_ns",
 		       "cpuloop_cpu_ns", "report");
+	rb_bench_ratio(b, "control, CPU time: 1 shared line a call, 2 threads vs 1",
+		       "cpushared_2threads_cpu_ns", "cpushared_cpu_ns",
+		       "report (what one shared line a call costs in this run)");
 	rb_bench_ratio(b, "foreign per call: ours vs NetBSD", "getpid_foreign_percall_ns",
 		       "netbsd_getpid_foreign_ns", "report");
 	rb_bench_ratio(b, "pipe ping-pong: ours green vs NetBSD", "cv_pingpong_ns",

@@ -2,7 +2,8 @@
 # test_bench_rumpuser_method.sh WORKER [WORKER...]
 # How bench_rumpuser's workers measure a case of one or two threads
 # (bench_rumpuser.c, run()): asked "<op> <iters> v", a worker prints the
-# figure and, per thread, its start, end, calls, sleeps and preemptions.
+# figure and, per thread, its start, end, calls, sleeps, preemptions, time
+# on a core and time waiting for one.
 # Checked for each
 # worker and case:
 #   - every thread made at least one call and at most iters; the thread
@@ -17,7 +18,7 @@ set -euo pipefail
 iters=200000
 fail=0
 for w in "$@"; do
-	ops="getpid_bound_host getpid_bound_host_2threads cpuloop cpuloop_2threads"
+	ops="getpid_bound_host getpid_bound_host_2threads cpuloop cpuloop_2threads cpushared_2threads"
 	case $w in *_ours) ops="getpid_foreign getpid_foreign_2threads $ops" ;; esac
 	req=""
 	for op in $ops; do
@@ -35,14 +36,16 @@ for w in "$@"; do
 				function bad(why) { printf "FAIL: %s %s: %s (line: %s)\n", w, name, why, $0; exit 1 }
 				{
 					if ($1 !~ /^[0-9]+$/) bad("no figure")
-					n = (NF - 1) / 5
-					if (NF < 6 || (NF - 1) % 5 != 0) bad("no per-thread trace (start end calls sleeps preemptions)")
+					F = 7 # fields a thread
+					n = (NF - 1) / F
+					if (NF < 1 + F || (NF - 1) % F != 0) bad("no per-thread trace (start end calls sleeps preemptions run runq)")
 					want = (name ~ /_2threads/) ? 2 : 1
 					if (n != want) bad("trace of " n " threads, not " want)
 					busy = 0; calls = 0; full = 0
 					for (k = 0; k < n; k++) {
-						t0 = $(2 + 5 * k); t1 = $(3 + 5 * k); c = $(4 + 5 * k)
-						if ($(5 + 5 * k) < 0 || $(6 + 5 * k) < 0) bad("thread " k ": negative context switches")
+						t0 = $(2 + F * k); t1 = $(3 + F * k); c = $(4 + F * k)
+						if ($(5 + F * k) < 0 || $(6 + F * k) < 0) bad("thread " k ": negative context switches")
+						if ($(7 + F * k) < -1 || $(8 + F * k) < -1) bad("thread " k ": negative schedstat times")
 						if (t1 < t0) bad("thread " k " ends before it starts")
 						if (c < 1 || c > it) bad("thread " k " made " c " calls")
 						if (c == it) full++
@@ -57,11 +60,11 @@ for w in "$@"; do
 						bad("CPU time " $1 " above the wall time")
 					}
 					printf "ok   %s %s: %d thread(s), calls", w, name, n
-					for (k = 0; k < n; k++) printf " %d", $(4 + 5 * k)
+					for (k = 0; k < n; k++) printf " %d", $(4 + F * k)
 					printf ", %.1f ns per call; slept", $1 / it
-					for (k = 0; k < n; k++) printf " %d", $(5 + 5 * k)
+					for (k = 0; k < n; k++) printf " %d", $(5 + F * k)
 					printf ", preempted"
-					for (k = 0; k < n; k++) printf " %d", $(6 + 5 * k)
+					for (k = 0; k < n; k++) printf " %d", $(6 + F * k)
 					printf "\n"
 				}'; then
 				fail=1
