@@ -110,9 +110,10 @@ struct job {
 	int bind;		/* B_* */
 	int pfd[4];		/* pingpong: pipe 1 (0 read, 1 write), pipe 2 */
 	_Atomic int *ready, *go;
-	/* Set by the first thread to finish its iters (getpid, cpuloop): the
-	 * others stop at their next call, so all call over one interval.
-	 * Only a flag: the results are read after the threads are joined. */
+	/* Set by the first thread to finish its iters: the others stop at
+	 * their next call (getpid, cpuloop, cpushared; pingpong's two go in
+	 * lockstep and ignore it), so all call over one interval.  Only a
+	 * flag: the results are read after the threads are joined. */
 	_Atomic int *stop;
 	uint64_t t0, t1;	/* wall clock at the start and the end */
 	uint64_t cpu_ns;	/* the thread's CPU time over [t0, t1] */
