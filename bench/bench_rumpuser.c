@@ -38,7 +38,28 @@
  *            host half (its kernel thread waits in the domain); NetBSD's
  *            uses the kernel's own (a blocking read on a pthread).
  *   sp       a remote getpid from NetBSD's librumpclient to a sysproxy
- *            server on each librumpuser (bench_rumpuser_sp.c).
+ *            server on each librumpuser (bench_rumpuser_sp.c);
+ *   cpuloop  no kernel at all: a fixed computation on the thread's own
+ *            registers, the machine's baseline for "two threads at once"
+ *            (on a shared 2-core VM, two threads seldom get two cores);
+ *   cpushared the same plus a write, every call, to a line both threads
+ *            write: the control for the CPU-time figures below.
+ *
+ * How a case with one or more threads is measured (run()): each thread
+ * binds (adopt, newlwp) and makes one call (a foreign thread gets its
+ * lwp there) before a start barrier; after it, each calls until it has
+ * made iters calls or another thread has finished, so the threads call
+ * over one common interval; the figure is the threads' wall time summed
+ * over the calls they made (returned scaled to iters calls): the time a
+ * call takes a thread while the others call too.  With one thread that
+ * is its time per call.  An op name ending in "_cpu"
+ * reports the threads' CPU time (CLOCK_THREAD_CPUTIME_ID) per call
+ * instead of wall time: what a call costs the code, whether or not the
+ * machine gave the thread a core all along.  A request "<op> <iters> v"
+ * also prints, per thread, its start and end (ns), its calls, how often
+ * it slept and was preempted meanwhile, and its time on a core and
+ * waiting for one (ns, Linux's schedstat; -1 without): what is left of
+ * the interval is time it slept (test_bench_rumpuser_method.sh).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,6 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -88,7 +110,20 @@ struct job {
 	int bind;		/* B_* */
 	int pfd[4];		/* pingpong: pipe 1 (0 read, 1 write), pipe 2 */
 	_Atomic int *ready, *go;
-	uint64_t ns;
+	/* Set by the first thread to finish its iters: the others stop at
+	 * their next call (getpid, cpuloop, cpushared; pingpong's two go in
+	 * lockstep and ignore it), so all call over one interval.  Only a
+	 * flag: the results are read after the threads are joined. */
+	_Atomic int *stop;
+	uint64_t t0, t1;	/* wall clock at the start and the end */
+	uint64_t cpu_ns;	/* the thread's CPU time over [t0, t1] */
+	uint64_t calls;		/* calls made in [t0, t1] */
+	long sleeps, preempted;	/* the thread's voluntary and involuntary
+				 * context switches in [t0, t1] */
+	int64_t run_ns, runq_ns; /* time on a core, and runnable but waiting
+				  * for one, in [t0, t1] (schedstat; -1 if
+				  * the host has none) */
+	uint64_t sink;		/* cpuloop's result, so it is computed */
 	int err;		/* 0 or why the thread could not bind */
 	const char *err_what;
 };
@@ -141,32 +176,122 @@ static void wait_go(struct job *j)
 		yield();
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The machine's baseline: about as long as a getpid on a bound lwp
+ * (~40 ns on the 2-core VM), registers only, nothing shared. */
+static uint64_t cpuloop(uint64_t x)
+{
+	for (int k = 0; k < 24; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	return x;
+}
+
+/* The control for the _cpu keys: cpuloop plus one write, every call, to
+ * a line both threads write.  What that costs in thread CPU time when
+ * two threads run at once is what one shared line a call would cost a
+ * getpid, measured in the same run. */
+static _Atomic uint64_t shared_line;
+
+static uint64_t cpushared(uint64_t x)
+{
+	/* relaxed: a counter nobody reads; the write is the point */
+	atomic_fetch_add_explicit(&shared_line, 1, memory_order_relaxed);
+	return cpuloop(x);
+}
+
+/* Linux's /proc/thread-self/schedstat: time on a core and time waiting
+ * for one (runnable), in ns; false if unavailable. */
+static bool schedstat(int64_t *run, int64_t *runq)
+{
+	char buf[128];
+	unsigned long long a, b;
+	ssize_t n;
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &a, &b) != 2)
+		return false;
+	*run = (int64_t)a;
+	*runq = (int64_t)b;
+	return true;
+}
+
+static bool stopped(struct job *j)
+{
+	/* relaxed: a flag; what the threads measured is read after join */
+	return atomic_load_explicit(j->stop, memory_order_relaxed) != 0;
+}
+
 static void *run_job(void *p)
 {
 	struct job *j = p;
-	uint64_t t0, t1;
+	bool getpid = strcmp(j->op, "getpid") == 0, loop = strcmp(j->op, "cpuloop") == 0;
+	bool shared = strcmp(j->op, "cpushared") == 0;
+	uint64_t i = 0, c0, x = 0x9e3779b97f4a7c15ull + (uint64_t)j->role;
+	struct rusage u0, u1;
+	int64_t run0 = 0, runq0 = 0, run1 = 0, runq1 = 0;
+	bool have_sched;
 	char c = 0;
 
 	if (bind_self(j) != 0) {
 		atomic_fetch_add(j->ready, 1);
 		return NULL;
 	}
+	/* One call before the barrier: a foreign thread gets its own lwp
+	 * here (ours), as adopted and bound threads get theirs in
+	 * bind_self; the figure is the steady cost of a call. */
+	if (getpid)
+		(void)rump_sys_getpid();
 	wait_go(j);
-	t0 = clock_ns();
-	if (strcmp(j->op, "getpid") == 0) {
-		for (uint64_t i = 0; i < j->iters; i++)
+	have_sched = schedstat(&run0, &runq0);
+	getrusage(RUSAGE_THREAD, &u0);
+	j->t0 = clock_ns();
+	c0 = thread_cpu_ns();
+	if (getpid) {
+		/* the first call is made whatever: every thread counts one */
+		for (; i < j->iters && (i == 0 || !stopped(j)); i++)
 			(void)rump_sys_getpid();
-	} else if (j->role == 0) { /* pingpong: ping */
-		for (uint64_t i = 0; i < j->iters; i++)
+	} else if (loop) {
+		for (; i < j->iters && (i == 0 || !stopped(j)); i++)
+			x = cpuloop(x);
+	} else if (shared) {
+		for (; i < j->iters && (i == 0 || !stopped(j)); i++)
+			x = cpushared(x);
+	} else if (j->role == 0) { /* pingpong: ping (the two go in lockstep: no stop) */
+		for (; i < j->iters; i++)
 			if (rump_sys_write(j->pfd[1], &c, 1) != 1 || rump_sys_read(j->pfd[2], &c, 1) != 1)
 				abort();
 	} else { /* pingpong: pong */
-		for (uint64_t i = 0; i < j->iters; i++)
+		for (; i < j->iters; i++)
 			if (rump_sys_read(j->pfd[0], &c, 1) != 1 || rump_sys_write(j->pfd[3], &c, 1) != 1)
 				abort();
 	}
-	t1 = clock_ns();
-	j->ns = t1 - t0;
+	atomic_store_explicit(j->stop, 1, memory_order_relaxed); /* a flag, see stopped() */
+	j->cpu_ns = thread_cpu_ns() - c0;
+	j->t1 = clock_ns();
+	getrusage(RUSAGE_THREAD, &u1);
+	have_sched = have_sched && schedstat(&run1, &runq1);
+	j->sleeps = u1.ru_nvcsw - u0.ru_nvcsw;
+	j->preempted = u1.ru_nivcsw - u0.ru_nivcsw;
+	j->run_ns = have_sched ? run1 - run0 : -1;
+	j->runq_ns = have_sched ? runq1 - runq0 : -1;
+	j->calls = i;
+	j->sink = x;
 	unbind_self(j);
 	return NULL;
 }
@@ -208,16 +333,18 @@ static void join(struct runner *r)
 	pthread_join(r->pt, NULL);
 }
 
-/* Run nthreads threads of one kind; the result is the slowest one's time
- * (per-thread calls are iters each, so ns / iters is the time per call a
- * thread sees while the others call too). */
-static int run(const char *op, int nthreads, bool green, int bind, uint64_t iters, uint64_t *ns,
-	       char *why, size_t whylen)
+/* Run nthreads threads of one kind (see the comment at the top: one
+ * common interval, the threads' time over their calls, scaled to iters
+ * calls; cpu: their CPU time instead).  trace: where to print each
+ * thread's interval and calls, or NULL. */
+static int run(const char *op, int nthreads, bool green, int bind, uint64_t iters, bool cpu,
+	       uint64_t *ns, char *trace, size_t tracelen, char *why, size_t whylen)
 {
 	struct job j[2];
 	struct runner r[2];
-	_Atomic int ready = 0, go = 0;
+	_Atomic int ready = 0, go = 0, stop = 0;
 	int pfd[4] = {-1, -1, -1, -1}, ret = 0;
+	double busy_ns = 0, calls = 0;
 
 	if (strcmp(op, "pingpong") == 0) {
 		if (rump_sys_pipe(pfd) != 0 || rump_sys_pipe(pfd + 2) != 0) {
@@ -227,7 +354,7 @@ static int run(const char *op, int nthreads, bool green, int bind, uint64_t iter
 	}
 	for (int i = 0; i < nthreads; i++) {
 		j[i] = (struct job){.op = op, .iters = iters, .role = i, .bind = bind,
-				    .ready = &ready, .go = &go};
+				    .ready = &ready, .go = &go, .stop = &stop};
 		memcpy(j[i].pfd, pfd, sizeof(pfd));
 		if (start(&r[i], green, &j[i]) != 0) {
 			snprintf(why, whylen, "cannot start a thread");
@@ -237,24 +364,38 @@ static int run(const char *op, int nthreads, bool green, int bind, uint64_t iter
 	while (atomic_load(&ready) < nthreads)
 		sched_yield();
 	atomic_store(&go, 1);
-	*ns = 0;
-	for (int i = 0; i < nthreads; i++) {
+	for (int i = 0; i < nthreads; i++)
 		join(&r[i]);
-		if (j[i].err != 0 && ret == 0) {
-			snprintf(why, whylen, "%s: %d", j[i].err_what, j[i].err);
+	for (int i = 0; i < nthreads; i++) {
+		if (j[i].err != 0) {
+			if (ret == 0)
+				snprintf(why, whylen, "%s: %d", j[i].err_what, j[i].err);
 			ret = -1;
+			continue;
 		}
-		if (j[i].ns > *ns)
-			*ns = j[i].ns;
+		busy_ns += (double)(cpu ? j[i].cpu_ns : j[i].t1 - j[i].t0);
+		calls += (double)j[i].calls;
+		if (trace != NULL) {
+			size_t k = strlen(trace);
+			snprintf(trace + k, tracelen - k, " %llu %llu %llu %ld %ld %lld %lld",
+				 (unsigned long long)j[i].t0, (unsigned long long)j[i].t1,
+				 (unsigned long long)j[i].calls, j[i].sleeps, j[i].preempted,
+				 (long long)j[i].run_ns, (long long)j[i].runq_ns);
+		}
 	}
+	*ns = calls > 0 ? (uint64_t)(busy_ns / calls * (double)iters + 0.5) : 0;
+	if (*ns == 0)
+		*ns = 1; /* 0 is the driver's "failed" */
 	if (pfd[0] >= 0)
 		for (int i = 0; i < 4; i++)
 			rump_sys_close(pfd[i]);
 	return ret;
 }
 
-/* One request: "<name> <iters>". */
-static int serve(const char *name, uint64_t iters, uint64_t *ns, char *why, size_t whylen)
+/* One request: "<name> <iters>"; a name ending in "_cpu" measures CPU
+ * time (see run()). */
+static int serve(const char *name, uint64_t iters, uint64_t *ns, char *trace, size_t tracelen,
+		 char *why, size_t whylen)
 {
 	static const struct {
 		const char *name, *op;
@@ -267,6 +408,10 @@ static int serve(const char *name, uint64_t iters, uint64_t *ns, char *why, size
 		{"getpid_bound_host", "getpid", 1, false, B_NEWLWP},
 		{"getpid_bound_host_2threads", "getpid", 2, false, B_NEWLWP},
 		{"pingpong_bound_host", "pingpong", 2, false, B_NEWLWP},
+		{"cpuloop", "cpuloop", 1, false, B_NONE},
+		{"cpuloop_2threads", "cpuloop", 2, false, B_NONE},
+		{"cpushared", "cpushared", 1, false, B_NONE},
+		{"cpushared_2threads", "cpushared", 2, false, B_NONE},
 #ifdef RB_OURS
 		{"getpid_adopted", "getpid", 1, false, B_ADOPT},
 		{"getpid_adopted_2threads", "getpid", 2, false, B_ADOPT},
@@ -279,10 +424,15 @@ static int serve(const char *name, uint64_t iters, uint64_t *ns, char *why, size
 		{"pingpong_bound", "pingpong", 2, false, B_NEWLWP},
 #endif
 	};
+	size_t len = strlen(name);
+	bool cpu = len > 4 && strcmp(name + len - 4, "_cpu") == 0;
+
+	if (cpu)
+		len -= 4;
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (strcmp(ops[i].name, name) == 0)
-			return run(ops[i].op, ops[i].threads, ops[i].green, ops[i].bind, iters, ns,
-				   why, whylen);
+		if (strlen(ops[i].name) == len && strncmp(ops[i].name, name, len) == 0)
+			return run(ops[i].op, ops[i].threads, ops[i].green, ops[i].bind, iters, cpu,
+				   ns, trace, tracelen, why, whylen);
 	snprintf(why, whylen, "no such operation on this librumpuser");
 	return -1;
 }
@@ -443,10 +593,10 @@ fail:
 
 int main(int argc, char **argv)
 {
-	char line[256], name[128], why[160];
+	char line[256], name[128], why[160], flag[8], trace[512];
 	unsigned long long iters;
 	uint64_t ns;
-	int r;
+	int r, nf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "--udp") == 0) {
@@ -464,10 +614,13 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	while (fgets(line, sizeof(line), stdin) != NULL) {
-		if (sscanf(line, "%127s %llu", name, &iters) != 2)
+		/* "<op> <iters>" or "<op> <iters> v" (v: each thread's t0 t1 calls too) */
+		if ((nf = sscanf(line, "%127s %llu %7s", name, &iters, flag)) < 2 || iters == 0)
 			break;
-		if (serve(name, iters, &ns, why, sizeof(why)) == 0)
-			printf("%llu\n", (unsigned long long)ns);
+		trace[0] = '\0';
+		if (serve(name, iters, &ns, nf == 3 && strcmp(flag, "v") == 0 ? trace : NULL,
+			  sizeof(trace), why, sizeof(why)) == 0)
+			printf("%llu%s\n", (unsigned long long)ns, trace);
 		else
 			printf("err %s\n", why);
 	}
@@ -674,9 +827,49 @@ int main(int argc, char **argv)
 	printf("(no NetBSD librumpuser in the kernel's install: no NetBSD columns)\n");
 #endif
 
-	struct spec getpid[] = {
+	/* Two threads against one, interleaved in one group: ours foreign,
+	 * ours and NetBSD's bound pthreads, and the machine's own baseline
+	 * (cpuloop: no kernel, nothing shared).  The key is
+	 * getpid_foreign_2threads_ns / getpid_foreign_ns (<= 1.3). */
+	struct spec scaling[] = {
 		{&ours, "getpid_foreign", "getpid_foreign_ns",
 		 "ours: rump_sys_getpid, plain host thread (own lwp)"},
+		{&ours, "getpid_foreign_2threads", "getpid_foreign_2threads_ns",
+		 "ours: per call, 2 plain host threads at once"},
+		{&ours, "getpid_bound_host", "getpid_bound_host_ns",
+		 "ours: rump_sys_getpid, pthread + newlwp"},
+		{&ours, "getpid_bound_host_2threads", "getpid_bound_host_2threads_ns",
+		 "ours: per call, 2 pthreads + newlwp at once"},
+		{nb, "getpid_bound", "netbsd_getpid_bound_ns",
+		 "NetBSD: rump_sys_getpid, pthread with its own lwp"},
+		{nb, "getpid_bound_host_2threads", "netbsd_getpid_bound_2threads_ns",
+		 "NetBSD: per call, 2 pthreads with lwps at once"},
+		{&ours, "cpuloop", "cpuloop_ns", "machine: a computation, 1 thread (no kernel)"},
+		{&ours, "cpuloop_2threads", "cpuloop_2threads_ns",
+		 "machine: the same computation, 2 threads at once"},
+	};
+	n = usable(scaling, 8, cases, rem);
+	rb_bench_compare(b, cases, n);
+
+	/* The same in thread CPU time: what a call costs the code whether or
+	 * not the machine gave each thread a core all along. */
+	struct spec cpu[] = {
+		{&ours, "getpid_foreign_cpu", "getpid_foreign_cpu_ns",
+		 "ours: thread CPU time per call, 1 plain host thread"},
+		{&ours, "getpid_foreign_2threads_cpu", "getpid_foreign_2threads_cpu_ns",
+		 "ours: thread CPU time per call, 2 plain host threads"},
+		{&ours, "cpuloop_cpu", "cpuloop_cpu_ns", "machine: thread CPU time, 1 thread"},
+		{&ours, "cpuloop_2threads_cpu", "cpuloop_2threads_cpu_ns",
+		 "machine: thread CPU time, 2 threads"},
+		{&ours, "cpushared_cpu", "cpushared_cpu_ns",
+		 "control: + a write to a shared line, 1 thread"},
+		{&ours, "cpushared_2threads_cpu", "cpushared_2threads_cpu_ns",
+		 "control: + a write to a shared line, 2 threads"},
+	};
+	n = usable(cpu, 6, cases, rem);
+	rb_bench_compare(b, cases, n);
+
+	struct spec getpid[] = {
 		{&percall, "getpid_foreign", "getpid_foreign_percall_ns",
 		 "ours per call: plain host thread (no lwp)"},
 		{&ours, "getpid_adopted", "getpid_adopted_ns",
@@ -685,25 +878,19 @@ int main(int argc, char **argv)
 		 "ours: rump_sys_getpid, green thread with its own lwp"},
 		{nb, "getpid_foreign", "netbsd_getpid_foreign_ns",
 		 "NetBSD: rump_sys_getpid, host thread (no lwp)"},
-		{nb, "getpid_bound", "netbsd_getpid_bound_ns",
-		 "NetBSD: rump_sys_getpid, pthread with its own lwp"},
 	};
-	n = usable(getpid, 6, cases, rem);
+	n = usable(getpid, 4, cases, rem);
 	rb_bench_compare(b, cases, n);
 
 	struct spec getpid2[] = {
 		{&ours, "getpid_adopted_2threads", "getpid_adopted_2threads_ns",
 		 "ours: per call, 2 adopted threads calling at once"},
-		{&ours, "getpid_foreign_2threads", "getpid_foreign_2threads_ns",
-		 "ours: per call, 2 plain host threads at once"},
 		{&percall, "getpid_foreign_2threads", "getpid_foreign_percall_2threads_ns",
 		 "ours per call: 2 plain host threads (no lwp)"},
 		{nb, "getpid_foreign_2threads", "netbsd_getpid_foreign_2threads_ns",
 		 "NetBSD: per call, 2 host threads (no lwp) at once"},
-		{nb, "getpid_bound_host_2threads", "netbsd_getpid_bound_2threads_ns",
-		 "NetBSD: per call, 2 pthreads with lwps at once"},
 	};
-	n = usable(getpid2, 5, cases, rem);
+	n = usable(getpid2, 3, cases, rem);
 	rb_bench_compare(b, cases, n);
 
 	struct spec pp[] = {
@@ -756,6 +943,18 @@ int main(int argc, char **argv)
 		       "netbsd_getpid_foreign_2threads_ns", "getpid_foreign_2threads_ns", ">= 10");
 	rb_bench_ratio(b, "foreign: 2 threads vs 1 (ours)", "getpid_foreign_2threads_ns",
 		       "getpid_foreign_ns", "<= 1.3");
+	rb_bench_ratio(b, "bound pthreads: 2 threads vs 1 (ours)", "getpid_bound_host_2threads_ns",
+		       "getpid_bound_host_ns", "report");
+	rb_bench_ratio(b, "machine: 2 threads vs 1 (no kernel)", "cpuloop_2threads_ns",
+		       "cpuloop_ns", "report (1.0 on two free cores)");
+	rb_bench_ratio(b, "foreign, CPU time: 2 threads vs 1 (ours)",
+		       "getpid_foreign_2threads_cpu_ns", "getpid_foreign_cpu_ns",
+		       "report (> 1: the threads slow each other)");
+	rb_bench_ratio(b, "machine, CPU time: 2 threads vs 1", "cpuloop_2threads_cpu_ns",
+		       "cpuloop_cpu_ns", "report");
+	rb_bench_ratio(b, "control, CPU time: 1 shared line a call, 2 threads vs 1",
+		       "cpushared_2threads_cpu_ns", "cpushared_cpu_ns",
+		       "report (what one shared line a call costs in this run)");
 	rb_bench_ratio(b, "foreign per call: ours vs NetBSD", "getpid_foreign_percall_ns",
 		       "netbsd_getpid_foreign_ns", "report");
 	rb_bench_ratio(b, "pipe ping-pong: ours green vs NetBSD", "cv_pingpong_ns",
