@@ -43,6 +43,11 @@
  * stores active, a taker stores last, then each reads sleepers and
  * broadcasts under m when there are any.  All seq_cst, so of each pair
  * one sees the other's store.
+ *
+ * m is a leaf: its holders take nothing else (a sleeper only waits on cv
+ * under it), so a caller of rumpbridge_clock_activity may hold any of the
+ * kernel's mutexes (rumpcomp_virt_send runs under the kernel's locks),
+ * and the clock thread may take it with its rump CPU, as a spin mutex.
  */
 #include <errno.h>
 
@@ -135,7 +140,9 @@ uint64_t ru_clock_idle_deadline(uint64_t deadline, uint64_t now, uint64_t *seen,
 		return deadline;
 	}
 	*seen = atomic_load(&ci.last);
-	if (now - *seen < atomic_load(&ci.grace) || deadline >= MK_FOREVER - skip)
+	/* another clock thread may have stored a time later than our now */
+	if (*seen >= now || now - *seen < atomic_load(&ci.grace) ||
+	    deadline >= MK_FOREVER - skip)
 		return deadline;
 	r = deadline % skip;
 	*lng = true;

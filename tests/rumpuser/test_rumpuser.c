@@ -711,6 +711,19 @@ static void idle_clock(void **s)
 	assert_int_equal(rumpbridge_clock_idle(IDLE_GRACE, IDLE_SKIP), 0);
 	ru_clock_idle_stats(&n, &l0, &w0);
 
+	/* a clock thread whose now is older than the time of the activity
+	 * another one just took: still within the grace, a tick's sleep */
+	{
+		uint64_t now = mk_clock_now_ns(), seen = 0;
+		bool lg = true;
+
+		rumpbridge_clock_activity();
+		ru_clock_idle_deadline(now + TICK_NS, now, &seen, &lg); /* takes it: last = now */
+		assert_false(lg);
+		ru_clock_idle_deadline(now + TICK_NS, now - 1000000u, &seen, &lg);
+		assert_false(lg);
+	}
+
 	/* a passed deadline: at once, the CPU kept */
 	run_green(idle_sleeper, &past);
 	assert_int_equal(past.unsched, 0);
