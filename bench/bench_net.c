@@ -67,6 +67,7 @@
 #include <rumpbridge/ring.h>
 
 #include "bench.h"
+#include "bench_net_cpu.h"
 #include "net/stack.h"
 
 #define CAP 1024u
@@ -91,16 +92,17 @@ struct result {
 	char key[48], what[96], unit[8];
 	double v;
 };
+#define RESULTS_MAX 48
 static struct results {
 	_Atomic int n;
-	struct result r[16];
+	struct result r[RESULTS_MAX];
 } * res;
 
 static void put(const char *key, const char *what, double v, const char *unit)
 {
 	int i = atomic_fetch_add(&res->n, 1);
 
-	if (i >= 16)
+	if (i >= RESULTS_MAX)
 		return;
 	snprintf(res->r[i].key, sizeof res->r[i].key, "%s", key);
 	snprintf(res->r[i].what, sizeof res->r[i].what, "%s", what);
@@ -321,8 +323,58 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+/* Where the CPU of one configuration's repetitions went: the sender (this
+ * process), the receiver, and the CPUs of the host left idle meanwhile.
+ * Whether a second vCPU can raise the rate on this machine shows here:
+ * with the host's CPUs all busy already at 1 vCPU, it cannot. */
+struct pair_cpu {
+	struct net_cpu_use send, recv;
+	uint64_t idle_ns, t;
+	unsigned ncpus;
+	int ok;
+};
+
+static void pair_cpu_snap(pid_t recv, struct pair_cpu *c)
+{
+	c->ok = net_cpu_proc(getpid(), &c->send) == 0 && net_cpu_proc(recv, &c->recv) == 0 &&
+		net_cpu_host(&c->idle_ns, &c->ncpus) == 0;
+	c->t = mk_clock_now_ns();
+}
+
+static void pair_cpu_put(pid_t recv, const struct pair_cpu *a, size_t bytes, unsigned vcpus)
+{
+	struct pair_cpu b;
+	char key[64], what[128];
+	double wall, s, r;
+
+	pair_cpu_snap(recv, &b);
+	if (!a->ok || !b.ok || b.t <= a->t)
+		return;
+	wall = (double)(b.t - a->t);
+	s = (double)(b.send.ns - a->send.ns) / wall;
+	r = (double)(b.recv.ns - a->recv.ns) / wall;
+	snprintf(key, sizeof key, "%s_%zu_%uv_cpu_util", stack_name, bytes, vcpus);
+	snprintf(what, sizeof what, "%s %zu B %uv: sender + receiver CPU s per s", stack_name,
+		 bytes, vcpus);
+	put(key, what, s + r, "CPUs");
+	snprintf(key, sizeof key, "%s_%zu_%uv_send_cpu", stack_name, bytes, vcpus);
+	snprintf(what, sizeof what, "%s %zu B %uv: the sender's CPU s per s", stack_name, bytes,
+		 vcpus);
+	put(key, what, s, "CPUs");
+	snprintf(key, sizeof key, "%s_%zu_%uv_recv_cpu", stack_name, bytes, vcpus);
+	snprintf(what, sizeof what, "%s %zu B %uv: the receiver's CPU s per s", stack_name,
+		 bytes, vcpus);
+	put(key, what, r, "CPUs");
+	snprintf(key, sizeof key, "%s_%zu_%uv_host_idle", stack_name, bytes, vcpus);
+	snprintf(what, sizeof what, "%s %zu B %uv: the host's CPUs idle meanwhile (of %u)",
+		 stack_name, bytes, vcpus, b.ncpus);
+	put(key, what, b.idle_ns > a->idle_ns ? (double)(b.idle_ns - a->idle_ns) / wall : 0,
+	    "CPUs");
+}
+
 /* The two processes of stack_name on vcpus each: pps for 64 and 1400
- * bytes (and, with lat, the latency percentiles of 64 bytes).  0 or -1. */
+ * bytes, with the pair's CPU use (pair_cpu_put), and, with lat, the
+ * latency percentiles of 64 bytes.  0 or -1. */
 static int stack_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 {
 	int reps = rb_bench_reps(b), quick = rb_bench_quick(b);
@@ -394,8 +446,10 @@ static int stack_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 	for (size_t z = 0; z < 2; z++) {
 		double v[64];
 		char key[64], what[128];
+		struct pair_cpu cpu;
 		int r;
 
+		pair_cpu_snap(pid, &cpu);
 		for (r = 0; r < reps && r < 64; r++) {
 			struct sender_job j = {&sd, sizes[z], n, 0, NULL, 0, 0};
 
@@ -411,6 +465,7 @@ static int stack_pair(const struct rb_bench *b, unsigned vcpus, int lat)
 		snprintf(what, sizeof what, "%s -> %s over rings, %zu B, %u vCPU%s each", stack_name,
 			 stack_name, sizes[z], vcpus, vcpus > 1 ? "s" : "");
 		put(key, what, median(v, r), "/s");
+		pair_cpu_put(pid, &cpu, sizes[z], vcpus);
 	}
 	if (lat) {
 		uint64_t m = quick ? 200 : 2000;
@@ -706,9 +761,10 @@ static int linux_udp(struct rb_bench *b)
 #if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
 /* The demo on stack (RB_SEED_STACK) after 1 s of traffic: CPU and
  * wake-ups of all its processes over a 5 s idle window, as the sink
- * measures them.  prefix "" for lwIP (idle_cpu_ms), "rump_" for the rump
- * stack. */
-static void idle_cpu(struct rb_bench *b, const char *stack, const char *prefix)
+ * measures them, and the CPU per wake-up.  prefix "" for lwIP
+ * (idle_cpu_ms), "rump_" for the rump stack.  Returns the wake-ups a
+ * second, or -1 when the demo gave no figures. */
+static double idle_cpu(struct rb_bench *b, const char *stack, const char *prefix)
 {
 	int fd[2], status;
 	char line[512], key[64], what[128];
@@ -719,7 +775,7 @@ static void idle_cpu(struct rb_bench *b, const char *stack, const char *prefix)
 	FILE *f;
 
 	if (pipe(fd) != 0)
-		return;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		dup2(fd[1], 1);
@@ -747,7 +803,7 @@ static void idle_cpu(struct rb_bench *b, const char *stack, const char *prefix)
 	waitpid(pid, &status, 0);
 	if (ms < 0 || window <= 0) {
 		fprintf(stderr, "bench_net: the demo on %s gave no idle figures\n", stack);
-		return;
+		return -1;
 	}
 	snprintf(key, sizeof key, "%sidle_cpu_ms", prefix);
 	snprintf(what, sizeof what, "the demo system on %s idle for 5 s (all processes)", stack);
@@ -755,8 +811,39 @@ static void idle_cpu(struct rb_bench *b, const char *stack, const char *prefix)
 	snprintf(key, sizeof key, "%sidle_wakeups_per_s", prefix);
 	snprintf(what, sizeof what, "its threads' wake-ups a second meanwhile (schedstat)");
 	rb_bench_value(b, key, what, (double)wakeups * 1000.0 / (double)window, "/s");
+	if (wakeups > 0) {
+		snprintf(key, sizeof key, "%sidle_us_per_wakeup", prefix);
+		snprintf(what, sizeof what, "the demo on %s idle: CPU per wake-up", stack);
+		rb_bench_value(b, key, what, ms * 1000.0 / (double)wakeups, "us");
+	}
+	return (double)wakeups * 1000.0 / (double)window;
 }
 #endif
+
+/* The floor under an idle figure: what a timer wake-up costs on this host
+ * when nothing but the wake-up happens.  A plain thread sleeps in timed
+ * futex waits at rate a second (the rump demo's measured wake-ups when it
+ * ran, so timer_idle_cpu_ms is the CPU that many bare wake-ups take in 5
+ * s) and its own schedstat gives the CPU.  --quick: 0.5 s, scaled to 5. */
+static void timer_floor(struct rb_bench *b, double rate)
+{
+	uint64_t window = rb_bench_quick(b) ? 500000000u : 5000000000u;
+	struct net_cpu_use u;
+	char what[128];
+
+	if (net_cpu_timer_floor(rate, window, &u) != 0 || u.wakeups == 0) {
+		fprintf(stderr, "bench_net: no timer floor (schedstat unreadable)\n");
+		return;
+	}
+	snprintf(what, sizeof what, "a plain thread's timed futex waits at %.0f/s, CPU in 5 s",
+		 rate);
+	rb_bench_value(b, "timer_idle_cpu_ms", what,
+		       (double)u.ns / 1e6 * 5e9 / (double)window, "ms");
+	rb_bench_value(b, "timer_idle_wakeups_per_s", "its wake-ups a second (schedstat)",
+		       (double)u.wakeups * 1e9 / (double)window, "/s");
+	rb_bench_value(b, "timer_idle_us_per_wakeup", "its CPU per wake-up: the host's floor",
+		       (double)u.ns / 1000.0 / (double)u.wakeups, "us");
+}
 
 #ifdef RB_NET_RUMP_WORKER
 /* bench_net_rump: the rump pairs, each in fresh processes (one kernel per
@@ -770,6 +857,7 @@ int main(int argc, char **argv)
 
 	(void)linux_udp; /* bench_net's, not the worker's */
 	(void)tap_bench;
+	(void)timer_floor;
 	if (b == NULL || net_stack_find("rump") == NULL)
 		return 2;
 	stack_name = "rump";
@@ -795,7 +883,7 @@ int main(int argc, char **argv)
 		    WEXITSTATUS(status) != 0)
 			rc = 1;
 	}
-	for (int i = 0; i < atomic_load(&res->n) && i < 16; i++)
+	for (int i = 0; i < atomic_load(&res->n) && i < RESULTS_MAX; i++)
 		printf("%s\t%.3f\t%s\t%s\n", res->r[i].key, res->r[i].v, res->r[i].unit,
 		       res->r[i].what);
 	return rc;
@@ -869,7 +957,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "bench_net: tap_* keys left out (TAP mode needs root)\n");
 		}
-		for (int i = 0; i < atomic_load(&res->n) && i < 16; i++)
+		for (int i = 0; i < atomic_load(&res->n) && i < RESULTS_MAX; i++)
 			rb_bench_value(b, res->r[i].key, res->r[i].what, res->r[i].v,
 				       res->r[i].unit);
 	}
@@ -879,15 +967,31 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 #endif
+	/* the rate of the timer floor: the rump demo's idle wake-ups, else
+	 * about what they were (2 network components x 100 Hz ticks + the
+	 * rest) */
+	double rate = 290;
 #if defined(RB_LAUNCHER) && defined(RB_SEED_DIR)
 	if (!rb_bench_quick(b)) {
 		if (net_stack_find("lwip") != NULL)
 			idle_cpu(b, "lwip", "");
 #ifdef RB_NET_RUMP_WORKER_PATH
-		idle_cpu(b, "rump", "rump_"); /* the demo's seed_net has the rump stack too */
+		/* the demo's seed_net has the rump stack too */
+		double w = idle_cpu(b, "rump", "rump_");
+
+		if (w >= 1)
+			rate = w;
 #endif
 	}
 #endif
+	timer_floor(b, rate);
+	{
+		uint64_t idle;
+		unsigned ncpus;
+
+		if (net_cpu_host(&idle, &ncpus) == 0)
+			rb_bench_value(b, "host_cpus", "the host's online CPUs", ncpus, "");
+	}
 	return rb_bench_close(b) != 0 || rc;
 }
 #endif

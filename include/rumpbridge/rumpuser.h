@@ -58,6 +58,31 @@ int rumpbridge_adopt(void);
  * of dom_event_wait; -ENXIO (no rump kernel). */
 int rumpbridge_event_wait(uint64_t mask, uint64_t *bits);
 
+/* The idle clock: let the kernel's clock threads sleep through ticks
+ * while nothing happens.  NetBSD's rump kernel ticks hz times a second
+ * per rump CPU for ever (doclock), a host wake-up each.  With skip_ns
+ * non-zero, a clock thread that sees no rumpbridge_clock_activity for
+ * grace_ns sleeps until the next multiple of skip_ns of the monotonic
+ * clock (every clock thread the same instant), or until activity; the
+ * ticks slept through are then replayed at once (one hardclock() each),
+ * so the kernel's tick count stays exact but a callout due meanwhile runs
+ * late, by less than skip_ns.  The kernel's timed sleeps and waits are
+ * never late (host timers).  Whoever turns it on must report every
+ * entry into the kernel that may set a callout (docs/rumpuser.md, "The
+ * idle clock").  skip_ns 0 turns it off (a long sleep under way ends at
+ * its time).  Not concurrently with itself; before or after rump_init;
+ * any thread.  Errors: -EINVAL (skip_ns under one tick, 1/hz, or over
+ * 60 s; grace_ns over 1 h), -ENOSYS (the kernel's hz is unknown: a PD). */
+int rumpbridge_clock_idle(uint64_t grace_ns, uint64_t skip_ns);
+
+/* Activity: wake the clock threads from a long sleep and keep them
+ * ticking for the idle clock's grace from now.  One load when called
+ * again before a clock thread has seen the last call; otherwise it may
+ * take a domain mutex for a moment (a green thread holding a rump CPU may
+ * call it, as it may take a spin mutex).  Any thread, entered or not;
+ * does nothing useful while the idle clock is off. */
+void rumpbridge_clock_activity(void);
+
 /* Release the calling thread's own lwp now rather than at its exit, and
  * undo rumpbridge_adopt (leave the domain).  A later rump call gets the
  * thread a new lwp.  Errors: -EPERM (neither adopted nor holding an lwp

@@ -27,6 +27,13 @@
  * no socket on the port (udp_no_socket), bad headers or checksums and
  * full socket buffers (rx_bad), as differences from init.
  *
+ * Idle.  The kernel's clock threads tick hz times a second for ever
+ * unless told otherwise: init turns librumpuser's idle clock on
+ * (rumpbridge_clock_idle: NET_RUMP_CLOCK_GRACE, NET_RUMP_CLOCK_SKIP), and
+ * the host half reports every frame in or out as activity, the only ways
+ * work reaches this kernel (a datagram sent is a frame out, or an ARP
+ * request that is one; docs/network.md, "Idle: the kernel's clock").
+ *
  * One instance per process (-EBUSY): the kernel cannot be shut down
  * within the process.  fini destroys the interface; a later init on the
  * same domain creates a new one in the same kernel.
@@ -58,6 +65,13 @@
  * 256 KiB by default): room for a few thousand datagrams while a receiver
  * catches up with the host half's rx thread. */
 #define NET_RUMP_RCVBUF (16 << 20)
+/* The idle clock: ticking for 500 ms after the last frame (the callouts
+ * that traffic sets and that run without a frame: TCP's delayed ACK and
+ * fast and slow timers, 200 and 500 ms), then one wake-up a second, the
+ * ticks slept through replayed; a callout due later than the grace runs
+ * up to 1 s late. */
+#define NET_RUMP_CLOCK_GRACE 500000000ull
+#define NET_RUMP_CLOCK_SKIP 1000000000ull
 #define NET_RUMP_SBMAX (64 << 20)
 #define NB_CTL_KERN 1
 #define NB_KERN_SBMAX 58
@@ -251,6 +265,8 @@ static int rump_init_stack(struct net_stack **sp, const struct net_stack_config 
 		e = rumpbridge_set_domain(cfg->d);
 		if (e == 0 && (e = rump_init()) != 0)
 			e = -EIO;
+		if (e == 0)
+			e = rumpbridge_clock_idle(NET_RUMP_CLOCK_GRACE, NET_RUMP_CLOCK_SKIP);
 		if (e != 0)
 			goto fail_taken;
 		rump_dom = cfg->d;

@@ -48,6 +48,8 @@
 #include <rump/rump_syscalls.h>
 #include <rump/rumpuser_component.h>
 
+#include <rumpbridge/rumpuser.h>
+
 #include "virtif_host.h"
 
 struct virtif_sc; /* the kernel's */
@@ -219,6 +221,7 @@ static void *rx_main(void *arg)
 		if (comp_ring_notify(v->rx) < 0)
 			net_virt_count(&v->c->ring_errors);
 		if (n > 0) {
+			rumpbridge_clock_activity(); /* stack_rump.c, "Idle" */
 			/* The kernel queues each frame for its network
 			 * softint (ip_pktq, 256 deep, drops beyond): let it
 			 * run before the next burst. */
@@ -273,6 +276,7 @@ void rumpcomp_virt_send(struct virtif_user *viu, struct iovec *iov, size_t iovle
 
 	const unsigned char *f = iovlen > 0 && iov[0].iov_len >= 14 ? iov[0].iov_base : NULL;
 
+	rumpbridge_clock_activity(); /* stack_rump.c, "Idle" */
 	dom_mutex_enter(&v->txlock);
 	if (f != NULL && f[12] == 0x08 && f[13] == 0x00)
 		v->tx_ip++; /* stack_rump.c's ARP wait looks at it */

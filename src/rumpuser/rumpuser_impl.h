@@ -69,6 +69,17 @@ void ru_panic(const char *what, int err) __attribute__((__noreturn__));
 uint64_t ru_tick_ns(void);
 uint64_t ru_tick_align(uint64_t deadline, uint64_t tick_ns);
 
+/* clock_idle.c, the idle clock (used by sleep.c): on or not; the
+ * deadline of an ABSMONO sleep due at deadline (in the future), *lng set
+ * when it is a long sleep, to be slept in ru_clock_idle_wait with the
+ * *seen it returned (activity ends it early); for tests, the clock
+ * threads in a long sleep now, the long sleeps begun so far and those
+ * that activity ended. */
+bool ru_clock_idle_on(void);
+uint64_t ru_clock_idle_deadline(uint64_t deadline, uint64_t now, uint64_t *seen, bool *lng);
+void ru_clock_idle_wait(uint64_t deadline, uint64_t seen);
+void ru_clock_idle_stats(int *sleepers, unsigned long *long_sleeps, unsigned long *woken);
+
 /* file.c */
 int ru_io_start(void);
 

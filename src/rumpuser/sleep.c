@@ -20,6 +20,12 @@
  *
  * The tick is the backend's to find (ru_tick_ns: clock.c reads the
  * kernel's hz; a PD keeps exact deadlines); 0 keeps exact deadlines.
+ *
+ * With the idle clock on (clock_idle.c) an ABSMONO sleep may instead
+ * last until the next multiple of its skip, or until activity; and one
+ * whose deadline has passed (doclock replaying the ticks it slept
+ * through) returns at once, without giving the rump CPU back: a replayed
+ * tick is one hardclock(), not a round through the scheduler.
  */
 #include <errno.h>
 
@@ -37,8 +43,8 @@ uint64_t ru_tick_align(uint64_t deadline, uint64_t tick_ns)
 
 int rumpuser_clock_sleep(int which, int64_t sec, long nsec)
 {
-	uint64_t t, now = mk_clock_now_ns(), deadline;
-	bool e;
+	uint64_t t, now = mk_clock_now_ns(), deadline, seen = 0;
+	bool e, lng = false;
 	int nlocks;
 
 	if (sec < 0 || nsec < 0 || nsec >= 1000000000L)
@@ -51,9 +57,17 @@ int rumpuser_clock_sleep(int which, int64_t sec, long nsec)
 		deadline = ru_tick_align(t, ru_tick_ns());
 	else
 		return NETBSD_EINVAL;
+	if (which == RUMPUSER_CLOCK_ABSMONO && ru_clock_idle_on()) {
+		if (deadline <= now)
+			return 0; /* a tick slept through, replayed */
+		deadline = ru_clock_idle_deadline(deadline, now, &seen, &lng);
+	}
 	ru_unschedule(&nlocks, NULL);
 	e = ru_enter();
-	dom_sleep_until(deadline);
+	if (lng)
+		ru_clock_idle_wait(deadline, seen);
+	else
+		dom_sleep_until(deadline);
 	ru_leave(e);
 	ru_schedule(nlocks, NULL);
 	return 0;

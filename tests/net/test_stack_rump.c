@@ -149,6 +149,80 @@ static void test_again(void **state)
 	assert_int_equal(atomic_load(&f->bad), 0);
 }
 
+/* librumpuser's counts of the idle clock (src/rumpuser/clock_idle.c;
+ * internal, exported by the shared library): the kernel's clock threads
+ * in a long sleep, the long sleeps so far, those that activity ended. */
+void ru_clock_idle_stats(int *sleepers, unsigned long *long_sleeps, unsigned long *woken);
+
+static unsigned long clock_woken(int *sleepers)
+{
+	unsigned long l, w;
+
+	ru_clock_idle_stats(sleepers, &l, &w);
+	return w;
+}
+
+/* Wait (bounded) until every clock thread is in a long sleep. */
+static void wait_clock_asleep(struct peer *f, const char *what)
+{
+	uint64_t end = mk_clock_now_ns() + RB_HANG_NS;
+	unsigned n = dom_vcpus(f->d); /* rump CPUs: one clock thread each */
+	int s;
+
+	while (clock_woken(&s), s < (int)n) {
+		if (mk_clock_now_ns() > end)
+			fail_msg("%s (clock threads in a long sleep: %d of %u)", what, s, n);
+		dom_sleep_ns(1000000);
+	}
+}
+
+/* Wait (bounded) until activity has ended at least `count` long sleeps
+ * since `before`. */
+static void wait_clock_woken(unsigned long before, unsigned long count, const char *what)
+{
+	uint64_t end = mk_clock_now_ns() + RB_HANG_NS;
+	int s;
+
+	while (clock_woken(&s) < before + count) {
+		if (mk_clock_now_ns() > end)
+			fail_msg("%s (%lu long sleeps ended by activity, %d asleep)", what,
+				 clock_woken(&s) - before, s);
+		dom_sleep_ns(1000000);
+	}
+}
+
+/* The idle clock (docs/network.md, "Idle: the kernel's clock"): once the
+ * stack has had no frame for its grace, the kernel's clock sleeps long;
+ * a datagram sent (a frame out) wakes every clock thread (one per rump
+ * CPU) and arrives, and a frame from the NIC (a frame in) wakes them. */
+static void test_idle_clock(void **state)
+{
+	struct peer *f = *state;
+	struct net_udp *u;
+	uint8_t junk[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 9, 0x88, 0xb5};
+	unsigned long w;
+	int s;
+
+	peer_stack_up(f);
+	peer_start(f);
+	assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
+	memset(f->next_seq, 0, sizeof(f->next_seq));
+	atomic_store(&f->got[0], 0);
+	peer_warm_up(f, u);
+	wait_clock_asleep(f, "the idle stack's clock never slept long");
+	w = clock_woken(&s);
+	peer_send(f, u, 0, 1, 100);
+	wait_clock_woken(w, (unsigned long)s, "a datagram sent did not wake every clock thread");
+	peer_wait_got(f, 0, 100);
+	assert_int_equal(atomic_load(&f->bad), 0);
+	peer_stop(f);
+	wait_clock_asleep(f, "the clock never slept long again");
+	w = clock_woken(&s);
+	peer_put(f, junk, sizeof(junk)); /* an unknown ethertype: dropped, but a frame */
+	wait_clock_woken(w, (unsigned long)s, "a frame from the NIC did not wake every clock thread");
+	assert_int_equal(f->ops->udp_close(u), 0);
+}
+
 static int group_setup(void **state)
 {
 	struct dom_config dc = {.name = "rump", .vcpus = 2};
@@ -168,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_clock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -658,6 +658,129 @@ static void ticks_on_one_grid(void **s)
 	check_no_kernel_errors();
 }
 
+/* The idle clock (clock_idle.c): with it on, an ABSMONO sleep whose
+ * deadline has passed (a tick slept through, replayed) returns at once
+ * and keeps the rump CPU; within the grace after activity a sleep is a
+ * tick's; past it, the sleep is long (until a multiple of the skip) and
+ * activity from any thread ends it at once, for every clock thread; off,
+ * the old behaviour. */
+struct idle_sleep {
+	uint64_t deadline; /* 0: the first tick after the next multiple of SKIP */
+	uint64_t pause_ns; /* a RELWALL sleep first (past the grace) */
+	long unsched;	   /* unschedules the ABSMONO sleep made */
+	_Atomic int done;
+};
+
+#define IDLE_GRACE 20000000ull	  /* 20 ms */
+#define IDLE_SKIP 30000000000ull /* 30 s: a long sleep never ends by itself here */
+
+static void *idle_sleeper(void *a)
+{
+	struct idle_sleep *z = a;
+	struct lwp *me = rumpuser_curlwp();
+	long u;
+
+	if (z->pause_ns != 0)
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, (long)z->pause_ns);
+	if (z->deadline == 0) /* its long sleep ends a whole skip from now, or later */
+		z->deadline = (mk_clock_now_ns() / IDLE_SKIP + 1) * IDLE_SKIP + TICK_NS;
+	u = atomic_load(&me->unsched);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, (int64_t)(z->deadline / 1000000000u),
+			     (long)(z->deadline % 1000000000u));
+	z->unsched = atomic_load(&me->unsched) - u;
+	atomic_store(&z->done, 1);
+	return NULL;
+}
+
+static void idle_clock(void **s)
+{
+	struct idle_sleep past = {mk_clock_now_ns() - TICK_NS, 0, -1, 0};
+	struct idle_sleep tick = {0, 0, -1, 0};
+	struct idle_sleep lng[2] = {{0, 2 * IDLE_GRACE, -1, 0}, {0, 2 * IDLE_GRACE, -1, 0}};
+	struct idle_sleep off = {mk_clock_now_ns() - TICK_NS, 0, -1, 0};
+	struct kt k[2] = {{idle_sleeper, &lng[0], NULL}, {idle_sleeper, &lng[1], NULL}};
+	unsigned long l0, l1, w0, w1;
+	uint64_t end;
+	void *cookie[2];
+	int n;
+
+	(void)s;
+	assert_int_equal(rumpbridge_clock_idle(0, TICK_NS - 1), -EINVAL);
+	assert_int_equal(rumpbridge_clock_idle(0, 61000000000ull), -EINVAL);
+	assert_int_equal(rumpbridge_clock_idle(3601000000000ull, TICK_NS), -EINVAL);
+	assert_int_equal(rumpbridge_clock_idle(IDLE_GRACE, IDLE_SKIP), 0);
+	ru_clock_idle_stats(&n, &l0, &w0);
+
+	/* a clock thread whose now is older than the time of the activity
+	 * another one just took: still within the grace, a tick's sleep */
+	{
+		uint64_t now = mk_clock_now_ns(), seen = 0;
+		bool lg = true;
+
+		rumpbridge_clock_activity();
+		ru_clock_idle_deadline(now + TICK_NS, now, &seen, &lg); /* takes it: last = now */
+		assert_false(lg);
+		ru_clock_idle_deadline(now + TICK_NS, now - 1000000u, &seen, &lg);
+		assert_false(lg);
+	}
+
+	/* a passed deadline: at once, the CPU kept */
+	run_green(idle_sleeper, &past);
+	assert_int_equal(past.unsched, 0);
+
+	/* activity, then a sleep: a tick's, the CPU given back */
+	rumpbridge_clock_activity();
+	tick.deadline = mk_clock_now_ns() + TICK_NS;
+	run_green(idle_sleeper, &tick);
+	assert_int_equal(tick.unsched, 1);
+	ru_clock_idle_stats(&n, &l1, &w1);
+	assert_int_equal(l1, l0);
+
+	/* past the grace without activity: two clock threads (two rump
+	 * CPUs) in a long sleep, which activity from this plain host thread
+	 * ends, for both */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(rumpuser_thread_create(kt_main, &k[i], i ? "rumpclk1" : "rumpclk0",
+							1, 0, i, &cookie[i]),
+				 0);
+	end = mk_clock_now_ns() + 10000000000ull;
+	do {
+		ru_clock_idle_stats(&n, &l1, &w1);
+		if (n == 2)
+			break;
+		usleep(1000);
+	} while (mk_clock_now_ns() < end && !atomic_load(&lng[0].done) &&
+		 !atomic_load(&lng[1].done));
+	if (n != 2)
+		fail_msg("the clock threads never slept long (%d of 2; done %d %d)", n,
+			 atomic_load(&lng[0].done), atomic_load(&lng[1].done));
+	assert_int_equal(l1, l0 + 2);
+	assert_int_equal(w1, w0);
+	assert_int_equal(atomic_load(&lng[0].done) + atomic_load(&lng[1].done), 0);
+	rumpbridge_clock_activity();
+	end = mk_clock_now_ns() + 10000000000ull;
+	while (!(atomic_load(&lng[0].done) && atomic_load(&lng[1].done)) &&
+	       mk_clock_now_ns() < end)
+		usleep(1000);
+	if (!(atomic_load(&lng[0].done) && atomic_load(&lng[1].done)))
+		fail_msg("activity did not end both long sleeps in 10 s (done %d %d)",
+			 atomic_load(&lng[0].done), atomic_load(&lng[1].done));
+	for (int i = 0; i < 2; i++) {
+		kjoin(cookie[i]);
+		assert_int_equal(lng[i].unsched, 1);
+	}
+	ru_clock_idle_stats(&n, &l1, &w1);
+	assert_int_equal(w1, w0 + 2);
+
+	/* off: a passed deadline goes through the scheduler as before */
+	assert_int_equal(rumpbridge_clock_idle(0, 0), 0);
+	run_green(idle_sleeper, &off);
+	assert_int_equal(off.unsched, 1);
+	ru_clock_idle_stats(&n, &l0, &w0);
+	assert_int_equal(l0, l1);
+	check_no_kernel_errors();
+}
+
 static void clocks(void **s)
 {
 	(void)s;
@@ -976,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(threads),
 		cmocka_unit_test(clocks),
 		cmocka_unit_test(ticks_on_one_grid),
+		cmocka_unit_test(idle_clock),
 		cmocka_unit_test(files),
 		cmocka_unit_test(outside_event),
 		cmocka_unit_test(adoption),
