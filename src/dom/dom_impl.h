@@ -297,6 +297,11 @@ struct dom_vcpu {
 	struct mk_thread *host;
 #if DOM_ONE_VCPU
 	bool fpenv_seen; /* a thread with attr.fpenv was queued (sched.c, "One vCPU") */
+	/* The direct wake (sched.c, owner only): the idle wait is under way
+	 * with park_deadline; a thread left the direct wake (direct_left). */
+	bool parked;
+	bool direct_left;
+	uint64_t park_deadline;
 #endif
 };
 

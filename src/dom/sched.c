@@ -796,6 +796,89 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 	switch_to(v, &v->idle_ctx, t);
 }
 
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+/* The direct wake (one vCPU; the backend's side: mk_backend.h, and
+ * docs/microkit.md "Direct wake").  The idle loop waits on the domain
+ * notification with v->parked set; an event that arrives meanwhile from
+ * the backend's other context (a Microkit PD's notified()) is handed to
+ * direct_wake there, which does the idle loop's part itself, on that
+ * context's stack standing in for the idle context (v->idle_ctx keeps its
+ * sp while a green thread runs): it delivers the bits, keeps the first
+ * thread they wake (enqueue's local wake-up) and switches to it.  From
+ * then on everything is as if the idle loop had picked it: the threads
+ * it wakes go on the run ring and run in turn, each yield and block
+ * switches among them directly, and only when none is runnable does the
+ * last one switch to the idle context, i.e. back here.  Bits the domain
+ * raised on itself meanwhile are delivered the same way.  The parked
+ * idle loop does not notice: when direct_wake returns 0, nothing changed
+ * that it would look at (no thread queued, the same next deadline, the
+ * idle mask set again, not stopping).  Anything else (a new deadline,
+ * dom_run to return, tracing, a thread that left for a raw mk wait) is
+ * left to the idle loop: direct_wake returns DOM_KICK, which the backend
+ * raises on the notification, resuming the idle loop as an event would.
+ * No atomic read-modify-write: one thread runs the whole domain, so the
+ * idle mask is stored, not and-ed (relaxed, as in enqueue's reads). */
+static uint64_t direct_wake(void *arg, uint64_t bits)
+{
+	struct dom_vcpu *v = arg;
+	struct dom *d = v->dom;
+	struct dom_thread *t;
+	uint64_t more;
+
+	if (!v->parked ||
+	    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
+		return bits; /* the vCPU context waits elsewhere, or traced */
+	dom_assert(v->seat.cur == &v->idle_ctx && ring_head(v) == NULL,
+		   "vCPU %p: direct wake with a thread running or runnable", (void *)v);
+	atomic_store_explicit(&d->idle_mask, 0, memory_order_relaxed);
+	/* relaxed: a count only tests read */
+	atomic_fetch_add_explicit(&v->idle_wakes, 1, memory_order_relaxed);
+	for (;;) {
+		v->delivering = true;
+		take_bits(d, bits);
+		v->delivering = false;
+		if ((t = v->keep) != NULL) {
+			v->keep = NULL;
+			/* relaxed: a count only tests read */
+			atomic_fetch_add_explicit(&v->local_wakes, 1, memory_order_relaxed);
+		} else {
+			t = pick_common(v, true);
+		}
+		if (t != NULL) {
+			/* back when nothing is runnable, or a thread left */
+			switch_to(v, &v->idle_ctx, t);
+			if (v->direct_left)
+				break;
+		}
+		if (mk_notification_poll(d->irq, &bits) != 0)
+			break; /* no bits raised meanwhile: idle */
+	}
+	more = 0;
+	if (v->direct_left || must_leave(v) || dom_timer_next(d, v) != v->park_deadline)
+		more = DOM_KICK;
+	v->direct_left = false;
+	atomic_store_explicit(&d->idle_mask, UINT64_C(1) << v->id, memory_order_relaxed);
+	return more;
+}
+
+/* A green thread run by direct_wake makes a raw mk wait (the backend
+ * calls this instead of suspending): back to direct_wake, which hands
+ * over to the idle loop; self stays the run ring's head, runnable, so
+ * the idle loop runs it first and its wait looks again from there. */
+static void direct_leave(void *arg)
+{
+	struct dom_vcpu *v = arg;
+	struct dom_thread *self = v->seat.cur;
+
+	dom_assert(self->kind == DK_GREEN && ring_head(v) == self,
+		   "thread %p '%s' leaves the direct wake but is not the running green thread",
+		   (void *)self, self->name);
+	v->direct_left = true;
+	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
+	switch_to(v, self, &v->idle_ctx);
+}
+#endif
+
 /* The idle wait: with d->waitv on v's own notification and the domain
  * notification at once (nobody holds the listener role then, so kicks
  * go to v's own and events to the domain's), else on the one v waits on
@@ -806,6 +889,14 @@ static int idle_wait(struct dom_vcpu *v, uint64_t deadline, uint64_t *bits)
 	uint64_t own = 0, ev = 0; /* set on every return by Linux; -ENOSYS elsewhere */
 	int r;
 
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+	/* the direct wake may run while this waits (above) */
+	v->park_deadline = deadline;
+	v->parked = true;
+	r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf, deadline, bits);
+	v->parked = false;
+	return r;
+#endif
 	if (!d->waitv)
 		return mk_notification_wait_until(v->listening ? d->irq : &v->ntf, deadline, bits);
 	r = mk_notification_wait2_until(&v->ntf, d->irq, deadline, &own, &ev);
@@ -884,7 +975,13 @@ void *dom_vcpu_main(void *arg)
 	dom_arch_fp_reset();
 	dom_fiber_adopt(&v->idle_ctx);
 	mk_tls_set(MK_TLS_DOM_CURRENT, &v->seat);
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+	mk_pd_direct_register(v->dom->irq, direct_wake, direct_leave, v);
+#endif
 	dom_vcpu_loop(v);
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+	mk_pd_direct_register(NULL, NULL, NULL, NULL);
+#endif
 	mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
 	return NULL;
 }
