@@ -292,7 +292,7 @@ static void push_inbox(struct dom_vcpu *v, struct dom_thread *t)
 
 /* Queue a runnable thread.  here: the vCPU the caller runs on, if it is
  * one of t's domain (it may then keep t private), else NULL. */
-static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
+DOM_WAKE_PATH static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 {
 	struct dom *d = t->dom;
 
@@ -328,7 +328,7 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 		dom_sched_kick(d);
 }
 
-static struct dom_vcpu *here_for(struct dom *d)
+DOM_WAKE_PATH static struct dom_vcpu *here_for(struct dom *d)
 {
 	struct dom_thread *self = dom_self_inline();
 
@@ -337,7 +337,7 @@ static struct dom_vcpu *here_for(struct dom *d)
 	return NULL;
 }
 
-void dom_sched_wake(struct dom_thread *t)
+DOM_WAKE_PATH void dom_sched_wake(struct dom_thread *t)
 {
 	int old = atomic_exchange(&t->state, TS_RUNNABLE);
 
@@ -373,6 +373,7 @@ void dom_sched_push_new(struct dom_thread *t)
  * that look its own idle bit is set, so the kick could land on itself
  * (found by tests/model/idle.pml); the idle loop kicks after clearing the
  * bit instead, whatever queue its thread came from. */
+DOM_WAKE_PATH
 static __attribute__((noinline)) struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
 {
 	struct dom *d = v->dom;
@@ -511,7 +512,7 @@ static __attribute__((noinline, cold, noreturn)) void bad_switch(struct dom_thre
 		  dom_state_name(st), (void *)next, next->name);
 }
 
-void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
+DOM_WAKE_PATH void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 {
 	int st;
 
@@ -576,13 +577,14 @@ static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 	dom_fiber_leave(cur, next, DOM_FIBER_EXITING(cur));
 }
 
+DOM_WAKE_PATH
 static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
 {
 	switch_prepare(v, cur, next);
 	dom_arch_switch(cur, next);
 }
 
-void dom_sched_switch_out(struct dom_thread *self)
+DOM_WAKE_PATH void dom_sched_switch_out(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;
@@ -769,7 +771,7 @@ void dom_thread_entry(void)
 	dom_thread_exit(self->fn(self->arg));
 }
 
-static bool must_leave(struct dom_vcpu *v)
+DOM_WAKE_PATH static bool must_leave(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 
@@ -797,6 +799,10 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 }
 
 #if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+/* The wake-up path's section (DOM_WAKE_PATH) starts on a page of its own,
+ * which it fills: top-level asm is emitted before the unit's functions. */
+__asm__(".pushsection .text.dom_wake,\"ax\",%progbits\n\t.p2align 12\n\t.popsection");
+
 /* The direct wake (one vCPU; the backend's side: mk_backend.h, and
  * docs/microkit.md "Direct wake").  The idle loop waits on the domain
  * notification with v->parked set; an event that arrives meanwhile from
@@ -818,12 +824,12 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
  * raises on the notification, resuming the idle loop as an event would.
  * No atomic read-modify-write: one thread runs the whole domain, so the
  * idle mask is stored, not and-ed (relaxed, as in enqueue's reads). */
-static uint64_t direct_wake(void *arg, uint64_t bits)
+DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 {
 	struct dom_vcpu *v = arg;
 	struct dom *d = v->dom;
 	struct dom_thread *t;
-	uint64_t more;
+	uint64_t more, next, own;
 
 	if (!v->parked ||
 	    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
@@ -853,8 +859,12 @@ static uint64_t direct_wake(void *arg, uint64_t bits)
 		if (mk_notification_poll(d->irq, &bits) != 0)
 			break; /* no bits raised meanwhile: idle */
 	}
+	/* dom_timer_next, inline: timer.c is off the wake-up path's page */
+	next = atomic_load(&d->timers.next);
+	if ((own = atomic_load(&v->timers.next)) < next)
+		next = own;
 	more = 0;
-	if (v->direct_left || must_leave(v) || dom_timer_next(d, v) != v->park_deadline)
+	if (v->direct_left || must_leave(v) || next != v->park_deadline)
 		more = DOM_KICK;
 	v->direct_left = false;
 	atomic_store_explicit(&d->idle_mask, UINT64_C(1) << v->id, memory_order_relaxed);

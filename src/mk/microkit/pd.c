@@ -203,7 +203,7 @@ void mk_pd_direct_register(struct mk_notification *n, uint64_t (*run)(void *arg,
 /* PD context, the vCPU context suspended: the domain's run upcall on this
  * stack in the vCPU role (top of the file).  Returns the bits still to
  * raise on the PD notification. */
-static uint64_t direct_run(uint64_t bits)
+MK_WAKE_PATH static uint64_t direct_run(uint64_t bits)
 {
 	uint64_t more;
 
@@ -223,15 +223,21 @@ static uint64_t direct_run(uint64_t bits)
 	return more;
 }
 
-void mk_microkit_notified(unsigned ch)
+/* Off the wake-up path's page (MK_WAKE_PATH). */
+static __attribute__((noinline)) void timer_irq(unsigned ch)
+{
+	mk_timer_stop(); /* the line is level-triggered: lower it first */
+	microkit_irq_ack(ch);
+	mk_pd_stats.timer_irqs++;
+	mk_pd_resume(); /* the waiter looks at its deadline */
+}
+
+MK_WAKE_PATH void mk_microkit_notified(unsigned ch)
 {
 	if (pd.in_vcpu || !pd.ready)
 		return;
 	if ((int)ch == mk_pd_timer_channel) {
-		mk_timer_stop(); /* the line is level-triggered: lower it first */
-		microkit_irq_ack(ch);
-		mk_pd_stats.timer_irqs++;
-		mk_pd_resume(); /* the waiter looks at its deadline */
+		timer_irq(ch);
 	} else if (ch <= MICROKIT_MAX_CHANNEL_ID) {
 		uint64_t bit = UINT64_C(1) << ch;
 #ifdef MK_BACKEND_DIRECT_WAKE
