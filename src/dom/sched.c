@@ -837,16 +837,21 @@ DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 	dom_assert(v->seat.cur == &v->idle_ctx && ring_head(v) == NULL,
 		   "vCPU %p: direct wake with a thread running or runnable", (void *)v);
 	atomic_store_explicit(&d->idle_mask, 0, memory_order_relaxed);
-	/* relaxed: a count only tests read */
-	atomic_fetch_add_explicit(&v->idle_wakes, 1, memory_order_relaxed);
+	/* counts only tests read; a load and a store, not an atomic add:
+	 * the owner alone writes them */
+	atomic_store_explicit(&v->idle_wakes,
+			      atomic_load_explicit(&v->idle_wakes, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	for (;;) {
 		v->delivering = true;
 		take_bits(d, bits);
 		v->delivering = false;
 		if ((t = v->keep) != NULL) {
 			v->keep = NULL;
-			/* relaxed: a count only tests read */
-			atomic_fetch_add_explicit(&v->local_wakes, 1, memory_order_relaxed);
+			atomic_store_explicit(
+				&v->local_wakes,
+				atomic_load_explicit(&v->local_wakes, memory_order_relaxed) + 1,
+				memory_order_relaxed); /* as idle_wakes above */
 		} else {
 			t = pick_common(v, true);
 		}
@@ -856,7 +861,8 @@ DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 			if (v->direct_left)
 				break;
 		}
-		if (mk_notification_poll(d->irq, &bits) != 0)
+		if (!mk_backend_notification_pending(d->irq) ||
+		    mk_notification_poll(d->irq, &bits) != 0)
 			break; /* no bits raised meanwhile: idle */
 	}
 	/* dom_timer_next, inline: timer.c is off the wake-up path's page */
