@@ -906,9 +906,10 @@ static int idle_wait(struct dom_vcpu *v, uint64_t deadline, uint64_t *bits)
 	int r;
 
 #if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
-	/* the direct wake may run while this waits (above) */
+	/* the direct wake may run while this waits (above), if it waits on
+	 * the domain notification (as listener: always, with one vCPU) */
 	v->park_deadline = deadline;
-	v->parked = true;
+	v->parked = v->listening;
 	r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf, deadline, bits);
 	v->parked = false;
 	return r;
