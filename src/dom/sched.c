@@ -577,10 +577,48 @@ static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 	dom_fiber_leave(cur, next, DOM_FIBER_EXITING(cur));
 }
 
+#if DOM_ONE_VCPU
+/* The wake-up path's section (DOM_WAKE_PATH) starts on a page of its own,
+ * which it fills, with a copy of the direct switch ("One vCPU" below;
+ * arch/<cpu>/switch_direct.h) first: top-level asm is emitted before the
+ * unit's functions, in source order. */
+__asm__(".pushsection .text.dom_wake,\"ax\",%progbits\n\t.p2align 12\n\t.popsection");
+DOM_ARCH_SWITCH_DIRECT_ASM(dom_wake_switch_direct, ".text.dom_wake");
+int dom_wake_switch_direct(struct dom_thread *cur, struct dom_thread *next);
+#endif
+
+/* One vCPU: nothing else runs between here and the switch, so the
+ * epilogue's work for cur (dom_after_switch) can be done before it, and
+ * the switch is the direct one, beside its callers: a yielder or a woken
+ * blocker is on the ring already, a blocker becomes BLOCKED (a waker,
+ * which can only run after the switch, then queues it), the idle context
+ * needs nothing.  Not for an exiting or detaching thread (its stack is
+ * freed, or handed over, only after the switch) nor for one with its own
+ * FP modes (the direct switch leaves fpcr alone). */
 DOM_WAKE_PATH
 static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
 {
 	switch_prepare(v, cur, next);
+#if DOM_ONE_VCPU
+	if (!cur->fpenv && !next->fpenv) {
+		int st = atomic_load_explicit(&cur->state, memory_order_relaxed);
+
+		if (cur->kind == DK_IDLE) {
+			dom_wake_switch_direct(cur, next);
+			return;
+		}
+		if (st == TS_RUNNABLE || st == TS_BLOCKING) {
+			dom_assert(st != TS_RUNNABLE || cur->ring_next != NULL,
+				   "thread %p '%s' switched out runnable off the ring", (void *)cur,
+				   cur->name);
+			/* relaxed: one vCPU, as in dom_yield */
+			if (st == TS_BLOCKING)
+				atomic_store_explicit(&cur->state, TS_BLOCKED, memory_order_relaxed);
+			dom_wake_switch_direct(cur, next);
+			return;
+		}
+	}
+#endif
 	dom_arch_switch(cur, next);
 }
 
@@ -685,7 +723,7 @@ int dom_arch_switch_direct(struct dom_thread *cur, struct dom_thread *next);
 /* dom_yield's section: the switch and the yield on one code page (see
  * arch/<cpu>/switch_direct.h) */
 #define YIELD_SECTION ".text.dom_yield"
-DOM_ARCH_SWITCH_DIRECT_ASM(YIELD_SECTION);
+DOM_ARCH_SWITCH_DIRECT_ASM(dom_arch_switch_direct, YIELD_SECTION);
 
 /* Not a green thread: the long path's answers. */
 static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *self)
@@ -799,10 +837,6 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 }
 
 #if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
-/* The wake-up path's section (DOM_WAKE_PATH) starts on a page of its own,
- * which it fills: top-level asm is emitted before the unit's functions. */
-__asm__(".pushsection .text.dom_wake,\"ax\",%progbits\n\t.p2align 12\n\t.popsection");
-
 /* The direct wake (one vCPU; the backend's side: mk_backend.h, and
  * docs/microkit.md "Direct wake").  The idle loop waits on the domain
  * notification with v->parked set; an event that arrives meanwhile from

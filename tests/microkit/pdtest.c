@@ -145,6 +145,12 @@ static inline void fpcr_set(uint64_t v)
 	__asm__ __volatile__("msr fpcr, %0" ::"r"(v));
 }
 
+/* Yields, then blocks on fp_sem (the switch out of a blocker is
+ * switch_to's, which must keep the FP modes too), posted by the first
+ * plain thread that sees it waiting. */
+static struct dom_sem fp_sem;
+static volatile int fp_own_waiting;
+
 static void *fp_own(void *arg)
 {
 	const uint64_t own = fpcr_default ^ FPCR_RMODE_RZ;
@@ -156,6 +162,10 @@ static void *fp_own(void *arg)
 		if (fpcr_get() != own)
 			fp_bad |= 1; /* lost its own modes */
 	}
+	fp_own_waiting = 1;
+	CHECK_EQ(dom_sem_wait(&fp_sem), 0);
+	if (fpcr_get() != own)
+		fp_bad |= 4; /* lost them across a block */
 	return NULL;
 }
 
@@ -166,6 +176,14 @@ static void *fp_plain(void *arg)
 		CHECK_EQ(dom_yield(), 0);
 		if (fpcr_get() != fpcr_default)
 			fp_bad |= 2; /* saw another thread's modes */
+	}
+	while (fp_own_waiting == 0)
+		CHECK_EQ(dom_yield(), 0);
+	if (fpcr_get() != fpcr_default)
+		fp_bad |= 8; /* saw them after it blocked */
+	if (fp_own_waiting == 1) {
+		fp_own_waiting = 2;
+		CHECK_EQ(dom_sem_post(&fp_sem), 0);
 	}
 	return NULL;
 }
@@ -286,6 +304,8 @@ static void test_yieldgate(void)
 	 * modes against two plain threads */
 	fpcr_default = fpcr_get();
 	fp_bad = 0;
+	fp_own_waiting = 0;
+	CHECK_EQ(dom_sem_init(&fp_sem, 0), 0);
 	t[0] = spawn("fp-plain-a", fp_plain, NULL);
 	CHECK_EQ(dom_thread_create(d, &t[1], &fa, fp_own, NULL), 0);
 	t[2] = spawn("fp-plain-b", fp_plain, NULL);
@@ -293,6 +313,7 @@ static void test_yieldgate(void)
 		join(t[i]);
 	CHECK_EQ(fp_bad, 0);
 	CHECK_EQ(fpcr_get(), fpcr_default);
+	CHECK_EQ(dom_sem_destroy(&fp_sem), 0);
 }
 
 /* ---- yield: the one-vCPU build's short path (src/dom/sched.c, "One
