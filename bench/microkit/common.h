@@ -13,9 +13,16 @@
  * baseline, interleaved (which one goes first alternates), so that both
  * see the same host load: the result is the median of the per-pair
  * ratios, with the ratio of the best blocks beside it. */
+/* (-D overrides: a short run for a trace, docs/microkit.md "Benchmark") */
+#ifndef BENCH_PAIRS
 #define BENCH_PAIRS 201	      /* pairs of blocks (odd: the median is one of them) */
+#endif
+#ifndef BENCH_ROUNDS
 #define BENCH_ROUNDS 20	      /* notify round trips per block */
+#endif
+#ifndef BENCH_YIELDS
 #define BENCH_YIELDS 2000     /* yield round trips per block */
+#endif
 
 static inline uint64_t bench_ticks(void)
 {

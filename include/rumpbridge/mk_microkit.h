@@ -109,6 +109,9 @@ struct mk_microkit_stats {
 	uint64_t loop_returns; /* the vCPU context gave the PD back to the
 				  event loop (one per seL4_Recv it enabled) */
 	uint64_t resumes;      /* the PD context switched to the vCPU one */
+	uint64_t direct_wakes; /* notifications the PD context delivered
+				  itself, running what they woke (the direct
+				  wake, docs/microkit.md) */
 	uint64_t timer_irqs;   /* timer interrupts taken */
 	uint64_t timer_arms;   /* deadlines programmed */
 	size_t heap_used;      /* bytes of the heap handed out (high mark) */

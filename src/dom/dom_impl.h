@@ -46,6 +46,17 @@ enum {
 #define DOM_ONE_VCPU 0
 #endif
 
+/* One-vCPU builds: the functions of the wake-up path (a Microkit PD's
+ * notified() to the green thread it wakes and back, the direct wake of
+ * sched.c) share one section, so that they sit on as few code pages as
+ * there can be: under QEMU each page a PD touches after a switch between
+ * PDs costs a page walk (docs/microkit.md, "Benchmark"). */
+#if DOM_ONE_VCPU
+#define DOM_WAKE_PATH __attribute__((section(".text.dom_wake")))
+#else
+#define DOM_WAKE_PATH
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Checked invariants.  Debug builds (RUMPBRIDGE_DEBUG, or no NDEBUG)
  * assert the state table, queue membership and lock ownership below with
@@ -297,6 +308,11 @@ struct dom_vcpu {
 	struct mk_thread *host;
 #if DOM_ONE_VCPU
 	bool fpenv_seen; /* a thread with attr.fpenv was queued (sched.c, "One vCPU") */
+	/* The direct wake (sched.c, owner only): the idle wait is under way
+	 * with park_deadline; a thread left the direct wake (direct_left). */
+	bool parked;
+	bool direct_left;
+	uint64_t park_deadline;
 #endif
 };
 

@@ -25,7 +25,7 @@ void dom_service_kick(struct dom *d)
 		dom_waiter_wake(w);
 }
 
-void dom_event_deliver(struct dom *d, uint64_t bits)
+DOM_WAKE_PATH void dom_event_deliver(struct dom *d, uint64_t bits)
 {
 	struct dom_waiter *list = NULL, **tail = &list, *w, *next;
 	bool svc;
@@ -93,6 +93,7 @@ int dom_event_bind(struct dom *d, unsigned bit, void (*handler)(unsigned, void *
 	return r;
 }
 
+DOM_WAKE_PATH
 int dom_event_wait_until(struct dom *d, uint64_t mask, uint64_t deadline_ns, uint64_t *bits)
 {
 	struct dom_thread *self = dom_self_inline();
@@ -119,7 +120,7 @@ int dom_event_wait_until(struct dom *d, uint64_t mask, uint64_t deadline_ns, uin
 	return r;
 }
 
-int dom_event_wait(struct dom *d, uint64_t mask, uint64_t *bits)
+DOM_WAKE_PATH int dom_event_wait(struct dom *d, uint64_t mask, uint64_t *bits)
 {
 	return dom_event_wait_until(d, mask, MK_FOREVER, bits);
 }

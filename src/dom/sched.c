@@ -292,7 +292,7 @@ static void push_inbox(struct dom_vcpu *v, struct dom_thread *t)
 
 /* Queue a runnable thread.  here: the vCPU the caller runs on, if it is
  * one of t's domain (it may then keep t private), else NULL. */
-static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
+DOM_WAKE_PATH static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 {
 	struct dom *d = t->dom;
 
@@ -328,7 +328,7 @@ static void enqueue(struct dom_thread *t, struct dom_vcpu *here)
 		dom_sched_kick(d);
 }
 
-static struct dom_vcpu *here_for(struct dom *d)
+DOM_WAKE_PATH static struct dom_vcpu *here_for(struct dom *d)
 {
 	struct dom_thread *self = dom_self_inline();
 
@@ -337,7 +337,7 @@ static struct dom_vcpu *here_for(struct dom *d)
 	return NULL;
 }
 
-void dom_sched_wake(struct dom_thread *t)
+DOM_WAKE_PATH void dom_sched_wake(struct dom_thread *t)
 {
 	int old = atomic_exchange(&t->state, TS_RUNNABLE);
 
@@ -373,6 +373,7 @@ void dom_sched_push_new(struct dom_thread *t)
  * that look its own idle bit is set, so the kick could land on itself
  * (found by tests/model/idle.pml); the idle loop kicks after clearing the
  * bit instead, whatever queue its thread came from. */
+DOM_WAKE_PATH
 static __attribute__((noinline)) struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
 {
 	struct dom *d = v->dom;
@@ -511,7 +512,7 @@ static __attribute__((noinline, cold, noreturn)) void bad_switch(struct dom_thre
 		  dom_state_name(st), (void *)next, next->name);
 }
 
-void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
+DOM_WAKE_PATH void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 {
 	int st;
 
@@ -576,13 +577,56 @@ static inline void switch_prepare(struct dom_vcpu *v, struct dom_thread *cur,
 	dom_fiber_leave(cur, next, DOM_FIBER_EXITING(cur));
 }
 
+#if DOM_ONE_VCPU
+/* The wake-up path's section (DOM_WAKE_PATH) starts with a copy of the
+ * direct switch ("One vCPU" below; arch/<cpu>/switch_direct.h): top-level
+ * asm is emitted before the unit's functions, in source order.  With the
+ * direct wake it starts a page of its own, which it fills; without, the
+ * alignment only moved the idle loop's path about (its local_wake 1.0 ->
+ * 1.45 us, same-run boots), so there is none. */
+#ifdef MK_BACKEND_DIRECT_WAKE
+__asm__(".pushsection .text.dom_wake,\"ax\",%progbits\n\t.p2align 12\n\t.popsection");
+#endif
+DOM_ARCH_SWITCH_DIRECT_ASM(dom_wake_switch_direct, ".text.dom_wake");
+int dom_wake_switch_direct(struct dom_thread *cur, struct dom_thread *next);
+#endif
+
+/* One vCPU: nothing else runs between here and the switch, so the
+ * epilogue's work for cur (dom_after_switch) can be done before it, and
+ * the switch is the direct one, beside its callers: a yielder or a woken
+ * blocker is on the ring already, a blocker becomes BLOCKED (a waker,
+ * which can only run after the switch, then queues it), the idle context
+ * needs nothing.  Not for an exiting or detaching thread (its stack is
+ * freed, or handed over, only after the switch) nor for one with its own
+ * FP modes (the direct switch leaves fpcr alone). */
+DOM_WAKE_PATH
 static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
 {
 	switch_prepare(v, cur, next);
+#if DOM_ONE_VCPU
+	if (!cur->fpenv && !next->fpenv) {
+		int st = atomic_load_explicit(&cur->state, memory_order_relaxed);
+
+		if (cur->kind == DK_IDLE) {
+			dom_wake_switch_direct(cur, next);
+			return;
+		}
+		if (st == TS_RUNNABLE || st == TS_BLOCKING) {
+			dom_assert(st != TS_RUNNABLE || cur->ring_next != NULL,
+				   "thread %p '%s' switched out runnable off the ring", (void *)cur,
+				   cur->name);
+			/* relaxed: one vCPU, as in dom_yield */
+			if (st == TS_BLOCKING)
+				atomic_store_explicit(&cur->state, TS_BLOCKED, memory_order_relaxed);
+			dom_wake_switch_direct(cur, next);
+			return;
+		}
+	}
+#endif
 	dom_arch_switch(cur, next);
 }
 
-void dom_sched_switch_out(struct dom_thread *self)
+DOM_WAKE_PATH void dom_sched_switch_out(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;
@@ -683,7 +727,7 @@ int dom_arch_switch_direct(struct dom_thread *cur, struct dom_thread *next);
 /* dom_yield's section: the switch and the yield on one code page (see
  * arch/<cpu>/switch_direct.h) */
 #define YIELD_SECTION ".text.dom_yield"
-DOM_ARCH_SWITCH_DIRECT_ASM(YIELD_SECTION);
+DOM_ARCH_SWITCH_DIRECT_ASM(dom_arch_switch_direct, YIELD_SECTION);
 
 /* Not a green thread: the long path's answers. */
 static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *self)
@@ -769,7 +813,7 @@ void dom_thread_entry(void)
 	dom_thread_exit(self->fn(self->arg));
 }
 
-static bool must_leave(struct dom_vcpu *v)
+DOM_WAKE_PATH static bool must_leave(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 
@@ -796,6 +840,99 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 	switch_to(v, &v->idle_ctx, t);
 }
 
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+/* The direct wake (one vCPU; the backend's side: mk_backend.h, and
+ * docs/microkit.md "Direct wake").  The idle loop waits on the domain
+ * notification with v->parked set; an event that arrives meanwhile from
+ * the backend's other context (a Microkit PD's notified()) is handed to
+ * direct_wake there, which does the idle loop's part itself, on that
+ * context's stack standing in for the idle context (v->idle_ctx keeps its
+ * sp while a green thread runs): it delivers the bits, keeps the first
+ * thread they wake (enqueue's local wake-up) and switches to it.  From
+ * then on everything is as if the idle loop had picked it: the threads
+ * it wakes go on the run ring and run in turn, each yield and block
+ * switches among them directly, and only when none is runnable does the
+ * last one switch to the idle context, i.e. back here.  Bits the domain
+ * raised on itself meanwhile are delivered the same way.  The parked
+ * idle loop does not notice: when direct_wake returns 0, nothing changed
+ * that it would look at (no thread queued, the same next deadline, the
+ * idle mask set again, not stopping).  Anything else (a new deadline,
+ * dom_run to return, tracing, a thread that left for a raw mk wait) is
+ * left to the idle loop: direct_wake returns DOM_KICK, which the backend
+ * raises on the notification, resuming the idle loop as an event would.
+ * No atomic read-modify-write: one thread runs the whole domain, so the
+ * idle mask is stored, not and-ed (relaxed, as in enqueue's reads). */
+DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
+{
+	struct dom_vcpu *v = arg;
+	struct dom *d = v->dom;
+	struct dom_thread *t;
+	uint64_t more, next, own;
+
+	if (!v->parked ||
+	    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
+		return bits; /* the vCPU context waits elsewhere, or traced */
+	dom_assert(v->seat.cur == &v->idle_ctx && ring_head(v) == NULL,
+		   "vCPU %p: direct wake with a thread running or runnable", (void *)v);
+	atomic_store_explicit(&d->idle_mask, 0, memory_order_relaxed);
+	/* counts only tests read; a load and a store, not an atomic add:
+	 * the owner alone writes them */
+	atomic_store_explicit(&v->idle_wakes,
+			      atomic_load_explicit(&v->idle_wakes, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	for (;;) {
+		v->delivering = true;
+		take_bits(d, bits);
+		v->delivering = false;
+		if ((t = v->keep) != NULL) {
+			v->keep = NULL;
+			atomic_store_explicit(
+				&v->local_wakes,
+				atomic_load_explicit(&v->local_wakes, memory_order_relaxed) + 1,
+				memory_order_relaxed); /* as idle_wakes above */
+		} else {
+			t = pick_common(v, true);
+		}
+		if (t != NULL) {
+			/* back when nothing is runnable, or a thread left */
+			switch_to(v, &v->idle_ctx, t);
+			if (v->direct_left)
+				break;
+		}
+		if (!mk_backend_notification_pending(d->irq) ||
+		    mk_notification_poll(d->irq, &bits) != 0)
+			break; /* no bits raised meanwhile: idle */
+	}
+	/* dom_timer_next, inline: timer.c is off the wake-up path's page */
+	next = atomic_load(&d->timers.next);
+	if ((own = atomic_load(&v->timers.next)) < next)
+		next = own;
+	more = 0;
+	if (v->direct_left || must_leave(v) || next != v->park_deadline)
+		more = DOM_KICK;
+	v->direct_left = false;
+	atomic_store_explicit(&d->idle_mask, UINT64_C(1) << v->id, memory_order_relaxed);
+	return more;
+}
+
+/* A green thread run by direct_wake makes a raw mk wait (the backend
+ * calls this instead of suspending): back to direct_wake, which hands
+ * over to the idle loop; self stays the run ring's head, runnable, so
+ * the idle loop runs it first and its wait looks again from there. */
+static void direct_leave(void *arg)
+{
+	struct dom_vcpu *v = arg;
+	struct dom_thread *self = v->seat.cur;
+
+	dom_assert(self->kind == DK_GREEN && ring_head(v) == self,
+		   "thread %p '%s' leaves the direct wake but is not the running green thread",
+		   (void *)self, self->name);
+	v->direct_left = true;
+	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
+	switch_to(v, self, &v->idle_ctx);
+}
+#endif
+
 /* The idle wait: with d->waitv on v's own notification and the domain
  * notification at once (nobody holds the listener role then, so kicks
  * go to v's own and events to the domain's), else on the one v waits on
@@ -806,6 +943,15 @@ static int idle_wait(struct dom_vcpu *v, uint64_t deadline, uint64_t *bits)
 	uint64_t own = 0, ev = 0; /* set on every return by Linux; -ENOSYS elsewhere */
 	int r;
 
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+	/* the direct wake may run while this waits (above), if it waits on
+	 * the domain notification (as listener: always, with one vCPU) */
+	v->park_deadline = deadline;
+	v->parked = v->listening;
+	r = mk_notification_wait_until(v->listening ? d->irq : &v->ntf, deadline, bits);
+	v->parked = false;
+	return r;
+#endif
 	if (!d->waitv)
 		return mk_notification_wait_until(v->listening ? d->irq : &v->ntf, deadline, bits);
 	r = mk_notification_wait2_until(&v->ntf, d->irq, deadline, &own, &ev);
@@ -884,7 +1030,13 @@ void *dom_vcpu_main(void *arg)
 	dom_arch_fp_reset();
 	dom_fiber_adopt(&v->idle_ctx);
 	mk_tls_set(MK_TLS_DOM_CURRENT, &v->seat);
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+	mk_pd_direct_register(v->dom->irq, direct_wake, direct_leave, v);
+#endif
 	dom_vcpu_loop(v);
+#if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+	mk_pd_direct_register(NULL, NULL, NULL, NULL);
+#endif
 	mk_tls_set(MK_TLS_DOM_CURRENT, NULL);
 	return NULL;
 }

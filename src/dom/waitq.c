@@ -71,6 +71,7 @@ bool dom_waitq_empty(const struct dom_waitq *q)
 	return q->head == NULL;
 }
 
+DOM_WAKE_PATH
 void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
 		       uint64_t data)
 {
@@ -91,14 +92,14 @@ void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thr
 		atomic_store(&self->state, TS_BLOCKING);
 }
 
-static bool claim(struct dom_waiter *w)
+DOM_WAKE_PATH static bool claim(struct dom_waiter *w)
 {
 	int zero = 0;
 
 	return atomic_compare_exchange_strong(&w->claimed, &zero, 1);
 }
 
-bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)
+DOM_WAKE_PATH bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)
 {
 	dom_assert_locked(&q->lock, "wait queue", q);
 	dom_assert(w->q == q, "waiter %p of thread '%s' claimed from queue %p, but waits on %p",
@@ -121,7 +122,7 @@ struct dom_waiter *dom_waitq_claim_first(struct dom_waitq *q)
 	return NULL;
 }
 
-void dom_waiter_wake(struct dom_waiter *w)
+DOM_WAKE_PATH void dom_waiter_wake(struct dom_waiter *w)
 {
 	struct dom_thread *t = w->t;
 
@@ -146,7 +147,7 @@ static void unlink_claimed(struct dom_waiter *w)
 	}
 }
 
-int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
+DOM_WAKE_PATH int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
 {
 	struct dom_thread *self = w->t;
 	uint64_t bits;
@@ -186,6 +187,7 @@ int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
 	return w->result;
 }
 
+DOM_WAKE_PATH
 int dom_waitq_block(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
 		    uint64_t data, uint64_t deadline)
 {

@@ -3,7 +3,10 @@
  * A domain PD whose green thread "deep" recurses until it runs off its
  * stack into the guard page below it (tests/microkit/fault.system).  The
  * fault goes to the parent PD, supervisor.c, which names the thread from
- * the fault table this PD keeps (mk_microkit_config.fault_table).
+ * the fault table this PD keeps (mk_microkit_config.fault_table).  "deep"
+ * first waits for the supervisor's notification on CH_GO, so that it runs
+ * (and faults) from notified(): by the direct wake, on the PD context's
+ * stack (docs/microkit.md, "Direct wake").
  */
 #include <microkit.h>
 
@@ -28,9 +31,21 @@ static __attribute__((noinline)) int deep(int n)
 	return deep(n - 1) + buf[0]; /* not a tail call: every frame stays */
 }
 
+#define CH_GO 1
+
 static void *deep_main(void *arg)
 {
+	struct mk_microkit_stats st;
+	uint64_t bits;
+
 	(void)arg;
+	if (dom_event_wait(d, UINT64_C(1) << CH_GO, &bits) != 0)
+		microkit_dbg_puts("faulter: FAIL the wait for the supervisor\n");
+	mk_microkit_get_stats(&st);
+#ifdef FAULTER_DIRECT_WAKE
+	if (st.direct_wakes == 0)
+		microkit_dbg_puts("faulter: FAIL deep was not run by the direct wake\n");
+#endif
 	microkit_dbg_puts("faulter: deep starts\n");
 	deep(100000);
 	microkit_dbg_puts("faulter: FAIL deep returned\n");

@@ -145,6 +145,12 @@ static inline void fpcr_set(uint64_t v)
 	__asm__ __volatile__("msr fpcr, %0" ::"r"(v));
 }
 
+/* Yields, then blocks on fp_sem (the switch out of a blocker is
+ * switch_to's, which must keep the FP modes too), posted by the first
+ * plain thread that sees it waiting. */
+static struct dom_sem fp_sem;
+static volatile int fp_own_waiting;
+
 static void *fp_own(void *arg)
 {
 	const uint64_t own = fpcr_default ^ FPCR_RMODE_RZ;
@@ -156,6 +162,10 @@ static void *fp_own(void *arg)
 		if (fpcr_get() != own)
 			fp_bad |= 1; /* lost its own modes */
 	}
+	fp_own_waiting = 1;
+	CHECK_EQ(dom_sem_wait(&fp_sem), 0);
+	if (fpcr_get() != own)
+		fp_bad |= 4; /* lost them across a block */
 	return NULL;
 }
 
@@ -167,6 +177,14 @@ static void *fp_plain(void *arg)
 		if (fpcr_get() != fpcr_default)
 			fp_bad |= 2; /* saw another thread's modes */
 	}
+	while (fp_own_waiting == 0)
+		CHECK_EQ(dom_yield(), 0);
+	if (fpcr_get() != fpcr_default)
+		fp_bad |= 8; /* saw them after it blocked */
+	if (fp_own_waiting == 1) {
+		fp_own_waiting = 2;
+		CHECK_EQ(dom_sem_post(&fp_sem), 0);
+	}
 	return NULL;
 }
 
@@ -177,7 +195,7 @@ static char gtrace[8];
 static int ngtrace;
 
 /* Ask the PD context to do hook (GATE_*) and wait until it has. */
-enum { GATE_WAKE = 1, GATE_TRACE_WRITE = 2 };
+enum { GATE_WAKE = 1, GATE_TRACE_WRITE = 2, GATE_NOTIFY = 3, GATE_POST = 4 };
 static void pd_context_run(int hook)
 {
 	uint64_t w = 0;
@@ -286,6 +304,8 @@ static void test_yieldgate(void)
 	 * modes against two plain threads */
 	fpcr_default = fpcr_get();
 	fp_bad = 0;
+	fp_own_waiting = 0;
+	CHECK_EQ(dom_sem_init(&fp_sem, 0), 0);
 	t[0] = spawn("fp-plain-a", fp_plain, NULL);
 	CHECK_EQ(dom_thread_create(d, &t[1], &fa, fp_own, NULL), 0);
 	t[2] = spawn("fp-plain-b", fp_plain, NULL);
@@ -293,6 +313,7 @@ static void test_yieldgate(void)
 		join(t[i]);
 	CHECK_EQ(fp_bad, 0);
 	CHECK_EQ(fpcr_get(), fpcr_default);
+	CHECK_EQ(dom_sem_destroy(&fp_sem), 0);
 }
 
 /* ---- yield: the one-vCPU build's short path (src/dom/sched.c, "One
@@ -624,6 +645,245 @@ static void test_event(void)
 	CHECK_EQ(dom_event_bind(d, CH_POKER, NULL, NULL), 0);
 }
 
+/* ---- the direct wake (docs/microkit.md, "Direct wake"): a channel's
+ * notification that finds the domain idle is delivered, and the threads it
+ * wakes run, on the PD context's stack.  It must keep the semantics of the
+ * idle loop's path: the threads the woken one makes runnable take their
+ * turns with it (FIFO), a bit the domain raises on itself meanwhile is
+ * delivered before the PD goes back to seL4_Recv, a deadline set meanwhile
+ * is armed, a raw mk wait of a woken thread holds the whole domain as
+ * before, and a notification that comes while a green thread holds the
+ * vCPU context (in a raw mk wait) is left pending for the domain, not run
+ * beside it.  Each part starts with every thread blocked and the runner
+ * waiting, then has the poker notify the domain. */
+#define DW_BIT_SELF 12 /* raised by the woken thread itself */
+#define DW_BIT_DONE 13 /* the part's end, for the runner */
+#define DW_BIT_PENDING 14 /* raised by notified() while "dw-raw" waits raw */
+#define DW_BIT_STOP 15 /* ends the watchdog */
+#define DW_LIMIT (10000 * MS) /* the bound of the whole test, never reached when it works */
+static char dtrace[16];
+static int ndtrace, dw_turns;
+static struct dom_sem dw_sem;
+static uint64_t dw_lr_woken, dw_lr_self;
+static volatile int dw_self_ran, dw_in_raw, dw_pending_in_raw = -1, dw_pending_rc = 1;
+static uint64_t dw_end; /* the watchdog's deadline (below) */
+static volatile int dw_fired;
+
+static void *dw_woken(void *arg)
+{
+	struct mk_microkit_stats s;
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	mk_microkit_get_stats(&s);
+	dw_lr_woken = s.loop_returns;
+	CHECK_EQ(dom_sem_post(&dw_sem), 0); /* "dw-other" runnable */
+	for (int i = 0; i < dw_turns; i++) {
+		dtrace[ndtrace++] = 'w';
+		CHECK_EQ(dom_yield(), 0);
+	}
+	return NULL;
+}
+
+static void *dw_other(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(dom_sem_wait(&dw_sem), 0);
+	for (int i = 0; i < dw_turns; i++) {
+		dtrace[ndtrace++] = 'o';
+		CHECK_EQ(dom_yield(), 0);
+	}
+	/* the last runnable thread: the bit is not seen at a later
+	 * scheduling point, but by the direct wake (or the idle loop) */
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_SELF), 0);
+	return NULL;
+}
+
+static void *dw_self(void *arg)
+{
+	struct mk_microkit_stats s;
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << DW_BIT_SELF, &bits), 0);
+	mk_microkit_get_stats(&s);
+	dw_lr_self = s.loop_returns;
+	dw_self_ran = 1;
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_DONE), 0);
+	return NULL;
+}
+
+/* woken by the poker, sleeps (a deadline the parked idle wait lacks) */
+static void *dw_napper(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	CHECK_EQ(dom_sleep_ns(2 * MS), 0);
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_DONE), 0);
+	return NULL;
+}
+
+/* woken by the poker, makes a raw mk wait, during which notified() raises
+ * DW_BIT_PENDING for "dw-pending" */
+static void *dw_raw(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	dw_in_raw = 1;
+	pd_context_run(GATE_NOTIFY);
+	dw_in_raw = 0;
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_DONE), 0);
+	return NULL;
+}
+
+static void *dw_pending(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	dw_pending_rc = dom_event_wait_until(d, UINT64_C(1) << DW_BIT_PENDING, dw_end, &bits);
+	dw_pending_in_raw = dw_in_raw;
+	return NULL;
+}
+
+/* woken by the poker, has the PD context post dw_sem once the domain is
+ * idle again (poker's answer, notified()) */
+static void *dw_poster(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	gate_hook = GATE_POST;
+	microkit_notify(CH_POKER);
+	return NULL;
+}
+
+/* The bound: one deadline for the whole test, dw_end, so that the domain
+ * parks with the same next deadline before and after each direct wake
+ * (the runner's waits have none of their own); the watchdog ends every
+ * wait when it passes. */
+static void *dw_watchdog(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	if (dom_event_wait_until(d, UINT64_C(1) << DW_BIT_STOP, dw_end, &bits) == -ETIMEDOUT) {
+		pd_put("pdtest: direct wake: the watchdog fired\n");
+		dw_fired = 1;
+		CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_DONE), 0);
+	}
+	return NULL;
+}
+
+/* The runner waits for DW_BIT_DONE, the domain idle meanwhile. */
+static int dw_wait_done(void)
+{
+	uint64_t bits;
+
+	if (!dw_fired)
+		CHECK_EQ(dom_event_wait(d, UINT64_C(1) << DW_BIT_DONE, &bits), 0);
+	if (!dw_fired)
+		return 0;
+	failures++; /* the threads of the part are stuck: give up the test */
+	return -ETIMEDOUT;
+}
+
+static void test_direct(void)
+{
+	struct mk_microkit_stats s0, s1;
+	struct dom_thread *t[3], *wd;
+
+	/* the woken thread and the one it wakes take turns; a bit raised by
+	 * the last of them is delivered before the PD returns to seL4_Recv.
+	 * Four rounds of 2 to 5 turns each: the scheduling point after the
+	 * bit may be one that polls the bits (one in POLL_IRQ_EVERY), and
+	 * with a fixed count it would be the same one in every round. */
+	CHECK_EQ(dom_sem_init(&dw_sem, 0), 0);
+	dw_fired = 0;
+	dw_end = mk_clock_now_ns() + DW_LIMIT;
+	wd = spawn("dw-watchdog", dw_watchdog, NULL);
+	for (int round = 0; round < 4 && !dw_fired; round++) {
+		ndtrace = 0;
+		dw_turns = 2 + round;
+		dw_self_ran = 0;
+		t[0] = spawn("dw-woken", dw_woken, NULL);
+		t[1] = spawn("dw-other", dw_other, NULL);
+		t[2] = spawn("dw-self", dw_self, NULL);
+		CHECK_EQ(dom_yield(), 0); /* each runs to its wait */
+		mk_microkit_get_stats(&s0);
+		microkit_notify(CH_POKER);
+		if (dw_wait_done() != 0)
+			break; /* the watchdog fired: failed (and the threads stuck) */
+		for (int i = 0; i < 3; i++)
+			join(t[i]);
+		mk_microkit_get_stats(&s1);
+		dtrace[ndtrace] = '\0';
+		if (memcmp(dtrace, "wowowowowo", 2 * (size_t)dw_turns) != 0 || ndtrace != 2 * dw_turns) {
+			pd_put("pdtest: direct wake: turns ");
+			pd_put(dtrace);
+			pd_put(" (want wo, each turn)\n");
+			failures++;
+		}
+		CHECK_EQ(dw_self_ran, 1);
+		CHECK_EQ(dw_lr_self, dw_lr_woken); /* no trip to seL4_Recv between */
+#ifdef PDTEST_DIRECT_WAKE
+		CHECK(s1.direct_wakes > s0.direct_wakes); /* the path was taken */
+#endif
+		CHECK(s1.loop_returns > s0.loop_returns);
+	}
+
+	/* a deadline set by the woken thread is armed: the nap ends long
+	 * before the watchdog's */
+	if (dw_fired)
+		return;
+	t[0] = spawn("dw-napper", dw_napper, NULL);
+	CHECK_EQ(dom_yield(), 0);
+	microkit_notify(CH_POKER);
+	if (dw_wait_done() != 0)
+		return;
+	join(t[0]);
+
+	/* a raw mk wait of the woken thread holds the domain; a notification
+	 * meanwhile stays pending until the wait is over */
+	dw_in_raw = 0;
+	dw_pending_in_raw = -1;
+	dw_pending_rc = 1;
+	CHECK_EQ(mk_notification_init(&gate_ntf, 0), 0);
+	t[0] = spawn("dw-raw", dw_raw, NULL);
+	t[1] = spawn("dw-pending", dw_pending, NULL);
+	CHECK_EQ(dom_yield(), 0);
+	microkit_notify(CH_POKER);
+	if (dw_wait_done() != 0)
+		return;
+	join(t[0]);
+	join(t[1]);
+	CHECK_EQ(dw_pending_rc, 0);
+	CHECK_EQ(dw_pending_in_raw, 0);
+	CHECK_EQ(mk_notification_destroy(&gate_ntf), 0);
+
+	/* after a direct wake the domain is idle as before: a post from the
+	 * PD context runs the waiter at once, not when its deadline's timer
+	 * interrupt happens to resume the domain */
+	t[0] = spawn("dw-poster", dw_poster, NULL);
+	CHECK_EQ(dom_yield(), 0);
+	mk_microkit_get_stats(&s0);
+	microkit_notify(CH_POKER);
+	CHECK_EQ(dom_sem_timedwait(&dw_sem, dw_end), 0);
+	mk_microkit_get_stats(&s1);
+	CHECK_EQ(s1.timer_irqs, s0.timer_irqs);
+	join(t[0]);
+	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_STOP), 0);
+	join(wd);
+	CHECK_EQ(dw_fired, 0);
+	CHECK_EQ(dom_sem_destroy(&dw_sem), 0);
+}
+
 /* ---- timers ---- */
 static char wake_order[8];
 static int nwake;
@@ -806,7 +1066,9 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-	{"pdctx", test_pdctx},	 {"thread", test_thread}, {"yieldgate", test_yieldgate},
+	{"pdctx", test_pdctx},	 {"thread", test_thread},
+	{"direct", test_direct}, /* before yieldgate, which closes the yield gate for good */
+	{"yieldgate", test_yieldgate},
 	{"yield", test_yield},
 	{"mutex", test_mutex},
 	{"cv", test_cv},	 {"sem", test_sem},	  {"rwlock", test_rwlock},
@@ -883,7 +1145,15 @@ void notified(microkit_channel ch)
 		/* test_yieldgate, a green thread waits in a raw mk wait */
 		if (gate_hook == GATE_WAKE)
 			dom_sem_post(&gate_sem); /* a thread runs: the domain queue */
-		else
+		else if (gate_hook == GATE_NOTIFY)
+			mk_microkit_notified(DW_BIT_PENDING); /* test_direct */
+		else if (gate_hook == GATE_POST) {
+			/* test_direct, the domain idle: the post runs the
+			 * runner on, before it returns */
+			gate_hook = 0;
+			dom_sem_post(&dw_sem);
+			return;
+		} else
 			trace_write_rc = dom_trace_write(trace_sink, NULL);
 		gate_hook = 0;
 		mk_notification_signal(&gate_ntf, 1); /* resumes the vCPU context */

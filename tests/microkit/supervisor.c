@@ -2,7 +2,8 @@
 /*
  * The parent of the faulter PD: its fault() names the green thread whose
  * stack a VM fault hit, from the child's fault table (mapped read-only
- * here), and stops the child.
+ * here), and stops the child.  Its notification on channel 1 starts the
+ * child's faulting thread.
  */
 #include <microkit.h>
 
@@ -14,6 +15,7 @@ uintptr_t faultinfo_base;
 
 void init(void)
 {
+	microkit_notify(1); /* the faulter's green thread starts on it */
 }
 
 void notified(microkit_channel ch)

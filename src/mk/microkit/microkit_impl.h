@@ -17,6 +17,9 @@
 
 #define MK_PAGE 4096u
 
+/* The wake-up path's section (src/dom/dom_impl.h, DOM_WAKE_PATH). */
+#define MK_WAKE_PATH __attribute__((section(".text.dom_wake")))
+
 /* pd.c: which context runs, and the switch between the two. */
 bool mk_pd_in_vcpu(void);
 /* vCPU context: give the PD back to the Microkit event loop until the PD

@@ -24,4 +24,32 @@ static inline void *mk_tls_current(void)
 	return mk_microkit_tls[MK_TLS_DOM_CURRENT];
 }
 
+/* The direct wake (pd.c; docs/microkit.md, "Direct wake").  A one-vCPU
+ * domain whose idle loop waits on notification n registers two upcalls
+ * (NULL run: none).  When notified(ch) raises a bit on n while the vCPU
+ * context is suspended, the PD context calls run(arg, bits) itself, with
+ * the vCPU context's TLS slots, instead of switching to the vCPU context:
+ * run delivers the bits and runs the green threads they wake until none
+ * is runnable, and returns the bits the backend must still raise on n the
+ * usual way (0: none; the vCPU context then stays suspended).  run may
+ * also decline (return bits unchanged) when the vCPU context waits
+ * elsewhere.  A green thread that makes a raw mk wait during run calls
+ * leave(arg): it must get the thread off the PD context (so that run
+ * returns, asking for the usual resume) and return when the vCPU context
+ * runs the thread again.  Builds without it: RUMPBRIDGE_MICROKIT_DIRECT_WAKE
+ * OFF (the A/B of the benchmark). */
+#ifndef MK_MICROKIT_NO_DIRECT_WAKE
+#define MK_BACKEND_DIRECT_WAKE 1
+void mk_pd_direct_register(struct mk_notification *n, uint64_t (*run)(void *arg, uint64_t bits),
+			   void (*leave)(void *arg), void *arg) __attribute__((visibility("hidden")));
+
+/* Whether n has bits: a look before mk_notification_poll (an atomic
+ * exchange, a load/store-exclusive loop on AArch64 v8.0) on a path where
+ * it is usually empty.  Relaxed: a PD is one thread. */
+static inline bool mk_backend_notification_pending(struct mk_notification *n)
+{
+	return atomic_load_explicit(&n->word, memory_order_relaxed) != 0;
+}
+#endif
+
 #endif

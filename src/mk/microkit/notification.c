@@ -60,7 +60,7 @@ int mk_notification_signal(struct mk_notification *n, uint64_t badge)
 	return 0;
 }
 
-int mk_notification_poll(struct mk_notification *n, uint64_t *word)
+MK_WAKE_PATH int mk_notification_poll(struct mk_notification *n, uint64_t *word)
 {
 	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
 
