@@ -33,6 +33,8 @@
  * the host half reports every frame in or out as activity, the only ways
  * work reaches this kernel (a datagram sent is a frame out, or an ARP
  * request that is one; docs/network.md, "Idle: the kernel's clock").
+ * RUMPBRIDGE_IDLE_CLOCK=0 in the environment leaves it off: the kernel
+ * ticks hz times a second and every callout runs on its tick.
  *
  * One instance per process (-EBUSY): the kernel cannot be shut down
  * within the process.  fini destroys the interface; a later init on the
@@ -246,6 +248,14 @@ static void *receiver_main(void *arg)
 
 /* ---- the interface ---- */
 
+/* The idle clock unless RUMPBRIDGE_IDLE_CLOCK=0 (docs/network.md). */
+static bool idle_clock_wanted(void)
+{
+	const char *v = getenv("RUMPBRIDGE_IDLE_CLOCK");
+
+	return v == NULL || strcmp(v, "0") != 0;
+}
+
 static int rump_init_stack(struct net_stack **sp, const struct net_stack_config *cfg)
 {
 	char a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
@@ -265,7 +275,7 @@ static int rump_init_stack(struct net_stack **sp, const struct net_stack_config 
 		e = rumpbridge_set_domain(cfg->d);
 		if (e == 0 && (e = rump_init()) != 0)
 			e = -EIO;
-		if (e == 0)
+		if (e == 0 && idle_clock_wanted())
 			e = rumpbridge_clock_idle(NET_RUMP_CLOCK_GRACE, NET_RUMP_CLOCK_SKIP);
 		if (e != 0)
 			goto fail_taken;
