@@ -230,6 +230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_green_and_entered, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fini_idle, setup, teardown),

@@ -166,6 +166,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_every_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_again, setup, teardown),
 	};
