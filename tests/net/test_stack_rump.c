@@ -149,6 +149,31 @@ static void test_again(void **state)
 	assert_int_equal(atomic_load(&f->bad), 0);
 }
 
+/* Sockets are the kernel's descriptors of its initproc: opening them
+ * until the kernel has none left ends in -ENOMEM (udp_open's one error
+ * for "out of sockets"), and closing them gives them back. */
+static void test_out_of_sockets(void **state)
+{
+	enum { MAX = 4096 };
+	struct peer *f = *state;
+	struct net_udp **u = calloc(MAX, sizeof(*u));
+	int n = 0, e = 0;
+
+	assert_non_null(u);
+	peer_stack_up(f);
+	while (n < MAX && (e = f->ops->udp_open(f->s, &u[n], NULL, NULL)) == 0)
+		n++;
+	if (n == MAX)
+		fail_msg("%d sockets open and the kernel has not run out", n);
+	assert_int_equal(e, -ENOMEM);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(f->ops->udp_close(u[i]), 0);
+	assert_int_equal(f->ops->udp_open(f->s, &u[0], NULL, NULL), 0);
+	assert_int_equal(f->ops->udp_close(u[0]), 0);
+	free(u);
+}
+
 static int group_setup(void **state)
 {
 	struct dom_config dc = {.name = "rump", .vcpus = 2};
@@ -168,6 +193,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_sockets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_again, setup, teardown),
 	};
 
