@@ -97,7 +97,8 @@ struct dom_trace_event {
  * Starting when no domain is traced clears what was recorded before.
  * any.  Errors: -EINVAL (events not a power of two or above
  * DOM_TRACE_EVENTS_MAX), -EBADF (d destroyed), -EALREADY (d is traced),
- * -ENOSPC (DOM_TRACE_DOMAINS domains are traced). */
+ * -ENOSPC (DOM_TRACE_DOMAINS domains are traced), -ENOTSUP (built with
+ * RUMPBRIDGE_TRACE=OFF). */
 int dom_trace_start(struct dom *d, unsigned events);
 
 /* Stop recording d; what was recorded stays until the next start from
