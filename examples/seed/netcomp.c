@@ -112,18 +112,27 @@ static void send_one(int w, const void *p, size_t len)
 		count(&st->way[w].drop_other);
 }
 
-/* Send every request waiting on ring r (way w) and give the buffers back. */
+_Static_assert(SEED_PAYLOAD_MAX == NET_UDP_PAYLOAD_MAX, "seed.h's SEED_PAYLOAD_MAX");
+
+/* Send every request waiting on ring r (way w) and give the buffers back.
+ * A request longer than a datagram, and a descriptor outside the ring's
+ * data region (which the ring consumes and reports as -EBADMSG), are
+ * refused and counted (seed.h). */
 static int drain_requests(struct comp_ring *r, int w, unsigned flags)
 {
 	struct comp_ring_desc ds[32];
 	int n = comp_ring_dequeue_batch(r, ds, 32, flags);
 
+	if (n == -EBADMSG)
+		count(&st->way[w].refused);
 	if (n <= 0)
 		return n;
 	for (int i = 0; i < n; i++) {
 		void *p = comp_ring_buf(r, &ds[i]);
 
-		if (p != NULL)
+		if (p == NULL || ds[i].len > NET_UDP_PAYLOAD_MAX)
+			count(&st->way[w].refused);
+		else
 			send_one(w, p, ds[i].len);
 		ds[i].len = SEED_BUF;
 	}
@@ -320,7 +329,7 @@ void notified(microkit_channel ch)
 		break;
 	case CH_WAY3: /* way 3: this thread calls the stack itself */
 		do {
-			while ((n = drain_requests(&req3, 2, 0)) > 0)
+			while ((n = drain_requests(&req3, 2, 0)) > 0 || n == -EBADMSG)
 				;
 		} while (comp_ring_want_data(&req3) == 0);
 		break;
@@ -335,8 +344,17 @@ microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
 	int e;
 
 	(void)msginfo;
-	if (ch != CH_WAY2 || off > SEED_PPC_REGION || len > SEED_PPC_REGION - off)
+	if (ch != CH_WAY2)
 		return microkit_msginfo_new((seL4_Word)EINVAL, 0);
+	/* a bad request is refused (seed.h): nothing is sent */
+	if (off > SEED_PPC_REGION || len > SEED_PPC_REGION - off) {
+		count(&st->way[1].refused);
+		return microkit_msginfo_new((seL4_Word)EINVAL, 0);
+	}
+	if (len > NET_UDP_PAYLOAD_MAX) {
+		count(&st->way[1].refused);
+		return microkit_msginfo_new((seL4_Word)EMSGSIZE, 0);
+	}
 	/* way 2: the RPC handler thread calls the stack directly */
 	if ((e = dom_enter(d)) != 0)
 		return microkit_msginfo_new((seL4_Word)-e, 0);
