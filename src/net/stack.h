@@ -152,10 +152,10 @@ struct net_stack_ops {
 	 * while the peer's MAC is resolved): the data may be reused at once.
 	 * Never waits for ring space.  green or entered, not from a receive
 	 * callback.  Errors: -EMSGSIZE (len over NET_UDP_PAYLOAD_MAX),
-	 * -ENOBUFS (no free tx buffer or stack memory: the datagram is
-	 * dropped and counted), -EAGAIN (the next hop's MAC is being
-	 * resolved and a datagram already waits for it: nothing was sent,
-	 * send again later), -EHOSTUNREACH (no route to dst), -EINVAL
+	 * -ENOBUFS (no free tx buffer: the datagram is dropped and counted
+	 * as tx_ring_full; or no stack memory), -EAGAIN (the next hop's MAC
+	 * is being resolved and a datagram already waits for it: nothing
+	 * was sent, send again later), -EHOSTUNREACH (no route to dst), -EINVAL
 	 * (dport 0, dst 0 or broadcast), -EADDRINUSE (u unbound and no
 	 * ephemeral port is free), -EIO (the stack refused it for a reason
 	 * this interface has no code for). */
