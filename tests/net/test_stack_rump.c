@@ -174,6 +174,46 @@ static void test_out_of_sockets(void **state)
 	free(u);
 }
 
+struct other_dom_init {
+	struct peer *f;
+	int e;
+};
+
+/* On a domain of its own, entered by this plain thread: init there. */
+static void *init_on_other_domain(void *arg)
+{
+	struct other_dom_init *o = arg;
+	struct dom_config dc = {.name = "other", .vcpus = 1};
+	struct net_stack_config c = peer_config(o->f);
+	struct net_stack *s;
+	struct dom *d2;
+
+	o->e = 1;
+	if (dom_create(&d2, &dc) != 0)
+		return NULL;
+	if (dom_enter(d2) == 0) {
+		c.d = d2;
+		o->e = o->f->ops->init(&s, &c);
+		dom_leave(d2);
+	}
+	dom_destroy(d2);
+	return NULL;
+}
+
+/* The kernel lives on the domain it first came up on: init on another
+ * one is -EINVAL (stack.h), and the stack still comes up on its own. */
+static void test_init_other_domain(void **state)
+{
+	struct peer *f = *state;
+	struct other_dom_init o = {f, 0};
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, init_on_other_domain, &o), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(o.e, -EINVAL);
+	peer_stack_up(f);
+}
+
 static int group_setup(void **state)
 {
 	struct dom_config dc = {.name = "rump", .vcpus = 2};
@@ -194,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stack_case_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_sockets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_other_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_again, setup, teardown),
 	};
 
