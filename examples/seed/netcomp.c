@@ -142,9 +142,22 @@ static int drain_requests(struct comp_ring *r, int w, unsigned flags)
 
 /* Way 1: a green thread blocked on client_ring's channel (a domain event:
  * the other green threads, the stack's among them, keep running). */
+/* RB_SEED_NET_STALL (seed.h): before taking way w's first request, wait
+ * until its client has given up on one for want of a free request buffer
+ * (its client_full), so that its request ring is seen full; at most 30 s.
+ * A green or entered thread. */
+static void stall(int w)
+{
+	for (int i = 0; i < 30000 && seed_env("RB_SEED_NET_STALL", 0) != 0 &&
+			atomic_load_explicit(&st->way[w].client_full, memory_order_relaxed) == 0;
+	     i++)
+		dom_sleep_ns(1000000);
+}
+
 static void *way1_main(void *arg)
 {
 	(void)arg;
+	stall(0);
 	for (;;) {
 		int n = drain_requests(&req1, 0, COMP_RING_WAIT);
 
@@ -328,6 +341,7 @@ void notified(microkit_channel ch)
 		dom_event_signal(d, EV(ch));
 		break;
 	case CH_WAY3: /* way 3: this thread calls the stack itself */
+		stall(2);
 		do {
 			while ((n = drain_requests(&req3, 2, 0)) > 0 || n == -EBADMSG)
 				;

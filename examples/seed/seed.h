@@ -21,7 +21,9 @@
  * client crashes after count datagrams), RB_SEED_QUIET (no live progress),
  * RB_SEED_SINK_SLOW (the sink takes 8 datagrams per 5 ms: tests net1's backlog),
  * RB_SEED_BAD (each client first makes requests net0 must refuse: see
- * "Requests net0 refuses" below).
+ * "Requests net0 refuses" below), RB_SEED_NET_STALL (net0 takes no request
+ * of ways 1 and 3 until their clients have found their request rings full
+ * for a second and dropped one, counted as client_full).
  *
  * Requests net0 refuses (counted per way as `refused`, nothing sent):
  *   ways 1 and 3 (a request ring): a request longer than SEED_PAYLOAD_MAX;
