@@ -71,11 +71,16 @@ serving() {
 	wait "$3"
 	fail "$1 exited ($?) without serving"
 }
+# reboot the background server $spid; its stderr (the console: the
+# kernel's printf through rumpuser_putchar) in ${1:-server.log} must end
+# with the kernel's words on the way down
 stop_bg() {
 	client reboot || fail "reboot"
 	waitfor "! kill -0 $spid 2>/dev/null" || fail "server still running after reboot"
 	wait $spid; rc=$?
 	[ $rc -eq 0 ] || fail "server exit status $rc after reboot"
+	grep -q "^rump kernel halting\.\.\.$" "${1:-server.log}" ||
+		fail "the kernel's console (rumpuser_putchar) did not reach ${1:-server.log}"
 }
 url="unix://$sock"
 
@@ -188,7 +193,7 @@ hijack)
 	[ "$(cat recv.out)" = 300 ] || fail "receiver got $(cat recv.out)"
 	stop_bg
 	url="unix://$sock.b" spid=$spid_b
-	stop_bg
+	stop_bg server-b.log
 	;;
 devices)
 	"$bin/sp_server" "$url" -t 240 -c drvctl > server.out 2> server.log &
