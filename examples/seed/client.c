@@ -17,9 +17,12 @@
  * Pacing: every millisecond the datagrams due by then go out in one batch
  * (one notification at most); between batches the thread sleeps.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +91,65 @@ static bool ask(uint32_t seq, size_t len)
 	return comp_ring_enqueue(&req, &d, COMP_RING_DEFER) == 0;
 }
 
+/* RB_SEED_BAD: requests net0 must refuse (seed.h), before the traffic.
+ * client_ppc checks the labels of net0's replies and says so on the
+ * console; the ring clients' requests show in net0's `refused` count. */
+static void bad_requests(void)
+{
+	static const struct {
+		uint64_t off, len;
+		seL4_Word label;
+	} bad[] = {
+		{0, SEED_PAYLOAD_MAX + 1, EMSGSIZE},	/* longer than one datagram */
+		{SEED_PPC_REGION - 16, 200, EINVAL},	/* past the region's end */
+		{UINT64_MAX - 8, 16, EINVAL},		/* offset outside, sum wraps */
+	};
+	struct comp_ring_desc d;
+	char line[160];
+	int wrong = 0;
+
+	if (way != 1) {
+		/* a free request buffer (net0 has given them all back at start),
+		 * with a length over the limit */
+		for (int i = 0; comp_ring_dequeue(&req, &d, 0) != 0; i++) {
+			struct timespec ms = {0, 1000000};
+
+			if (i == 5000) {
+				microkit_dbg_puts("client: no free request buffer for RB_SEED_BAD\n");
+				return;
+			}
+			nanosleep(&ms, NULL);
+		}
+		if (comp_ring_buf(&req, &d) == NULL || d.len < SEED_PAYLOAD_MAX + 1) {
+			microkit_dbg_puts("client: request buffers too small for RB_SEED_BAD\n");
+			return;
+		}
+		d.len = SEED_PAYLOAD_MAX + 1;
+		memset(comp_ring_buf(&req, &d), 0, d.len);
+		comp_ring_enqueue(&req, &d, 0);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		microkit_msginfo r;
+
+		microkit_mr_set(0, bad[i].off);
+		microkit_mr_set(1, bad[i].len);
+		r = microkit_ppcall(SEED_CH_NET, microkit_msginfo_new(0, 2));
+		if (microkit_msginfo_get_label(r) != bad[i].label) {
+			snprintf(line, sizeof(line),
+				 "seed-badreq client_ppc: request %u (offset %llu, length %llu) "
+				 "answered %lu, wanted %lu\n",
+				 i, (unsigned long long)bad[i].off, (unsigned long long)bad[i].len,
+				 (unsigned long)microkit_msginfo_get_label(r),
+				 (unsigned long)bad[i].label);
+			microkit_dbg_puts(line);
+			wrong++;
+		}
+	}
+	if (wrong == 0)
+		microkit_dbg_puts("seed-badreq client_ppc: refused as documented\n");
+}
+
 static void *sender(void *arg)
 {
 	long rate = seed_env("RB_SEED_RATE", 1000), secs = seed_env("RB_SEED_SECONDS", 5);
@@ -101,6 +163,8 @@ static void *sender(void *arg)
 		len = sizeof(struct seed_msg);
 	if (len > 1400)
 		len = 1400;
+	if (seed_env("RB_SEED_BAD", 0) != 0)
+		bad_requests();
 	atomic_store(&st->way[way].started, 1);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	next = start;

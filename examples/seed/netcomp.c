@@ -112,18 +112,27 @@ static void send_one(int w, const void *p, size_t len)
 		count(&st->way[w].drop_other);
 }
 
-/* Send every request waiting on ring r (way w) and give the buffers back. */
+_Static_assert(SEED_PAYLOAD_MAX == NET_UDP_PAYLOAD_MAX, "seed.h's SEED_PAYLOAD_MAX");
+
+/* Send every request waiting on ring r (way w) and give the buffers back.
+ * A request longer than a datagram, and a descriptor outside the ring's
+ * data region (which the ring consumes and reports as -EBADMSG), are
+ * refused and counted (seed.h). */
 static int drain_requests(struct comp_ring *r, int w, unsigned flags)
 {
 	struct comp_ring_desc ds[32];
 	int n = comp_ring_dequeue_batch(r, ds, 32, flags);
 
+	if (n == -EBADMSG)
+		count(&st->way[w].refused);
 	if (n <= 0)
 		return n;
 	for (int i = 0; i < n; i++) {
 		void *p = comp_ring_buf(r, &ds[i]);
 
-		if (p != NULL)
+		if (p == NULL || ds[i].len > NET_UDP_PAYLOAD_MAX)
+			count(&st->way[w].refused);
+		else
 			send_one(w, p, ds[i].len);
 		ds[i].len = SEED_BUF;
 	}
@@ -133,9 +142,22 @@ static int drain_requests(struct comp_ring *r, int w, unsigned flags)
 
 /* Way 1: a green thread blocked on client_ring's channel (a domain event:
  * the other green threads, the stack's among them, keep running). */
+/* RB_SEED_NET_STALL (seed.h): before taking way w's first request, wait
+ * until its client has given up on one for want of a free request buffer
+ * (its client_full), so that its request ring is seen full; at most 30 s.
+ * A green or entered thread. */
+static void stall(int w)
+{
+	for (int i = 0; i < 30000 && seed_env("RB_SEED_NET_STALL", 0) != 0 &&
+			atomic_load_explicit(&st->way[w].client_full, memory_order_relaxed) == 0;
+	     i++)
+		dom_sleep_ns(1000000);
+}
+
 static void *way1_main(void *arg)
 {
 	(void)arg;
+	stall(0);
 	for (;;) {
 		int n = drain_requests(&req1, 0, COMP_RING_WAIT);
 
@@ -319,8 +341,9 @@ void notified(microkit_channel ch)
 		dom_event_signal(d, EV(ch));
 		break;
 	case CH_WAY3: /* way 3: this thread calls the stack itself */
+		stall(2);
 		do {
-			while ((n = drain_requests(&req3, 2, 0)) > 0)
+			while ((n = drain_requests(&req3, 2, 0)) > 0 || n == -EBADMSG)
 				;
 		} while (comp_ring_want_data(&req3) == 0);
 		break;
@@ -335,8 +358,17 @@ microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
 	int e;
 
 	(void)msginfo;
-	if (ch != CH_WAY2 || off > SEED_PPC_REGION || len > SEED_PPC_REGION - off)
+	if (ch != CH_WAY2)
 		return microkit_msginfo_new((seL4_Word)EINVAL, 0);
+	/* a bad request is refused (seed.h): nothing is sent */
+	if (off > SEED_PPC_REGION || len > SEED_PPC_REGION - off) {
+		count(&st->way[1].refused);
+		return microkit_msginfo_new((seL4_Word)EINVAL, 0);
+	}
+	if (len > NET_UDP_PAYLOAD_MAX) {
+		count(&st->way[1].refused);
+		return microkit_msginfo_new((seL4_Word)EMSGSIZE, 0);
+	}
 	/* way 2: the RPC handler thread calls the stack directly */
 	if ((e = dom_enter(d)) != 0)
 		return microkit_msginfo_new((seL4_Word)-e, 0);

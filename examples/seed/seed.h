@@ -19,7 +19,22 @@
  * RB_SEED_SECONDS (5), RB_SEED_BYTES (payload, 64), RB_SEED_IDLE_MS (idle
  * window measured after the traffic, 2000), RB_SEED_CRASH (name:count: that
  * client crashes after count datagrams), RB_SEED_QUIET (no live progress),
- * RB_SEED_SINK_SLOW (the sink takes 8 datagrams per 5 ms: tests net1's backlog).
+ * RB_SEED_SINK_SLOW (the sink takes 8 datagrams per 5 ms: tests net1's backlog),
+ * RB_SEED_BAD (each client first makes requests net0 must refuse: see
+ * "Requests net0 refuses" below), RB_SEED_NET_STALL (net0 takes no request
+ * of ways 1 and 3 until their clients have found their request rings full
+ * for a second and dropped one, counted as client_full).
+ *
+ * Requests net0 refuses (counted per way as `refused`, nothing sent):
+ *   ways 1 and 3 (a request ring): a request longer than SEED_PAYLOAD_MAX;
+ *             a descriptor outside the ring's data region;
+ *   way 2 (PPC; MR0 offset, MR1 length of the payload in the shared
+ *             region): the reply's label is 0 once the datagram was sent
+ *             or dropped and counted (drop_*), EINVAL for an offset and
+ *             length not inside the region (or a PPC on another
+ *             channel), EMSGSIZE for a length over SEED_PAYLOAD_MAX, or
+ *             dom_enter's error (positive) when the handler could not
+ *             enter the domain.
  */
 #ifndef SEED_H
 #define SEED_H
@@ -34,6 +49,7 @@
 #define SEED_WAYS 3
 #define SEED_MAGIC 0x53454544u /* "SEED" */
 #define SEED_PORT 7000	       /* the sink's port on net1 */
+#define SEED_PAYLOAD_MAX 1472u /* NET_UDP_PAYLOAD_MAX: the longest datagram */
 #define SEED_SRC_PORT 5000     /* net0's sockets: 5000 + way */
 
 /* Frame rings between a network component and the NIC, and the request
@@ -74,6 +90,7 @@ struct seed_way_stats {
 	_Atomic uint64_t drop_ring;	/* net0: dropped, tx ring full for 1 s */
 	_Atomic uint64_t drop_arp;	/* net0: dropped, ARP unresolved for 1 s */
 	_Atomic uint64_t drop_other;	/* net0: dropped, another error */
+	_Atomic uint64_t refused;	/* net0: a bad request, refused (above) */
 	_Atomic uint64_t received;	/* sink: intact and in order */
 	_Atomic uint64_t bad;		/* sink: checksum or header wrong */
 	_Atomic uint64_t reordered;	/* sink: seq not the next one */

@@ -271,8 +271,9 @@ static void *reporter(void *arg)
 	    st->stack[0] ? st->stack : "?", mode != NULL && *mode ? mode : "wire",
 	    seed_env("RB_SEED_VCPUS", 2), seed_env("RB_SEED_RATE", 1000), secs,
 	    seed_env("RB_SEED_BYTES", 64));
-	out("%-26s %9s %9s %7s | %11s %8s %5s %5s %6s | %8s %8s\n", "way", "asked", "received",
-	    "lost", "client-full", "tx-ring", "arp", "other", "failed", "p50 us", "p99 us");
+	out("%-26s %9s %9s %7s | %11s %8s %5s %5s %6s %7s | %8s %8s\n", "way", "asked",
+	    "received", "lost", "client-full", "tx-ring", "arp", "other", "failed", "refused",
+	    "p50 us", "p99 us");
 	pthread_mutex_lock(&lock);
 	for (int w = 0; w < SEED_WAYS; w++) {
 		struct seed_way_stats *s = &st->way[w];
@@ -284,23 +285,25 @@ static void *reporter(void *arg)
 			p50 = (double)lat[w][nlat[w] / 2] / 1000.0;
 			p99 = (double)lat[w][(uint64_t)nlat[w] * 99 / 100] / 1000.0;
 		}
-		out("%-26s %9llu %9llu %7llu | %11llu %8llu %5llu %5llu %6llu | %8.1f "
+		out("%-26s %9llu %9llu %7llu | %11llu %8llu %5llu %5llu %6llu %7llu | %8.1f "
 		    "%8.1f\n",
 		    way_name[w], (unsigned long long)asked, (unsigned long long)rcv,
 		    (unsigned long long)(asked - rcv), (unsigned long long)load(&s->client_full),
 		    (unsigned long long)load(&s->drop_ring), (unsigned long long)load(&s->drop_arp),
 		    (unsigned long long)load(&s->drop_other),
-		    (unsigned long long)load(&s->client_failed), p50, p99);
+		    (unsigned long long)load(&s->client_failed),
+		    (unsigned long long)load(&s->refused), p50, p99);
 		out("seed-result way=%d asked=%llu received=%llu bad=%llu reordered=%llu "
 		    "client_full=%llu drop_ring=%llu drop_arp=%llu drop_other=%llu "
-		    "failed=%llu "
+		    "failed=%llu refused=%llu "
 		    "p50_us=%.1f p99_us=%.1f done=%u\n",
 		    w + 1, (unsigned long long)asked, (unsigned long long)rcv,
 		    (unsigned long long)load(&s->bad), (unsigned long long)load(&s->reordered),
 		    (unsigned long long)load(&s->client_full),
 		    (unsigned long long)load(&s->drop_ring), (unsigned long long)load(&s->drop_arp),
 		    (unsigned long long)load(&s->drop_other),
-		    (unsigned long long)load(&s->client_failed), p50, p99,
+		    (unsigned long long)load(&s->client_failed),
+		    (unsigned long long)load(&s->refused), p50, p99,
 		    (unsigned)atomic_load(&s->done));
 	}
 	pthread_mutex_unlock(&lock);

@@ -72,8 +72,10 @@ int comp_channel_wait_until(microkit_channel ch, uint64_t deadline_ns);
  * callee's protected() returns.  Errors: -EINVAL (info NULL, or a count
  * over seL4_MsgMaxLength with mrs NULL), -EPERM (ch is not a channel
  * this PD may call), -EPIPE (the callee died: the call was failed),
- * -EAGAIN / -ENOMEM (a green caller could not get a porter; nothing was
- * sent). */
+ * -EAGAIN / -ENOMEM (a green caller could not get a porter, or a plain
+ * caller's first entry into the domain found no memory; nothing was
+ * sent), -ESHUTDOWN (a plain caller while the domain is being destroyed,
+ * as the PD ends; nothing was sent). */
 int comp_ppcall(microkit_channel ch, microkit_msginfo *info, seL4_Word *mrs);
 
 /* Register a ring for the launcher's status view (--status, SIGUSR1),

@@ -102,7 +102,9 @@ int dom_stop(struct dom *d);
  * dom_post function, bound event handler, dom_call function or
  * dom_host_run job is queued or running: what it is, is written to the console, and nothing is
  * changed: the domain goes on as before), -EPERM (called from inside the
- * domain), -EBADF (already destroyed).  Bound events that arrive while
+ * domain), -EBADF (already destroyed), -ENOMEM (no record for the calling
+ * host thread, made at its first call into dom: nothing changed).  Bound
+ * events that arrive while
  * the destroy that succeeds is under way are dropped. */
 int dom_destroy(struct dom *d);
 

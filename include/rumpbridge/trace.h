@@ -97,7 +97,8 @@ struct dom_trace_event {
  * Starting when no domain is traced clears what was recorded before.
  * any.  Errors: -EINVAL (events not a power of two or above
  * DOM_TRACE_EVENTS_MAX), -EBADF (d destroyed), -EALREADY (d is traced),
- * -ENOSPC (DOM_TRACE_DOMAINS domains are traced). */
+ * -ENOSPC (DOM_TRACE_DOMAINS domains are traced), -ENOTSUP (built with
+ * RUMPBRIDGE_TRACE=OFF). */
 int dom_trace_start(struct dom *d, unsigned events);
 
 /* Stop recording d; what was recorded stays until the next start from
@@ -109,11 +110,12 @@ int dom_trace_stop(struct dom *d);
  * sink (called a few times, in order; a non-zero return stops the write
  * and is returned).  Only when no domain is traced (stop them first).
  * any thread that is not green.  Errors: -EINVAL (sink NULL), -EBUSY (a
- * domain is traced), -ENOMEM, or sink's error. */
+ * domain is traced), or sink's error. */
 int dom_trace_write(int (*sink)(void *arg, const void *buf, size_t len), void *arg);
 
 /* dom_trace_write into the host file path (mk_file_write).  Errors: as
- * dom_trace_write, -EINVAL (path NULL), and mk_file_write's. */
+ * dom_trace_write, -EINVAL (path NULL), -ENOMEM (no memory for the file's
+ * bytes, which are gathered first), and mk_file_write's. */
 int dom_trace_save(const char *path);
 
 /* Events dropped so far (overwritten in a full buffer), over all buffers. */

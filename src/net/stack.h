@@ -50,6 +50,9 @@
  * Errors, for every function: 0 on success, or a negative errno code:
  *   -EINVAL  NULL argument or argument out of range;
  *   -EPERM   the calling thread is of the wrong kind (see above);
+ *   -EDEADLK called from a receive callback of this stack (every
+ *            function but init, which says -EBUSY then, and get_stats,
+ *            which any thread may call);
  * plus the codes listed at each function.  Bad input never aborts.  A
  * socket is freed by udp_close and a stack by fini (with its sockets):
  * their handles must not be used afterwards.
@@ -116,46 +119,51 @@ struct net_stack_ops {
 	 * entered (of cfg->d); may block while the stack starts.  Errors:
 	 * -EINVAL (a ring not attached in the right role, a multicast or
 	 * zero MAC, a zero address or netmask, rx_events 0 or outside
-	 * DOM_EVENT_MASK), -EBUSY (this stack allows one instance per
-	 * process and one is up), -ENOMEM, -EAGAIN (a thread could not be
-	 * started), -EIO (the stack refused the configuration). */
+	 * DOM_EVENT_MASK; rump: a domain other than the one its kernel
+	 * first came up on), -EBUSY (this stack allows one instance per
+	 * process and one is up; rump: a rump kernel this stack did not
+	 * start runs in the process, or every if_virt unit is taken),
+	 * -ENOMEM, -EAGAIN (a thread could not be started), -EIO (the stack
+	 * refused the configuration). */
 	int (*init)(struct net_stack **s, const struct net_stack_config *cfg);
 
 	/* Stop the stack's threads, close every socket still open, free the
 	 * stack.  The rings stay attached (the caller detaches them).  green
-	 * or entered, not from a receive callback.  Errors: -EDEADLK (from a
-	 * receive callback). */
+	 * or entered, not from a receive callback (-EDEADLK). */
 	int (*fini)(struct net_stack *s);
 
 	/* Open a UDP socket; fn(arg, ...) receives its datagrams once it is
 	 * bound (fn NULL: datagrams for it are dropped, counted as
-	 * udp_no_socket).  green or entered.  Errors: -ENOMEM (the stack is
-	 * out of sockets or memory). */
+	 * udp_no_socket).  green or entered, not from a receive callback.
+	 * Errors: -ENOMEM (the stack is out of sockets or memory). */
 	int (*udp_open)(struct net_stack *s, struct net_udp **u, net_udp_recv_fn fn, void *arg);
 
 	/* Bind u to addr (0: any) and port (0: an ephemeral port).  green or
-	 * entered.  Errors: -EADDRINUSE (the port is bound already),
+	 * entered, not from a receive callback.  Errors: -EADDRINUSE (the
+	 * port is bound already; port 0: no ephemeral port is free),
 	 * -EADDRNOTAVAIL (addr is not the interface's), -EINVAL (u bound
-	 * already). */
+	 * already, by a bind or its first datagram), -EIO (the stack refused
+	 * it for a reason this interface has no code for). */
 	int (*udp_bind)(struct net_udp *u, uint32_t addr, uint16_t port);
 
 	/* Send one datagram of len bytes (0..NET_UDP_PAYLOAD_MAX) to
 	 * dst:dport; an unbound socket is bound to an ephemeral port first.
 	 * Returns once the frame is on the tx ring (or queued in the stack
 	 * while the peer's MAC is resolved): the data may be reused at once.
-	 * Never waits for ring space.  green or entered.  Errors: -EMSGSIZE
-	 * (len over NET_UDP_PAYLOAD_MAX), -ENOBUFS (no free tx buffer or
-	 * stack memory: the datagram is dropped and counted), -EAGAIN (the
-	 * next hop's MAC is being resolved and a datagram already waits for
-	 * it: nothing was sent, send again later),
-	 * -EHOSTUNREACH (no route to dst), -EINVAL (dport 0, dst 0 or
-	 * broadcast). */
+	 * Never waits for ring space.  green or entered, not from a receive
+	 * callback.  Errors: -EMSGSIZE (len over NET_UDP_PAYLOAD_MAX),
+	 * -ENOBUFS (no free tx buffer: the datagram is dropped and counted
+	 * as tx_ring_full; or no stack memory), -EAGAIN (the next hop's MAC
+	 * is being resolved and a datagram already waits for it: nothing
+	 * was sent, send again later), -EHOSTUNREACH (no route to dst), -EINVAL
+	 * (dport 0, dst 0 or broadcast), -EADDRINUSE (u unbound and no
+	 * ephemeral port is free), -EIO (the stack refused it for a reason
+	 * this interface has no code for). */
 	int (*udp_sendto)(struct net_udp *u, const void *data, size_t len, uint32_t dst,
 			  uint16_t dport);
 
 	/* Close u: no callback runs for it after this returns.  green or
-	 * entered, not from a receive callback.  Errors: -EDEADLK (from a
-	 * receive callback). */
+	 * entered, not from a receive callback (-EDEADLK). */
 	int (*udp_close)(struct net_udp *u);
 
 	/* A copy of the counters.  any. */

@@ -166,6 +166,36 @@ static int rump_errno(int e)
 	}
 }
 
+/* What udp_bind says for the kernel's bind(2) error e (stack.h): NetBSD
+ * says EAGAIN when no ephemeral port is free; what the interface has no
+ * code for is -EIO. */
+static int bind_errno(int e)
+{
+	switch (e) {
+	case RUMP_EADDRINUSE:
+	case RUMP_EAGAIN:
+		return -EADDRINUSE;
+	case RUMP_EADDRNOTAVAIL:
+		return -EADDRNOTAVAIL;
+	case RUMP_EINVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/* What udp_sendto says for the kernel's sendto(2) error e (stack.h):
+ * memory is -ENOBUFS there. */
+static int sendto_errno(int e)
+{
+	e = rump_errno(e);
+	if (e == -ENOMEM)
+		return -ENOBUFS;
+	if (e == -EADDRNOTAVAIL)
+		return -EIO;
+	return e;
+}
+
 static bool stack_ok(const struct net_stack *s)
 {
 	return s != NULL && s->magic == NET_RUMP_MAGIC;
@@ -305,8 +335,10 @@ static int rump_init_stack(struct net_stack **sp, const struct net_stack_config 
 	memcpy(s->vif.mac, cfg->mac, 6);
 	s->vif.c = &s->c;
 	e = net_virtif_prepare(&s->vif);
-	if (e != 0)
+	if (e != 0) {
+		e = e == -EBUSY ? -EBUSY : -ENOMEM; /* every unit taken, or no notification */
 		goto fail_s;
+	}
 	snprintf(s->ifname, sizeof(s->ifname), "virt%u", s->vif.unit);
 	if (rump_pub_netconfig_ifcreate(s->ifname) != 0) {
 		net_virtif_release(&s->vif);
@@ -412,9 +444,10 @@ static int rump_udp_open(struct net_stack *s, struct net_udp **up, net_udp_recv_
 		return -ENOMEM;
 	u->fd = rump_sys_socket(RUMP_AF_INET, RUMP_SOCK_DGRAM, 0);
 	if (u->fd < 0) {
-		e = rump_errno(errno);
+		/* EMFILE, ENFILE, ENOBUFS, ENOMEM: out of sockets or memory,
+		 * the one error udp_open has for them */
 		free(u);
-		return e == -EIO ? -ENOMEM : e;
+		return -ENOMEM;
 	}
 	/* a larger receive buffer where the kernel allows it */
 	while (rump_sys_setsockopt(u->fd, RUMP_SOL_SOCKET, RUMP_SO_RCVBUF, &rcvbuf,
@@ -450,7 +483,7 @@ static int rump_udp_bind(struct net_udp *u, uint32_t addr, uint16_t port)
 		return -EADDRNOTAVAIL;
 	sa = sin_of(addr, port);
 	if (rump_sys_bind(u->fd, (void *)&sa, sizeof(sa)) != 0)
-		return rump_errno(errno);
+		return bind_errno(errno);
 	u->bound = true;
 	return 0;
 }
@@ -537,7 +570,7 @@ static int rump_udp_sendto(struct net_udp *u, const void *data, size_t len, uint
 	to = sin_of(dst, dport);
 	e = 0;
 	if (rump_sys_sendto(u->fd, data, len, RUMP_MSG_DONTWAIT, (void *)&to, sizeof(to)) < 0)
-		e = rump_errno(errno);
+		e = sendto_errno(errno);
 	dom_mutex_enter(&s->vif.txlock);
 	s->reserved--;
 	dom_mutex_exit(&s->vif.txlock);

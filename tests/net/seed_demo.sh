@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# seed_demo.sh SOURCE_DIR BUILD_DIR [wire|crash|tap|slowsink] [lwip|rump]: run the
+# seed_demo.sh SOURCE_DIR BUILD_DIR [wire|crash|tap|slowsink|badreq|clientfull|trace] [lwip|rump]: run the
 # seed demo through ./scripts/run-demo on an existing build, on the stack
 # named (default lwip), and check its results: the summary names that
 # stack, and every
@@ -15,6 +15,14 @@
 # process per component and the flows between them: ring notifications
 # from the clients to net0, net0 to the NIC, the NIC to net1, net1 to the
 # sink, and client_ppc's PPCs to net0 and their replies.
+# With "clientfull" (RB_SEED_NET_STALL), net0 takes no request of ways 1
+# and 3 until their clients have found their rings full and dropped one:
+# each such way counts client_full >= 1 and receives the rest.
+# With "badreq" (RB_SEED_BAD), each client first makes requests net0 must
+# refuse (seed.h): a ring request longer than a datagram (ways 1 and 3), a
+# PPC too long and two outside the shared region (way 2, whose replies
+# must carry EMSGSIZE, EINVAL, EINVAL); each is counted once as refused,
+# nothing else is dropped, and the traffic after them all arrives.
 set -uo pipefail
 src=$1 build=$2 what=${3:-wire} stack=${4:-lwip}
 crash= mode=wire
@@ -22,6 +30,11 @@ crash= mode=wire
 # slowsink: the sink takes its datagrams slower than they come, so that
 # its ring fills and net1's backlog holds the rest: nothing may be lost
 [ "$what" = slowsink ] && export RB_SEED_SINK_SLOW=1
+[ "$what" = badreq ] && export RB_SEED_BAD=1
+# clientfull: net0 leaves the request rings of ways 1 and 3 full until
+# each client has dropped a request (client_full): every datagram is
+# then received or counted so
+[ "$what" = clientfull ] && export RB_SEED_NET_STALL=1
 [ "$what" = tap ] && mode=tap
 trace=
 [ "$what" = trace ] && trace=$build/tests/net/seed_trace
@@ -60,6 +73,10 @@ for way in 1 2 3; do
 	get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
 	[ "$(get bad)" = 0 ] || fail "way $way: damaged datagrams: $line"
 	[ "$(get reordered)" = 0 ] || fail "way $way: datagrams out of order: $line"
+	refused=0
+	[ "$what" = badreq ] && refused=$([ $way = 2 ] && echo 3 || echo 1)
+	[ "$(get refused)" = $refused ] || fail "way $way: $(get refused) requests refused, not $refused: $line"
+	[ "$(get drop_other)" = 0 ] || fail "way $way: datagrams dropped for another reason: $line"
 	if [ -n "$crash" ] && [ $way = 3 ]; then
 		[ "$(get asked)" = 300 ] || fail "way 3 should have asked 300 before its crash: $line"
 		[ "$(get received)" = 300 ] || fail "way 3: its 300 datagrams should arrive: $line"
@@ -67,12 +84,24 @@ for way in 1 2 3; do
 		continue
 	fi
 	[ "$(get asked)" = $n ] || fail "way $way asked $(get asked), not $n: $line"
-	[ "$(get received)" = $n ] || fail "way $way: $(get received) of $n received: $line"
+	if [ "$what" = clientfull ] && [ $way != 2 ]; then
+		full=$(get client_full)
+		[ "$full" -ge 1 ] || fail "way $way: its request ring was never full: $line"
+		[ $(($(get received) + full)) = $n ] ||
+			fail "way $way: $(get received) received + $full client-full is not $n: $line"
+	else
+		[ "$(get client_full)" = 0 ] || fail "way $way: requests dropped, ring full: $line"
+		[ "$(get received)" = $n ] || fail "way $way: $(get received) of $n received: $line"
+	fi
 	[ "$(get done)" = 1 ] || fail "way $way did not finish: $line"
 done
 if [ -n "$crash" ]; then
 	grep -q "client_cb" <<<"$(grep -i "signal\|crash\|SIGSEGV" <<<"$out")" ||
 		fail "the launcher did not report client_cb's crash"
+fi
+if [ "$what" = badreq ]; then
+	grep -q "^seed-badreq client_ppc: refused as documented" <<<"$out" ||
+		fail "net0's replies to client_ppc's bad PPCs: $(grep seed-badreq <<<"$out")"
 fi
 if [ "$what" = slowsink ]; then
 	peak=$(sed -n 's/^seed-sink dropped=0 backlog_peak=\([0-9]*\)$/\1/p' <<<"$out")

@@ -87,9 +87,59 @@ void stack_case_receive(void **state)
 	assert_int_equal(f->ops->udp_close(l.u), 0);
 }
 
+/* The calls of the interface, by what they take. */
+enum call {
+	CALL_INIT,
+	CALL_FINI,
+	CALL_OPEN,
+	CALL_BIND,
+	CALL_SENDTO,
+	CALL_CLOSE,
+	CALL_STATS,
+	CALL_N,
+};
+static const char *const call_name[CALL_N] = {"init",	"fini",	 "udp_open", "udp_bind",
+					      "udp_sendto", "udp_close", "get_stats"};
+
+/* Make call c of f's stack on socket u (bind: an ephemeral port; sendto:
+ * one byte to the peer's sink; open: a socket closed again at once when
+ * it opens).  Its result. */
+static int make_call(struct peer *f, enum call c, struct net_udp *u)
+{
+	const struct net_stack_ops *ops = f->ops;
+	struct net_stack_config cfg = peer_config(f);
+	struct net_stack_stats st;
+	struct net_stack *s2;
+	struct net_udp *u2;
+	int e;
+
+	switch (c) {
+	case CALL_INIT:
+		return ops->init(&s2, &cfg);
+	case CALL_FINI:
+		return ops->fini(f->s);
+	case CALL_OPEN:
+		e = ops->udp_open(f->s, &u2, NULL, NULL);
+		if (e == 0)
+			ops->udp_close(u2);
+		return e;
+	case CALL_BIND:
+		return ops->udp_bind(u, 0, 0);
+	case CALL_SENDTO:
+		return ops->udp_sendto(u, "x", 1, f->peer_ip, PEER_PORT_SINK);
+	case CALL_CLOSE:
+		return ops->udp_close(u);
+	case CALL_STATS:
+		return ops->get_stats(f->s, &st);
+	default:
+		return -1;
+	}
+}
+
 struct plain_call {
 	struct peer *f;
-	struct net_udp *u; /* sendto's; NULL: init */
+	struct net_udp *u;
+	enum call c;
 	int e;
 };
 
@@ -98,22 +148,14 @@ static void *plain_caller(void *arg)
 {
 	struct plain_call *pc = arg;
 
-	if (pc->u != NULL) {
-		pc->e = pc->f->ops->udp_sendto(pc->u, "x", 1, pc->f->peer_ip, PEER_PORT_SINK);
-	} else {
-		struct net_stack_config c = peer_config(pc->f);
-		struct net_stack *s;
-
-		pc->e = pc->f->ops->init(&s, &c);
-	}
+	pc->e = make_call(pc->f, pc->c, pc->u);
 	return NULL;
 }
 
-/* What a plain host thread is told when it calls init (u NULL) or
- * sendto on u. */
-static int plain_call(struct peer *f, struct net_udp *u)
+/* What a plain host thread is told when it makes call c on u. */
+static int plain_call(struct peer *f, enum call c, struct net_udp *u)
 {
-	struct plain_call pc = {f, u, 0};
+	struct plain_call pc = {f, u, c, 0};
 	pthread_t th;
 
 	assert_int_equal(pthread_create(&th, NULL, plain_caller, &pc), 0);
@@ -126,7 +168,8 @@ void stack_case_errors(void **state)
 	struct peer *f = *state;
 	struct net_stack_config c = peer_config(f);
 	struct net_stack *s2;
-	struct net_udp *u, *u2;
+	struct net_udp *u, *u2, *u3;
+	struct net_stack_stats st;
 	uint8_t big[NET_UDP_PAYLOAD_MAX + 1] = {0};
 	const struct net_stack_ops *ops = f->ops;
 
@@ -143,7 +186,23 @@ void stack_case_errors(void **state)
 	c = peer_config(f);
 	c.tx = &f->s_rx; /* wrong role */
 	assert_int_equal(ops->init(&s2, &c), -EINVAL);
-	assert_int_equal(plain_call(f, NULL), -EPERM);
+	c = peer_config(f);
+	c.mac[0] = c.mac[1] = c.mac[2] = c.mac[3] = c.mac[4] = c.mac[5] = 0; /* zero MAC */
+	assert_int_equal(ops->init(&s2, &c), -EINVAL);
+	c = peer_config(f);
+	c.netmask = 0;
+	assert_int_equal(ops->init(&s2, &c), -EINVAL);
+	c = peer_config(f);
+	c.rx_events = 0;
+	assert_int_equal(ops->init(&s2, &c), -EINVAL);
+	c = peer_config(f);
+	c.d = NULL;
+	assert_int_equal(ops->init(&s2, &c), -EINVAL);
+	c = peer_config(f);
+	c.rx = NULL;
+	assert_int_equal(ops->init(&s2, &c), -EINVAL);
+	c = peer_config(f);
+	assert_int_equal(plain_call(f, CALL_INIT, NULL), -EPERM);
 
 	peer_stack_up(f);
 	c = peer_config(f);
@@ -152,6 +211,10 @@ void stack_case_errors(void **state)
 	assert_int_equal(ops->udp_bind(NULL, 0, PORT_SRC), -EINVAL);
 	assert_int_equal(ops->udp_sendto(NULL, "x", 1, f->peer_ip, PEER_PORT_SINK), -EINVAL);
 	assert_int_equal(ops->udp_close(NULL), -EINVAL);
+	assert_int_equal(ops->udp_open(NULL, &u, NULL, NULL), -EINVAL);
+	assert_int_equal(ops->fini(NULL), -EINVAL);
+	assert_int_equal(ops->get_stats(NULL, &st), -EINVAL);
+	assert_int_equal(ops->get_stats(f->s, NULL), -EINVAL);
 	assert_int_equal(ops->udp_open(f->s, &u, NULL, NULL), 0);
 	assert_int_equal(ops->udp_open(f->s, &u2, NULL, NULL), 0);
 	assert_int_equal(ops->udp_bind(u, 0, PORT_SRC), 0);
@@ -166,13 +229,18 @@ void stack_case_errors(void **state)
 	assert_int_equal(ops->udp_sendto(u, NULL, 8, f->peer_ip, PEER_PORT_SINK), -EINVAL);
 	assert_int_equal(ops->udp_sendto(u, big, 8, inet_addr("192.0.2.1"), PEER_PORT_SINK),
 			 -EHOSTUNREACH);
-	assert_int_equal(plain_call(f, u), -EPERM);
-
-	/* no ARP answer: one datagram waits for the resolution, the next
-	 * is refused rather than silently displacing it */
+	/* a socket bound by its first datagram is bound */
+	assert_int_equal(ops->udp_open(f->s, &u3, NULL, NULL), 0);
+	assert_int_equal(ops->udp_sendto(u3, big, 8, inet_addr("192.0.2.1"), PEER_PORT_SINK),
+			 -EHOSTUNREACH);
 	atomic_store(&f->answer_arp, false);
+	assert_int_equal(ops->udp_sendto(u3, big, 8, f->peer_ip, PEER_PORT_SINK), 0);
+	assert_int_equal(ops->udp_bind(u3, 0, PORT_SRC + 2), -EINVAL);
+	assert_int_equal(ops->udp_close(u3), 0);
+
+	/* no ARP answer: one datagram waits for the resolution (u3's, above),
+	 * the next is refused rather than silently displacing it */
 	peer_start(f);
-	assert_int_equal(ops->udp_sendto(u, big, 8, f->peer_ip, PEER_PORT_SINK), 0);
 	assert_int_equal(ops->udp_sendto(u, big, 8, f->peer_ip, PEER_PORT_SINK), -EAGAIN);
 	assert_int_equal(ops->udp_close(u), 0);
 	assert_int_equal(ops->udp_close(u2), 0);
@@ -208,4 +276,83 @@ void stack_case_tx_ring_full(void **state)
 	assert_int_equal(st.tx_ring_full, full);
 	assert_int_equal(st.udp_sent, 1 + ok);
 	assert_int_equal(f->ops->udp_close(u), 0);
+}
+
+/* The callers of stack.h: every call from a plain host thread, and every
+ * call from a receive callback, with what each must say. */
+struct cb_calls {
+	struct peer *f;
+	struct net_udp *u;
+	atomic_uint runs;
+	int e[CALL_N];
+};
+
+static void calling_callback(void *arg, const void *data, size_t len, uint32_t src, uint16_t sport)
+{
+	struct cb_calls *cc = arg;
+
+	(void)data;
+	(void)len;
+	(void)src;
+	(void)sport;
+	if (atomic_load(&cc->runs) == 0)
+		for (int c = 0; c < CALL_N; c++)
+			cc->e[c] = make_call(cc->f, (enum call)c, cc->u);
+	atomic_fetch_add(&cc->runs, 1);
+}
+
+void stack_case_callers(void **state)
+{
+	struct peer *f = *state;
+	const struct net_stack_ops *ops = f->ops;
+	struct cb_calls cc = {.f = f};
+	struct net_stack_stats st;
+	struct net_udp *u;
+	uint64_t end;
+
+	peer_stack_up(f);
+	peer_start(f);
+	assert_int_equal(ops->udp_open(f->s, &u, NULL, NULL), 0);
+	/* a plain thread: -EPERM for all but get_stats (any thread) */
+	for (int c = 0; c < CALL_N; c++) {
+		int e = plain_call(f, (enum call)c, u);
+
+		if (e != (c == CALL_STATS ? 0 : -EPERM))
+			fail_msg("%s from a plain thread: %d", call_name[c], e);
+	}
+	/* nothing happened: the socket is open and unbound, the stack up */
+	assert_int_equal(ops->udp_bind(u, 0, PORT_SRC), 0);
+	assert_int_equal(ops->udp_close(u), 0);
+	assert_int_equal(ops->get_stats(f->s, &st), 0);
+	assert_int_equal(st.udp_sent, 0);
+
+	/* a receive callback: -EDEADLK for every call of this stack but
+	 * get_stats (any thread) and init (-EBUSY: this stack is up) */
+	assert_int_equal(ops->udp_open(f->s, &cc.u, calling_callback, &cc), 0);
+	assert_int_equal(ops->udp_bind(cc.u, f->stack_ip, PORT_BOUND), 0);
+	put_datagram(f, 0, PORT_BOUND);
+	end = rb_deadline(RB_HANG_NS);
+	while (atomic_load(&cc.runs) == 0) {
+		if (mk_clock_now_ns() > end)
+			fail_msg("the callback did not run");
+		dom_sleep_ns(1000000);
+	}
+	for (int c = 0; c < CALL_N; c++) {
+		int want = c == CALL_STATS ? 0 : c == CALL_INIT ? -EBUSY : -EDEADLK;
+
+		if (cc.e[c] != want)
+			fail_msg("%s from a receive callback: %d, wanted %d", call_name[c], cc.e[c],
+				 want);
+	}
+	/* the socket and the stack survived the refused calls */
+	put_datagram(f, 1, PORT_BOUND);
+	while (atomic_load(&cc.runs) < 2) {
+		if (mk_clock_now_ns() > end)
+			fail_msg("the callback did not run again after the refused calls");
+		dom_sleep_ns(1000000);
+	}
+	assert_int_equal(ops->get_stats(f->s, &st), 0);
+	assert_int_equal(st.udp_received, 2);
+	assert_int_equal(st.udp_sent, 0);
+	assert_int_equal(ops->udp_close(cc.u), 0);
 }

@@ -224,14 +224,52 @@ static void test_fini_idle(void **state)
 	f->s = NULL;
 }
 
+/* lwIP's ephemeral ports (0xc000..0xffff) all taken: a bind to port 0
+ * and the first datagram of an unbound socket, which binds it first, are
+ * -EADDRINUSE (stack.h), and closing one socket gives its port back. */
+static void test_ephemeral_ports_exhausted(void **state)
+{
+	enum { MAX = 20000 };
+	struct peer *f = *state;
+	struct net_udp **u = calloc(MAX, sizeof(*u)), *extra;
+	int n = 0, e = 0;
+
+	assert_non_null(u);
+	peer_stack_up(f);
+	peer_start(f);
+	while (n < MAX) {
+		assert_int_equal(f->ops->udp_open(f->s, &u[n], NULL, NULL), 0);
+		if ((e = f->ops->udp_bind(u[n], 0, 0)) != 0)
+			break;
+		n++;
+	}
+	if (n == MAX)
+		fail_msg("%d sockets bound to ephemeral ports and none ran out", n);
+	assert_int_equal(e, -EADDRINUSE);
+	assert_int_equal(n, 0x10000 - 0xc000);
+	/* u[n] is open, unbound: its first datagram cannot bind it */
+	assert_int_equal(f->ops->udp_sendto(u[n], "x", 1, f->peer_ip, PEER_PORT_SINK),
+			 -EADDRINUSE);
+	assert_int_equal(f->ops->udp_close(u[0]), 0);
+	assert_int_equal(f->ops->udp_bind(u[n], 0, 0), 0);
+	assert_int_equal(f->ops->udp_open(f->s, &extra, NULL, NULL), 0);
+	assert_int_equal(f->ops->udp_bind(extra, 0, 0), -EADDRINUSE);
+	assert_int_equal(f->ops->udp_close(extra), 0);
+	for (int i = 1; i <= n; i++)
+		assert_int_equal(f->ops->udp_close(u[i]), 0);
+	free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_send_green_and_entered, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fini_idle, setup, teardown),
 	};
 

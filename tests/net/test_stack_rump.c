@@ -235,6 +235,71 @@ static void test_idle_clock(void **state)
 	assert_int_equal(f->ops->udp_close(u), 0);
 }
 
+/* Sockets are the kernel's descriptors of its initproc: opening them
+ * until the kernel has none left ends in -ENOMEM (udp_open's one error
+ * for "out of sockets"), and closing them gives them back. */
+static void test_out_of_sockets(void **state)
+{
+	enum { MAX = 4096 };
+	struct peer *f = *state;
+	struct net_udp **u = calloc(MAX, sizeof(*u));
+	int n = 0, e = 0;
+
+	assert_non_null(u);
+	peer_stack_up(f);
+	while (n < MAX && (e = f->ops->udp_open(f->s, &u[n], NULL, NULL)) == 0)
+		n++;
+	if (n == MAX)
+		fail_msg("%d sockets open and the kernel has not run out", n);
+	assert_int_equal(e, -ENOMEM);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(f->ops->udp_close(u[i]), 0);
+	assert_int_equal(f->ops->udp_open(f->s, &u[0], NULL, NULL), 0);
+	assert_int_equal(f->ops->udp_close(u[0]), 0);
+	free(u);
+}
+
+struct other_dom_init {
+	struct peer *f;
+	int e;
+};
+
+/* On a domain of its own, entered by this plain thread: init there. */
+static void *init_on_other_domain(void *arg)
+{
+	struct other_dom_init *o = arg;
+	struct dom_config dc = {.name = "other", .vcpus = 1};
+	struct net_stack_config c = peer_config(o->f);
+	struct net_stack *s;
+	struct dom *d2;
+
+	o->e = 1;
+	if (dom_create(&d2, &dc) != 0)
+		return NULL;
+	if (dom_enter(d2) == 0) {
+		c.d = d2;
+		o->e = o->f->ops->init(&s, &c);
+		dom_leave(d2);
+	}
+	dom_destroy(d2);
+	return NULL;
+}
+
+/* The kernel lives on the domain it first came up on: init on another
+ * one is -EINVAL (stack.h), and the stack still comes up on its own. */
+static void test_init_other_domain(void **state)
+{
+	struct peer *f = *state;
+	struct other_dom_init o = {f, 0};
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, init_on_other_domain, &o), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(o.e, -EINVAL);
+	peer_stack_up(f);
+}
+
 static int group_setup(void **state)
 {
 	struct dom_config dc = {.name = "rump", .vcpus = 2};
@@ -252,7 +317,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_every_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(stack_case_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_case_tx_ring_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_sockets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_other_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_clock, setup, teardown),
 	};

@@ -193,6 +193,56 @@ static void random_bytes(void **s)
 	assert_int_equal(rumpuser_getrandom(NULL, 1, 0, &got), NETBSD_EINVAL);
 }
 
+/* ---- console ---- */
+
+/* What fn writes to the console (fd 2), captured through a pipe: at most
+ * len - 1 bytes, NUL-terminated, in buf. */
+static void console_capture(void (*fn)(void), char *buf, size_t len)
+{
+	int p[2], saved;
+	ssize_t n;
+
+	assert_int_equal(pipe(p), 0);
+	assert_true((saved = dup(2)) >= 0);
+	assert_int_equal(dup2(p[1], 2), 2);
+	fn();
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(p[1]);
+	n = read(p[0], buf, len - 1);
+	close(p[0]);
+	assert_true(n >= 0);
+	buf[n] = 0;
+}
+
+static void console_writes(void)
+{
+	char line[700];
+
+	rumpuser_putchar('a');
+	rumpuser_putchar('\n');
+	rumpuser_dprintf("%s=%d %#x|%-4s|%c\n", "n", -42, 255u, "x", 'z');
+	memset(line, 'y', sizeof(line) - 1);
+	line[sizeof(line) - 1] = 0;
+	rumpuser_dprintf("%s\n", line); /* longer than MK_CONSOLE_LINE: cut */
+}
+
+/* putchar and dprintf reach the console, formatted as printf does, a
+ * dprintf longer than MK_CONSOLE_LINE cut to its first MK_CONSOLE_LINE - 1
+ * characters (the kernel prints its console through them). */
+static void console(void **s)
+{
+	char got[2048], want[2048];
+	int n;
+
+	(void)s;
+	console_capture(console_writes, got, sizeof(got));
+	n = snprintf(want, sizeof(want), "a\nn=-42 0xff|x   |z\n");
+	memset(want + n, 'y', MK_CONSOLE_LINE - 1);
+	want[n + MK_CONSOLE_LINE - 1] = 0;
+	assert_string_equal(got, want);
+}
+
 /* ---- curlwp ---- */
 
 static void *curlwp_stable(void *a)
@@ -1089,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(params),
 		cmocka_unit_test(memory),
 		cmocka_unit_test(random_bytes),
+		cmocka_unit_test(console),
 		cmocka_unit_test(curlwp_per_thread),
 		cmocka_unit_test(mutex_kmutex),
 		cmocka_unit_test(mutex_nowrap),

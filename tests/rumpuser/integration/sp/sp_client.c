@@ -24,14 +24,24 @@
  *   sp_client signal         a write to a rump pipe without a reader:
  *                            EPIPE, and the kernel's SIGPIPE is raised
  *                            in this client (sysproxy RAISE), once
+ *   sp_client devices        the kernel's /dev/drvctl (the server links
+ *                            the drvctl component): DRVLISTDEV writes the
+ *                            names of the root devices into this client
+ *                            with copyoutstr (sysproxy COPYOUTSTR), each
+ *                            exactly its bytes and NUL; DRVCTLCOMMAND
+ *                            "get-properties" of each returns a property
+ *                            list in memory the kernel had this client
+ *                            map (sysproxy ANONMMAP), then copyout
  * Exit 0 on success; a failure says what on stderr.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +51,7 @@
 /* NetBSD's numbers */
 enum {
 	SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_unlink = 10,
-	SYS_getpid = 20, SYS_recvfrom = 29, SYS_bind = 104, SYS_sendto = 133,
+	SYS_getpid = 20, SYS_recvfrom = 29, SYS_ioctl = 54, SYS_bind = 104, SYS_sendto = 133,
 	SYS_lseek = 199, SYS_reboot = 208, SYS_socket = 394, SYS_pipe2 = 453,
 };
 #define NB_O_RDWR 0x2
@@ -51,6 +61,20 @@ enum {
 #define NB_SOCK_DGRAM 2
 #define NB_EADDRINUSE 48
 #define NB_EPIPE 32
+
+/* NetBSD's <sys/drvctlio.h> and <prop/plistref.h> (LP64): _IOWR('D', n,
+ * struct) is 0xc0000000 | sizeof << 16 | 'D' << 8 | n */
+struct nb_devlistargs {
+	char l_devname[16];
+	char (*l_childname)[16];
+	size_t l_children;
+};
+struct nb_plistref {
+	void *pref_plist;
+	size_t pref_len;
+};
+#define NB_DRVCTLCOMMAND (0xc0000000UL | sizeof(struct nb_plistref) << 16 | 'D' << 8 | 125)
+#define NB_DRVLISTDEV (0xc0000000UL | sizeof(struct nb_devlistargs) << 16 | 'D' << 8 | 127)
 
 struct nb_sockaddr_in {
 	uint8_t len, family;
@@ -412,6 +436,120 @@ static void signal_pipe(void)
 		fail("SIGPIPE from the kernel arrived %d times, wanted once", (int)got_pipe);
 }
 
+/* The integer after <key>key</key> in the XML property list x, or
+ * LONG_MIN when there is none. */
+static long plist_int(const char *x, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "<key>%s</key>", key);
+	if ((p = strstr(x, k)) == NULL)
+		return LONG_MIN;
+	p += strlen(k);
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	if (strncmp(p, "<integer>", 9) != 0)
+		return LONG_MIN;
+	return strtol(p + 9, NULL, 0);
+}
+
+/* DRVCTLCOMMAND get-properties of device name on fd: the kernel
+ * externalizes its answer, asks this client to map memory for it
+ * (ANONMMAP: librumpclient mmaps and answers the address), copies it out
+ * there and points the plistref at it.  Returns its drvctl-error. */
+static long device_properties(long fd, const char *name)
+{
+	char cmd[1024];
+	struct nb_plistref pref;
+	long page = sysconf(_SC_PAGESIZE), err;
+	size_t maplen;
+	int e;
+
+	snprintf(cmd, sizeof(cmd),
+		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<plist version=\"1.0\">\n<dict>\n"
+		 "\t<key>drvctl-arguments</key>\n\t<dict>\n"
+		 "\t\t<key>device-name</key>\n\t\t<string>%s</string>\n\t</dict>\n"
+		 "\t<key>drvctl-command</key>\n\t<string>get-properties</string>\n"
+		 "</dict>\n</plist>\n",
+		 name);
+	pref.pref_plist = cmd;
+	pref.pref_len = strlen(cmd) + 1;
+	e = sc(SYS_ioctl, NULL, 3, fd, (long)NB_DRVCTLCOMMAND, (long)&pref);
+	if (e != 0)
+		fail("DRVCTLCOMMAND get-properties %s: error %d", name, e);
+	if (pref.pref_plist == (void *)cmd || pref.pref_plist == NULL)
+		fail("DRVCTLCOMMAND %s: no answer in mapped memory (%p)", name, pref.pref_plist);
+	if ((uintptr_t)pref.pref_plist % (uintptr_t)page != 0)
+		fail("DRVCTLCOMMAND %s: answer at %p, not a page of its own", name, pref.pref_plist);
+	/* the whole answer, with its NUL, in pages mapped for it */
+	maplen = (pref.pref_len + (size_t)page - 1) / (size_t)page * (size_t)page;
+	if (pref.pref_len < 2 || msync(pref.pref_plist, maplen, MS_ASYNC) != 0)
+		fail("DRVCTLCOMMAND %s: %zu bytes at %p not mapped", name, pref.pref_len,
+		     pref.pref_plist);
+	if (strnlen(pref.pref_plist, pref.pref_len) != pref.pref_len - 1)
+		fail("DRVCTLCOMMAND %s: answer of %zu bytes not one string", name, pref.pref_len);
+	if (strstr(pref.pref_plist, "<plist") == NULL)
+		fail("DRVCTLCOMMAND %s: not a property list: %.200s", name,
+		     (char *)pref.pref_plist);
+	err = plist_int(pref.pref_plist, "drvctl-error");
+	if (err == LONG_MIN)
+		fail("DRVCTLCOMMAND %s: no drvctl-error in %.400s", name, (char *)pref.pref_plist);
+	if (munmap(pref.pref_plist, maplen) != 0) /* as proplib's recv_ioctl does */
+		fail("munmap of the answer");
+	return err;
+}
+
+/* The kernel's root devices through /dev/drvctl: copyoutstr, anonmmap. */
+static void devices(void)
+{
+	enum { SLOTS = 8 };
+	char names[SLOTS][16];
+	struct nb_devlistargs la;
+	long fd, err;
+	size_t n;
+	int e;
+
+	fd = MUST(SYS_open, "open /dev/drvctl", 3, (long)"/dev/drvctl", NB_O_RDWR, 0, 0, 0, 0);
+	memset(names, 0xa5, sizeof(names)); /* what copyoutstr must not touch stays so */
+	memset(&la, 0, sizeof(la));	     /* l_devname "": the root's children */
+	la.l_childname = names;
+	la.l_children = SLOTS;
+	e = sc(SYS_ioctl, NULL, 3, fd, (long)NB_DRVLISTDEV, (long)&la);
+	if (e != 0)
+		fail("DRVLISTDEV: error %d", e);
+	if (la.l_children == 0)
+		fail("DRVLISTDEV: no root device (the kernel has mainbus0)");
+	n = la.l_children < SLOTS ? la.l_children : SLOTS;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strnlen(names[i], sizeof(names[i]));
+
+		if (len == 0 || len == sizeof(names[i]))
+			fail("DRVLISTDEV: name %zu not a string (first byte %#x)", i,
+			     (unsigned char)names[i][0]);
+		/* copyoutstr writes the string and its NUL, nothing after */
+		for (size_t k = len + 1; k < sizeof(names[i]); k++)
+			if ((unsigned char)names[i][k] != 0xa5)
+				fail("DRVLISTDEV: name %zu (%s): byte %zu after its NUL written", i,
+				     names[i], k);
+		/* the name is the kernel's: it finds the device by it */
+		err = device_properties(fd, names[i]);
+		if (err != 0)
+			fail("get-properties of root device %s: drvctl-error %ld", names[i], err);
+		printf("%s\n", names[i]);
+	}
+	for (size_t i = n; i < SLOTS; i++)
+		for (size_t k = 0; k < sizeof(names[i]); k++)
+			if ((unsigned char)names[i][k] != 0xa5)
+				fail("DRVLISTDEV: slot %zu of %zu devices written", i, n);
+	/* a name no device has: the kernel's answer still comes back mapped */
+	err = device_properties(fd, "nosuchdev9");
+	if (err != 3) /* NetBSD's ESRCH */
+		fail("get-properties of nosuchdev9: drvctl-error %ld, wanted ESRCH (3)", err);
+	MUST(SYS_close, "close", 1, fd, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -448,6 +586,8 @@ int main(int argc, char **argv)
 		recv_numbered(arg, argc > 3 ? atoi(argv[3]) : 0);
 	} else if (strcmp(m, "signal") == 0) {
 		signal_pipe();
+	} else if (strcmp(m, "devices") == 0) {
+		devices();
 	} else if (strcmp(m, "bench") == 0) {
 		struct timespec a, b;
 		long pid = getpid_remote();
@@ -458,7 +598,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		printf("%.0f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / arg);
 	} else {
-		fprintf(stderr, "usage: sp_client basic|loop|hold|inuse|bindwait|reboot|bench|recv|signal [N]\n");
+		fprintf(stderr, "usage: sp_client basic|loop|hold|inuse|bindwait|reboot|bench|recv|signal|devices [N]\n");
 		return 2;
 	}
 	return 0;

@@ -24,6 +24,9 @@
 #              kernel of one server (shmif, 10.93.0.1); a client of a
 #              second server on the same bus (10.93.0.2) receives and
 #              answers each: all must arrive intact
+#   devices    the kernel's /dev/drvctl: its root devices' names written
+#              into the client (copyoutstr) and each one's properties
+#              in memory the client mapped for the kernel (anonmmap)
 # Every mode also checks a kernel signal to a client (SIGPIPE, RAISE).
 set -u
 bin=$1 work=$2 mode=$3 libdir=$4
@@ -68,11 +71,16 @@ serving() {
 	wait "$3"
 	fail "$1 exited ($?) without serving"
 }
+# reboot the background server $spid; its stderr (the console: the
+# kernel's printf through rumpuser_putchar) in ${1:-server.log} must end
+# with the kernel's words on the way down
 stop_bg() {
 	client reboot || fail "reboot"
 	waitfor "! kill -0 $spid 2>/dev/null" || fail "server still running after reboot"
 	wait $spid; rc=$?
 	[ $rc -eq 0 ] || fail "server exit status $rc after reboot"
+	grep -q "^rump kernel halting\.\.\.$" "${1:-server.log}" ||
+		fail "the kernel's console (rumpuser_putchar) did not reach ${1:-server.log}"
 }
 url="unix://$sock"
 
@@ -185,6 +193,15 @@ hijack)
 	[ "$(cat recv.out)" = 300 ] || fail "receiver got $(cat recv.out)"
 	stop_bg
 	url="unix://$sock.b" spid=$spid_b
+	stop_bg server-b.log
+	;;
+devices)
+	"$bin/sp_server" "$url" -t 240 -c drvctl > server.out 2> server.log &
+	spid=$!
+	serving "server" server.out $spid
+	client devices > devices.out 2> devices.err || fail "devices: $(cat devices.err)"
+	grep -qx mainbus0 devices.out || fail "no mainbus0 among the root devices: $(cat devices.out)"
+	client signal || fail "kernel signal to the client"
 	stop_bg
 	;;
 *)
