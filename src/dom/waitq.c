@@ -89,14 +89,14 @@ void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thr
 		link_tail(q, w);
 	self->wait = w;
 	if (self->kind == DK_GREEN)
-		atomic_store(&self->state, TS_BLOCKING);
+		dom_atomic_store(&self->state, TS_BLOCKING, memory_order_seq_cst);
 }
 
 DOM_WAKE_PATH static bool claim(struct dom_waiter *w)
 {
 	int zero = 0;
 
-	return atomic_compare_exchange_strong(&w->claimed, &zero, 1);
+	return dom_atomic_cas(&w->claimed, &zero, 1, memory_order_seq_cst);
 }
 
 DOM_WAKE_PATH bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)
