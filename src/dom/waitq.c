@@ -22,7 +22,10 @@
  *     switch epilogue does.  Waking a host thread is one signal of its
  *     notification, the only signal it will get for this wait.
  *
- * tests/model/waitq.pml checks this protocol with spin.
+ * tests/model/waitq.pml checks this protocol with spin.  One-vCPU builds
+ * do each compare-and-exchange and exchange as a load and a store
+ * (dom_atomic.h): nothing runs concurrently there, so the claim by a waker
+ * and the one by the timer never overlap.
  *
  * The waiter list stays a hand-rolled doubly linked list, not a TAILQ:
  * its head (struct dom_waitq) is embedded in the public structs of dom.h

@@ -3,7 +3,8 @@
  * The domain's unit tests that make sense on one vCPU, run inside a seL4
  * Microkit PD (tests/microkit/pdtest.system): threads, mutex, condition
  * variable, semaphore, rwlock, events (local, from another PD's channel,
- * bound handlers), timers, and the backend's own memory and stacks.  A
+ * bound handlers), the wait protocol's one-vCPU loads and stores,
+ * timers, and the backend's own memory and stacks.  A
  * green thread "runner" runs them in order and prints, on the console,
  * one line per test and a last "pdtest: N passed, M failed" line that
  * tests/microkit/check_pdtest.sh reads.
