@@ -13,10 +13,12 @@
  * calls the compiler cannot see into (the switches, in assembly), and
  * nothing runs in the PD between two of its instructions: seL4 delivers a
  * notification to a Microkit PD only as the return of its seL4_Recv in
- * libmicrokit's event loop (handler_loop calls notified() from there,
- * after the vCPU context has suspended: mk_pd_suspend), faults go to the
- * PD's parent or the monitor, and there are no signals or upcalls that
- * interrupt a running PD thread.  So here a read-modify-write is a load
+ * libmicrokit's event loop (the SDK's libmicrokit.a: main calls init()
+ * once, then loops on the receive system call and calls notified() or
+ * protected() after it returns, i.e. after the vCPU context has
+ * suspended: mk_pd_suspend), faults go to the PD's parent or the
+ * monitor, and there are no signals or upcalls that interrupt a running
+ * PD thread.  So here a read-modify-write is a load
  * and a store, and a load or store of any order a relaxed one: plain
  * LDR/STR on AArch64, where the C11 read-modify-writes are load/store-
  * exclusive loops (ARMv8.0, no LSE) and the seq_cst loads and stores
