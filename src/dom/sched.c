@@ -107,7 +107,7 @@ static void rq_push(struct dom_runq *q, struct dom_thread *t)
 	q_enter(q, t);
 	dom_spin_lock(&q->lock);
 	STAILQ_INSERT_TAIL(&q->q, t, rq_link);
-	atomic_fetch_add(&q->n, 1); /* seq_cst: pairs with the idle check */
+	dom_atomic_fetch_add(&q->n, 1, memory_order_seq_cst); /* seq_cst: pairs with the idle check */
 	dom_spin_unlock(&q->lock);
 }
 
@@ -121,7 +121,7 @@ static struct dom_thread *rq_pop(struct dom_runq *q)
 	t = STAILQ_FIRST(&q->q);
 	if (t != NULL) {
 		STAILQ_REMOVE_HEAD(&q->q, rq_link);
-		atomic_fetch_sub(&q->n, 1);
+		dom_atomic_fetch_sub(&q->n, 1, memory_order_seq_cst);
 		q_leave(q, t);
 	}
 	dom_spin_unlock(&q->lock);
@@ -135,7 +135,7 @@ void dom_sched_kick_vcpu(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 
-	if (atomic_load(&d->listener) == (int)v->id)
+	if (dom_atomic_load(&d->listener, memory_order_seq_cst) == (int)v->id)
 		mk_notification_signal(d->irq, DOM_KICK);
 	else
 		mk_notification_signal(&v->ntf, DOM_KICK);
@@ -150,16 +150,16 @@ static void listen_release(struct dom_vcpu *v)
 	uint64_t m;
 
 	v->listening = false;
-	atomic_store(&d->listener, -1);
-	m = atomic_load(&d->idle_mask) & ~(UINT64_C(1) << v->id);
-	if (m != 0 && atomic_load(&d->listener) == -1)
+	dom_atomic_store(&d->listener, -1, memory_order_seq_cst);
+	m = dom_atomic_load(&d->idle_mask, memory_order_seq_cst) & ~(UINT64_C(1) << v->id);
+	if (m != 0 && dom_atomic_load(&d->listener, memory_order_seq_cst) == -1)
 		mk_notification_signal(&d->vcpu[__builtin_ctzll(m)].ntf, DOM_KICK);
 }
 
 /* Wake one idle vCPU, if there is one. */
 void dom_sched_kick(struct dom *d)
 {
-	uint64_t m = atomic_load(&d->idle_mask);
+	uint64_t m = dom_atomic_load(&d->idle_mask, memory_order_seq_cst);
 
 	if (m != 0)
 		dom_sched_kick_vcpu(&d->vcpu[__builtin_ctzll(m)]);
@@ -167,12 +167,12 @@ void dom_sched_kick(struct dom *d)
 
 static bool any_idle(struct dom *d)
 {
-	return atomic_load(&d->idle_mask) != 0;
+	return dom_atomic_load(&d->idle_mask, memory_order_seq_cst) != 0;
 }
 
 static bool is_idle(struct dom_vcpu *v)
 {
-	return (atomic_load(&v->dom->idle_mask) >> v->id) & 1;
+	return (dom_atomic_load(&v->dom->idle_mask, memory_order_seq_cst) >> v->id) & 1;
 }
 
 #if DOM_ONE_VCPU
@@ -339,7 +339,7 @@ DOM_WAKE_PATH static struct dom_vcpu *here_for(struct dom *d)
 
 DOM_WAKE_PATH void dom_sched_wake(struct dom_thread *t)
 {
-	int old = atomic_exchange(&t->state, TS_RUNNABLE);
+	int old = dom_atomic_exchange(&t->state, TS_RUNNABLE, memory_order_seq_cst);
 
 	dom_assert(old == TS_BLOCKING || old == TS_BLOCKED, "thread %p '%s' woken in state %s",
 		   (void *)t, t->name, dom_state_name(old));
@@ -355,7 +355,7 @@ void dom_sched_push_new(struct dom_thread *t)
 	dom_assert_state(t, DOM_ST(TS_RUNNING), "push_new");
 	dom_assert(t->kind == DK_GREEN, "thread %p '%s' of kind %d queued as green", (void *)t,
 		   t->name, t->kind);
-	atomic_store(&t->state, TS_RUNNABLE);
+	dom_atomic_store(&t->state, TS_RUNNABLE, memory_order_seq_cst);
 #if DOM_ONE_VCPU
 	t->vcpu = &t->dom->vcpu[0]; /* where it will run: "One vCPU" */
 	if (t->fpenv) {
@@ -381,9 +381,9 @@ static __attribute__((noinline)) struct dom_thread *pick_common(struct dom_vcpu 
 	memory_order mo = idle_loop ? memory_order_seq_cst : memory_order_relaxed;
 
 	/* hints first, so the common empty case calls nothing */
-	if (atomic_load_explicit(&v->inbox.n, mo) != 0 && (t = rq_pop(&v->inbox)) != NULL)
+	if (dom_atomic_load(&v->inbox.n, mo) != 0 && (t = rq_pop(&v->inbox)) != NULL)
 		return t;
-	if (atomic_load_explicit(&d->rq.n, mo) != 0 && (t = rq_pop(&d->rq)) != NULL) {
+	if (dom_atomic_load(&d->rq.n, mo) != 0 && (t = rq_pop(&d->rq)) != NULL) {
 		if (!idle_loop && atomic_load_explicit(&d->rq.n, memory_order_relaxed) != 0 &&
 		    any_idle(d))
 			dom_sched_kick(d); /* cascade */
@@ -471,7 +471,7 @@ static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsig
 	if ((ticks & (POLL_IRQ_EVERY - 1)) == 0 && mk_notification_poll(d->irq, &bits) == 0) {
 		take_bits(d, bits);
 		/* a kick for the listener, taken here: pass it on */
-		if ((bits & DOM_KICK) && atomic_load(&d->listener) >= 0)
+		if ((bits & DOM_KICK) && dom_atomic_load(&d->listener, memory_order_seq_cst) >= 0)
 			mk_notification_signal(d->irq, DOM_KICK);
 	}
 	if ((ticks & (POLL_CLOCK_EVERY - 1)) == 0 &&
@@ -519,7 +519,7 @@ DOM_WAKE_PATH void dom_after_switch(struct dom_thread *prev, struct dom_thread *
 	dom_fiber_arrive(prev, next);
 	if (prev->kind == DK_IDLE)
 		return;
-	st = atomic_load(&prev->state);
+	st = dom_atomic_load(&prev->state, memory_order_seq_cst);
 	if (st == TS_RUNNABLE) {
 		/* yielded, or woken before now; prev->vcpu is where we are */
 		struct dom_vcpu *v = prev->vcpu;
@@ -537,7 +537,7 @@ DOM_WAKE_PATH void dom_after_switch(struct dom_thread *prev, struct dom_thread *
 		else
 			enqueue(prev, v);
 	} else if (st == TS_BLOCKING) {
-		if (!atomic_compare_exchange_strong(&prev->state, &st, TS_BLOCKED))
+		if (!dom_atomic_cas(&prev->state, &st, TS_BLOCKED, memory_order_seq_cst))
 			enqueue(prev, prev->vcpu); /* woken while switching out */
 	} else if (st == TS_ZOMBIE) {
 		dom_thread_reap(prev);
@@ -647,7 +647,7 @@ DOM_WAKE_PATH void dom_sched_switch_out(struct dom_thread *self)
 		int st = TS_RUNNABLE;
 		/* Nothing else to run: a yielder, or a blocker already woken,
 		 * simply goes on. */
-		if (atomic_compare_exchange_strong(&self->state, &st, TS_RUNNING))
+		if (dom_atomic_cas(&self->state, &st, TS_RUNNING, memory_order_seq_cst))
 			return;
 		next = &v->idle_ctx;
 	}
@@ -817,9 +817,10 @@ DOM_WAKE_PATH static bool must_leave(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 
-	if (atomic_load(&d->vstop))
+	if (dom_atomic_load(&d->vstop, memory_order_seq_cst))
 		return true;
-	return v->id == 0 && (d->flags & DOM_CALLER_IS_VCPU0) && atomic_load(&d->run_stop);
+	return v->id == 0 && (d->flags & DOM_CALLER_IS_VCPU0) &&
+	       dom_atomic_load(&d->run_stop, memory_order_seq_cst);
 }
 
 /* The idle loop runs t: a listener gives its role up first.  Then, if
@@ -835,7 +836,7 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 	 * returns, and no other vCPU idles to kick. */
 	if (!DOM_ONE_VCPU && v->listening)
 		listen_release(v);
-	if (!DOM_ONE_VCPU && atomic_load(&d->rq.n) != 0 && any_idle(d))
+	if (!DOM_ONE_VCPU && dom_atomic_load(&d->rq.n, memory_order_seq_cst) != 0 && any_idle(d))
 		dom_sched_kick(d);
 	switch_to(v, &v->idle_ctx, t);
 }
@@ -860,8 +861,9 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
  * dom_run to return, tracing, a thread that left for a raw mk wait) is
  * left to the idle loop: direct_wake returns DOM_KICK, which the backend
  * raises on the notification, resuming the idle loop as an event would.
- * No atomic read-modify-write: one thread runs the whole domain, so the
- * idle mask is stored, not and-ed (relaxed, as in enqueue's reads). */
+ * No atomic read-modify-write (dom_atomic.h): one thread runs the whole
+ * domain, so the idle mask is stored, not and-ed (relaxed, as in enqueue's
+ * reads). */
 DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 {
 	struct dom_vcpu *v = arg;
@@ -875,21 +877,16 @@ DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 	dom_assert(v->seat.cur == &v->idle_ctx && ring_head(v) == NULL,
 		   "vCPU %p: direct wake with a thread running or runnable", (void *)v);
 	atomic_store_explicit(&d->idle_mask, 0, memory_order_relaxed);
-	/* counts only tests read; a load and a store, not an atomic add:
-	 * the owner alone writes them */
-	atomic_store_explicit(&v->idle_wakes,
-			      atomic_load_explicit(&v->idle_wakes, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	/* relaxed: counts only tests read (one vCPU: a load and a store) */
+	dom_atomic_fetch_add(&v->idle_wakes, 1, memory_order_relaxed);
 	for (;;) {
 		v->delivering = true;
 		take_bits(d, bits);
 		v->delivering = false;
 		if ((t = v->keep) != NULL) {
 			v->keep = NULL;
-			atomic_store_explicit(
-				&v->local_wakes,
-				atomic_load_explicit(&v->local_wakes, memory_order_relaxed) + 1,
-				memory_order_relaxed); /* as idle_wakes above */
+			/* relaxed: as idle_wakes above */
+			dom_atomic_fetch_add(&v->local_wakes, 1, memory_order_relaxed);
 		} else {
 			t = pick_common(v, true);
 		}
@@ -904,8 +901,8 @@ DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 			break; /* no bits raised meanwhile: idle */
 	}
 	/* dom_timer_next, inline: timer.c is off the wake-up path's page */
-	next = atomic_load(&d->timers.next);
-	if ((own = atomic_load(&v->timers.next)) < next)
+	next = dom_atomic_load(&d->timers.next, memory_order_seq_cst);
+	if ((own = dom_atomic_load(&v->timers.next, memory_order_seq_cst)) < next)
 		next = own;
 	more = 0;
 	if (v->direct_left || must_leave(v) || next != v->park_deadline)
@@ -975,10 +972,11 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 			break;
 		/* Announce idleness, take the listener role if it is free,
 		 * then look once more (see the top). */
-		atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id);
+		dom_atomic_fetch_or(&d->idle_mask, UINT64_C(1) << v->id, memory_order_seq_cst);
 		if (!d->waitv && !v->listening) {
 			int none = -1;
-			v->listening = atomic_compare_exchange_strong(&d->listener, &none, (int)v->id);
+			v->listening = dom_atomic_cas(&d->listener, &none, (int)v->id,
+						      memory_order_seq_cst);
 		}
 		t = pick_common(v, true);
 		r = -EAGAIN;
@@ -989,15 +987,15 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 				r = idle_wait(v, deadline, &bits);
 				DOM_TRACE(d, DOM_TR_VCPU_WAKE, v->id, 0, 0, NULL);
 				/* relaxed: a count only tests read, after joining */
-				atomic_fetch_add_explicit(&v->idle_wakes, 1, memory_order_relaxed);
+				dom_atomic_fetch_add(&v->idle_wakes, 1, memory_order_relaxed);
 				if (r == -ETIMEDOUT)
 					/* relaxed: a count only tests read */
-					atomic_fetch_add_explicit(&v->timed_wakes, 1,
+					dom_atomic_fetch_add(&v->timed_wakes, 1,
 								  memory_order_relaxed);
 			} else
 				r = -ETIMEDOUT;
 		}
-		atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id));
+		dom_atomic_fetch_and(&d->idle_mask, ~(UINT64_C(1) << v->id), memory_order_seq_cst);
 		if (t != NULL) {
 			idle_run(v, t);
 			continue;
@@ -1010,7 +1008,7 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 				/* "Local wake-ups" (top of the file) */
 				v->keep = NULL;
 				/* relaxed: a count only tests read, after joining */
-				atomic_fetch_add_explicit(&v->local_wakes, 1, memory_order_relaxed);
+				dom_atomic_fetch_add(&v->local_wakes, 1, memory_order_relaxed);
 				idle_run(v, t);
 				continue;
 			}

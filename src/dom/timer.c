@@ -30,7 +30,8 @@
 
 static void set_next(struct dom_timers *h)
 {
-	atomic_store(&h->next, h->n > 0 ? h->heap[1]->deadline : MK_FOREVER);
+	dom_atomic_store(&h->next, h->n > 0 ? h->heap[1]->deadline : MK_FOREVER,
+			 memory_order_seq_cst);
 }
 
 static void place(struct dom_timers *h, uint32_t i, struct dom_thread *t)
@@ -135,7 +136,7 @@ void dom_timer_arm(struct dom_thread *t, uint64_t deadline)
 	/* an idle vCPU, if any, re-reads the deadline */
 	if (v == NULL)
 		dom_sched_kick(d);
-	else if ((atomic_load(&d->idle_mask) >> v->id) & 1)
+	else if ((dom_atomic_load(&d->idle_mask, memory_order_seq_cst) >> v->id) & 1)
 		dom_sched_kick_vcpu(v);
 }
 
@@ -155,10 +156,10 @@ void dom_timer_cancel(struct dom_thread *t)
 /* The earlier of the domain's next deadline and v's own (v may be NULL). */
 uint64_t dom_timer_next(struct dom *d, struct dom_vcpu *v)
 {
-	uint64_t n = atomic_load(&d->timers.next);
+	uint64_t n = dom_atomic_load(&d->timers.next, memory_order_seq_cst);
 
 	if (v != NULL) {
-		uint64_t m = atomic_load(&v->timers.next);
+		uint64_t m = dom_atomic_load(&v->timers.next, memory_order_seq_cst);
 		if (m < n)
 			n = m;
 	}

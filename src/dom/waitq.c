@@ -22,7 +22,10 @@
  *     switch epilogue does.  Waking a host thread is one signal of its
  *     notification, the only signal it will get for this wait.
  *
- * tests/model/waitq.pml checks this protocol with spin.
+ * tests/model/waitq.pml checks this protocol with spin.  One-vCPU builds
+ * do each compare-and-exchange and exchange as a load and a store
+ * (dom_atomic.h): nothing runs concurrently there, so the claim by a waker
+ * and the one by the timer never overlap.
  *
  * The waiter list stays a hand-rolled doubly linked list, not a TAILQ:
  * its head (struct dom_waitq) is embedded in the public structs of dom.h
@@ -89,14 +92,14 @@ void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thr
 		link_tail(q, w);
 	self->wait = w;
 	if (self->kind == DK_GREEN)
-		atomic_store(&self->state, TS_BLOCKING);
+		dom_atomic_store(&self->state, TS_BLOCKING, memory_order_seq_cst);
 }
 
 DOM_WAKE_PATH static bool claim(struct dom_waiter *w)
 {
 	int zero = 0;
 
-	return atomic_compare_exchange_strong(&w->claimed, &zero, 1);
+	return dom_atomic_cas(&w->claimed, &zero, 1, memory_order_seq_cst);
 }
 
 DOM_WAKE_PATH bool dom_waitq_claim(struct dom_waitq *q, struct dom_waiter *w)

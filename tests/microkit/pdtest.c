@@ -3,7 +3,8 @@
  * The domain's unit tests that make sense on one vCPU, run inside a seL4
  * Microkit PD (tests/microkit/pdtest.system): threads, mutex, condition
  * variable, semaphore, rwlock, events (local, from another PD's channel,
- * bound handlers), timers, and the backend's own memory and stacks.  A
+ * bound handlers), the wait protocol's one-vCPU loads and stores,
+ * timers, and the backend's own memory and stacks.  A
  * green thread "runner" runs them in order and prints, on the console,
  * one line per test and a last "pdtest: N passed, M failed" line that
  * tests/microkit/check_pdtest.sh reads.
@@ -884,6 +885,106 @@ static void test_direct(void)
 	CHECK_EQ(dom_sem_destroy(&dw_sem), 0);
 }
 
+/* ---- one vCPU, no atomic read-modify-write: in this build the wait
+ * protocol's exchanges, compare-and-exchanges and fetch-ors (the thread's
+ * state, the waiter's claim, the spin locks, the notification word, the
+ * idle mask; src/dom/dom_atomic.h, src/mk/microkit/notification.c) are
+ * loads and stores.  Each part fails when one of them loses, doubles or
+ * makes up a bit or a wake-up; every wait is bounded (at_end). */
+#define AT_ROUNDS 64 /* 8 times POLL_IRQ_EVERY: every tick of the poll */
+#define AT_X (UINT64_C(1) << 20)
+#define AT_Y (UINT64_C(1) << 21)
+#define AT_Z (UINT64_C(1) << 22)
+#define AT_LIMIT (5000 * MS)
+static uint64_t at_end;
+static uint64_t at_sum;
+
+/* Raises X, waits for X|Y: takes the thread's wake-up while it is still
+ * BLOCKING (the bit delivered by the scheduling point of its own switch
+ * out, one round in POLL_IRQ_EVERY) or BLOCKED (by the idle loop). */
+static void *at_self(void *arg)
+{
+	uint64_t bits;
+
+	(void)arg;
+	for (uint64_t i = 1; i <= AT_ROUNDS; i++) {
+		CHECK_EQ(dom_event_signal(d, AT_X), 0);
+		if (dom_event_wait_until(d, AT_X | AT_Y, at_end, &bits) != 0) {
+			pd_put("pdtest: atomics: a self-raised bit was lost\n");
+			failures++;
+			break;
+		}
+		/* exactly the bit raised: not the mask, not a stale bit */
+		CHECK_EQ(bits, AT_X);
+		if (bits == AT_X)
+			at_sum += i;
+	}
+	return NULL;
+}
+
+/* Waits for Z with a deadline that passes before the runner raises Z (or
+ * not, every other round): either way Z is taken exactly once. */
+static void *at_timed(void *arg)
+{
+	uint64_t bits, dl = *(const uint64_t *)arg;
+	int r = dom_event_wait_until(d, AT_Z, dl, &bits);
+
+	if (r == -ETIMEDOUT) {
+		CHECK_EQ(bits, 0);
+		r = dom_event_wait_until(d, AT_Z, at_end, &bits);
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(bits, AT_Z);
+	if (r == 0 && bits == AT_Z)
+		at_sum++;
+	return NULL;
+}
+
+static void test_atomics(void)
+{
+	struct dom_thread *t;
+	uint64_t bits, got, dl, sum_want = 0;
+
+	at_end = mk_clock_now_ns() + AT_LIMIT;
+	/* two bits raised before either is delivered are both kept (the
+	 * notification word's or, then d->pending's) */
+	for (int round = 0; round < 8; round++) {
+		CHECK_EQ(dom_event_signal(d, AT_X), 0);
+		CHECK_EQ(dom_event_signal(d, AT_Y), 0);
+		for (int k = 0; k < round; k++) /* the poll at a different tick */
+			CHECK_EQ(dom_yield(), 0);
+		got = 0;
+		while (got != (AT_X | AT_Y) &&
+		       dom_event_wait_until(d, AT_X | AT_Y, at_end, &bits) == 0) {
+			CHECK_EQ(bits & got, 0); /* none twice */
+			got |= bits;
+		}
+		CHECK_EQ(got, AT_X | AT_Y);
+	}
+	/* a thread woken while BLOCKING or BLOCKED: each wake-up once */
+	at_sum = 0;
+	t = spawn("at-self", at_self, NULL);
+	join(t);
+	CHECK_EQ(at_sum, (uint64_t)AT_ROUNDS * (AT_ROUNDS + 1) / 2);
+	/* the timer and an event for the same wait: exactly one wakes it */
+	at_sum = 0;
+	for (int round = 0; round < 8; round++) {
+		dl = mk_clock_now_ns() + MS;
+		t = spawn("at-timed", at_timed, &dl);
+		CHECK_EQ(dom_yield(), 0); /* it waits */
+		if (round & 1) /* past its deadline, no scheduling point */
+			while (mk_clock_now_ns() < dl + MS)
+				;
+		CHECK_EQ(dom_event_signal(d, AT_Z), 0);
+		sum_want++;
+		join(t);
+	}
+	CHECK_EQ(at_sum, sum_want);
+	/* nothing left over */
+	CHECK_EQ(dom_event_wait_until(d, AT_X | AT_Y | AT_Z, mk_clock_now_ns() + MS, &bits),
+		 -ETIMEDOUT);
+}
+
 /* ---- timers ---- */
 static char wake_order[8];
 static int nwake;
@@ -1072,7 +1173,8 @@ static const struct {
 	{"yield", test_yield},
 	{"mutex", test_mutex},
 	{"cv", test_cv},	 {"sem", test_sem},	  {"rwlock", test_rwlock},
-	{"event", test_event},	 {"timer", test_timer},	  {"backend", test_backend},
+	{"event", test_event},	 {"atomics", test_atomics},
+	{"timer", test_timer},	 {"backend", test_backend},
 };
 
 static void *runner(void *arg)

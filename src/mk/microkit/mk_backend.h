@@ -43,9 +43,9 @@ static inline void *mk_tls_current(void)
 void mk_pd_direct_register(struct mk_notification *n, uint64_t (*run)(void *arg, uint64_t bits),
 			   void (*leave)(void *arg), void *arg) __attribute__((visibility("hidden")));
 
-/* Whether n has bits: a look before mk_notification_poll (an atomic
- * exchange, a load/store-exclusive loop on AArch64 v8.0) on a path where
- * it is usually empty.  Relaxed: a PD is one thread. */
+/* Whether n has bits: a look before mk_notification_poll (a call, its
+ * checks and a store) on a path where it is usually empty.  Relaxed: a PD
+ * is one thread (notification.c). */
 static inline bool mk_backend_notification_pending(struct mk_notification *n)
 {
 	return atomic_load_explicit(&n->word, memory_order_relaxed) != 0;

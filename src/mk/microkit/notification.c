@@ -12,9 +12,14 @@
  * local to the PD: MK_SHARED is refused, as channels are the Microkit's
  * way between PDs (the PD notification's bit ch is channel ch).
  *
- * The atomics are relaxed: there is no second thread, they only keep the
- * type of the shared header (mk.h) and tell the compiler that the word
- * changes across a context switch.
+ * The word is read and written by relaxed atomic loads and stores, no
+ * read-modify-write: there is no second thread, and nothing runs in the
+ * PD between two of its instructions (src/dom/dom_atomic.h says why), so
+ * a fetch-or is a load and a store.  The accesses are atomic only to keep
+ * the type of the shared header (mk.h); on AArch64 they are plain
+ * LDR/STR, where an atomic exchange or fetch-or is a load/store-exclusive
+ * loop (ARMv8.0), a translation block more under QEMU.  The word changes
+ * only across a context switch, a call the compiler cannot see into.
  */
 #include "microkit_impl.h"
 
@@ -52,7 +57,8 @@ int mk_notification_signal(struct mk_notification *n, uint64_t badge)
 		return r;
 	if (badge == 0)
 		return -EINVAL;
-	atomic_fetch_or_explicit(&n->word, badge, memory_order_relaxed);
+	atomic_store_explicit(&n->word, atomic_load_explicit(&n->word, memory_order_relaxed) | badge,
+			      memory_order_relaxed);
 	/* From the PD context, with the vCPU context waiting (on n or on
 	 * anything else: it looks again and suspends if it was not n). */
 	if (atomic_load_explicit(&n->waiters, memory_order_relaxed) != 0)
@@ -68,8 +74,10 @@ MK_WAKE_PATH int mk_notification_poll(struct mk_notification *n, uint64_t *word)
 		return r;
 	if (word == NULL)
 		return -EINVAL;
-	*word = atomic_exchange_explicit(&n->word, 0, memory_order_relaxed);
-	return *word != 0 ? 0 : -EAGAIN;
+	if ((*word = atomic_load_explicit(&n->word, memory_order_relaxed)) == 0)
+		return -EAGAIN;
+	atomic_store_explicit(&n->word, 0, memory_order_relaxed);
+	return 0;
 }
 
 int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns, uint64_t *word)
@@ -82,8 +90,10 @@ int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns, 
 	if (word == NULL)
 		return -EINVAL;
 	for (;;) {
-		if ((*word = atomic_exchange_explicit(&n->word, 0, memory_order_relaxed)) != 0)
+		if ((*word = atomic_load_explicit(&n->word, memory_order_relaxed)) != 0) {
+			atomic_store_explicit(&n->word, 0, memory_order_relaxed);
 			return 0;
+		}
 		if (timed && mk_clock_now_ns() >= deadline_ns)
 			return -ETIMEDOUT;
 		/* Only the vCPU context can wait: the PD context is the
@@ -92,9 +102,13 @@ int mk_notification_wait_until(struct mk_notification *n, uint64_t deadline_ns, 
 			return -EDEADLK;
 		if (timed)
 			mk_timer_arm(deadline_ns);
-		atomic_fetch_add_explicit(&n->waiters, 1, memory_order_relaxed);
+		atomic_store_explicit(&n->waiters,
+				      atomic_load_explicit(&n->waiters, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		mk_pd_suspend();
-		atomic_fetch_sub_explicit(&n->waiters, 1, memory_order_relaxed);
+		atomic_store_explicit(&n->waiters,
+				      atomic_load_explicit(&n->waiters, memory_order_relaxed) - 1,
+				      memory_order_relaxed);
 		/* Woken before the deadline: stop the timer, or its interrupt
 		 * would come later for nothing (the next wait arms it again). */
 		if (timed)
