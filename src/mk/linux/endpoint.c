@@ -59,6 +59,7 @@
 #include <string.h>
 
 #include "../mk_impl.h"
+#include "endpoint_stats.h"
 #include "futex.h"
 
 enum {
@@ -103,6 +104,15 @@ struct spinner {
 	uint32_t peer_cpu; /* call_spinner: the CPU the caller served last ran on */
 };
 
+/* This thread's counts (endpoint_stats.h): thread-local, plain stores. */
+static _Thread_local struct mk_endpoint_stats stats;
+
+void mk_endpoint_stats_take(struct mk_endpoint_stats *out)
+{
+	*out = stats;
+	memset(&stats, 0, sizeof stats);
+}
+
 static _Thread_local struct spinner reply_spinner = {PAY_ONE, 0, UINT32_MAX},
 				     call_spinner = {PAY_ONE, 0, UINT32_MAX};
 
@@ -134,8 +144,11 @@ static bool call_queued(const void *p)
 	return atomic_load_explicit(&ep->head, memory_order_relaxed) != NIL;
 }
 
+/* What a poll did (counted in stats). */
+enum spin_result { SPIN_PAID, SPIN_FAILED, SPIN_SKIP_CPU, SPIN_SKIP_PAY };
+
 /*
- * Poll ready(arg) before a sleep: true when it came true.  No poll when
+ * Poll ready(arg) before a sleep: SPIN_PAID when it came true.  No poll when
  * the peer last ran on this CPU (while we poll it cannot run, unless
  * preempting us: two processes pinned to one CPU block at once), or when
  * polling has not paid lately (sp->pay).  A poll lasts up to SPIN_NS and
@@ -146,23 +159,23 @@ static bool call_queued(const void *p)
  * per PPC against 8 us without polling); the bound caps what a poll takes
  * from a task queued behind it.
  */
-static bool spin(struct spinner *sp, bool (*ready)(const void *), const void *arg,
-		 uint64_t deadline_ns, uint32_t peer_cpu)
+static enum spin_result spin(struct spinner *sp, bool (*ready)(const void *), const void *arg,
+			     uint64_t deadline_ns, uint32_t peer_cpu)
 {
 	uint64_t start, now;
 
 	if (peer_cpu != UINT32_MAX && peer_cpu == this_cpu())
-		return false;
+		return SPIN_SKIP_CPU;
 	if (sp->pay < PAY_MIN && ++sp->waits < PROBE_EVERY)
-		return false;
+		return SPIN_SKIP_PAY;
 	sp->waits = 0;
 	start = mk_clock_now_ns();
 	if (start >= deadline_ns)
-		return false;
+		return SPIN_FAILED;
 	for (unsigned i = 1;; i++) {
 		if (ready(arg)) {
 			sp->pay += (PAY_ONE - sp->pay) / 8;
-			return true;
+			return SPIN_PAID;
 		}
 		mk_cpu_relax();
 		if ((i & 15) != 0)
@@ -172,7 +185,7 @@ static bool spin(struct spinner *sp, bool (*ready)(const void *), const void *ar
 			break;
 	}
 	sp->pay -= sp->pay / 8;
-	return false;
+	return SPIN_FAILED;
 }
 
 #define ALL_SLOTS (MK_ENDPOINT_SLOTS == 64 ? UINT64_MAX : ((1ull << MK_ENDPOINT_SLOTS) - 1))
@@ -180,6 +193,34 @@ static bool spin(struct spinner *sp, bool (*ready)(const void *), const void *ar
 static inline bool shared(const struct mk_endpoint *ep)
 {
 	return ep->flags & MK_SHARED;
+}
+
+/* ep->lock, counting the acquisitions that found it taken. */
+static void ep_lock(struct mk_endpoint *ep)
+{
+	uint32_t c = 0;
+
+	if (!atomic_compare_exchange_strong(&ep->lock, &c, 1)) {
+		stats.lock_sleeps++;
+		mk_futex_lock(&ep->lock, shared(ep));
+	}
+}
+
+/* Count what a poll did, waiting for a reply or for a call. */
+static void count_spin(enum spin_result r, bool for_reply)
+{
+	static const size_t reply_at[] = {
+		offsetof(struct mk_endpoint_stats, reply_paid),
+		offsetof(struct mk_endpoint_stats, reply_failed),
+		offsetof(struct mk_endpoint_stats, reply_skip_cpu),
+		offsetof(struct mk_endpoint_stats, reply_skip_pay)};
+	static const size_t call_at[] = {
+		offsetof(struct mk_endpoint_stats, call_paid),
+		offsetof(struct mk_endpoint_stats, call_failed),
+		offsetof(struct mk_endpoint_stats, call_skip_cpu),
+		offsetof(struct mk_endpoint_stats, call_skip_pay)};
+
+	(*(uint64_t *)((char *)&stats + (for_reply ? reply_at : call_at)[r]))++;
 }
 
 int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags)
@@ -202,7 +243,7 @@ int mk_endpoint_destroy(struct mk_endpoint *ep)
 
 	if (r != 0)
 		return r;
-	mk_futex_lock(&ep->lock, shared(ep));
+	ep_lock(ep);
 	if (ep->free_mask != ALL_SLOTS || atomic_load(&ep->srv_waiters) != 0 ||
 	    atomic_load(&ep->slot_waiters) != 0)
 		r = -EBUSY;
@@ -218,7 +259,7 @@ int mk_endpoint_pending(struct mk_endpoint *ep)
 
 	if (r != 0)
 		return r;
-	mk_futex_lock(&ep->lock, shared(ep));
+	ep_lock(ep);
 	r = MK_ENDPOINT_SLOTS - __builtin_popcountll(ep->free_mask);
 	mk_futex_unlock(&ep->lock, shared(ep));
 	return r;
@@ -241,7 +282,8 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 	if (r != 0)
 		return r;
 
-	mk_futex_lock(&ep->lock, shared(ep));
+	stats.calls++;
+	ep_lock(ep);
 	while (ep->free_mask == 0) {
 		/* Every slot is taken: sleep until one frees.  Reading the
 		 * sequence under the lock and waiting after dropping it
@@ -250,7 +292,7 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 		atomic_fetch_add(&ep->slot_waiters, 1);
 		mk_futex_unlock(&ep->lock, shared(ep));
 		mk_futex_wait(&ep->slot_seq, seq, MK_FOREVER, shared(ep));
-		mk_futex_lock(&ep->lock, shared(ep));
+		ep_lock(ep);
 		atomic_fetch_sub(&ep->slot_waiters, 1);
 	}
 	i = (uint32_t)__builtin_ctzll(ep->free_mask);
@@ -274,14 +316,17 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 	if (wake)
 		atomic_fetch_add(&ep->srv_seq, 1);
 	mk_futex_unlock(&ep->lock, shared(ep));
-	if (wake)
+	if (wake) {
+		stats.srv_wakes++;
 		mk_futex_wake(&ep->srv_seq, 1, shared(ep));
+	}
 
 	/* Wait for the reply.  Set SLEEPING with a CAS so that a reply which
 	 * lands in between is seen instead of slept through. */
 	if (ep->flags & MK_SPIN) /* srv_cpu: relaxed, a hint (see recv) */
-		spin(&reply_spinner, reply_landed, s, MK_FOREVER,
-		     atomic_load_explicit(&ep->srv_cpu, memory_order_relaxed));
+		count_spin(spin(&reply_spinner, reply_landed, s, MK_FOREVER,
+				atomic_load_explicit(&ep->srv_cpu, memory_order_relaxed)),
+			   true);
 	for (;;) {
 		st = atomic_load(&s->state);
 		if ((st & SLOT_STATE) == SLOT_REPLIED || (st & SLOT_STATE) == SLOT_ABORTED)
@@ -289,13 +334,14 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 		if (!(st & SLOT_SLEEPING) &&
 		    !atomic_compare_exchange_strong(&s->state, &st, st | SLOT_SLEEPING))
 			continue;
+		stats.reply_sleeps++;
 		mk_futex_wait(&s->state, st | SLOT_SLEEPING, MK_FOREVER, shared(ep));
 	}
 	r = (st & SLOT_STATE) == SLOT_ABORTED ? -ECANCELED : 0;
 	if (r == 0)
 		*msg = s->msg;
 
-	mk_futex_lock(&ep->lock, shared(ep));
+	ep_lock(ep);
 	/* Keep the generation: a late reply must still see a mismatch. */
 	atomic_store(&s->state, gen_tag(s->gen) | SLOT_FREE);
 	ep->free_mask |= 1ull << i;
@@ -319,17 +365,20 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 		return r;
 	if (msg == NULL || badge == NULL || reply == NULL)
 		return -EINVAL;
+	stats.recvs++;
 	if (ep->flags & MK_SPIN)
-		spin(&call_spinner, call_queued, ep, deadline_ns, call_spinner.peer_cpu);
-	mk_futex_lock(&ep->lock, shared(ep));
+		count_spin(spin(&call_spinner, call_queued, ep, deadline_ns, call_spinner.peer_cpu),
+			   false);
+	ep_lock(ep);
 	/* head: relaxed, under the lock like every store of it (the lock
 	 * orders them); only the poll above reads it without the lock. */
 	while (atomic_load_explicit(&ep->head, memory_order_relaxed) == NIL) {
 		uint32_t seq = atomic_load(&ep->srv_seq);
 		atomic_fetch_add(&ep->srv_waiters, 1);
 		mk_futex_unlock(&ep->lock, shared(ep));
+		stats.call_sleeps++;
 		r = mk_futex_wait(&ep->srv_seq, seq, deadline_ns, shared(ep));
-		mk_futex_lock(&ep->lock, shared(ep));
+		ep_lock(ep);
 		atomic_fetch_sub(&ep->srv_waiters, 1);
 		if (r == -ETIMEDOUT && atomic_load_explicit(&ep->head, memory_order_relaxed) == NIL) {
 			mk_futex_unlock(&ep->lock, shared(ep));
@@ -386,8 +435,10 @@ static int finish(struct mk_endpoint *ep, const struct mk_reply *reply, const st
 	if (msg != NULL)
 		s->msg = *msg;
 	st = atomic_exchange(&s->state, gen_tag(reply->gen) | how);
-	if (st & SLOT_SLEEPING)
+	if (st & SLOT_SLEEPING) {
+		stats.reply_wakes++;
 		mk_futex_wake(&s->state, 1, shared(ep));
+	}
 	return 0;
 }
 
