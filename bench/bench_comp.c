@@ -45,12 +45,15 @@
  *                         (suffix _2cpu: the first two CPUs the program may
  *                         use) and both on one CPU (_1cpu, as under taskset
  *                         -c 0).  BENCH_COMP_ONLY=rpc runs only these.
+ *                         BENCH_COMP_PPC_STATS=1 prints, per call, what
+ *                         the polls and sleeps of each PPC case did.
  *   ppcall_pd_rtt_ns      (bench_comp_system.c) the same PPC between two real
  *                         PD processes started by rumpbridge-run (PD
  *                         runtime, seccomp filter and all), timed by the
  *                         calling PD.
  *   idle_cpu_ms           (bench_comp_system.c) CPU time of the PD processes
  *                         of a 4-PD system left idle for 5 s.
+ *                         BENCH_COMP_ONLY=pd runs only these two.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -680,7 +683,7 @@ static void rpc_ratios(struct rb_bench *b, const char *tag, const char *where)
 int main(int argc, char **argv)
 {
 	struct rb_bench *b = rb_bench_open("bench_comp", argc, argv);
-	int rpc_only;
+	int rpc_only, pd_only;
 	static struct ringb r64 = {.msg = 64, .spin_ns = SPIN_NS},
 			    r64s = {.msg = 64, .single = 1, .spin_ns = SPIN_NS},
 			    r1500 = {.msg = 1504, .spin_ns = SPIN_NS}, /* 1500 in whole words */
@@ -714,8 +717,11 @@ int main(int argc, char **argv)
 	if (sched_getaffinity(0, sizeof cpus_allowed, &cpus_allowed) != 0)
 		abort();
 	rpc_only = getenv("BENCH_COMP_ONLY") && strcmp(getenv("BENCH_COMP_ONLY"), "rpc") == 0;
+	pd_only = getenv("BENCH_COMP_ONLY") && strcmp(getenv("BENCH_COMP_ONLY"), "pd") == 0;
 	if (rpc_only)
 		goto rpc_rows;
+	if (pd_only)
+		goto pd_rows;
 	/* Interleaved, so the baselines see the same machine as the rings. */
 	for (int i = 0; i < NR; i++)
 		rates[i] = (struct rb_bench_case){rows[i].ns_key, rows[i].what, fns[i], args[i]};
@@ -761,6 +767,7 @@ rpc_rows:;
 	rpc_batch(b, "", "", -1, -1);
 	rpc_batch(b, "_2cpu", ", 1 CPU each", first_cpu(0), first_cpu(1));
 	rpc_batch(b, "_1cpu", ", both on 1 CPU", first_cpu(0), first_cpu(0));
+pd_rows:
 	if (!rpc_only) {
 		comp_ppc_pd_bench(b);
 		comp_idle_bench(b);

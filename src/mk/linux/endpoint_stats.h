@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Internal to rumpbridge (benchmarks and tests include it from src/): what
- * the endpoint's MK_SPIN polls and sleeps did, counted per thread.  Not a
- * public interface: the fields follow endpoint.c.
+ * the endpoint's MK_SPIN polls and sleeps did, counted per thread, and a
+ * test hook for its hints.  Not a public interface: the fields follow
+ * endpoint.c.
  */
 #ifndef MK_LINUX_ENDPOINT_STATS_H
 #define MK_LINUX_ENDPOINT_STATS_H
@@ -34,5 +35,14 @@ struct mk_endpoint_stats {
 /* Copy this thread's counts into *out and zero them.  Never blocks; any
  * thread; no errors. */
 void mk_endpoint_stats_take(struct mk_endpoint_stats *out);
+
+/* Tests only: make the adaptive poll bound's hints lie, in every thread of
+ * this process (and of children forked after).  mode 0: the truth; 1:
+ * every wait is taken for one whose peer is awake and polls the longest
+ * bound, whatever polls paid; 2: each wait polls a random time in 0 ..
+ * the longest bound.  No effect when RUMPBRIDGE_ENDPOINT_ADAPTIVE_SPIN=0.
+ * The protocol does not depend on the hints, so no mode may lose a call
+ * or a wake-up.  Never blocks; any thread; no errors. */
+void mk_endpoint_spin_lie(int mode);
 
 #endif
