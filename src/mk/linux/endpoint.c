@@ -46,11 +46,16 @@
  * the server's locked re-check of head, the two steps on which no wake-up
  * can be lost, so the protocol above is unchanged.  head is read without
  * the lock there, as a hint (relaxed); the call is taken under the lock.
- * Each poll is bounded (SPIN_NS, a few microseconds) and adaptive, per
- * thread and role (struct spinner, spin() below): no poll for a peer
- * that last ran on this CPU (the caller's CPU is in its slot, a server's
- * in srv_cpu; relaxed, hints), and a thread whose polls did not pay
- * lately blocks at once but for a probe now and then.
+ * Each poll is bounded and adaptive, per thread and role (struct
+ * spinner, spin() below): no poll for a peer that last ran on this CPU
+ * (the caller's CPU is in its slot, a server's in srv_cpu; relaxed,
+ * hints); a poll lasts 1.5 times the recent average of waits of its kind
+ * (the peer was awake, or had to be woken; 5..80 us) while that average
+ * is at most 80 us, and otherwise SPIN_NS (5 us), skipped altogether by
+ * a thread whose polls did not pay lately but for a probe now and then.
+ * The kind comes from srv_waiters (read under the lock by the caller)
+ * and from the SLEEPING bit (seen by the reply): it only sets how long
+ * a poll lasts, on which nothing depends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
