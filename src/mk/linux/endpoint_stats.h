@@ -29,7 +29,7 @@ struct mk_endpoint_stats {
 	uint64_t call_skip_pay;	   /* no poll: polls did not pay lately */
 	uint64_t call_sleeps;	   /* futex waits for a call */
 	uint64_t reply_wakes;	   /* futex wakes of a caller sent by replies */
-	uint64_t lock_sleeps;	   /* futex waits for ep->lock */
+	uint64_t lock_sleeps;	   /* ep->lock found taken (its futex path) */
 };
 
 /* Copy this thread's counts into *out and zero them.  Never blocks; any
