@@ -491,6 +491,8 @@ struct ppcb {
 	struct mk_endpoint_stats caller, server;
 };
 
+static void ppc_stats(const char *key, const struct ppcb *pb, const char *when);
+
 static uint64_t bench_ppcall(void *arg, uint64_t iters)
 {
 	struct ppcb *pb = arg;
@@ -535,6 +537,8 @@ static uint64_t bench_ppcall(void *arg, uint64_t iters)
 	join_child(pid);
 	pb->server = x->srv_stats;
 	pb->calls = iters;
+	ppc_stats(pb->flags & MK_SPIN ? "ppcall (every run)" : "ppcall_nospin (every run)", pb,
+		  "all");
 	xctl_free(x);
 	return t1 - t0;
 }
@@ -602,13 +606,15 @@ static char rpc_key[TAGS][4][64], rpc_what[TAGS][4][128];
  * on stderr (mk/linux/endpoint_stats.h): the caller's polls for its reply
  * (paid / failed / skipped: peer on this CPU / not paying lately), its
  * sleeps and wakes of the server, the server's polls for a call, its
- * sleeps and wakes of the caller, contended lock acquisitions. */
-static void ppc_stats(const char *key, const struct ppcb *pb)
+ * sleeps and wakes of the caller, contended lock acquisitions.
+ * BENCH_COMP_PPC_STATS=all: the same after every run (calibration and
+ * repetitions).  when: the setting that prints this line. */
+static void ppc_stats(const char *key, const struct ppcb *pb, const char *when)
 {
 	const struct mk_endpoint_stats *c = &pb->caller, *s = &pb->server;
 	double n = pb->calls ? (double)pb->calls : 1;
 
-	if (getenv("BENCH_COMP_PPC_STATS") == NULL || strcmp(getenv("BENCH_COMP_PPC_STATS"), "1"))
+	if (getenv("BENCH_COMP_PPC_STATS") == NULL || strcmp(getenv("BENCH_COMP_PPC_STATS"), when))
 		return;
 	fprintf(stderr,
 		"%s (%llu calls): caller poll paid %.3f failed %.3f skip_cpu %.3f skip_pay %.3f "
@@ -652,8 +658,8 @@ static void rpc_batch(struct rb_bench *b, const char *tag, const char *where, in
 	cpu_child = ccpu;
 	pin_to(pcpu);
 	rb_bench_compare(b, c, 4);
-	ppc_stats(rpc_key[n][0], &pb[n][0]);
-	ppc_stats(rpc_key[n][1], &pb[n][1]);
+	ppc_stats(rpc_key[n][0], &pb[n][0], "1");
+	ppc_stats(rpc_key[n][1], &pb[n][1], "1");
 	n++;
 	cpu_parent = cpu_child = -1;
 	if (sched_setaffinity(0, sizeof cpus_allowed, &cpus_allowed) != 0)
