@@ -46,7 +46,8 @@
  *                         use) and both on one CPU (_1cpu, as under taskset
  *                         -c 0).  BENCH_COMP_ONLY=rpc runs only these.
  *                         BENCH_COMP_PPC_STATS=1 prints, per call, what
- *                         the polls and sleeps of each PPC case did.
+ *                         the polls and sleeps of each PPC case did (=all:
+ *                         after every run).
  *   ppcall_pd_rtt_ns      (bench_comp_system.c) the same PPC between two real
  *                         PD processes started by rumpbridge-run (PD
  *                         runtime, seccomp filter and all), timed by the
