@@ -318,18 +318,12 @@ static void ep_lock(struct mk_endpoint *ep)
 /* Count what a poll did, waiting for a reply or for a call. */
 static void count_spin(enum spin_result r, bool for_reply)
 {
-	static const size_t reply_at[] = {
-		offsetof(struct mk_endpoint_stats, reply_paid),
-		offsetof(struct mk_endpoint_stats, reply_failed),
-		offsetof(struct mk_endpoint_stats, reply_skip_cpu),
-		offsetof(struct mk_endpoint_stats, reply_skip_pay)};
-	static const size_t call_at[] = {
-		offsetof(struct mk_endpoint_stats, call_paid),
-		offsetof(struct mk_endpoint_stats, call_failed),
-		offsetof(struct mk_endpoint_stats, call_skip_cpu),
-		offsetof(struct mk_endpoint_stats, call_skip_pay)};
+	uint64_t *reply[] = {&stats.reply_paid, &stats.reply_failed, &stats.reply_skip_cpu,
+			     &stats.reply_skip_pay};
+	uint64_t *call[] = {&stats.call_paid, &stats.call_failed, &stats.call_skip_cpu,
+			    &stats.call_skip_pay};
 
-	(*(uint64_t *)((char *)&stats + (for_reply ? reply_at : call_at)[r]))++;
+	(*(for_reply ? reply : call)[r])++;
 }
 
 int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags)
