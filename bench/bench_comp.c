@@ -45,12 +45,16 @@
  *                         (suffix _2cpu: the first two CPUs the program may
  *                         use) and both on one CPU (_1cpu, as under taskset
  *                         -c 0).  BENCH_COMP_ONLY=rpc runs only these.
+ *                         BENCH_COMP_PPC_STATS=1 prints, per call, what
+ *                         the polls and sleeps of each PPC case did (=all:
+ *                         after every run).
  *   ppcall_pd_rtt_ns      (bench_comp_system.c) the same PPC between two real
  *                         PD processes started by rumpbridge-run (PD
  *                         runtime, seccomp filter and all), timed by the
  *                         calling PD.
  *   idle_cpu_ms           (bench_comp_system.c) CPU time of the PD processes
  *                         of a 4-PD system left idle for 5 s.
+ *                         BENCH_COMP_ONLY=pd runs only these two.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -71,6 +75,7 @@
 
 #include "bench.h"
 #include "bench_comp_system.h"
+#include "mk/linux/endpoint_stats.h"
 
 #define CAP 512u
 #define BATCH 32u
@@ -84,6 +89,7 @@ struct xctl {
 	_Atomic uint32_t fw[2];	       /* raw futex words */
 	struct mk_endpoint ep;	       /* ppcall_rtt: the callee's endpoint */
 	uint64_t ipc[4];	       /* ppcall_rtt: the channel's MR buffer */
+	struct mk_endpoint_stats srv_stats; /* ppcall_rtt: the server's counts */
 };
 
 static struct xctl *xctl_new(void)
@@ -479,14 +485,23 @@ static uint64_t bench_notify_process(void *arg, uint64_t iters)
 
 /* ---- PPC round trip: the PD runtime's path, and a Unix socket RPC ---- */
 
+/* One PPC case: its endpoint flags, and the counts of its last run. */
+struct ppcb {
+	unsigned flags;
+	uint64_t calls;
+	struct mk_endpoint_stats caller, server;
+};
+
+static void ppc_stats(const char *key, const struct ppcb *pb, const char *when);
+
 static uint64_t bench_ppcall(void *arg, uint64_t iters)
 {
-	const unsigned *flags = arg;
+	struct ppcb *pb = arg;
 	struct xctl *x = xctl_new();
 	uint64_t t0, t1;
 	struct mk_msg m = {0};
 
-	mk_endpoint_init(&x->ep, *flags);
+	mk_endpoint_init(&x->ep, pb->flags);
 
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -494,6 +509,7 @@ static uint64_t bench_ppcall(void *arg, uint64_t iters)
 		uint64_t badge;
 
 		child_says(x, READY);
+		mk_endpoint_stats_take(&x->srv_stats);
 		for (uint64_t i = 0; i < iters; i++) {
 			if (mk_endpoint_recv(&x->ep, MK_FOREVER, &m, &badge, &reply) != 0)
 				_exit(7);
@@ -502,9 +518,11 @@ static uint64_t bench_ppcall(void *arg, uint64_t iters)
 			if (mk_endpoint_reply(&x->ep, &reply, &m) != 0)
 				_exit(8);
 		}
+		mk_endpoint_stats_take(&x->srv_stats);
 		_exit(0);
 	}
 	await_child(x, READY);
+	mk_endpoint_stats_take(&pb->caller);
 	t0 = rb_now_ns();
 	for (uint64_t i = 0; i < iters; i++) {
 		x->ipc[0] = i;
@@ -516,7 +534,12 @@ static uint64_t bench_ppcall(void *arg, uint64_t iters)
 		}
 	}
 	t1 = rb_now_ns();
+	mk_endpoint_stats_take(&pb->caller);
 	join_child(pid);
+	pb->server = x->srv_stats;
+	pb->calls = iters;
+	ppc_stats(pb->flags & MK_SPIN ? "ppcall (every run)" : "ppcall_nospin (every run)", pb,
+		  "all");
 	xctl_free(x);
 	return t1 - t0;
 }
@@ -580,9 +603,34 @@ static int first_cpu(int n)
 #define TAGS 3
 static char rpc_key[TAGS][4][64], rpc_what[TAGS][4][128];
 
+/* BENCH_COMP_PPC_STATS=1: what the last run of a PPC case did, per call,
+ * on stderr (mk/linux/endpoint_stats.h): the caller's polls for its reply
+ * (paid / failed / skipped: peer on this CPU / not paying lately), its
+ * sleeps and wakes of the server, the server's polls for a call, its
+ * sleeps and wakes of the caller, contended lock acquisitions.
+ * BENCH_COMP_PPC_STATS=all: the same after every run (calibration and
+ * repetitions).  when: the setting that prints this line. */
+static void ppc_stats(const char *key, const struct ppcb *pb, const char *when)
+{
+	const struct mk_endpoint_stats *c = &pb->caller, *s = &pb->server;
+	double n = pb->calls ? (double)pb->calls : 1;
+
+	if (getenv("BENCH_COMP_PPC_STATS") == NULL || strcmp(getenv("BENCH_COMP_PPC_STATS"), when))
+		return;
+	fprintf(stderr,
+		"%s (%llu calls): caller poll paid %.3f failed %.3f skip_cpu %.3f skip_pay %.3f "
+		"sleeps %.3f wakes %.3f lock %.3f | server poll paid %.3f failed %.3f "
+		"skip_cpu %.3f skip_pay %.3f sleeps %.3f wakes %.3f lock %.3f\n",
+		key, (unsigned long long)pb->calls, c->reply_paid / n, c->reply_failed / n,
+		c->reply_skip_cpu / n, c->reply_skip_pay / n, c->reply_sleeps / n,
+		c->srv_wakes / n, c->lock_sleeps / n, s->call_paid / n, s->call_failed / n,
+		s->call_skip_cpu / n, s->call_skip_pay / n, s->call_sleeps / n,
+		s->reply_wakes / n, s->lock_sleeps / n);
+}
+
 static void rpc_batch(struct rb_bench *b, const char *tag, const char *where, int pcpu, int ccpu)
 {
-	static const unsigned spin = MK_SHARED | MK_SPIN, nospin = MK_SHARED;
+	static struct ppcb pb[TAGS][2];
 	static int n;
 	static const char *const base[4] = {"ppcall_rtt", "ppcall_rtt_nospin", "unixsock_rpc_rtt",
 					    "futex_process_pingpong"};
@@ -593,11 +641,13 @@ static void rpc_batch(struct rb_bench *b, const char *tag, const char *where, in
 		"raw shared futex round trip"};
 	uint64_t (*fn[4])(void *, uint64_t) = {bench_ppcall, bench_ppcall, bench_unixsock_rpc,
 					       bench_futex_process};
-	void *arg[4] = {(void *)&spin, (void *)&nospin, NULL, NULL};
+	void *arg[4] = {&pb[n][0], &pb[n][1], NULL, NULL};
 	struct rb_bench_case c[4];
 
 	if (n == TAGS || (*tag && (pcpu < 0 || ccpu < 0)))
 		return;
+	pb[n][0].flags = MK_SHARED | MK_SPIN;
+	pb[n][1].flags = MK_SHARED;
 	for (int i = 0; i < 4; i++) {
 		/* The free placement's futex row keeps its older name. */
 		snprintf(rpc_key[n][i], sizeof rpc_key[n][i], "%s%s_ns", base[i],
@@ -605,11 +655,13 @@ static void rpc_batch(struct rb_bench *b, const char *tag, const char *where, in
 		snprintf(rpc_what[n][i], sizeof rpc_what[n][i], "%s%s", what[i], where);
 		c[i] = (struct rb_bench_case){rpc_key[n][i], rpc_what[n][i], fn[i], arg[i]};
 	}
-	n++;
 	cpu_parent = pcpu;
 	cpu_child = ccpu;
 	pin_to(pcpu);
 	rb_bench_compare(b, c, 4);
+	ppc_stats(rpc_key[n][0], &pb[n][0], "1");
+	ppc_stats(rpc_key[n][1], &pb[n][1], "1");
+	n++;
 	cpu_parent = cpu_child = -1;
 	if (sched_setaffinity(0, sizeof cpus_allowed, &cpus_allowed) != 0)
 		abort();
@@ -638,7 +690,7 @@ static void rpc_ratios(struct rb_bench *b, const char *tag, const char *where)
 int main(int argc, char **argv)
 {
 	struct rb_bench *b = rb_bench_open("bench_comp", argc, argv);
-	int rpc_only;
+	int rpc_only, pd_only;
 	static struct ringb r64 = {.msg = 64, .spin_ns = SPIN_NS},
 			    r64s = {.msg = 64, .single = 1, .spin_ns = SPIN_NS},
 			    r1500 = {.msg = 1504, .spin_ns = SPIN_NS}, /* 1500 in whole words */
@@ -672,8 +724,11 @@ int main(int argc, char **argv)
 	if (sched_getaffinity(0, sizeof cpus_allowed, &cpus_allowed) != 0)
 		abort();
 	rpc_only = getenv("BENCH_COMP_ONLY") && strcmp(getenv("BENCH_COMP_ONLY"), "rpc") == 0;
+	pd_only = getenv("BENCH_COMP_ONLY") && strcmp(getenv("BENCH_COMP_ONLY"), "pd") == 0;
 	if (rpc_only)
 		goto rpc_rows;
+	if (pd_only)
+		goto pd_rows;
 	/* Interleaved, so the baselines see the same machine as the rings. */
 	for (int i = 0; i < NR; i++)
 		rates[i] = (struct rb_bench_case){rows[i].ns_key, rows[i].what, fns[i], args[i]};
@@ -719,6 +774,7 @@ rpc_rows:;
 	rpc_batch(b, "", "", -1, -1);
 	rpc_batch(b, "_2cpu", ", 1 CPU each", first_cpu(0), first_cpu(1));
 	rpc_batch(b, "_1cpu", ", both on 1 CPU", first_cpu(0), first_cpu(0));
+pd_rows:
 	if (!rpc_only) {
 		comp_ppc_pd_bench(b);
 		comp_idle_bench(b);

@@ -134,9 +134,9 @@ uint64_t mk_clock_now_ns(void);
 
 /* The object will be used by several processes (it lives in a region). */
 #define MK_SHARED 0x1u
-/* Endpoints only: a caller polls a few microseconds for its reply, and a
- * server for the next call, before it sleeps (bounded and adaptive; see
- * mk_endpoint_init). */
+/* Endpoints only: a caller polls for its reply, and a server for the next
+ * call, for a few microseconds before it sleeps (bounded and adaptive;
+ * see mk_endpoint_init). */
 #define MK_SPIN 0x2u
 
 struct mk_notification {
@@ -250,10 +250,13 @@ struct mk_endpoint {
  * both or none.  With MK_SPIN a caller polls for its reply, and a server
  * that found no call polls for one, for up to a few microseconds before
  * it sleeps: when the other side runs on another CPU, the hand-off then
- * takes no system call.  The polling is bounded (5 us) and adaptive (none
- * for a peer that last ran on the same CPU, none while polls have not
- * paid lately); nothing else changes (order, errors, deadlines, aborts).
- * docs/mk.md says more.  Errors: -EINVAL (ep NULL, unknown flag). */
+ * takes no system call.  The polling is bounded (5 us; up to 80 us while
+ * the waits of its kind took about that lately) and adaptive (none for a
+ * peer that last ran on the same CPU, none while polls have not paid
+ * lately); RUMPBRIDGE_ENDPOINT_ADAPTIVE_SPIN=0 in the environment keeps
+ * every poll at 5 us.  Nothing else changes (order, errors, deadlines,
+ * aborts).  docs/mk.md says more.  Errors: -EINVAL (ep NULL, unknown
+ * flag). */
 int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags);
 
 /* Destroy ep.  Errors: -EINVAL, -EBADF, -EPROTOTYPE, -EBUSY (a call is

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mk/linux/endpoint_stats.h"
 #include "rb_test.h"
 
 /* No progress for this long means a lost wake-up. */
@@ -141,9 +142,9 @@ static uint64_t expected_sum(uint64_t first, uint64_t calls,
 }
 
 /* One caller in this process, the server in another: the PD runtime's
- * shape (the launcher makes PD endpoints MK_SHARED | MK_SPIN). */
-static void handoff_between_processes(void **state) {
-  (void)state;
+ * shape (the launcher makes PD endpoints MK_SHARED | MK_SPIN).  lie: the
+ * mode of mk_endpoint_spin_lie for both processes. */
+static void between_processes(int lie) {
   struct mk_region r;
   struct spin_test *t;
   struct mk_thread *ct;
@@ -154,6 +155,7 @@ static void handoff_between_processes(void **state) {
   assert_int_equal(mk_region_at(&r, 0, sizeof(*t), 64, (void **)&t), 0);
   memset(t, 0, sizeof(*t));
   assert_int_equal(mk_endpoint_init(&t->ep, MK_SHARED | MK_SPIN), 0);
+  mk_endpoint_spin_lie(lie);
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
@@ -176,13 +178,19 @@ static void handoff_between_processes(void **state) {
   assert_int_equal(atomic_load(&t->srv_sum), expected_sum(1, calls, NULL));
   assert_int_equal(c.sum, expected_sum(1, calls, answer));
   assert_int_equal(mk_endpoint_pending(&t->ep), 0);
+  mk_endpoint_spin_lie(0);
   mk_region_destroy(&r);
 }
 
-/* Three callers and two servers, threads of one process: polls that race
- * for one queued call, and callers queued behind each other. */
-static void handoff_many_callers_and_servers(void **state) {
+static void handoff_between_processes(void **state) {
   (void)state;
+  between_processes(0);
+}
+
+/* Three callers and two servers, threads of one process: polls that race
+ * for one queued call, and callers queued behind each other.  lie: as in
+ * between_processes. */
+static void many_callers_and_servers(int lie) {
   enum { CALLERS = 3, SERVERS = 2 };
   static struct spin_test t;
   struct caller c[CALLERS];
@@ -192,6 +200,7 @@ static void handoff_many_callers_and_servers(void **state) {
 
   memset(&t, 0, sizeof t);
   assert_int_equal(mk_endpoint_init(&t.ep, MK_SPIN), 0);
+  mk_endpoint_spin_lie(lie);
   for (int i = 0; i < SERVERS; i++)
     assert_int_equal(mk_thread_create(&st[i], "server", server_thread, &t), 0);
   for (int i = 0; i < CALLERS; i++) {
@@ -219,6 +228,25 @@ static void handoff_many_callers_and_servers(void **state) {
                    expected_sum(1, CALLERS * calls, NULL));
   assert_int_equal(sum, expected_sum(1, CALLERS * calls, answer));
   assert_int_equal(mk_endpoint_destroy(&t.ep), 0);
+  mk_endpoint_spin_lie(0);
+}
+
+static void handoff_many_callers_and_servers(void **state) {
+  (void)state;
+  many_callers_and_servers(0);
+}
+
+/* The hints that set the poll bound (is the peer awake, how long did
+ * waits take) lie: every wait polls the longest bound as if its peer
+ * were awake (1), or a random time (2), whatever the truth.  The hints
+ * only choose how long to poll, so every call must still complete, with
+ * the right sums; a hint that the protocol relied on (a reply skipping
+ * the wake of a caller said to be awake) stalls here. */
+static void handoff_with_lying_hints(void **state) {
+  (void)state;
+  between_processes(1);
+  between_processes(2);
+  many_callers_and_servers(2);
 }
 
 struct aborter {
@@ -292,6 +320,7 @@ int main(void) {
       cmocka_unit_test(spin_flag_and_deadlines),
       cmocka_unit_test(abort_reaches_a_polling_or_sleeping_caller),
       cmocka_unit_test(handoff_between_processes),
+      cmocka_unit_test(handoff_with_lying_hints),
       cmocka_unit_test(handoff_many_callers_and_servers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

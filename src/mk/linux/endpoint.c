@@ -46,19 +46,26 @@
  * the server's locked re-check of head, the two steps on which no wake-up
  * can be lost, so the protocol above is unchanged.  head is read without
  * the lock there, as a hint (relaxed); the call is taken under the lock.
- * Each poll is bounded (SPIN_NS, a few microseconds) and adaptive, per
- * thread and role (struct spinner, spin() below): no poll for a peer
- * that last ran on this CPU (the caller's CPU is in its slot, a server's
- * in srv_cpu; relaxed, hints), and a thread whose polls did not pay
- * lately blocks at once but for a probe now and then.
+ * Each poll is bounded and adaptive, per thread and role (struct
+ * spinner, spin() below): no poll for a peer that last ran on this CPU
+ * (the caller's CPU is in its slot, a server's in srv_cpu; relaxed,
+ * hints); a poll lasts 1.5 times the recent average of waits of its kind
+ * (the peer was awake, or had to be woken; 5..80 us) while that average
+ * is at most 80 us, and otherwise SPIN_NS (5 us), skipped altogether by
+ * a thread whose polls did not pay lately but for a probe now and then.
+ * The kind comes from srv_waiters (read under the lock by the caller)
+ * and from the SLEEPING bit (seen by the reply): it only sets how long
+ * a poll lasts, on which nothing depends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../mk_impl.h"
+#include "endpoint_stats.h"
 #include "futex.h"
 
 enum {
@@ -84,8 +91,14 @@ static inline uint32_t gen_tag(uint32_t gen)
 
 /* ---- MK_SPIN: bounded adaptive polling before a sleep ---- */
 
-/* How long one poll may last (wall time). */
+/* How long one poll may last (wall time): SPIN_NS, or, when the waits of
+ * its kind took at most SPIN_MAX_NS lately, 1.5 times their average
+ * (between SPIN_NS and SPIN_MAX_NS).  A wait's time enters the average
+ * clamped to SAMPLE_MAX_NS, so that after one long wait (a server left
+ * idle) a few short ones bring it down again. */
 #define SPIN_NS 5000u
+#define SPIN_MAX_NS 80000u
+#define SAMPLE_MAX_NS 1000000u
 /* pay: how often polling paid off lately, an average in 0..PAY_ONE that
  * moves an eighth of the way to PAY_ONE when a poll pays and to 0 when it
  * does not.  Below PAY_MIN a thread blocks at once, but still polls once
@@ -94,17 +107,78 @@ static inline uint32_t gen_tag(uint32_t gen)
 #define PAY_MIN 256u
 #define PROBE_EVERY 64u
 
+/* The kind of a wait, from what the waiter knows of its peer: the caller
+ * found the server awake (no server in srv_waiters: it was serving or
+ * polling) or had to wake it; the server found, at its last reply, its
+ * caller awake (no SLEEPING bit: it was polling) or had to wake it.  The
+ * peer a waiter had to wake comes back after a cold wake-up (tens of
+ * microseconds across CPUs here), the other at once: the two kinds keep
+ * separate averages.  These are hints: they only choose how long to
+ * poll, and the protocol does not depend on them. */
+enum { PEER_AWAKE = 0, PEER_WOKEN = 1 };
+
 /* One thread's record in one role: waiting for a reply (reply_spinner)
  * or for a call (call_spinner).  Thread-local: no other thread, let alone
  * the peer process, reads or writes it. */
 struct spinner {
 	uint32_t pay;
-	uint32_t waits;	   /* waits that blocked without polling, in a row */
-	uint32_t peer_cpu; /* call_spinner: the CPU the caller served last ran on */
+	uint32_t waits;	    /* waits that blocked without polling, in a row */
+	uint32_t peer_cpu;  /* call_spinner: the CPU the caller served last ran on */
+	uint32_t kind;	    /* of the coming wait: PEER_AWAKE or PEER_WOKEN */
+	uint32_t avg_ns[2]; /* per kind: moving average of wait times (an eighth) */
+	uint64_t start;	    /* when the wait being timed began; 0: none */
 };
 
-static _Thread_local struct spinner reply_spinner = {PAY_ONE, 0, UINT32_MAX},
-				     call_spinner = {PAY_ONE, 0, UINT32_MAX};
+/* This thread's counts (endpoint_stats.h): thread-local, plain stores. */
+static _Thread_local struct mk_endpoint_stats stats;
+
+void mk_endpoint_stats_take(struct mk_endpoint_stats *out)
+{
+	*out = stats;
+	memset(&stats, 0, sizeof stats);
+}
+
+#define SPINNER_INIT {PAY_ONE, 0, UINT32_MAX, PEER_WOKEN, {SPIN_NS, SPIN_NS}, 0}
+static _Thread_local struct spinner reply_spinner = SPINNER_INIT, call_spinner = SPINNER_INIT;
+
+/* The adaptive bound: 1 on, -1 off (RUMPBRIDGE_ENDPOINT_ADAPTIVE_SPIN=0:
+ * every poll SPIN_NS, as before it), 0 not asked yet.  relaxed: every
+ * thread computes the same answer. */
+static _Atomic int adaptive_state;
+/* mk_endpoint_spin_lie (endpoint_stats.h); relaxed, a test setting. */
+static _Atomic int lie_mode;
+
+void mk_endpoint_spin_lie(int mode)
+{
+	atomic_store_explicit(&lie_mode, mode, memory_order_relaxed);
+}
+
+static bool adaptive(void)
+{
+	int st = atomic_load_explicit(&adaptive_state, memory_order_relaxed);
+
+	if (st == 0) {
+		const char *e = getenv("RUMPBRIDGE_ENDPOINT_ADAPTIVE_SPIN");
+
+		st = (e != NULL && strcmp(e, "0") == 0) ? -1 : 1;
+		atomic_store_explicit(&adaptive_state, st, memory_order_relaxed);
+	}
+	return st > 0;
+}
+
+/* A lying hint (mk_endpoint_spin_lie): the poll bound in ns, from a
+ * per-thread xorshift for mode 2. */
+static uint32_t lie_bound(int mode)
+{
+	static _Thread_local uint32_t x = 0x9e3779b9u;
+
+	if (mode == 1)
+		return SPIN_MAX_NS;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x % (SPIN_MAX_NS + 1);
+}
 
 /* The CPU this thread runs on, UINT32_MAX if unknown (glibc reads it from
  * rseq: no system call). */
@@ -134,45 +208,93 @@ static bool call_queued(const void *p)
 	return atomic_load_explicit(&ep->head, memory_order_relaxed) != NIL;
 }
 
+/* What a poll did (counted in stats). */
+enum spin_result { SPIN_PAID, SPIN_FAILED, SPIN_SKIP_CPU, SPIN_SKIP_PAY };
+
+/* The wait sp timed has ended at now: fold its time into the average of
+ * its kind. */
+static void wait_ended(struct spinner *sp, uint64_t now)
+{
+	uint64_t d;
+	uint32_t *avg;
+
+	if (sp->start == 0)
+		return;
+	d = now - sp->start;
+	if (d > SAMPLE_MAX_NS)
+		d = SAMPLE_MAX_NS;
+	avg = &sp->avg_ns[sp->kind];
+	*avg = (uint32_t)(((uint64_t)*avg * 7 + d) / 8);
+	sp->start = 0;
+}
+
 /*
- * Poll ready(arg) before a sleep: true when it came true.  No poll when
+ * Poll ready(arg) before a sleep: SPIN_PAID when it came true.  No poll when
  * the peer last ran on this CPU (while we poll it cannot run, unless
- * preempting us: two processes pinned to one CPU block at once), or when
- * polling has not paid lately (sp->pay).  A poll lasts up to SPIN_NS and
- * not past deadline_ns; it reads the clock every 16 checks.  It does not
- * yield: on a loaded host sched_yield hands the CPU to every other
- * runnable task for its slice, milliseconds, where the poll was to save
- * microseconds (one bench_comp run at a load of 10 on 2 CPUs: 183 us
+ * preempting us: two processes pinned to one CPU block at once).  The
+ * bound: when waits of this kind (sp->kind) took at most SPIN_MAX_NS
+ * lately, 1.5 times their average, at least SPIN_NS, at most SPIN_MAX_NS,
+ * whatever polls paid (the wait is expected to end within the bound; if
+ * it does not, its time raises the average, which soon passes
+ * SPIN_MAX_NS); otherwise SPIN_NS, and no poll when polling has not paid
+ * lately (sp->pay).  Never past deadline_ns; the clock is read every 16
+ * checks.  A timed wait (sp->start) ends in wait_ended, here when the
+ * poll pays, or in the caller after its sleep.
+ *
+ * It does not yield: on a loaded host sched_yield hands the CPU to every
+ * other runnable task for its slice, milliseconds, where the poll was to
+ * save microseconds (one bench_comp run at a load of 10 on 2 CPUs: 183 us
  * per PPC against 8 us without polling); the bound caps what a poll takes
  * from a task queued behind it.
  */
-static bool spin(struct spinner *sp, bool (*ready)(const void *), const void *arg,
-		 uint64_t deadline_ns, uint32_t peer_cpu)
+static enum spin_result spin(struct spinner *sp, bool (*ready)(const void *), const void *arg,
+			     uint64_t deadline_ns, uint32_t peer_cpu)
 {
-	uint64_t start, now;
+	uint64_t start, now, bound = SPIN_NS;
+	bool expected = false;
+	int lie;
 
+	sp->start = 0;
 	if (peer_cpu != UINT32_MAX && peer_cpu == this_cpu())
-		return false;
-	if (sp->pay < PAY_MIN && ++sp->waits < PROBE_EVERY)
-		return false;
+		return SPIN_SKIP_CPU;
+	if (adaptive()) {
+		uint64_t avg = sp->avg_ns[sp->kind];
+
+		lie = atomic_load_explicit(&lie_mode, memory_order_relaxed);
+		if (lie != 0) {
+			expected = true;
+			bound = lie_bound(lie);
+		} else if (avg <= SPIN_MAX_NS) {
+			expected = true;
+			bound = avg + avg / 2;
+			bound = bound < SPIN_NS ? SPIN_NS : bound > SPIN_MAX_NS ? SPIN_MAX_NS : bound;
+		}
+	}
+	if (!expected && sp->pay < PAY_MIN && ++sp->waits < PROBE_EVERY)
+		return SPIN_SKIP_PAY;
 	sp->waits = 0;
-	start = mk_clock_now_ns();
+	now = start = mk_clock_now_ns();
+	if (adaptive())
+		sp->start = start;
 	if (start >= deadline_ns)
-		return false;
+		return SPIN_FAILED;
 	for (unsigned i = 1;; i++) {
 		if (ready(arg)) {
+			/* The end is the last clock read, up to 16 checks
+			 * early: no clock read on the fast path. */
 			sp->pay += (PAY_ONE - sp->pay) / 8;
-			return true;
+			wait_ended(sp, now);
+			return SPIN_PAID;
 		}
 		mk_cpu_relax();
 		if ((i & 15) != 0)
 			continue;
 		now = mk_clock_now_ns();
-		if (now - start >= SPIN_NS || now >= deadline_ns)
+		if (now - start >= bound || now >= deadline_ns)
 			break;
 	}
 	sp->pay -= sp->pay / 8;
-	return false;
+	return SPIN_FAILED;
 }
 
 #define ALL_SLOTS (MK_ENDPOINT_SLOTS == 64 ? UINT64_MAX : ((1ull << MK_ENDPOINT_SLOTS) - 1))
@@ -180,6 +302,28 @@ static bool spin(struct spinner *sp, bool (*ready)(const void *), const void *ar
 static inline bool shared(const struct mk_endpoint *ep)
 {
 	return ep->flags & MK_SHARED;
+}
+
+/* ep->lock, counting the acquisitions that found it taken. */
+static void ep_lock(struct mk_endpoint *ep)
+{
+	uint32_t c = 0;
+
+	if (!atomic_compare_exchange_strong(&ep->lock, &c, 1)) {
+		stats.lock_sleeps++;
+		mk_futex_lock(&ep->lock, shared(ep));
+	}
+}
+
+/* Count what a poll did, waiting for a reply or for a call. */
+static void count_spin(enum spin_result r, bool for_reply)
+{
+	uint64_t *reply[] = {&stats.reply_paid, &stats.reply_failed, &stats.reply_skip_cpu,
+			     &stats.reply_skip_pay};
+	uint64_t *call[] = {&stats.call_paid, &stats.call_failed, &stats.call_skip_cpu,
+			    &stats.call_skip_pay};
+
+	(*(for_reply ? reply : call)[r])++;
 }
 
 int mk_endpoint_init(struct mk_endpoint *ep, unsigned flags)
@@ -202,7 +346,7 @@ int mk_endpoint_destroy(struct mk_endpoint *ep)
 
 	if (r != 0)
 		return r;
-	mk_futex_lock(&ep->lock, shared(ep));
+	ep_lock(ep);
 	if (ep->free_mask != ALL_SLOTS || atomic_load(&ep->srv_waiters) != 0 ||
 	    atomic_load(&ep->slot_waiters) != 0)
 		r = -EBUSY;
@@ -218,7 +362,7 @@ int mk_endpoint_pending(struct mk_endpoint *ep)
 
 	if (r != 0)
 		return r;
-	mk_futex_lock(&ep->lock, shared(ep));
+	ep_lock(ep);
 	r = MK_ENDPOINT_SLOTS - __builtin_popcountll(ep->free_mask);
 	mk_futex_unlock(&ep->lock, shared(ep));
 	return r;
@@ -241,7 +385,8 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 	if (r != 0)
 		return r;
 
-	mk_futex_lock(&ep->lock, shared(ep));
+	stats.calls++;
+	ep_lock(ep);
 	while (ep->free_mask == 0) {
 		/* Every slot is taken: sleep until one frees.  Reading the
 		 * sequence under the lock and waiting after dropping it
@@ -250,7 +395,7 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 		atomic_fetch_add(&ep->slot_waiters, 1);
 		mk_futex_unlock(&ep->lock, shared(ep));
 		mk_futex_wait(&ep->slot_seq, seq, MK_FOREVER, shared(ep));
-		mk_futex_lock(&ep->lock, shared(ep));
+		ep_lock(ep);
 		atomic_fetch_sub(&ep->slot_waiters, 1);
 	}
 	i = (uint32_t)__builtin_ctzll(ep->free_mask);
@@ -274,14 +419,18 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 	if (wake)
 		atomic_fetch_add(&ep->srv_seq, 1);
 	mk_futex_unlock(&ep->lock, shared(ep));
-	if (wake)
+	if (wake) {
+		stats.srv_wakes++;
 		mk_futex_wake(&ep->srv_seq, 1, shared(ep));
+	}
 
 	/* Wait for the reply.  Set SLEEPING with a CAS so that a reply which
 	 * lands in between is seen instead of slept through. */
+	reply_spinner.kind = wake ? PEER_WOKEN : PEER_AWAKE;
 	if (ep->flags & MK_SPIN) /* srv_cpu: relaxed, a hint (see recv) */
-		spin(&reply_spinner, reply_landed, s, MK_FOREVER,
-		     atomic_load_explicit(&ep->srv_cpu, memory_order_relaxed));
+		count_spin(spin(&reply_spinner, reply_landed, s, MK_FOREVER,
+				atomic_load_explicit(&ep->srv_cpu, memory_order_relaxed)),
+			   true);
 	for (;;) {
 		st = atomic_load(&s->state);
 		if ((st & SLOT_STATE) == SLOT_REPLIED || (st & SLOT_STATE) == SLOT_ABORTED)
@@ -289,13 +438,16 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 		if (!(st & SLOT_SLEEPING) &&
 		    !atomic_compare_exchange_strong(&s->state, &st, st | SLOT_SLEEPING))
 			continue;
+		stats.reply_sleeps++;
 		mk_futex_wait(&s->state, st | SLOT_SLEEPING, MK_FOREVER, shared(ep));
 	}
+	if (reply_spinner.start != 0)
+		wait_ended(&reply_spinner, mk_clock_now_ns());
 	r = (st & SLOT_STATE) == SLOT_ABORTED ? -ECANCELED : 0;
 	if (r == 0)
 		*msg = s->msg;
 
-	mk_futex_lock(&ep->lock, shared(ep));
+	ep_lock(ep);
 	/* Keep the generation: a late reply must still see a mismatch. */
 	atomic_store(&s->state, gen_tag(s->gen) | SLOT_FREE);
 	ep->free_mask |= 1ull << i;
@@ -319,23 +471,30 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 		return r;
 	if (msg == NULL || badge == NULL || reply == NULL)
 		return -EINVAL;
+	stats.recvs++;
 	if (ep->flags & MK_SPIN)
-		spin(&call_spinner, call_queued, ep, deadline_ns, call_spinner.peer_cpu);
-	mk_futex_lock(&ep->lock, shared(ep));
+		count_spin(spin(&call_spinner, call_queued, ep, deadline_ns, call_spinner.peer_cpu),
+			   false);
+	ep_lock(ep);
 	/* head: relaxed, under the lock like every store of it (the lock
 	 * orders them); only the poll above reads it without the lock. */
 	while (atomic_load_explicit(&ep->head, memory_order_relaxed) == NIL) {
 		uint32_t seq = atomic_load(&ep->srv_seq);
 		atomic_fetch_add(&ep->srv_waiters, 1);
 		mk_futex_unlock(&ep->lock, shared(ep));
+		stats.call_sleeps++;
 		r = mk_futex_wait(&ep->srv_seq, seq, deadline_ns, shared(ep));
-		mk_futex_lock(&ep->lock, shared(ep));
+		ep_lock(ep);
 		atomic_fetch_sub(&ep->srv_waiters, 1);
 		if (r == -ETIMEDOUT && atomic_load_explicit(&ep->head, memory_order_relaxed) == NIL) {
 			mk_futex_unlock(&ep->lock, shared(ep));
+			if (call_spinner.start != 0)
+				wait_ended(&call_spinner, mk_clock_now_ns());
 			return -ETIMEDOUT;
 		}
 	}
+	if (call_spinner.start != 0)
+		wait_ended(&call_spinner, mk_clock_now_ns());
 	i = atomic_load_explicit(&ep->head, memory_order_relaxed);
 	s = &ep->slot[i];
 	atomic_store_explicit(&ep->head, s->next, memory_order_relaxed);
@@ -386,8 +545,13 @@ static int finish(struct mk_endpoint *ep, const struct mk_reply *reply, const st
 	if (msg != NULL)
 		s->msg = *msg;
 	st = atomic_exchange(&s->state, gen_tag(reply->gen) | how);
-	if (st & SLOT_SLEEPING)
+	/* The kind of this thread's next wait for a call: its caller polls
+	 * (and may call again at once) or must be woken first. */
+	call_spinner.kind = (st & SLOT_SLEEPING) ? PEER_WOKEN : PEER_AWAKE;
+	if (st & SLOT_SLEEPING) {
+		stats.reply_wakes++;
 		mk_futex_wake(&s->state, 1, shared(ep));
+	}
 	return 0;
 }
 
