@@ -13,7 +13,7 @@
 #include <time.h>
 
 #define MAX_ROWS 64
-#define MAX_REPS 64
+#define MAX_REPS RB_BENCH_MAX_REPS
 #define RB_BENCH_REP_NS 200000000ull
 
 struct row {

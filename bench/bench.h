@@ -57,6 +57,7 @@ void rb_bench_compare(struct rb_bench *b, const struct rb_bench_case *cases, int
  * recorded: the last that many calls of each fn are the recorded blocks
  * (for a caller that pairs blocks of the same round itself). */
 #define RB_BENCH_MAX_ROUNDS 512
+#define RB_BENCH_MAX_REPS 64 /* a larger --reps is capped to it */
 int rb_bench_blocks(struct rb_bench *b, const struct rb_bench_case *cases, int n,
 		    uint64_t block_iters);
 
