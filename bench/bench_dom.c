@@ -19,8 +19,7 @@
  *     alternate (rb_bench_blocks) with every partner alive throughout, so
  *     the 2-vCPU key and its 1-vCPU baseline sample the same moments of
  *     load; each key is the median of its blocks, *_paired_ratio the
- *     median of the per-round ratios (BENCH_DOM_PINGPONG=sequential:
- *     whole 0.2 s repetitions instead, for comparison);
+ *     median of the per-round ratios;
  *   - dom_enter + dom_leave with the record cached;
  *   - an uncontended dom_mutex from a green thread and from an entered
  *     host thread, against pthread_mutex_lock/unlock;
@@ -28,8 +27,10 @@
  *     variables, the process's CPU time and context switches while the
  *     main thread sleeps;
  *   - spawn: create + join of a green thread that returns at once, by a
- *     green thread, 64 alive at a time (spawn_join_ns), against the same
- *     with pthreads (pthread_spawn_join_ns), interleaved; and 100,000
+ *     green thread, 64 alive at a time, on 2 and 1 vCPUs (spawn_join_ns,
+ *     spawn_join_1v_ns: adjacent runs, not paired blocks, see
+ *     docs/benchmarks.md), against the same with pthreads
+ *     (pthread_spawn_join_ns), interleaved; and 100,000
  *     created, then joined (spawn_100k_s);
  *   - live: 100,000 green threads with 16 KiB stacks alive at once (all
  *     blocked on a semaphore), then woken and joined: time, peak RSS and
@@ -45,7 +46,9 @@
  * time per round trip (*_cpu_ns keys) which load on the machine barely
  * moves.  Absolute targets are recorded as target_* values so that each
  * target is a ratio row; a summary at the end says met or MISSED.
- * BENCH_DOM_ONLY=<groups> runs a subset (see want()).
+ * BENCH_DOM_ONLY=<groups> runs a subset (see want()); BENCH_DOM_SEQUENTIAL=1
+ * measures the ping-pong group the way it was measured before paired
+ * blocks (see sequential()), for comparing the methods.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,6 +109,15 @@ static bool want(const char *group)
 	const char *e = getenv("BENCH_DOM_ONLY");
 
 	return e == NULL || strstr(e, group) != NULL;
+}
+
+/* BENCH_DOM_SEQUENTIAL=1: the ping-pong group in whole 0.2 s repetitions
+ * interleaved by rb_bench_compare instead of paired blocks. */
+static bool sequential(void)
+{
+	const char *e = getenv("BENCH_DOM_SEQUENTIAL");
+
+	return e != NULL && strcmp(e, "1") == 0;
 }
 
 static void sleep_ns(uint64_t ns)
@@ -558,14 +570,6 @@ static uint64_t bench_futex_block(void *arg, uint64_t iters)
 	return rb_futex_partner_run(arg, iters);
 }
 
-/* BENCH_DOM_PINGPONG=sequential selects the sequential method (each key
- * in 0.2 s repetitions, interleaved); the default is paired blocks. */
-static bool pingpong_paired(void)
-{
-	const char *e = getenv("BENCH_DOM_PINGPONG");
-
-	return e == NULL || strcmp(e, "sequential") != 0;
-}
 
 /* Paired: the 1-vCPU and 2-vCPU event ping-pongs, the raw futex and
  * dom_call in alternating blocks of PP_BLOCK round trips
@@ -621,7 +625,7 @@ static void bench_pingpong_paired(struct rb_bench *b, struct dom *d, struct dom 
 		     "  median of per-round ratios 2v/1v, pinned", &pinned[1], &pinned[0], rounds);
 }
 
-/* Sequential (BENCH_DOM_PINGPONG=sequential): the six keys as whole
+/* Sequential (BENCH_DOM_SEQUENTIAL=1): the six keys as whole
  * 0.2 s repetitions interleaved by rb_bench_compare, a fresh answering
  * thread or partner per repetition, pinning per repetition. */
 static void bench_pingpong_sequential(struct rb_bench *b, struct dom *d, struct dom *d2,
@@ -1189,7 +1193,7 @@ int main(int argc, char **argv)
 	if (want("yield"))
 		compare(b, yield, 4);
 
-	if (want("pingpong") && pingpong_paired())
+	if (want("pingpong") && !sequential())
 		bench_pingpong_paired(b, d, d2, dp, dp2);
 	else if (want("pingpong"))
 		bench_pingpong_sequential(b, d, d2, dp, dp2);
