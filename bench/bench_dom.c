@@ -571,25 +571,45 @@ static uint64_t bench_futex_block(void *arg, uint64_t iters)
 }
 
 
-/* Paired: the 1-vCPU and 2-vCPU event ping-pongs, the raw futex and
- * dom_call in alternating blocks of PP_BLOCK round trips
- * (rb_bench_blocks), every partner alive for the whole measurement; then
- * the pinned pair the same way, the bench thread pinned throughout.  Each
- * key is the median of its blocks, so a key and its baseline sample the
- * same moments of the machine's load; *_paired_ratio is the median of
- * the per-round ratios 2 vCPUs / 1 vCPU (for information: the targets are
- * the ratios of the keys). */
+/* bench_event_block on a domain created while pinned, the bench thread
+ * pinned to the same CPU for the block (pinning and unpinning are outside
+ * the timed loop) */
+static uint64_t bench_event_block_pinned(void *arg, uint64_t iters)
+{
+	uint64_t ns;
+
+	pin(true);
+	ns = bench_event_block(arg, iters);
+	pin(false);
+	return ns;
+}
+
+/* Paired: the pinned and unpinned event ping-pongs on 1 and 2 vCPUs, the
+ * raw futex and dom_call in alternating blocks of PP_BLOCK round trips
+ * (rb_bench_blocks), every partner alive for the whole measurement.  The
+ * order (pinned 1v, pinned 2v, 1v, 2v, futex, call, then reversed) keeps
+ * each 2-vCPU block next to its 1-vCPU baseline, and every key spread
+ * over the whole measurement.  Each key is the median of its blocks, so a
+ * key and its baseline sample the same moments of the machine's load;
+ * *_paired_ratio is the median of the per-round ratios 2 vCPUs / 1 vCPU
+ * (for information: the targets are the ratios of the keys). */
 static void bench_pingpong_paired(struct rb_bench *b, struct dom *d, struct dom *d2,
 				  struct dom *dp, struct dom *dp2)
 {
-	struct evserver e1, e2;
+	struct evserver e1, e2, ep1, ep2;
 	struct rb_futex_partner *fp;
 	int rounds;
 
 	evserver_start(&e1, d);
 	evserver_start(&e2, d2);
+	evserver_start(&ep1, dp);
+	evserver_start(&ep2, dp2);
 	CHECK(rb_futex_partner_start(&fp));
 	struct meas pp[] = {
+		MEAS("event_pingpong_pinned_ns", "as event_pingpong_ns, all on one CPU",
+		     bench_event_block_pinned, &ep1),
+		MEAS("event_pingpong_2v_pinned_ns", "as event_pingpong_2v_ns, all on one CPU",
+		     bench_event_block_pinned, &ep2),
 		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
 			 bench_event_block, &e1, "event_pingpong_cpu_ns"),
 		/* with 2 vCPUs: one wake-up per event with futex_waitv
@@ -601,28 +621,16 @@ static void bench_pingpong_paired(struct rb_bench *b, struct dom *d, struct dom 
 		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
 			 bench_dom_call, d, "dom_call_cpu_ns"),
 	};
-	rounds = measure(b, pp, 4, PP_BLOCK);
+	rounds = measure(b, pp, 6, PP_BLOCK);
 	paired_ratio(b, "event_pingpong_2v_paired_ratio",
-		     "  median of per-round ratios 2v/1v (paired blocks)", &pp[1], &pp[0], rounds);
+		     "  median of per-round ratios 2v/1v (paired blocks)", &pp[3], &pp[2], rounds);
+	paired_ratio(b, "event_pingpong_2v_pinned_paired_ratio",
+		     "  median of per-round ratios 2v/1v, pinned", &pp[1], &pp[0], rounds);
 	rb_futex_partner_stop(fp);
 	evserver_stop(&e1);
 	evserver_stop(&e2);
-
-	pin(true);
-	evserver_start(&e1, dp);
-	evserver_start(&e2, dp2);
-	struct meas pinned[] = {
-		MEAS("event_pingpong_pinned_ns", "as event_pingpong_ns, all on one CPU",
-		     bench_event_block, &e1),
-		MEAS("event_pingpong_2v_pinned_ns", "as event_pingpong_2v_ns, all on one CPU",
-		     bench_event_block, &e2),
-	};
-	rounds = measure(b, pinned, 2, PP_BLOCK);
-	evserver_stop(&e1);
-	evserver_stop(&e2);
-	pin(false);
-	paired_ratio(b, "event_pingpong_2v_pinned_paired_ratio",
-		     "  median of per-round ratios 2v/1v, pinned", &pinned[1], &pinned[0], rounds);
+	evserver_stop(&ep1);
+	evserver_stop(&ep2);
 }
 
 /* Sequential (BENCH_DOM_SEQUENTIAL=1): the six keys as whole
