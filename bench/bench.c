@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _GNU_SOURCE
 #include "bench.h"
+#include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,7 +13,7 @@
 #include <time.h>
 
 #define MAX_ROWS 64
-#define MAX_REPS 64
+#define MAX_REPS RB_BENCH_MAX_REPS
 #define RB_BENCH_REP_NS 200000000ull
 
 struct row {
@@ -162,6 +163,65 @@ void rb_bench_compare(struct rb_bench *b, const struct rb_bench_case *cases, int
 	}
 }
 
+static double median_of(const double *v, int n)
+{
+	double s[RB_BENCH_MAX_ROUNDS];
+
+	memcpy(s, v, sizeof(double) * (size_t)n);
+	qsort(s, (size_t)n, sizeof(double), cmp_double);
+	return s[n / 2];
+}
+
+int rb_bench_blocks(struct rb_bench *b, const struct rb_bench_case *cases, int n,
+		    uint64_t block_iters)
+{
+	int reps = b->reps > MAX_REPS ? MAX_REPS : b->reps;
+	uint64_t target = b->quick ? RB_BENCH_REP_NS / 20 : RB_BENCH_REP_NS, t0, round_ns, per;
+	double(*blk)[RB_BENCH_MAX_ROUNDS]; /* blk[case][round]: ns per op */
+	int rounds;
+
+	if (n < 1 || n > MAX_CASES || block_iters == 0)
+		return 0;
+	blk = calloc((size_t)n, sizeof(*blk));
+	if (blk == NULL) {
+		fprintf(stderr, "%s: no memory for blocks, '%s' not measured\n", b->program,
+			cases[0].key);
+		return 0;
+	}
+	/* A warm-up round, not recorded, sizes the run: a repetition lasts
+	 * about n * target, as one of rb_bench_compare does, with at least
+	 * 3 rounds (a median) and at most RB_BENCH_MAX_ROUNDS in all. */
+	t0 = rb_now_ns();
+	for (int c = 0; c < n; c++)
+		cases[c].fn(cases[c].arg, block_iters);
+	round_ns = rb_now_ns() - t0;
+	per = (uint64_t)n * target / (round_ns ? round_ns : 1);
+	if (per < 3)
+		per = 3;
+	if (per > (uint64_t)(RB_BENCH_MAX_ROUNDS / reps))
+		per = (uint64_t)(RB_BENCH_MAX_ROUNDS / reps); /* >= 8: reps <= 64 */
+	rounds = (int)per * reps;
+	printf("%-34s %14s  (%d rounds of %llu ops per key, alternated)\n", "(paired blocks)", "",
+	       rounds, (unsigned long long)block_iters);
+	for (int r = 0; r < rounds; r++)
+		for (int k = 0; k < n; k++) {
+			int c = r % 2 == 0 ? k : n - 1 - k;
+			blk[c][r] = (double)cases[c].fn(cases[c].arg, block_iters) /
+				    (double)block_iters;
+		}
+	for (int c = 0; c < n; c++) {
+		struct row *r = add_row(b, cases[c].key, cases[c].what, "ns",
+					median_of(blk[c], rounds));
+		if (r == NULL)
+			continue;
+		for (int g = 0; g < reps; g++)
+			r->samples[g] = median_of(&blk[c][g * (int)per], (int)per);
+		r->nsamples = reps;
+	}
+	free(blk);
+	return rounds;
+}
+
 double rb_bench_run(struct rb_bench *b, const char *key, const char *what,
 		    uint64_t (*fn)(void *arg, uint64_t iters), void *arg)
 {
@@ -257,9 +317,14 @@ int rb_bench_close(struct rb_bench *b)
 
 /* ---- the raw futex ping-pong baseline ---- */
 
-struct rb_fpp {
+/* w[0] carries the caller's count of round trips, w[1] the partner's
+ * answer; stop is stored before the last change of w[0], which the
+ * partner reads after seeing that change (all seq_cst). */
+struct rb_futex_partner {
 	_Atomic uint32_t w[2];
-	uint64_t iters;
+	_Atomic int stop;
+	uint32_t seq; /* round trips so far: the caller's only */
+	pthread_t thread;
 };
 
 static void fwait(_Atomic uint32_t *w, uint32_t v)
@@ -274,33 +339,66 @@ static void fwake(_Atomic uint32_t *w, uint32_t v)
 	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void *fpp_serve(void *p)
+static void *fpp_serve(void *arg)
 {
-	struct rb_fpp *f = p;
+	struct rb_futex_partner *p = arg;
+	uint32_t seen = 0;
 
-	for (uint64_t i = 0; i < f->iters; i++) {
-		fwait(&f->w[0], (uint32_t)i);
-		fwake(&f->w[1], (uint32_t)i + 1);
+	for (;;) {
+		fwait(&p->w[0], seen);
+		if (atomic_load(&p->stop))
+			return NULL;
+		seen++; /* the caller moves w[0] by one and waits for the answer */
+		fwake(&p->w[1], seen);
 	}
-	return NULL;
+}
+
+int rb_futex_partner_start(struct rb_futex_partner **out)
+{
+	struct rb_futex_partner *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (p == NULL)
+		return -ENOMEM;
+	r = pthread_create(&p->thread, NULL, fpp_serve, p);
+	if (r != 0) {
+		free(p);
+		return r == ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	*out = p;
+	return 0;
+}
+
+uint64_t rb_futex_partner_run(struct rb_futex_partner *p, uint64_t iters)
+{
+	uint64_t t0 = rb_now_ns();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		p->seq++;
+		fwake(&p->w[0], p->seq);
+		fwait(&p->w[1], p->seq - 1);
+	}
+	return rb_now_ns() - t0;
+}
+
+void rb_futex_partner_stop(struct rb_futex_partner *p)
+{
+	atomic_store(&p->stop, 1);
+	fwake(&p->w[0], p->seq + 1);
+	pthread_join(p->thread, NULL);
+	free(p);
 }
 
 uint64_t rb_futex_pingpong(uint64_t iters)
 {
-	struct rb_fpp f = {.iters = iters};
-	pthread_t t;
-	uint64_t t0, t1;
+	struct rb_futex_partner *p;
+	uint64_t ns;
 
-	if (pthread_create(&t, NULL, fpp_serve, &f) != 0)
+	if (rb_futex_partner_start(&p) != 0)
 		return 0;
-	t0 = rb_now_ns();
-	for (uint64_t i = 0; i < iters; i++) {
-		fwake(&f.w[0], (uint32_t)i + 1);
-		fwait(&f.w[1], (uint32_t)i);
-	}
-	t1 = rb_now_ns();
-	pthread_join(t, NULL);
-	return t1 - t0;
+	ns = rb_futex_partner_run(p, iters);
+	rb_futex_partner_stop(p);
+	return ns;
 }
 
 /* ---- the pthread mutex + condvar hand-off baseline ---- */

@@ -14,7 +14,12 @@
  *     a raw futex ping-pong between two host threads (the floor);
  *     the event ping-pong also on 2 vCPUs, and both again pinned to one
  *     CPU (*_pinned_ns: the bench thread and the domains' vCPUs share it,
- *     which measures the code path without the VM's cross-core wake-ups);
+ *     which measures the code path without the VM's cross-core wake-ups).
+ *     This group is paired: blocks of PP_BLOCK round trips of each key
+ *     alternate (rb_bench_blocks) with every partner alive throughout, so
+ *     the 2-vCPU key and its 1-vCPU baseline sample the same moments of
+ *     load; each key is the median of its blocks, *_paired_ratio the
+ *     median of the per-round ratios;
  *   - dom_enter + dom_leave with the record cached;
  *   - an uncontended dom_mutex from a green thread and from an entered
  *     host thread, against pthread_mutex_lock/unlock;
@@ -22,8 +27,10 @@
  *     variables, the process's CPU time and context switches while the
  *     main thread sleeps;
  *   - spawn: create + join of a green thread that returns at once, by a
- *     green thread, 64 alive at a time (spawn_join_ns), against the same
- *     with pthreads (pthread_spawn_join_ns), interleaved; and 100,000
+ *     green thread, 64 alive at a time, on 2 and 1 vCPUs (spawn_join_ns,
+ *     spawn_join_1v_ns: adjacent runs, not paired blocks, see
+ *     docs/benchmarks.md), against the same with pthreads
+ *     (pthread_spawn_join_ns), interleaved; and 100,000
  *     created, then joined (spawn_100k_s);
  *   - live: 100,000 green threads with 16 KiB stacks alive at once (all
  *     blocked on a semaphore), then woken and joined: time, peak RSS and
@@ -39,7 +46,9 @@
  * time per round trip (*_cpu_ns keys) which load on the machine barely
  * moves.  Absolute targets are recorded as target_* values so that each
  * target is a ratio row; a summary at the end says met or MISSED.
- * BENCH_DOM_ONLY=<groups> runs a subset (see want()).
+ * BENCH_DOM_ONLY=<groups> runs a subset (see want()); BENCH_DOM_SEQUENTIAL=1
+ * measures the ping-pong group the way it was measured before paired
+ * blocks (see sequential()), for comparing the methods.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -102,6 +111,15 @@ static bool want(const char *group)
 	return e == NULL || strstr(e, group) != NULL;
 }
 
+/* BENCH_DOM_SEQUENTIAL=1: the ping-pong group in whole 0.2 s repetitions
+ * interleaved by rb_bench_compare instead of paired blocks. */
+static bool sequential(void)
+{
+	const char *e = getenv("BENCH_DOM_SEQUENTIAL");
+
+	return e != NULL && strcmp(e, "1") == 0;
+}
+
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
@@ -147,8 +165,9 @@ static void value(struct rb_bench *b, const char *key, const char *what, double 
 
 /* A measured case: the harness calls tramp, which records ns per op of
  * every call; the last `reps` calls are the repetitions (calibration runs
- * first), so their median is the harness's figure. */
-#define HIST 64
+ * first), or with rb_bench_blocks the last `rounds` calls are the blocks
+ * (a warm-up round runs first), so their median is the harness's figure. */
+#define HIST RB_BENCH_MAX_ROUNDS
 struct meas {
 	const char *key, *what;
 	uint64_t (*fn)(void *arg, uint64_t iters);
@@ -199,22 +218,53 @@ static double median_last(const double *h, unsigned n, int reps)
 	return s[reps / 2];
 }
 
-static void compare(struct rb_bench *b, struct meas *m, int n)
+/* Measure the cases with rb_bench_compare (block_iters 0: whole
+ * repetitions interleaved) or rb_bench_blocks (blocks of block_iters ops
+ * alternated); returns how many of each case's last calls were recorded
+ * (repetitions or rounds; 0: none). */
+static int measure(struct rb_bench *b, struct meas *m, int n, uint64_t block_iters)
 {
 	struct rb_bench_case c[8];
-	int reps = rb_bench_reps(b) > HIST ? HIST : rb_bench_reps(b);
+	int reps = rb_bench_reps(b) > RB_BENCH_MAX_REPS ? RB_BENCH_MAX_REPS : rb_bench_reps(b);
 
 	for (int i = 0; i < n; i++) {
 		m[i].n = 0;
 		c[i] = (struct rb_bench_case){m[i].key, m[i].what, tramp, &m[i]};
 	}
-	rb_bench_compare(b, c, n);
+	if (block_iters == 0)
+		rb_bench_compare(b, c, n);
+	else
+		reps = rb_bench_blocks(b, c, n, block_iters);
+	if (reps == 0)
+		return 0;
 	for (int i = 0; i < n; i++)
 		keep(m[i].key, median_last(m[i].s, m[i].n, reps));
 	for (int i = 0; i < n; i++)
 		if (m[i].cpu_key != NULL)
 			value(b, m[i].cpu_key, "  the same: process CPU (all threads) per op",
 			      median_last(m[i].c, m[i].n, reps), "ns");
+	return reps;
+}
+
+static void compare(struct rb_bench *b, struct meas *m, int n)
+{
+	measure(b, m, n, 0);
+}
+
+/* The median over the last `rounds` rounds of rb_bench_blocks of num's
+ * block / den's block of the same round, recorded as key (x). */
+static void paired_ratio(struct rb_bench *b, const char *key, const char *what,
+			 const struct meas *num, const struct meas *den, int rounds)
+{
+	double r[HIST];
+
+	if (rounds <= 0)
+		return;
+	for (int k = 0; k < rounds; k++)
+		r[k] = num->s[(num->n - (unsigned)rounds + (unsigned)k) % HIST] /
+		       den->s[(den->n - (unsigned)rounds + (unsigned)k) % HIST];
+	qsort(r, (size_t)rounds, sizeof(double), cmp_double);
+	value(b, key, what, r[rounds / 2], "x");
 }
 
 /* Targets: a ratio row in the table (through rb_bench_ratio) and a line
@@ -377,44 +427,81 @@ static uint64_t bench_green_yield_traced(void *arg, uint64_t iters)
 /* ------------------------------------------------------------------ */
 /* Outside event to a green thread blocked in dom_event_wait, and back  */
 
-struct evstate {
+/* The answering green thread stays alive across calls of
+ * bench_event_block (the paired measurement runs blocks of PP_BLOCK round
+ * trips, alternating domains): started before the first timed block and
+ * stopped after the last, so creation and join stay out of the timed
+ * loops.  served counts its answers, sent the events of timed loops: the
+ * checksum that stop compares. */
+struct evserver {
 	struct dom *d;
 	struct mk_notification back;
-	uint64_t iters;
+	struct dom_thread *t;
+	_Atomic bool stop;
+	uint64_t served; /* the green thread's; read after joining it */
+	uint64_t sent;	 /* the bench thread's */
 };
 
 static void *event_green(void *p)
 {
-	struct evstate *e = p;
+	struct evserver *e = p;
 	uint64_t bits;
 
-	for (uint64_t i = 0; i < e->iters; i++) {
+	for (;;) {
 		if (dom_event_wait(e->d, EVENT_BIT, &bits) != 0 || bits != EVENT_BIT)
 			die("dom_event_wait", 0);
+		if (atomic_load(&e->stop)) /* stored before the last signal */
+			return NULL;
+		e->served++;
 		mk_notification_signal(&e->back, 1);
 	}
-	return NULL;
 }
 
-static uint64_t bench_event(void *arg, uint64_t iters)
+static void evserver_start(struct evserver *e, struct dom *d)
 {
-	struct evstate e = {.d = arg, .iters = iters};
-	struct dom_thread *t;
+	*e = (struct evserver){.d = d};
+	CHECK(mk_notification_init(&e->back, 0));
+	CHECK(dom_thread_create(d, &e->t, NULL, event_green, e));
+}
+
+static void evserver_stop(struct evserver *e)
+{
+	atomic_store(&e->stop, true);
+	dom_event_signal(e->d, EVENT_BIT);
+	CHECK(dom_enter(e->d));
+	CHECK(dom_thread_join(e->t, NULL));
+	CHECK(dom_leave(e->d));
+	mk_notification_destroy(&e->back);
+	if (e->served != e->sent)
+		die("event ping-pong checksum", 0);
+}
+
+/* iters round trips with a started server; wall ns */
+static uint64_t bench_event_block(void *arg, uint64_t iters)
+{
+	struct evserver *e = arg;
 	uint64_t t0, t1, w;
 
-	CHECK(mk_notification_init(&e.back, 0));
-	CHECK(dom_thread_create(e.d, &t, NULL, event_green, &e));
 	t0 = rb_now_ns();
 	for (uint64_t i = 0; i < iters; i++) {
-		dom_event_signal(e.d, EVENT_BIT);
-		mk_notification_wait(&e.back, &w);
+		dom_event_signal(e->d, EVENT_BIT);
+		mk_notification_wait(&e->back, &w);
 	}
 	t1 = rb_now_ns();
-	CHECK(dom_enter(e.d));
-	CHECK(dom_thread_join(t, NULL));
-	CHECK(dom_leave(e.d));
-	mk_notification_destroy(&e.back);
+	e->sent += iters;
 	return t1 - t0;
+}
+
+/* The sequential method's repetition: a server for one timed loop. */
+static uint64_t bench_event(void *arg, uint64_t iters)
+{
+	struct evserver e;
+	uint64_t ns;
+
+	evserver_start(&e, arg);
+	ns = bench_event_block(&e, iters);
+	evserver_stop(&e);
+	return ns;
 }
 
 /* Pinned: the calling thread on one CPU, the first it may run on; a
@@ -469,6 +556,104 @@ static uint64_t bench_dom_call(void *arg, uint64_t iters)
 		if (dom_call(d, trivial, (void *)(uintptr_t)i, &r) != 0 || r != (void *)(uintptr_t)i)
 			die("dom_call", 0);
 	return rb_now_ns() - t0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The ping-pong group: event 1 vs 2 vCPUs, raw futex, dom_call         */
+
+/* Round trips per block of the paired measurement: a few ms to a few
+ * tens of ms on this VM, short against the moves of the machine's load. */
+#define PP_BLOCK 1000
+
+static uint64_t bench_futex_block(void *arg, uint64_t iters)
+{
+	return rb_futex_partner_run(arg, iters);
+}
+
+
+/* bench_event_block on a domain created while pinned, the bench thread
+ * pinned to the same CPU for the block (pinning and unpinning are outside
+ * the timed loop) */
+static uint64_t bench_event_block_pinned(void *arg, uint64_t iters)
+{
+	uint64_t ns;
+
+	pin(true);
+	ns = bench_event_block(arg, iters);
+	pin(false);
+	return ns;
+}
+
+/* Paired: the pinned and unpinned event ping-pongs on 1 and 2 vCPUs, the
+ * raw futex and dom_call in alternating blocks of PP_BLOCK round trips
+ * (rb_bench_blocks), every partner alive for the whole measurement.  The
+ * order (pinned 1v, pinned 2v, 1v, 2v, futex, call, then reversed) keeps
+ * each 2-vCPU block next to its 1-vCPU baseline, and every key spread
+ * over the whole measurement.  Each key is the median of its blocks, so a
+ * key and its baseline sample the same moments of the machine's load;
+ * *_paired_ratio is the median of the per-round ratios 2 vCPUs / 1 vCPU
+ * (for information: the targets are the ratios of the keys). */
+static void bench_pingpong_paired(struct rb_bench *b, struct dom *d, struct dom *d2,
+				  struct dom *dp, struct dom *dp2)
+{
+	struct evserver e1, e2, ep1, ep2;
+	struct rb_futex_partner *fp;
+	int rounds;
+
+	evserver_start(&e1, d);
+	evserver_start(&e2, d2);
+	evserver_start(&ep1, dp);
+	evserver_start(&ep2, dp2);
+	CHECK(rb_futex_partner_start(&fp));
+	struct meas pp[] = {
+		MEAS("event_pingpong_pinned_ns", "as event_pingpong_ns, all on one CPU",
+		     bench_event_block_pinned, &ep1),
+		MEAS("event_pingpong_2v_pinned_ns", "as event_pingpong_2v_ns, all on one CPU",
+		     bench_event_block_pinned, &ep2),
+		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
+			 bench_event_block, &e1, "event_pingpong_cpu_ns"),
+		/* with 2 vCPUs: one wake-up per event with futex_waitv
+		 * (docs/dom.md, "Idle"), two in the listener fallback */
+		MEAS_CPU("event_pingpong_2v_ns", "as event_pingpong_ns, domain of 2 vCPUs",
+			 bench_event_block, &e2, "event_pingpong_2v_cpu_ns"),
+		MEAS_CPU("futex_pingpong_ns", "raw futex round trip, 2 host threads",
+			 bench_futex_block, fp, "futex_pingpong_cpu_ns"),
+		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
+			 bench_dom_call, d, "dom_call_cpu_ns"),
+	};
+	rounds = measure(b, pp, 6, PP_BLOCK);
+	paired_ratio(b, "event_pingpong_2v_paired_ratio",
+		     "  median of per-round ratios 2v/1v (paired blocks)", &pp[3], &pp[2], rounds);
+	paired_ratio(b, "event_pingpong_2v_pinned_paired_ratio",
+		     "  median of per-round ratios 2v/1v, pinned", &pp[1], &pp[0], rounds);
+	rb_futex_partner_stop(fp);
+	evserver_stop(&e1);
+	evserver_stop(&e2);
+	evserver_stop(&ep1);
+	evserver_stop(&ep2);
+}
+
+/* Sequential (BENCH_DOM_SEQUENTIAL=1): the six keys as whole
+ * 0.2 s repetitions interleaved by rb_bench_compare, a fresh answering
+ * thread or partner per repetition, pinning per repetition. */
+static void bench_pingpong_sequential(struct rb_bench *b, struct dom *d, struct dom *d2,
+				      struct dom *dp, struct dom *dp2)
+{
+	struct meas pp[] = {
+		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
+			 bench_event, d, "event_pingpong_cpu_ns"),
+		MEAS_CPU("futex_pingpong_ns", "raw futex round trip, 2 host threads", bench_futex,
+			 NULL, "futex_pingpong_cpu_ns"),
+		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
+			 bench_dom_call, d, "dom_call_cpu_ns"),
+		MEAS_CPU("event_pingpong_2v_ns", "as event_pingpong_ns, domain of 2 vCPUs",
+			 bench_event, d2, "event_pingpong_2v_cpu_ns"),
+		MEAS("event_pingpong_pinned_ns", "as event_pingpong_ns, all on one CPU",
+		     bench_event_pinned, dp),
+		MEAS("event_pingpong_2v_pinned_ns", "as event_pingpong_2v_ns, all on one CPU",
+		     bench_event_pinned, dp2),
+	};
+	compare(b, pp, 6);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1016,24 +1201,10 @@ int main(int argc, char **argv)
 	if (want("yield"))
 		compare(b, yield, 4);
 
-	struct meas pingpong[] = {
-		MEAS_CPU("event_pingpong_ns", "host event -> green dom_event_wait -> host ntf",
-			 bench_event, d, "event_pingpong_cpu_ns"),
-		MEAS_CPU("futex_pingpong_ns", "raw futex round trip, 2 host threads", bench_futex,
-			 NULL, "futex_pingpong_cpu_ns"),
-		MEAS_CPU("dom_call_rtt_ns", "dom_call of a trivial fn from a host thread",
-			 bench_dom_call, d, "dom_call_cpu_ns"),
-		/* with 2 vCPUs: one wake-up per event with futex_waitv (docs/dom.md,
-		 * "Idle"), two in the listener fallback */
-		MEAS_CPU("event_pingpong_2v_ns", "as event_pingpong_ns, domain of 2 vCPUs",
-			 bench_event, d2, "event_pingpong_2v_cpu_ns"),
-		MEAS("event_pingpong_pinned_ns", "as event_pingpong_ns, all on one CPU",
-		     bench_event_pinned, dp),
-		MEAS("event_pingpong_2v_pinned_ns", "as event_pingpong_2v_ns, all on one CPU",
-		     bench_event_pinned, dp2),
-	};
-	if (want("pingpong"))
-		compare(b, pingpong, 6);
+	if (want("pingpong") && !sequential())
+		bench_pingpong_paired(b, d, d2, dp, dp2);
+	else if (want("pingpong"))
+		bench_pingpong_sequential(b, d, d2, dp, dp2);
 
 	struct meas enter[] = {
 		MEAS("enter_leave_ns", "dom_enter + dom_leave, record cached (cpu)", bench_enter_leave, d),
@@ -1108,6 +1279,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ntargets; i++)
 		printf("  %-40s %8.3f x  target %-20s %s\n", targets[i].what, targets[i].v,
 		       targets[i].target, targets[i].met ? "met" : "MISSED");
+	if (val("event_pingpong_2v_paired_ratio") >= 0)
+		printf("  %-40s %8.3f x  (median of per-round ratios, for information)\n",
+		       "event 2 vs 1 vCPU, paired blocks", val("event_pingpong_2v_paired_ratio"));
+	if (val("event_pingpong_2v_pinned_paired_ratio") >= 0)
+		printf("  %-40s %8.3f x  (the same, pinned)\n", "event 2 vs 1 vCPU, paired, pinned",
+		       val("event_pingpong_2v_pinned_paired_ratio"));
 	if (val("idle_other_ctx_switches") >= 0)
 		printf("  %-40s %8.0f    target %-20s %s\n", "idle: vCPU context switches",
 		       val("idle_other_ctx_switches"), "0 (no periodic wake-ups)",
