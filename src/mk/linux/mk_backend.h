@@ -48,4 +48,12 @@ static inline void *mk_tls_current(void)
 }
 #endif
 
+/* CPU hints for the idle poll (src/dom/sched.c, "Idle poll"), in
+ * thread.c: the CPU the calling host thread runs on (UINT32_MAX if
+ * unknown; glibc reads it from rseq, no system call), and how many CPUs
+ * this process may run on (its affinity mask; 1 if unknown).  Any thread.
+ * No errors. */
+uint32_t mk_backend_cpu_current(void);
+unsigned mk_backend_cpu_count(void);
+
 #endif

@@ -52,4 +52,18 @@ static inline bool mk_backend_notification_pending(struct mk_notification *n)
 }
 #endif
 
+/* CPU hints (the Linux backend's, for the idle poll of src/dom/sched.c):
+ * a PD is one seL4 thread on one CPU, so never a poll (and no
+ * environment to read its switch from). */
+#define MK_BACKEND_ONE_CPU 1
+static inline uint32_t mk_backend_cpu_current(void)
+{
+	return 0;
+}
+
+static inline unsigned mk_backend_cpu_count(void)
+{
+	return 1;
+}
+
 #endif
