@@ -140,10 +140,12 @@ static void spin_poll(struct mk_notification *n, uint64_t deadline_ns, uint64_t 
 	/* relaxed: a hint (note_signaller) */
 	uint32_t c = atomic_load_explicit(&n->sig_cpu, memory_order_relaxed);
 
-	if (!spin_on())
+	/* the signaller's CPU first: no clock read (and no timing) when it
+	 * is ours, all pinned to one CPU */
+	if (!spin_on() || (c != UINT32_MAX && c == this_cpu()))
 		return;
 	now = *start = mk_clock_now_ns();
-	if (spin_avg_ns > SPIN_MAX_NS || (c != UINT32_MAX && c == this_cpu()))
+	if (spin_avg_ns > SPIN_MAX_NS)
 		return;
 	bound = bound < SPIN_MIN_NS ? SPIN_MIN_NS : bound > SPIN_MAX_NS ? SPIN_MAX_NS : bound;
 	for (unsigned i = 1;; i++) {
