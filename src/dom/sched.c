@@ -100,8 +100,6 @@
  * exited thread.  Only after the switch is its stack free for another
  * vCPU to run, which is why none of this happens before.
  */
-#include <stdlib.h>
-
 #include "dom_impl.h"
 #include "trace_impl.h"
 #include "fiber.h"
@@ -1006,15 +1004,7 @@ _Atomic int dom_idle_poll_test;
 
 bool dom_idle_poll_enabled(void)
 {
-#ifdef MK_BACKEND_ONE_CPU
-	return false;
-#else
-	const char *e = getenv("RUMPBRIDGE_IDLE_POLL");
-
-	if (e != NULL && strcmp(e, "0") == 0)
-		return false;
-	return mk_backend_cpu_count() > 1;
-#endif
+	return !mk_backend_env_off("RUMPBRIDGE_IDLE_POLL") && mk_backend_cpu_count() > 1;
 }
 
 void dom_sched_note_waker(struct dom *d)

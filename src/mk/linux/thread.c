@@ -161,7 +161,7 @@ int mk_tls_set_destructor(unsigned slot, void (*dtor)(void *))
 	return 0;
 }
 
-/* mk_backend.h: CPU hints for the idle poll. */
+/* mk_backend.h: CPU hints and the switch of the idle poll. */
 uint32_t mk_backend_cpu_current(void)
 {
 	int c = sched_getcpu();
@@ -176,4 +176,11 @@ unsigned mk_backend_cpu_count(void)
 	if (sched_getaffinity(0, sizeof set, &set) != 0)
 		return 1;
 	return (unsigned)CPU_COUNT(&set);
+}
+
+bool mk_backend_env_off(const char *name)
+{
+	const char *e = getenv(name);
+
+	return e != NULL && strcmp(e, "0") == 0;
 }
