@@ -80,7 +80,11 @@ struct dom_config {
 };
 
 /* Create a domain and start its vCPUs (all of them, or all but vCPU 0
- * with DOM_CALLER_IS_VCPU0).  any.  Errors: -EINVAL (vcpus over 64, or
+ * with DOM_CALLER_IS_VCPU0).  Where the process may run on more than one
+ * CPU (its affinity now), an idle vCPU whose idle periods were short
+ * polls for work for up to 50 us before it sleeps (docs/dom.md, "Idle
+ * poll"); RUMPBRIDGE_IDLE_POLL=0 in the environment turns that off.
+ * any.  Errors: -EINVAL (vcpus over 64, or
  * over 1 in a one-vCPU build: the Microkit backend's; unknown flag,
  * post_capacity over 1<<20, a bad irq object), -ENAMETOOLONG, -ENOMEM,
  * -EAGAIN (host thread limit). */

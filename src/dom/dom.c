@@ -80,6 +80,9 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 	d->post_cap = cfg->post_capacity != 0 ? cfg->post_capacity : 256;
 	atomic_init(&d->timers.next, MK_FOREVER);
 	atomic_init(&d->listener, -1);
+	atomic_init(&d->poller, -1);
+	atomic_init(&d->wake_cpu, UINT32_MAX);
+	d->idle_poll = dom_idle_poll_enabled();
 	/* One vCPU always listens: a plain wait on irq is all it needs. */
 	d->waitv = n > 1 && mk_notification_wait2_probe() == 0;
 	dom_waitq_init(&d->evq);
@@ -111,6 +114,7 @@ int dom_create(struct dom **out, const struct dom_config *cfg)
 		STAILQ_INIT(&v->inbox.q);
 		STAILQ_INIT(&v->priv);
 		mk_notification_init(&v->ntf, 0);
+		v->idle_avg_ns = DOM_IDLE_SAMPLE_MAX_NS; /* long: no poll until idles are short */
 		v->idle_ctx.kind = DK_IDLE;
 		v->idle_ctx.dom = d;
 		v->idle_ctx.vcpu = v;

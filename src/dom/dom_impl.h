@@ -307,6 +307,9 @@ struct dom_vcpu {
 	_Atomic unsigned long timed_wakes; /* idle waits that timed out (tests) */
 	struct dom_timers timers;	/* threads bound here (timer.c) */
 	_Atomic unsigned long idle_wakes;  /* returns from the idle wait (tests) */
+	uint32_t idle_avg_ns;		/* owner only: recent idle time ("Idle poll") */
+	_Atomic unsigned long poll_paid;   /* idle polls that found work (tests) */
+	_Atomic unsigned long poll_failed; /* idle polls that ran out (tests) */
 	struct dom_thread idle_ctx;
 	struct dom_runq inbox;		/* threads bound to this vCPU */
 	struct dom_threadq priv;	/* own pushes, no lock */
@@ -379,6 +382,9 @@ struct dom {
 	_Atomic uint64_t idle_mask; /* vCPUs idle or about to be */
 	_Atomic int listener;	 /* idle vCPU waiting on irq, -1: none */
 	bool waitv;		 /* idle vCPUs all wait on irq too (sched.c) */
+	bool idle_poll;		 /* RUMPBRIDGE_IDLE_POLL, more than one CPU ("Idle poll") */
+	_Atomic int poller;	 /* the idle vCPU polling, -1: none ("Idle poll") */
+	_Atomic uint32_t wake_cpu; /* CPU of the last event signal or kick (a hint) */
 	/* Teardown (dom.c, dom_destroy).  closing: a destroy is deciding,
 	 * under d->lock; cleared again if it refuses.  Only dom_enter reads
 	 * it (the nest/closing Dekker pair), and then waits for the verdict
@@ -457,6 +463,18 @@ void dom_sched_push_new(struct dom_thread *t);
 void dom_sched_switch_out(struct dom_thread *self);
 void dom_sched_kick(struct dom *d);
 void dom_sched_kick_vcpu(struct dom_vcpu *v);
+/* The idle poll ("Idle poll" in sched.c): note the calling thread's CPU
+ * as the last to signal d's vCPUs (a hint; only when d polls). */
+void dom_sched_note_waker(struct dom *d);
+/* Test hook of the idle poll: DOM_IDLE_POLL_AUTO (the adaptive rule),
+ * DOM_IDLE_POLL_MAX (every idle vCPU that gets the poller role polls
+ * for the cap, hints ignored, even if RUMPBRIDGE_IDLE_POLL=0 or one
+ * CPU), DOM_IDLE_POLL_NONE (never).  Relaxed: read at each idle. */
+bool dom_idle_poll_enabled(void); /* at dom_create: env and CPU count */
+/* An idle period enters v->idle_avg_ns clamped to this. */
+#define DOM_IDLE_SAMPLE_MAX_NS 1000000u
+enum { DOM_IDLE_POLL_AUTO = 0, DOM_IDLE_POLL_MAX = 1, DOM_IDLE_POLL_NONE = 2 };
+extern _Atomic int dom_idle_poll_test;
 #if DOM_ONE_VCPU
 /* The next yield in d takes the long path (sched.c, "One vCPU": the
  * yield gate); dom_trace_start calls it. */

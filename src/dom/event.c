@@ -63,6 +63,7 @@ int dom_event_signal(struct dom *d, uint64_t bits)
 	if (bits == 0 || (bits & ~DOM_EVENT_MASK) != 0)
 		return -EINVAL;
 	DOM_TRACE(d, DOM_TR_EVENT_SIGNAL, bits, 0, 0, NULL);
+	dom_sched_note_waker(d);
 	return mk_notification_signal(d->irq, bits);
 }
 

@@ -64,6 +64,36 @@
  * event costs two host wake-ups; with d->waitv the other idle vCPUs
  * already wait on the domain notification, and it costs one.
  *
+ * Idle poll.  A wake-up of a host thread whose CPU is idle costs tens of
+ * microseconds on a VM (the hypervisor halted the CPU), a round trip of
+ * an event a few.  So an idle vCPU whose idle periods were short lately
+ * polls, before it sleeps, the two words its idle wait would take (its
+ * own notification, where kicks land, and the domain notification,
+ * where events land), as Go's runtime keeps a spinning M looking for
+ * work before it parks.  Nobody waits on those words meanwhile, so a
+ * signaller finds no waiter and makes no futex call, and the vCPU that
+ * takes the bits never slept.  The poll sits after the idle bit is set
+ * and the queues are looked at once more, just before idle_wait: it only
+ * delays the wait, whose Dekker step (waiters++, then the words) is
+ * unchanged, and a kick or event during the poll is in the words the
+ * wait then takes at once (docs/model.md).  Bounds (idle_poll):
+ *   - 1.5 times the vCPU's recent average idle time (v->idle_avg_ns, an
+ *     eighth per idle, each idle clamped to DOM_IDLE_SAMPLE_MAX_NS),
+ *     IDLE_POLL_MIN_NS..IDLE_POLL_MAX_NS, and no poll at all while that
+ *     average is over IDLE_POLL_MAX_NS: an idle domain stays silent;
+ *     never past the wait's deadline;
+ *   - one poller per domain (d->poller, a CAS), so that 2 vCPUs do not
+ *     burn 2 CPUs, and none while another vCPU of the domain idles: that
+ *     one sleeps on the domain notification (d->waitv), so a signal
+ *     would wake it anyway;
+ *   - none when the last thread that signalled an event or kicked a vCPU
+ *     ran on this CPU (d->wake_cpu, dom_sched_note_waker): while we
+ *     poll it could not run (all pinned to one CPU);
+ *   - none when the process has one CPU, or RUMPBRIDGE_IDLE_POLL=0
+ *     (d->idle_poll).
+ * A kick prefers the poller (dom_sched_kick).  The microkit backend
+ * reports one CPU: no poll there.
+ *
  * The switch epilogue (after_switch) runs on the new stack and finishes
  * what the old thread started: queue a yielder, move a blocker from
  * BLOCKING to BLOCKED (or queue it if a waker got there first), reap an
@@ -135,6 +165,8 @@ void dom_sched_kick_vcpu(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 
+	dom_sched_note_waker(d);
+
 	if (dom_atomic_load(&d->listener, memory_order_seq_cst) == (int)v->id)
 		mk_notification_signal(d->irq, DOM_KICK);
 	else
@@ -156,12 +188,20 @@ static void listen_release(struct dom_vcpu *v)
 		mk_notification_signal(&d->vcpu[__builtin_ctzll(m)].ntf, DOM_KICK);
 }
 
-/* Wake one idle vCPU, if there is one. */
+/* Wake one idle vCPU, if there is one: the poller if it idles ("Idle
+ * poll": it takes the kick without a wake-up). */
 void dom_sched_kick(struct dom *d)
 {
 	uint64_t m = dom_atomic_load(&d->idle_mask, memory_order_seq_cst);
+	/* relaxed: a hint choosing among idle vCPUs (m), any of which is a
+	 * correct target */
+	int p = atomic_load_explicit(&d->poller, memory_order_relaxed);
 
-	if (m != 0)
+	if (m == 0)
+		return;
+	if (p >= 0 && ((m >> p) & 1))
+		dom_sched_kick_vcpu(&d->vcpu[p]);
+	else
 		dom_sched_kick_vcpu(&d->vcpu[__builtin_ctzll(m)]);
 }
 
@@ -956,11 +996,100 @@ static int idle_wait(struct dom_vcpu *v, uint64_t deadline, uint64_t *bits)
 	return r;
 }
 
+/* "Idle poll" (top of the file). */
+#define IDLE_POLL_MIN_NS 5000u
+#define IDLE_POLL_MAX_NS 50000u
+
+_Atomic int dom_idle_poll_test;
+
+bool dom_idle_poll_enabled(void)
+{
+	return !mk_backend_env_off("RUMPBRIDGE_IDLE_POLL") && mk_backend_cpu_count() > 1;
+}
+
+void dom_sched_note_waker(struct dom *d)
+{
+	uint32_t c;
+
+	if (!d->idle_poll)
+		return;
+	c = mk_backend_cpu_current();
+	/* relaxed: a hint (idle_poll); read first so that an unchanged CPU
+	 * does not write the line the pollers read */
+	if (atomic_load_explicit(&d->wake_cpu, memory_order_relaxed) != c)
+		atomic_store_explicit(&d->wake_cpu, c, memory_order_relaxed);
+}
+
+/* Whether the words idle_wait would take hold bits (relaxed: a hint; the
+ * wait takes them with an exchange). */
+static inline bool idle_words_set(struct dom_vcpu *v)
+{
+	return atomic_load_explicit(&v->ntf.word, memory_order_relaxed) != 0 ||
+	       atomic_load_explicit(&v->dom->irq->word, memory_order_relaxed) != 0;
+}
+
+/* Poll before idle_wait, from now (the clock), within the bounds of
+ * "Idle poll"; return when a word has bits or the poll ran out. */
+static void idle_poll(struct dom_vcpu *v, uint64_t now, uint64_t deadline)
+{
+	struct dom *d = v->dom;
+	/* relaxed: a test setting */
+	int mode = atomic_load_explicit(&dom_idle_poll_test, memory_order_relaxed);
+	uint64_t bound = IDLE_POLL_MAX_NS, start = now, avg = v->idle_avg_ns;
+	int none = -1;
+
+	if (mode == DOM_IDLE_POLL_NONE || (mode == DOM_IDLE_POLL_AUTO && !d->idle_poll))
+		return;
+	if (mode == DOM_IDLE_POLL_AUTO) {
+		uint32_t c = atomic_load_explicit(&d->wake_cpu, memory_order_relaxed); /* a hint */
+
+		if (avg > IDLE_POLL_MAX_NS)
+			return;
+		if ((dom_atomic_load(&d->idle_mask, memory_order_relaxed) & ~(UINT64_C(1) << v->id)) != 0)
+			return; /* relaxed: a hint, as above */
+		if (c != UINT32_MAX && c == mk_backend_cpu_current())
+			return;
+		bound = avg + avg / 2;
+		bound = bound < IDLE_POLL_MIN_NS ? IDLE_POLL_MIN_NS
+		      : bound > IDLE_POLL_MAX_NS ? IDLE_POLL_MAX_NS : bound;
+	}
+	/* seq_cst: the role is only a limit on CPU use, nothing pairs */
+	if (!dom_atomic_cas(&d->poller, &none, (int)v->id, memory_order_seq_cst))
+		return;
+	for (unsigned i = 1;; i++) {
+		if (idle_words_set(v)) {
+			/* relaxed: a count only tests read, after joining */
+			dom_atomic_fetch_add(&v->poll_paid, 1, memory_order_relaxed);
+			break;
+		}
+		mk_cpu_relax();
+		if ((i & 15) != 0)
+			continue;
+		now = mk_clock_now_ns();
+		if (now - start >= bound || now >= deadline) {
+			/* relaxed: as poll_paid */
+			dom_atomic_fetch_add(&v->poll_failed, 1, memory_order_relaxed);
+			break;
+		}
+	}
+	dom_atomic_store(&d->poller, -1, memory_order_seq_cst);
+}
+
+/* An idle period of v, from start to now, enters its average. */
+static void idle_ended(struct dom_vcpu *v, uint64_t start, uint64_t now)
+{
+	uint64_t t = now - start;
+
+	if (t > DOM_IDLE_SAMPLE_MAX_NS)
+		t = DOM_IDLE_SAMPLE_MAX_NS;
+	v->idle_avg_ns = (uint32_t)(((uint64_t)v->idle_avg_ns * 7 + t) / 8);
+}
+
 void dom_vcpu_loop(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 	struct dom_thread *t;
-	uint64_t bits, deadline;
+	uint64_t bits, deadline, now;
 	int r;
 
 	for (;;) {
@@ -982,9 +1111,13 @@ void dom_vcpu_loop(struct dom_vcpu *v)
 		r = -EAGAIN;
 		if (t == NULL && !must_leave(v)) {
 			deadline = dom_timer_next(d, v); /* the domain's and its own */
-			if (deadline == MK_FOREVER || deadline > mk_clock_now_ns()) {
+			now = mk_clock_now_ns();
+			if (deadline == MK_FOREVER || deadline > now) {
 				DOM_TRACE(d, DOM_TR_VCPU_IDLE, v->id, 0, 0, NULL);
+				idle_poll(v, now, deadline);
 				r = idle_wait(v, deadline, &bits);
+				if (d->idle_poll)
+					idle_ended(v, now, mk_clock_now_ns());
 				DOM_TRACE(d, DOM_TR_VCPU_WAKE, v->id, 0, 0, NULL);
 				/* relaxed: a count only tests read, after joining */
 				dom_atomic_fetch_add(&v->idle_wakes, 1, memory_order_relaxed);

@@ -375,7 +375,9 @@ struct dom_thread *dom_host_record(void)
 		rec->kind = DK_HOST;
 		rec->seat.cur = rec;
 		rec->affinity = -1;
-		mk_notification_init(&rec->ntf, 0);
+		/* a host thread's waits (dom_call's answer, host waiters)
+		 * poll first where idle vCPUs do (sched.c, "Idle poll") */
+		mk_notification_init(&rec->ntf, dom_idle_poll_enabled() ? MK_SPIN : 0);
 	}
 	mk_thread_get_name(rec->name, sizeof(rec->name));
 	mk_tls_set(MK_TLS_DOM_ENTRY, rec);

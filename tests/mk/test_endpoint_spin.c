@@ -300,7 +300,7 @@ static void spin_flag_and_deadlines(void **state) {
   assert_int_equal(mk_endpoint_init(&ep, MK_SPIN | MK_SHARED), 0);
   assert_int_equal(mk_endpoint_destroy(&ep), 0);
   assert_int_equal(mk_endpoint_init(&ep, 0x4), -EINVAL);
-  assert_int_equal(mk_notification_init(&n, MK_SPIN), -EINVAL);
+  assert_int_equal(mk_notification_init(&n, MK_SPIN | 0x4), -EINVAL);
   assert_int_equal(mk_endpoint_init(&ep, MK_SPIN), 0);
   /* A deadline already past: no poll, at once -ETIMEDOUT. */
   assert_int_equal(mk_endpoint_recv(&ep, 0, &m, &badge, &rep), -ETIMEDOUT);

@@ -14,6 +14,9 @@ static void init_rejects_bad_arguments(void **state)
 
 	assert_int_equal(mk_notification_init(NULL, 0), -EINVAL);
 	assert_int_equal(mk_notification_init(&n, 0x80), -EINVAL);
+	assert_int_equal(mk_notification_init(&n, MK_SPIN | 0x80), -EINVAL);
+	assert_int_equal(mk_notification_init(&n, MK_SPIN | MK_SHARED), 0);
+	assert_int_equal(mk_notification_destroy(&n), 0);
 }
 
 static void poll_on_empty_is_eagain(void **state)

@@ -99,13 +99,13 @@ static uint64_t expected_sum(const struct shared *s)
 	return (uint64_t)s->producers * n * (n + 1) / 2;
 }
 
-static void run_threads(int producers)
+static void run_threads(int producers, uint64_t total, unsigned flags)
 {
 	static struct shared s;
 	struct mk_thread *t[MAX_PROD];
 	struct prod_arg a[MAX_PROD];
 
-	setup(&s, producers, RB_SCALE(1200000), 0);
+	setup(&s, producers, total, flags);
 	for (int i = 0; i < producers; i++) {
 		a[i] = (struct prod_arg){&s, i};
 		assert_int_equal(mk_thread_create(&t[i], "producer", producer_thread, &a[i]), 0);
@@ -120,25 +120,33 @@ static void run_threads(int producers)
 static void two_threads_million_signals(void **state)
 {
 	(void)state;
-	run_threads(1);
+	run_threads(1, RB_SCALE(1200000), 0);
 }
 
 static void four_threads_million_signals(void **state)
 {
 	(void)state;
-	run_threads(3);
+	run_threads(3, RB_SCALE(1200000), 0);
 }
 
-static void two_processes_million_signals(void **state)
+/* MK_SPIN: waiters poll the word before they count themselves as
+ * waiters; nothing may be lost or doubled (the checksum). */
+static void spin_threads_signals(void **state)
 {
 	(void)state;
+	run_threads(1, RB_SCALE(300000), MK_SPIN);
+	run_threads(3, RB_SCALE(300000), MK_SPIN);
+}
+
+static void two_processes(uint64_t total, unsigned flags)
+{
 	struct mk_region r;
 	struct shared *s;
 	int status;
 
 	assert_int_equal(mk_region_create(&r, "stress", sizeof(*s)), 0);
 	assert_int_equal(mk_region_at(&r, 0, sizeof(*s), 64, (void **)&s), 0);
-	setup(s, 1, RB_SCALE(1000000), MK_SHARED);
+	setup(s, 1, total, flags);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
@@ -150,12 +158,26 @@ static void two_processes_million_signals(void **state)
 	mk_region_destroy(&r);
 }
 
+static void two_processes_million_signals(void **state)
+{
+	(void)state;
+	two_processes(RB_SCALE(1000000), MK_SHARED);
+}
+
+static void spin_processes_signals(void **state)
+{
+	(void)state;
+	two_processes(RB_SCALE(300000), MK_SHARED | MK_SPIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_threads_million_signals),
 		cmocka_unit_test(four_threads_million_signals),
 		cmocka_unit_test(two_processes_million_signals),
+		cmocka_unit_test(spin_threads_signals),
+		cmocka_unit_test(spin_processes_signals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

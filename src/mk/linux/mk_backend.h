@@ -15,6 +15,8 @@
 #ifndef MK_BACKEND_H
 #define MK_BACKEND_H
 
+#include <stdbool.h>
+
 #include <rumpbridge/mk.h>
 
 #if defined(__x86_64__)
@@ -47,5 +49,15 @@ static inline void *mk_tls_current(void)
 	return mk_tls_get(MK_TLS_DOM_CURRENT);
 }
 #endif
+
+/* For the idle poll (src/dom/sched.c, "Idle poll"), in thread.c: the CPU
+ * the calling host thread runs on (UINT32_MAX if unknown; glibc reads it
+ * from rseq, no system call), how many CPUs this process may run on (its
+ * affinity mask; 1 if unknown), and whether the environment variable
+ * name is "0" (src/dom/ is freestanding: no getenv there).  Any thread.
+ * No errors. */
+uint32_t mk_backend_cpu_current(void);
+unsigned mk_backend_cpu_count(void);
+bool mk_backend_env_off(const char *name);
 
 #endif

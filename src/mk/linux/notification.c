@@ -40,8 +40,18 @@
  * behind for the others, who still sleep.  (A signal may also wake a
  * thread that finds the bits already taken by another: a spurious
  * round, never a lost one.)
+ *
+ * MK_SPIN: before a waiter counts itself in waiters it polls the word
+ * (relaxed loads) for a bounded, adaptive time (spin_poll below), so that
+ * a signaller on another CPU finds waiters == 0 and makes no system call.
+ * The poll only delays the "waiters++; read word" step, on which no
+ * wake-up can be lost: the protocol above is unchanged.  The signaller
+ * notes its CPU in sig_cpu (relaxed, a hint): a waiter on that CPU does
+ * not poll, since the signaller could not run while it polls.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +61,11 @@
 
 int mk_notification_init(struct mk_notification *n, unsigned flags)
 {
-	if (n == NULL || (flags & ~MK_SHARED) != 0)
+	if (n == NULL || (flags & ~(MK_SHARED | MK_SPIN)) != 0)
 		return -EINVAL;
 	n->flags = flags;
+	atomic_init(&n->sig_cpu, UINT32_MAX);
+	n->pad_ = 0;
 	atomic_init(&n->seq, 0);
 	atomic_init(&n->waiters, 0);
 	atomic_init(&n->word, 0);
@@ -73,6 +85,94 @@ int mk_notification_destroy(struct mk_notification *n)
 	return 0;
 }
 
+/* ---- MK_SPIN: bounded adaptive polling before a sleep ---- */
+
+/* A poll lasts 1.5 times the average of this thread's recent waits on
+ * MK_SPIN notifications, SPIN_MIN_NS..SPIN_MAX_NS, and none while that
+ * average is above SPIN_MAX_NS; a wait enters the average (an eighth)
+ * clamped to SAMPLE_MAX_NS, so that a few short waits after a long one
+ * bring it down again.  Thread-local: no other thread reads it. */
+#define SPIN_MIN_NS 5000u
+#define SPIN_MAX_NS 50000u
+#define SAMPLE_MAX_NS 1000000u
+static _Thread_local uint32_t spin_avg_ns = SAMPLE_MAX_NS;
+
+/* RUMPBRIDGE_NOTIFICATION_SPIN=0: 1 on, -1 off, 0 not asked yet.  relaxed:
+ * every thread computes the same answer. */
+static _Atomic int spin_state;
+
+static bool spin_on(void)
+{
+	int st = atomic_load_explicit(&spin_state, memory_order_relaxed);
+
+	if (st == 0) {
+		const char *e = getenv("RUMPBRIDGE_NOTIFICATION_SPIN");
+
+		st = (e != NULL && strcmp(e, "0") == 0) ? -1 : 1;
+		atomic_store_explicit(&spin_state, st, memory_order_relaxed);
+	}
+	return st > 0;
+}
+
+static inline uint32_t this_cpu(void)
+{
+	int c = sched_getcpu(); /* glibc: from rseq, no system call */
+
+	return c < 0 ? UINT32_MAX : (uint32_t)c;
+}
+
+static void note_signaller(struct mk_notification *n)
+{
+	uint32_t c = this_cpu();
+
+	/* relaxed: a hint for spin_poll; read first so that an unchanged
+	 * CPU does not write the line the waiter polls */
+	if (atomic_load_explicit(&n->sig_cpu, memory_order_relaxed) != c)
+		atomic_store_explicit(&n->sig_cpu, c, memory_order_relaxed);
+}
+
+/* Poll n's word before a blocking wait that starts at *start (the clock;
+ * 0: not read), within the bounds above and deadline_ns.  The wait's
+ * time is folded into the average by spin_ended. */
+static void spin_poll(struct mk_notification *n, uint64_t deadline_ns, uint64_t *start)
+{
+	uint64_t bound = spin_avg_ns + spin_avg_ns / 2, now;
+	/* relaxed: a hint (note_signaller) */
+	uint32_t c = atomic_load_explicit(&n->sig_cpu, memory_order_relaxed);
+
+	/* the signaller's CPU first: no clock read (and no timing) when it
+	 * is ours, all pinned to one CPU */
+	if (!spin_on() || (c != UINT32_MAX && c == this_cpu()))
+		return;
+	now = *start = mk_clock_now_ns();
+	if (spin_avg_ns > SPIN_MAX_NS)
+		return;
+	bound = bound < SPIN_MIN_NS ? SPIN_MIN_NS : bound > SPIN_MAX_NS ? SPIN_MAX_NS : bound;
+	for (unsigned i = 1;; i++) {
+		/* relaxed: the wait takes the word with an exchange */
+		if (atomic_load_explicit(&n->word, memory_order_relaxed) != 0)
+			return;
+		mk_cpu_relax();
+		if ((i & 15) != 0)
+			continue;
+		now = mk_clock_now_ns();
+		if (now - *start >= bound || now >= deadline_ns)
+			return;
+	}
+}
+
+static void spin_ended(uint64_t start)
+{
+	uint64_t t;
+
+	if (start == 0)
+		return;
+	t = mk_clock_now_ns() - start;
+	if (t > SAMPLE_MAX_NS)
+		t = SAMPLE_MAX_NS;
+	spin_avg_ns = (uint32_t)(((uint64_t)spin_avg_ns * 7 + t) / 8);
+}
+
 int mk_notification_signal(struct mk_notification *n, uint64_t badge)
 {
 	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
@@ -81,6 +181,8 @@ int mk_notification_signal(struct mk_notification *n, uint64_t badge)
 		return r;
 	if (badge == 0)
 		return -EINVAL;
+	if (n->flags & MK_SPIN)
+		note_signaller(n);
 	if ((atomic_fetch_or(&n->word, badge) & badge) == badge)
 		return 0; /* still pending: its signaller woke (or wakes) the waiter */
 	if (atomic_load(&n->waiters) != 0) {
@@ -94,12 +196,15 @@ static int wait_common(struct mk_notification *n, uint64_t deadline_ns, bool blo
 		       uint64_t *word)
 {
 	int r = mk_check(n, MK_MAGIC_NOTIFICATION);
-	uint64_t w;
+	uint64_t w, start = 0;
 
 	if (r != 0)
 		return r;
 	if (word == NULL)
 		return -EINVAL;
+	if (block && (n->flags & MK_SPIN) &&
+	    atomic_load_explicit(&n->word, memory_order_relaxed) == 0)
+		spin_poll(n, deadline_ns, &start); /* relaxed: a look, as below */
 	for (;;) {
 		/* Cheap read first: a poll of an empty word writes nothing, so
 		 * vCPUs checking for events do not bounce the cache line. */
@@ -123,10 +228,12 @@ static int wait_common(struct mk_notification *n, uint64_t deadline_ns, bool blo
 			 * rather than report a timeout with bits pending. */
 			if ((w = atomic_exchange(&n->word, 0)) != 0)
 				break;
+			spin_ended(start);
 			*word = 0;
 			return -ETIMEDOUT;
 		}
 	}
+	spin_ended(start);
 	*word = w;
 	return 0;
 }

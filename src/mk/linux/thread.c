@@ -10,6 +10,7 @@
 
 #include "../mk_impl.h"
 #include "fault.h"
+#include "mk_backend.h"
 
 struct mk_thread {
 	pthread_t pt;
@@ -158,4 +159,28 @@ int mk_tls_set_destructor(unsigned slot, void (*dtor)(void *))
 	if (!atomic_compare_exchange_strong(&tls_dtor[slot], &old, dtor) && old != dtor)
 		return -EEXIST;
 	return 0;
+}
+
+/* mk_backend.h: CPU hints and the switch of the idle poll. */
+uint32_t mk_backend_cpu_current(void)
+{
+	int c = sched_getcpu();
+
+	return c < 0 ? UINT32_MAX : (uint32_t)c;
+}
+
+unsigned mk_backend_cpu_count(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return 1;
+	return (unsigned)CPU_COUNT(&set);
+}
+
+bool mk_backend_env_off(const char *name)
+{
+	const char *e = getenv(name);
+
+	return e != NULL && strcmp(e, "0") == 0;
 }

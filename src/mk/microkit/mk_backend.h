@@ -52,4 +52,23 @@ static inline bool mk_backend_notification_pending(struct mk_notification *n)
 }
 #endif
 
+/* CPU hints (the Linux backend's, for the idle poll of src/dom/sched.c):
+ * a PD is one seL4 thread on one CPU, so never a poll, and it has no
+ * environment. */
+static inline uint32_t mk_backend_cpu_current(void)
+{
+	return 0;
+}
+
+static inline unsigned mk_backend_cpu_count(void)
+{
+	return 1;
+}
+
+static inline bool mk_backend_env_off(const char *name)
+{
+	(void)name;
+	return false;
+}
+
 #endif
