@@ -67,6 +67,7 @@
 #include "../mk_impl.h"
 #include "endpoint_stats.h"
 #include "futex.h"
+#include "hints.h"
 
 enum {
 	SLOT_FREE = 0,
@@ -155,15 +156,7 @@ void mk_endpoint_spin_lie(int mode)
 
 static bool adaptive(void)
 {
-	int st = atomic_load_explicit(&adaptive_state, memory_order_relaxed);
-
-	if (st == 0) {
-		const char *e = getenv("RUMPBRIDGE_ENDPOINT_ADAPTIVE_SPIN");
-
-		st = (e != NULL && strcmp(e, "0") == 0) ? -1 : 1;
-		atomic_store_explicit(&adaptive_state, st, memory_order_relaxed);
-	}
-	return st > 0;
+	return mk_env_switch_on(&adaptive_state, "RUMPBRIDGE_ENDPOINT_ADAPTIVE_SPIN");
 }
 
 /* A lying hint (mk_endpoint_spin_lie): the poll bound in ns, from a
@@ -180,14 +173,6 @@ static uint32_t lie_bound(int mode)
 	return x % (SPIN_MAX_NS + 1);
 }
 
-/* The CPU this thread runs on, UINT32_MAX if unknown (glibc reads it from
- * rseq: no system call). */
-static inline uint32_t this_cpu(void)
-{
-	int c = sched_getcpu();
-
-	return c < 0 ? UINT32_MAX : (uint32_t)c;
-}
 
 static bool reply_landed(const void *p)
 {
@@ -255,7 +240,7 @@ static enum spin_result spin(struct spinner *sp, bool (*ready)(const void *), co
 	int lie;
 
 	sp->start = 0;
-	if (peer_cpu != UINT32_MAX && peer_cpu == this_cpu())
+	if (peer_cpu != UINT32_MAX && peer_cpu == mk_cpu_now())
 		return SPIN_SKIP_CPU;
 	if (adaptive()) {
 		uint64_t avg = sp->avg_ns[sp->kind];
@@ -405,7 +390,7 @@ int mk_endpoint_call(struct mk_endpoint *ep, uint64_t badge, struct mk_msg *msg)
 	s->badge = badge;
 	s->msg = *msg;
 	if (ep->flags & MK_SPIN)
-		s->cpu = this_cpu();
+		s->cpu = mk_cpu_now();
 	s->next = NIL;
 	atomic_store(&s->state, gen_tag(s->gen) | SLOT_QUEUED);
 	/* head: relaxed under the lock, which orders it for every locked
@@ -506,7 +491,7 @@ int mk_endpoint_recv(struct mk_endpoint *ep, uint64_t deadline_ns, struct mk_msg
 		 * srv_cpu is relaxed: a hint that orders nothing (a stale
 		 * value costs one poll too many or too few). */
 		call_spinner.peer_cpu = s->cpu;
-		atomic_store_explicit(&ep->srv_cpu, this_cpu(), memory_order_relaxed);
+		atomic_store_explicit(&ep->srv_cpu, mk_cpu_now(), memory_order_relaxed);
 	}
 	/* The caller may have set SLEEPING already: keep the bit. */
 	atomic_fetch_add(&s->state, SLOT_SERVING - SLOT_QUEUED);

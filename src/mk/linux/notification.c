@@ -58,6 +58,7 @@
 
 #include "../mk_impl.h"
 #include "futex.h"
+#include "hints.h"
 
 int mk_notification_init(struct mk_notification *n, unsigned flags)
 {
@@ -103,27 +104,13 @@ static _Atomic int spin_state;
 
 static bool spin_on(void)
 {
-	int st = atomic_load_explicit(&spin_state, memory_order_relaxed);
-
-	if (st == 0) {
-		const char *e = getenv("RUMPBRIDGE_NOTIFICATION_SPIN");
-
-		st = (e != NULL && strcmp(e, "0") == 0) ? -1 : 1;
-		atomic_store_explicit(&spin_state, st, memory_order_relaxed);
-	}
-	return st > 0;
+	return mk_env_switch_on(&spin_state, "RUMPBRIDGE_NOTIFICATION_SPIN");
 }
 
-static inline uint32_t this_cpu(void)
-{
-	int c = sched_getcpu(); /* glibc: from rseq, no system call */
-
-	return c < 0 ? UINT32_MAX : (uint32_t)c;
-}
 
 static void note_signaller(struct mk_notification *n)
 {
-	uint32_t c = this_cpu();
+	uint32_t c = mk_cpu_now();
 
 	/* relaxed: a hint for spin_poll; read first so that an unchanged
 	 * CPU does not write the line the waiter polls */
@@ -142,7 +129,7 @@ static void spin_poll(struct mk_notification *n, uint64_t deadline_ns, uint64_t 
 
 	/* the signaller's CPU first: no clock read (and no timing) when it
 	 * is ours, all pinned to one CPU */
-	if (!spin_on() || (c != UINT32_MAX && c == this_cpu()))
+	if (!spin_on() || (c != UINT32_MAX && c == mk_cpu_now()))
 		return;
 	now = *start = mk_clock_now_ns();
 	if (spin_avg_ns > SPIN_MAX_NS)

@@ -10,6 +10,7 @@
 
 #include "../mk_impl.h"
 #include "fault.h"
+#include "hints.h"
 #include "mk_backend.h"
 
 struct mk_thread {
@@ -164,9 +165,7 @@ int mk_tls_set_destructor(unsigned slot, void (*dtor)(void *))
 /* mk_backend.h: CPU hints and the switch of the idle poll. */
 uint32_t mk_backend_cpu_current(void)
 {
-	int c = sched_getcpu();
-
-	return c < 0 ? UINT32_MAX : (uint32_t)c;
+	return mk_cpu_now();
 }
 
 unsigned mk_backend_cpu_count(void)
