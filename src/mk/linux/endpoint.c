@@ -200,16 +200,9 @@ enum spin_result { SPIN_PAID, SPIN_FAILED, SPIN_SKIP_CPU, SPIN_SKIP_PAY };
  * its kind. */
 static void wait_ended(struct spinner *sp, uint64_t now)
 {
-	uint64_t d;
-	uint32_t *avg;
-
 	if (sp->start == 0)
 		return;
-	d = now - sp->start;
-	if (d > SAMPLE_MAX_NS)
-		d = SAMPLE_MAX_NS;
-	avg = &sp->avg_ns[sp->kind];
-	*avg = (uint32_t)(((uint64_t)*avg * 7 + d) / 8);
+	mk_wait_avg_fold(&sp->avg_ns[sp->kind], now - sp->start, SAMPLE_MAX_NS);
 	sp->start = 0;
 }
 
@@ -243,16 +236,16 @@ static enum spin_result spin(struct spinner *sp, bool (*ready)(const void *), co
 	if (peer_cpu != UINT32_MAX && peer_cpu == mk_cpu_now())
 		return SPIN_SKIP_CPU;
 	if (adaptive()) {
-		uint64_t avg = sp->avg_ns[sp->kind];
+		uint32_t avg = sp->avg_ns[sp->kind];
+		uint64_t b;
 
 		lie = atomic_load_explicit(&lie_mode, memory_order_relaxed);
 		if (lie != 0) {
 			expected = true;
 			bound = lie_bound(lie);
-		} else if (avg <= SPIN_MAX_NS) {
+		} else if ((b = mk_poll_bound(avg, SPIN_NS, SPIN_MAX_NS)) != 0) {
 			expected = true;
-			bound = avg + avg / 2;
-			bound = bound < SPIN_NS ? SPIN_NS : bound > SPIN_MAX_NS ? SPIN_MAX_NS : bound;
+			bound = b;
 		}
 	}
 	if (!expected && sp->pay < PAY_MIN && ++sp->waits < PROBE_EVERY)

@@ -107,7 +107,6 @@ static bool spin_on(void)
 	return mk_env_switch_on(&spin_state, "RUMPBRIDGE_NOTIFICATION_SPIN");
 }
 
-
 static void note_signaller(struct mk_notification *n)
 {
 	uint32_t c = mk_cpu_now();
@@ -123,7 +122,7 @@ static void note_signaller(struct mk_notification *n)
  * time is folded into the average by spin_ended. */
 static void spin_poll(struct mk_notification *n, uint64_t deadline_ns, uint64_t *start)
 {
-	uint64_t bound = spin_avg_ns + spin_avg_ns / 2, now;
+	uint64_t bound, now;
 	/* relaxed: a hint (note_signaller) */
 	uint32_t c = atomic_load_explicit(&n->sig_cpu, memory_order_relaxed);
 
@@ -132,9 +131,9 @@ static void spin_poll(struct mk_notification *n, uint64_t deadline_ns, uint64_t 
 	if (!spin_on() || (c != UINT32_MAX && c == mk_cpu_now()))
 		return;
 	now = *start = mk_clock_now_ns();
-	if (spin_avg_ns > SPIN_MAX_NS)
+	bound = mk_poll_bound(spin_avg_ns, SPIN_MIN_NS, SPIN_MAX_NS);
+	if (bound == 0)
 		return;
-	bound = bound < SPIN_MIN_NS ? SPIN_MIN_NS : bound > SPIN_MAX_NS ? SPIN_MAX_NS : bound;
 	for (unsigned i = 1;; i++) {
 		/* relaxed: the wait takes the word with an exchange */
 		if (atomic_load_explicit(&n->word, memory_order_relaxed) != 0)
@@ -150,14 +149,8 @@ static void spin_poll(struct mk_notification *n, uint64_t deadline_ns, uint64_t 
 
 static void spin_ended(uint64_t start)
 {
-	uint64_t t;
-
-	if (start == 0)
-		return;
-	t = mk_clock_now_ns() - start;
-	if (t > SAMPLE_MAX_NS)
-		t = SAMPLE_MAX_NS;
-	spin_avg_ns = (uint32_t)(((uint64_t)spin_avg_ns * 7 + t) / 8);
+	if (start != 0)
+		mk_wait_avg_fold(&spin_avg_ns, mk_clock_now_ns() - start, SAMPLE_MAX_NS);
 }
 
 int mk_notification_signal(struct mk_notification *n, uint64_t badge)
