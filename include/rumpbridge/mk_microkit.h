@@ -65,6 +65,13 @@ struct mk_microkit_config {
 				also maps read-only into the parent PD, whose
 				fault() names a faulting stack's thread with
 				mk_microkit_fault_name */
+	size_t handler_stack; /* bytes of stack notified(), protected() and
+				 fault() may need: the PD's stack_size in
+				 the .system file (0: 4 KiB, the Microkit's
+				 default).  A green thread that receives in
+				 place (mk_microkit_event_loop) runs them on
+				 its own stack when this much of it is free
+				 below its frame, else on the PD's stack */
 };
 
 /* The stack slots and their owners' names, kept up to date by the PD for
@@ -104,6 +111,27 @@ int mk_microkit_start(void *(*fn)(void *), void *arg);
  * again.  PD context only; from the vCPU context it does nothing. */
 void mk_microkit_notified(unsigned ch);
 
+/* Run the PD's event loop in the library, instead of libmicrokit's: call
+ * it last in init(), after mk_microkit_start; it does not return.  It
+ * behaves as libmicrokit's loop (Microkit 2.0.1's handler_loop: seL4_Recv;
+ * notified() for each channel of a notification, lowest first;
+ * protected() for a call and fault() for a child's fault, each answered
+ * by the next receive; a deferred signal sent with the next receive; a
+ * passive PD tells the monitor at the first), with one difference: the
+ * channels mk_microkit_notified raises from notified() reach the domain
+ * once notified() has returned for every channel of the notification (a
+ * reply owed is sent first), not inside the call.  What it allows: when
+ * the green threads such a notification woke are all blocked again, the
+ * last one waits for the PD's next message itself ("Receive in place",
+ * docs/microkit.md), and a notification that wakes that same thread then
+ * costs no context switch.  Everything else (the timer channel, signals
+ * from PD-context code) is as with libmicrokit's loop.  Errors (returned
+ * at once): -EPERM (mk_microkit_init not done, or not called from the PD
+ * context's init()), -EBUSY (already running), -ENOSYS (a build without
+ * the receive in place: RUMPBRIDGE_MICROKIT_RECEIVE_IN_PLACE=OFF or
+ * RUMPBRIDGE_MICROKIT_DIRECT_WAKE=OFF; return from init() instead). */
+int mk_microkit_event_loop(void);
+
 /* Counters, for tests and benchmarks. */
 struct mk_microkit_stats {
 	uint64_t loop_returns; /* the vCPU context gave the PD back to the
@@ -116,6 +144,10 @@ struct mk_microkit_stats {
 	uint64_t timer_arms;   /* deadlines programmed */
 	size_t heap_used;      /* bytes of the heap handed out (high mark) */
 	unsigned stacks_used;  /* stack slots in use now */
+	uint64_t in_place_receives; /* seL4_Recv calls made by a green thread
+				       that had nothing left to run (the
+				       receive in place, docs/microkit.md;
+				       each also a loop_return) */
 };
 void mk_microkit_get_stats(struct mk_microkit_stats *s);
 

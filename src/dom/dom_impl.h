@@ -48,14 +48,18 @@ enum {
 #endif
 
 /* One-vCPU builds: the functions of the wake-up path (a Microkit PD's
- * notified() to the green thread it wakes and back, the direct wake of
- * sched.c) share one section, so that they sit on as few code pages as
- * there can be: under QEMU each page a PD touches after a switch between
- * PDs costs a page walk (docs/microkit.md, "Benchmark"). */
+ * receive in place: the notification to the green thread it wakes, which
+ * waits again) share one section, so that they sit on as few code pages
+ * as there can be: under QEMU each page a PD touches after a switch
+ * between PDs costs a page walk (docs/microkit.md, "Benchmark").  What
+ * only the direct wake adds (the switches from and back to the PD
+ * context) has the section after it, DOM_DIRECT_PATH. */
 #if DOM_ONE_VCPU
 #define DOM_WAKE_PATH __attribute__((section(".text.dom_wake")))
+#define DOM_DIRECT_PATH __attribute__((section(".text.dom_wake_direct")))
 #else
 #define DOM_WAKE_PATH
+#define DOM_DIRECT_PATH
 #endif
 
 /* ------------------------------------------------------------------ */

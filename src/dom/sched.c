@@ -413,7 +413,7 @@ void dom_sched_push_new(struct dom_thread *t)
  * that look its own idle bit is set, so the kick could land on itself
  * (found by tests/model/idle.pml); the idle loop kicks after clearing the
  * bit instead, whatever queue its thread came from. */
-DOM_WAKE_PATH
+DOM_DIRECT_PATH
 static __attribute__((noinline)) struct dom_thread *pick_common(struct dom_vcpu *v, bool idle_loop)
 {
 	struct dom *d = v->dom;
@@ -552,7 +552,7 @@ static __attribute__((noinline, cold, noreturn)) void bad_switch(struct dom_thre
 		  dom_state_name(st), (void *)next, next->name);
 }
 
-DOM_WAKE_PATH void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
+DOM_DIRECT_PATH void dom_after_switch(struct dom_thread *prev, struct dom_thread *next)
 {
 	int st;
 
@@ -639,7 +639,7 @@ int dom_wake_switch_direct(struct dom_thread *cur, struct dom_thread *next);
  * needs nothing.  Not for an exiting or detaching thread (its stack is
  * freed, or handed over, only after the switch) nor for one with its own
  * FP modes (the direct switch leaves fpcr alone). */
-DOM_WAKE_PATH
+DOM_DIRECT_PATH
 static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thread *next)
 {
 	switch_prepare(v, cur, next);
@@ -666,6 +666,10 @@ static void switch_to(struct dom_vcpu *v, struct dom_thread *cur, struct dom_thr
 	dom_arch_switch(cur, next);
 }
 
+#if DOM_ONE_VCPU && defined(MK_BACKEND_RECEIVE_IN_PLACE)
+static void receive_in_place(struct dom_vcpu *v, struct dom_thread *self);
+#endif
+
 DOM_WAKE_PATH void dom_sched_switch_out(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
@@ -689,6 +693,14 @@ DOM_WAKE_PATH void dom_sched_switch_out(struct dom_thread *self)
 		 * simply goes on. */
 		if (dom_atomic_cas(&self->state, &st, TS_RUNNING, memory_order_seq_cst))
 			return;
+#if DOM_ONE_VCPU && defined(MK_BACKEND_RECEIVE_IN_PLACE)
+		/* run by the direct wake, and blocking: wait right here */
+		if (v->parked && st == TS_BLOCKING && !v->fpenv_seen &&
+		    mk_backend_receive_in_place_ok()) {
+			receive_in_place(v, self);
+			return;
+		}
+#endif
 		next = &v->idle_ctx;
 	}
 	switch_to(v, self, next);
@@ -882,6 +894,15 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
 }
 
 #if DOM_ONE_VCPU && defined(MK_BACKEND_DIRECT_WAKE)
+/* dom_timer_next, inline: timer.c is off the wake-up path's page */
+DOM_WAKE_PATH static inline uint64_t timer_next_inline(struct dom_vcpu *v)
+{
+	uint64_t next = dom_atomic_load(&v->dom->timers.next, memory_order_seq_cst);
+	uint64_t own = dom_atomic_load(&v->timers.next, memory_order_seq_cst);
+
+	return own < next ? own : next;
+}
+
 /* The direct wake (one vCPU; the backend's side: mk_backend.h, and
  * docs/microkit.md "Direct wake").  The idle loop waits on the domain
  * notification with v->parked set; an event that arrives meanwhile from
@@ -904,12 +925,12 @@ static void idle_run(struct dom_vcpu *v, struct dom_thread *t)
  * No atomic read-modify-write (dom_atomic.h): one thread runs the whole
  * domain, so the idle mask is stored, not and-ed (relaxed, as in enqueue's
  * reads). */
-DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
+DOM_DIRECT_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 {
 	struct dom_vcpu *v = arg;
 	struct dom *d = v->dom;
 	struct dom_thread *t;
-	uint64_t more, next, own;
+	uint64_t more;
 
 	if (!v->parked ||
 	    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
@@ -940,12 +961,8 @@ DOM_WAKE_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 		    mk_notification_poll(d->irq, &bits) != 0)
 			break; /* no bits raised meanwhile: idle */
 	}
-	/* dom_timer_next, inline: timer.c is off the wake-up path's page */
-	next = dom_atomic_load(&d->timers.next, memory_order_seq_cst);
-	if ((own = dom_atomic_load(&v->timers.next, memory_order_seq_cst)) < next)
-		next = own;
 	more = 0;
-	if (v->direct_left || must_leave(v) || next != v->park_deadline)
+	if (v->direct_left || must_leave(v) || timer_next_inline(v) != v->park_deadline)
 		more = DOM_KICK;
 	v->direct_left = false;
 	atomic_store_explicit(&d->idle_mask, UINT64_C(1) << v->id, memory_order_relaxed);
@@ -967,6 +984,74 @@ static void direct_leave(void *arg)
 	v->direct_left = true;
 	atomic_store_explicit(&self->state, TS_RUNNABLE, memory_order_relaxed);
 	switch_to(v, self, &v->idle_ctx);
+}
+#endif
+
+#if DOM_ONE_VCPU && defined(MK_BACKEND_RECEIVE_IN_PLACE)
+/* The receive in place (the backend's side: mk_backend.h; docs/microkit.md
+ * "Receive in place").  A green thread run by the direct wake blocks and
+ * nothing else is runnable: instead of switching to the idle context
+ * (back to direct_wake, which would return to the PD's event loop), self
+ * becomes BLOCKED and the idle context current, as that switch would make
+ * them, but stays on its own stack and has the backend wait for the PD's
+ * next message there; then it does direct_wake's part itself: delivers
+ * the bits, and runs the first thread they woke.  If that is self (the
+ * usual case: a server thread waiting for its next request), it simply
+ * returns, with no switch at all; another one it switches to directly,
+ * and self is resumed here by whoever runs it later.  Everything
+ * direct_wake hands to the idle loop (a thread left, dom_run returns, a
+ * new earliest deadline, tracing, a timer interrupt) makes self switch
+ * to the idle context instead, i.e. back to direct_wake, which does it.
+ * The idle mask is set while it waits, as while the idle loop waits:
+ * a thread that PD-context code (notified(), protected()) makes runnable
+ * goes to the domain queue with a kick, a bit on the domain notification,
+ * which ends the wait. */
+DOM_WAKE_PATH static void receive_in_place(struct dom_vcpu *v, struct dom_thread *self)
+{
+	struct dom *d = v->dom;
+	struct dom_thread *idle = &v->idle_ctx, *t;
+	uint64_t bits;
+
+	dom_assert(v->seat.cur == self && idle->sp != NULL,
+		   "vCPU %p: thread %p '%s' receives in place off the direct wake", (void *)v,
+		   (void *)self, self->name);
+	switch_prepare(v, self, idle);
+	atomic_store_explicit(&self->state, TS_BLOCKED, memory_order_relaxed);
+	for (;;) {
+		if (v->direct_left || must_leave(v) || timer_next_inline(v) != v->park_deadline ||
+		    (DOM_TRACE_COMPILED && atomic_load_explicit(&dom_trace_on, memory_order_relaxed) != 0))
+			break;
+		if (!mk_backend_notification_pending(d->irq)) {
+			int r;
+
+			atomic_store_explicit(&d->idle_mask, UINT64_C(1) << v->id,
+					      memory_order_relaxed);
+			r = mk_pd_receive_in_place(idle->sp, self->stack.base);
+			atomic_store_explicit(&d->idle_mask, 0, memory_order_relaxed);
+			if (r != 0) {
+				v->direct_left = true; /* the idle loop must look */
+				break;
+			}
+		}
+		if (mk_notification_poll(d->irq, &bits) == 0) {
+			v->delivering = true;
+			take_bits(d, bits);
+			v->delivering = false;
+		}
+		if ((t = v->keep) != NULL) {
+			v->keep = NULL;
+			/* relaxed: as in direct_wake */
+			dom_atomic_fetch_add(&v->local_wakes, 1, memory_order_relaxed);
+		} else if ((t = pick_common(v, true)) == NULL) {
+			continue;
+		}
+		switch_prepare(v, idle, t);
+		if (t != self)
+			dom_wake_switch_direct(self, t);
+		return; /* self runs: woken here, or switched to later */
+	}
+	/* as switch_to(v, self, idle) would have, with self BLOCKED */
+	dom_wake_switch_direct(self, idle);
 }
 #endif
 

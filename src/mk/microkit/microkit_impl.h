@@ -19,6 +19,7 @@
 
 /* The wake-up path's section (src/dom/dom_impl.h, DOM_WAKE_PATH). */
 #define MK_WAKE_PATH __attribute__((section(".text.dom_wake")))
+#define MK_DIRECT_PATH __attribute__((section(".text.dom_wake_direct")))
 
 /* pd.c: which context runs, and the switch between the two. */
 bool mk_pd_in_vcpu(void);

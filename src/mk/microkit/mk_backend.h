@@ -43,6 +43,37 @@ static inline void *mk_tls_current(void)
 void mk_pd_direct_register(struct mk_notification *n, uint64_t (*run)(void *arg, uint64_t bits),
 			   void (*leave)(void *arg), void *arg) __attribute__((visibility("hidden")));
 
+/* The receive in place (pd.c; docs/microkit.md, "Receive in place").
+ * During the direct wake (run above), when mk_backend_receive_in_place_ok()
+ * says so, a green thread that blocks with nothing left to run calls
+ * this instead of switching back to the PD context.  In the PD context's
+ * role (its TLS slots, not in the vCPU role) the backend waits in
+ * seL4_Recv for the PD's next message and dispatches it as libmicrokit's
+ * event loop does (notified() for each channel, protected() and fault()
+ * with their replies, a deferred signal sent with the receive), until
+ * the PD notification has bits.  It runs on the caller's own stack when
+ * the part of it above own_lo (its lowest byte) left free below the
+ * caller's frame holds the configuration's handler_stack, else on the PD
+ * context's stack below `stack` (the parked PD context's saved stack
+ * pointer).  Returns 0 then, and 1 when the vCPU context must run instead
+ * (a timer interrupt: its idle loop looks at the deadlines).
+ * Builds without it: RUMPBRIDGE_MICROKIT_RECEIVE_IN_PLACE OFF. */
+#ifndef MK_MICROKIT_NO_RECEIVE_IN_PLACE
+#define MK_BACKEND_RECEIVE_IN_PLACE 1
+int mk_pd_receive_in_place(void *stack, const void *own_lo) __attribute__((visibility("hidden")));
+extern bool mk_pd_in_place_ok __attribute__((visibility("hidden")));
+
+/* Whether the PD context, parked in the direct wake, has nothing left to
+ * do but its next receive: the direct wake was started by
+ * mk_microkit_event_loop after a whole turn (not from notified() inside
+ * libmicrokit's event loop, nor from init()), so a green thread may
+ * receive in its place. */
+static inline bool mk_backend_receive_in_place_ok(void)
+{
+	return mk_pd_in_place_ok;
+}
+#endif
+
 /* Whether n has bits: a look before mk_notification_poll (a call, its
  * checks and a store) on a path where it is usually empty.  Relaxed: a PD
  * is one thread (notification.c). */

@@ -21,6 +21,9 @@
  *   SUSPENDED -> DIRECT   direct_run, from mk_microkit_notified: the
  *   DIRECT -> SUSPENDED   domain's run upcall (below) ran in the PD
  *                         context and returned.
+ *   DIRECT -> RECEIVING   mk_pd_receive_in_place, from a green thread
+ *   RECEIVING -> DIRECT   the direct wake runs (below): the PD waits in
+ *                         seL4_Recv on the PD context's stack.
  * Every resume makes the waiter look at its notification and its
  * deadline again (mk_notification_wait_until); a resume with nothing for
  * it only costs one more trip round the event loop.
@@ -39,6 +42,24 @@
  * the PD context (leave), and the wait looks again once the vCPU context
  * runs the thread.
  *
+ * The receive in place (mk_backend.h; docs/microkit.md, "Receive in
+ * place").  While DIRECT, a green thread that blocks with nothing left to
+ * run does not switch back to the PD context to return from notified()
+ * to libmicrokit's event loop: it calls mk_pd_receive_in_place, which
+ * runs the event loop's body itself (receive_loop: seL4_Recv, then
+ * notified(), protected() or fault() as libmicrokit would) on the PD
+ * context's stack, below the parked PD context's frames, in the PD
+ * context's role (in_vcpu clear, its TLS slots), and returns to the green
+ * thread once the PD notification has bits.  The green thread delivers
+ * them and runs what they woke, itself first if it was woken: a round
+ * trip (a notification in, a green thread wakes, notifies back, waits
+ * again) then takes no context switch at all, and so no save of d8-d15
+ * (and no lazy FPU trap in the kernel).  notified() from receive_loop
+ * finds the state RECEIVING: it raises the bit on the PD notification
+ * (the idle loop still waits there: mk_pd_resume does nothing while
+ * RECEIVING) and returns; a timer interrupt sets recv_kick, so that the
+ * green thread switches back to the PD context and the idle loop runs.
+ *
  * The TLS slots are per context: the PD context has its own (all NULL
  * unless it sets them), so domain code called from notified() or
  * protected() sees a caller that is not a member of the domain (dom.h's
@@ -50,7 +71,13 @@
 #include "microkit_impl.h"
 #include "mk_backend.h"
 
-enum { VC_NONE, VC_RUNNING, VC_SUSPENDED, VC_DONE, VC_DIRECT };
+enum { VC_NONE, VC_RUNNING, VC_SUSPENDED, VC_DONE, VC_DIRECT, VC_RECEIVING };
+
+/* libmicrokit's own capabilities (its main.c, Microkit 2.0.1): the
+ * endpoint the PD receives on (notifications bound to it) and the reply
+ * object of a protected procedure call or a fault. */
+#define PD_INPUT_CAP 1
+#define PD_REPLY_CAP 4
 
 static struct {
 	bool ready;	   /* mk_microkit_init done */
@@ -68,6 +95,11 @@ static struct {
 	uint64_t (*direct_run)(void *arg, uint64_t bits);
 	void (*direct_leave)(void *arg);
 	void *direct_arg;
+	bool recv_kick; /* RECEIVING: a timer interrupt came, the vCPU context must run */
+	size_t handler_stack; /* the configuration's (0: 4 KiB) */
+	bool own_loop;	  /* mk_microkit_event_loop runs */
+	bool dispatching; /* it runs notified() and the rest of its turn */
+	uint64_t raised;  /* the channels notified() raised meanwhile */
 } pd;
 
 /* Swap the TLS slots of the two contexts (at every switch).  Unrolled:
@@ -161,6 +193,7 @@ int mk_microkit_init(const struct mk_microkit_config *cfg)
 	if (r != 0)
 		return r;
 	mk_pd_timer_channel = cfg->timer_channel;
+	pd.handler_stack = cfg->handler_stack != 0 ? cfg->handler_stack : MK_PAGE;
 	mk_notification_init(&pd.ntf, 0);
 	mk_timer_stop();
 	pd.ready = true;
@@ -205,7 +238,7 @@ void mk_pd_direct_register(struct mk_notification *n, uint64_t (*run)(void *arg,
 /* PD context, the vCPU context suspended: the domain's run upcall on this
  * stack in the vCPU role (top of the file).  Returns the bits still to
  * raise on the PD notification. */
-MK_WAKE_PATH static uint64_t direct_run(uint64_t bits)
+MK_DIRECT_PATH static uint64_t direct_run(uint64_t bits)
 {
 	uint64_t more;
 
@@ -231,6 +264,8 @@ static __attribute__((noinline)) void timer_irq(unsigned ch)
 	mk_timer_stop(); /* the line is level-triggered: lower it first */
 	microkit_irq_ack(ch);
 	mk_pd_stats.timer_irqs++;
+	if (pd.state == VC_RECEIVING)
+		pd.recv_kick = true; /* the green thread hands over (receive_loop) */
 	mk_pd_resume(); /* the waiter looks at its deadline */
 }
 
@@ -242,6 +277,20 @@ MK_WAKE_PATH void mk_microkit_notified(unsigned ch)
 		timer_irq(ch);
 	} else if (ch <= MICROKIT_MAX_CHANNEL_ID) {
 		uint64_t bit = UINT64_C(1) << ch;
+#ifdef MK_BACKEND_RECEIVE_IN_PLACE
+		if (pd.dispatching) {
+			pd.raised |= bit; /* for mk_microkit_event_loop, after the turn */
+			return;
+		}
+		if (pd.state == VC_RECEIVING) {
+			/* mk_notification_signal, inline: the idle loop waits on
+			 * the word, and mk_pd_resume would do nothing */
+			atomic_store_explicit(&pd.ntf.word,
+					      atomic_load_explicit(&pd.ntf.word, memory_order_relaxed) | bit,
+					      memory_order_relaxed);
+			return;
+		}
+#endif
 #ifdef MK_BACKEND_DIRECT_WAKE
 		if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED &&
 		    (bit = direct_run(bit)) == 0)
@@ -251,6 +300,181 @@ MK_WAKE_PATH void mk_microkit_notified(unsigned ch)
 		mk_notification_signal(&pd.ntf, bit);
 	}
 }
+
+#ifdef MK_BACKEND_RECEIVE_IN_PLACE
+bool mk_pd_in_place_ok;
+
+/* What the event loop owes before its next receive: a reply to a
+ * protected procedure call or to a child's fault. */
+struct loop_owed {
+	bool have_reply;
+	seL4_MessageInfo_t reply;
+};
+
+/* One turn of libmicrokit's event loop (handler_loop in its main.c,
+ * Microkit 2.0.1): the receive, with the reply or the deferred signal
+ * (microkit_deferred_notify, microkit_deferred_irq_ack) it owes, then
+ * notified() for each channel of a notification, lowest first,
+ * protected() for a call, fault() for a child's fault. */
+MK_WAKE_PATH static void loop_turn(struct loop_owed *o)
+{
+	seL4_MessageInfo_t tag;
+	seL4_Word badge;
+
+	if (o->have_reply) {
+		tag = seL4_ReplyRecv(PD_INPUT_CAP, o->reply, &badge, PD_REPLY_CAP);
+	} else if (microkit_have_signal) {
+		tag = seL4_NBSendRecv(microkit_signal_cap, microkit_signal_msg, PD_INPUT_CAP, &badge,
+				      PD_REPLY_CAP);
+		microkit_have_signal = seL4_False;
+	} else {
+		tag = seL4_Recv(PD_INPUT_CAP, &badge, PD_REPLY_CAP);
+	}
+	o->have_reply = false;
+	if ((badge >> 62) & 1) {
+		o->have_reply = fault((microkit_child)(badge & 0xff), tag, &o->reply);
+	} else if (badge >> 63) {
+		o->reply = protected((microkit_channel)(badge & 0x3f), tag);
+		o->have_reply = true;
+	} else {
+		for (unsigned ch = 0; badge != 0; badge >>= 1, ch++)
+			if (badge & 1)
+				notified(ch);
+	}
+}
+
+/* A reply owed when the domain is to run first: sent alone, on the reply
+ * object (the next receive is then a plain one). */
+MK_WAKE_PATH static inline void reply_now(struct loop_owed *o)
+{
+	if (o->have_reply) {
+		seL4_Send(PD_REPLY_CAP, o->reply);
+		o->have_reply = false;
+	}
+}
+
+/* Whether the receive in place is done: the PD notification has bits, or
+ * the vCPU context must run. */
+MK_WAKE_PATH static inline bool receive_done(void)
+{
+	return atomic_load_explicit(&pd.ntf.word, memory_order_relaxed) != 0 || pd.recv_kick;
+}
+
+/* The receive in place, on the PD context's stack (mk_pd_receive_in_place):
+ * turns of the event loop until receive_done. */
+MK_WAKE_PATH static void receive_loop(void)
+{
+	struct loop_owed o = {.have_reply = false};
+
+	for (;;) {
+		loop_turn(&o);
+		mk_pd_stats.loop_returns++;
+		mk_pd_stats.in_place_receives++;
+		if (receive_done()) {
+			reply_now(&o);
+			return;
+		}
+	}
+}
+
+/* Call fn on the stack below `stack` (16-byte aligned down), and come
+ * back: fn keeps x19-x29 and d8-d15 (AAPCS64), the rest is clobbered.
+ * Inline, on the wake-up path's page. */
+static inline void call_on_stack(void *stack, void (*fn)(void))
+{
+	register uintptr_t x0 __asm__("x0") = (uintptr_t)stack & ~(uintptr_t)15;
+	register void (*x1)(void) __asm__("x1") = fn;
+
+	__asm__ volatile("mov x9, sp\n\t"
+			 "mov sp, x0\n\t"
+			 "stp x9, x30, [sp, #-16]!\n\t"
+			 "blr x1\n\t"
+			 "ldp x9, x30, [sp], #16\n\t"
+			 "mov sp, x9"
+			 : "+r"(x0), "+r"(x1)
+			 :
+			 : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+			   "x13", "x14", "x15", "x16", "x17", "x18", "memory", "cc"
+#ifndef DOM_ARCH_NO_FP_REGS
+			   /* the caller-saved FP/SIMD registers (not v8-v15: naming
+			    * them would make the compiler save d8-d15 here) */
+			   , "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18",
+			   "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28",
+			   "v29", "v30", "v31"
+#endif
+	);
+}
+
+MK_WAKE_PATH int mk_pd_receive_in_place(void *stack, const void *own_lo)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), lo = (uintptr_t)own_lo;
+
+	PD_ASSERT(pd.state == VC_DIRECT && pd.in_vcpu && mk_pd_in_place_ok,
+		  "receive in place outside the direct wake of mk_microkit_event_loop");
+	PD_ASSERT(stack != NULL, "receive in place without the PD context's stack");
+	pd.state = VC_RECEIVING;
+	pd.in_vcpu = false;
+	pd.recv_kick = false;
+	tls_swap();
+	if (!receive_done()) {
+		/* the handlers on this stack if it has what the PD's has */
+		if (own_lo != NULL && fp > lo && fp - lo >= pd.handler_stack)
+			receive_loop();
+		else
+			call_on_stack(stack, receive_loop);
+	}
+	tls_swap();
+	pd.in_vcpu = true;
+	pd.state = VC_DIRECT;
+	return pd.recv_kick ? 1 : 0;
+}
+
+/* libmicrokit's main, after init(): a passive PD tells the monitor with
+ * its first receive (main.c, Microkit 2.0.1). */
+extern seL4_Bool microkit_passive;
+
+int mk_microkit_event_loop(void)
+{
+	struct loop_owed o = {.have_reply = false};
+
+	if (!pd.ready || pd.in_vcpu || pd.state == VC_DIRECT || pd.state == VC_RECEIVING)
+		return -EPERM;
+	if (pd.own_loop)
+		return -EBUSY;
+	pd.own_loop = true;
+	if (microkit_passive) {
+		microkit_have_signal = seL4_True;
+		microkit_signal_msg = seL4_MessageInfo_new(0, 0, 0, 0);
+		microkit_signal_cap = MONITOR_EP;
+	}
+	for (;;) {
+		uint64_t bits;
+
+		pd.dispatching = true;
+		loop_turn(&o);
+		pd.dispatching = false;
+		if ((bits = pd.raised) == 0)
+			continue;
+		/* the channels notified() raised, once it has returned for
+		 * every channel of the badge: the domain runs now, the reply
+		 * owed first */
+		pd.raised = 0;
+		reply_now(&o);
+		if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED) {
+			mk_pd_in_place_ok = true;
+			bits = direct_run(bits);
+			mk_pd_in_place_ok = false;
+		}
+		if (bits != 0)
+			mk_notification_signal(&pd.ntf, bits);
+	}
+}
+#else
+int mk_microkit_event_loop(void)
+{
+	return -ENOSYS;
+}
+#endif
 
 void mk_microkit_get_stats(struct mk_microkit_stats *s)
 {
