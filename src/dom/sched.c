@@ -865,7 +865,7 @@ void dom_thread_entry(void)
 	dom_thread_exit(self->fn(self->arg));
 }
 
-DOM_WAKE_PATH static bool must_leave(struct dom_vcpu *v)
+DOM_WAKE_PATH static inline bool must_leave(struct dom_vcpu *v)
 {
 	struct dom *d = v->dom;
 
@@ -1033,7 +1033,7 @@ DOM_WAKE_PATH static void receive_in_place(struct dom_vcpu *v, struct dom_thread
 				break;
 			}
 		}
-		if (mk_notification_poll(d->irq, &bits) == 0) {
+		if ((bits = mk_backend_notification_take(d->irq)) != 0) {
 			v->delivering = true;
 			take_bits(d, bits);
 			v->delivering = false;

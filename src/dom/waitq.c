@@ -74,9 +74,11 @@ bool dom_waitq_empty(const struct dom_waitq *q)
 	return q->head == NULL;
 }
 
-DOM_WAKE_PATH
-void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
-		       uint64_t data)
+/* dom_waitq_prepare and dom_waitq_commit, inline in dom_waitq_block: the
+ * wake-up path's wait (docs/microkit.md, "Benchmark": each call and
+ * return is a lookup under QEMU after a switch between PDs). */
+static inline __attribute__((always_inline)) void
+waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self, uint64_t data)
 {
 	if (q != NULL)
 		dom_assert_locked(&q->lock, "wait queue", q);
@@ -93,6 +95,12 @@ void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thr
 	self->wait = w;
 	if (self->kind == DK_GREEN)
 		dom_atomic_store(&self->state, TS_BLOCKING, memory_order_seq_cst);
+}
+
+void dom_waitq_prepare(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
+		       uint64_t data)
+{
+	waitq_prepare(q, w, self, data);
 }
 
 DOM_WAKE_PATH static bool claim(struct dom_waiter *w)
@@ -150,7 +158,8 @@ static void unlink_claimed(struct dom_waiter *w)
 	}
 }
 
-DOM_WAKE_PATH int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
+static inline __attribute__((always_inline)) int waitq_commit(struct dom_waiter *w,
+								uint64_t deadline)
 {
 	struct dom_thread *self = w->t;
 	uint64_t bits;
@@ -190,14 +199,19 @@ DOM_WAKE_PATH int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
 	return w->result;
 }
 
+int dom_waitq_commit(struct dom_waiter *w, uint64_t deadline)
+{
+	return waitq_commit(w, deadline);
+}
+
 DOM_WAKE_PATH
 int dom_waitq_block(struct dom_waitq *q, struct dom_waiter *w, struct dom_thread *self,
 		    uint64_t data, uint64_t deadline)
 {
-	dom_waitq_prepare(q, w, self, data);
+	waitq_prepare(q, w, self, data);
 	if (q != NULL)
 		dom_spin_unlock(&q->lock);
-	return dom_waitq_commit(w, deadline);
+	return waitq_commit(w, deadline);
 }
 
 /* Used by the timer: claim w if nobody has (timer lock held). */

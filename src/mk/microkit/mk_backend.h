@@ -81,6 +81,17 @@ static inline bool mk_backend_notification_pending(struct mk_notification *n)
 {
 	return atomic_load_explicit(&n->word, memory_order_relaxed) != 0;
 }
+
+/* mk_notification_poll without its checks, for a notification the
+ * caller owns: take n's bits (0: none). */
+static inline uint64_t mk_backend_notification_take(struct mk_notification *n)
+{
+	uint64_t w = atomic_load_explicit(&n->word, memory_order_relaxed);
+
+	if (w != 0)
+		atomic_store_explicit(&n->word, 0, memory_order_relaxed);
+	return w;
+}
 #endif
 
 /* CPU hints (the Linux backend's, for the idle poll of src/dom/sched.c):

@@ -316,7 +316,7 @@ struct loop_owed {
  * (microkit_deferred_notify, microkit_deferred_irq_ack) it owes, then
  * notified() for each channel of a notification, lowest first,
  * protected() for a call, fault() for a child's fault. */
-MK_WAKE_PATH static void loop_turn(struct loop_owed *o)
+MK_WAKE_PATH static inline __attribute__((always_inline)) void loop_turn(struct loop_owed *o)
 {
 	seL4_MessageInfo_t tag;
 	seL4_Word badge;
@@ -337,9 +337,9 @@ MK_WAKE_PATH static void loop_turn(struct loop_owed *o)
 		o->reply = protected((microkit_channel)(badge & 0x3f), tag);
 		o->have_reply = true;
 	} else {
-		for (unsigned ch = 0; badge != 0; badge >>= 1, ch++)
-			if (badge & 1)
-				notified(ch);
+		/* each set bit, lowest first (one branch a channel) */
+		for (; badge != 0; badge &= badge - 1)
+			notified((microkit_channel)__builtin_ctzll(badge));
 	}
 }
 
