@@ -11,7 +11,9 @@
 #     the waiter or a timer interrupt, so loop_returns <= wakeups +
 #     timer_irqs + 1 (the first); and over the client's quiet half second
 #     the domain went back to the loop exactly once and took no timer
-#     interrupt.
+#     interrupt;
+#   - the waiter received the client's notifications in place (the
+#     domain PD runs the library's event loop: in_place_receives > 0).
 # Exit 0: pass; 1: fail; 77: skipped (no QEMU).
 set -uo pipefail
 sdk=$1 img=$2 log=$3
@@ -33,7 +35,7 @@ fails=0
 check() { # description, condition (arithmetic)
 	if (($2)); then echo "ok: $1"; else echo "FAIL: $1 ($2)"; fails=$((fails + 1)); fi
 }
-for f in rounds wakeups advanced count_a count_b b_sleeps b_early loop_returns timer_irqs; do
+for f in rounds wakeups advanced count_a count_b b_sleeps b_early loop_returns in_place_receives timer_irqs; do
 	v=$(field done $f)
 	[ -n "$v" ] || { echo "FAIL: no $f on the 'domain: done' line"; exit 1; }
 	declare "d_$f=$v"
@@ -50,6 +52,7 @@ check "timer sleeps ended, none early" "d_b_sleeps > 0 && d_b_early == 0"
 check "the PD went back to seL4_Recv at least once per round" "d_loop_returns >= d_rounds"
 check "no spinning: each return to the loop ended by a wake-up source" \
 	"d_loop_returns <= d_wakeups + d_timer_irqs + 1"
+check "the waiter received in place (the library's event loop)" "d_in_place_receives > 0"
 check "idle while the client was quiet: one return to the loop, no timer interrupt" \
 	"r_lr - d_loop_returns == 1 && r_ti == d_timer_irqs"
 if [ $fails -ne 0 ]; then
