@@ -500,7 +500,7 @@ static void move_on(struct dom_vcpu *v)
 /* The rare work of a scheduling point: hand private threads to an idle
  * vCPU, look at the domain notification every POLL_IRQ_EVERY points and
  * at the clock every POLL_CLOCK_EVERY. */
-static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsigned ticks)
+DOM_DIRECT_PATH static __attribute__((noinline)) void sched_point_slow(struct dom_vcpu *v, unsigned ticks)
 {
 	struct dom *d = v->dom;
 	uint64_t bits;
@@ -793,7 +793,7 @@ static __attribute__((noinline, cold)) int yield_not_green(struct dom_thread *se
 /* The long path: a scheduling point's rare part (its tick is counted
  * already), self to the ring's tail, the pick (the shared queues first)
  * and dom_arch_switch with its epilogue. */
-static __attribute__((noinline)) int yield_long(struct dom_thread *self)
+DOM_DIRECT_PATH static __attribute__((noinline)) int yield_long(struct dom_thread *self)
 {
 	struct dom_vcpu *v = self->vcpu;
 	struct dom_thread *next;

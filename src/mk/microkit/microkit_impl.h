@@ -30,6 +30,10 @@ void mk_pd_suspend(void);
  * suspended. */
 void mk_pd_resume(void);
 extern struct mk_microkit_stats mk_pd_stats;
+/* thread.c: whether any context ever set a TLS slot other than
+ * MK_TLS_DOM_CURRENT to non-NULL; until then the others are NULL in both
+ * contexts and a swap of the contexts' slots takes that one alone. */
+extern bool mk_microkit_tls_wide;
 extern int mk_pd_timer_channel;
 
 /* clock.c: the EL0 physical timer.  arm(MK_FOREVER) stops it. */

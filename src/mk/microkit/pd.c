@@ -103,9 +103,17 @@ static struct {
 } pd;
 
 /* Swap the TLS slots of the two contexts (at every switch).  Unrolled:
- * under QEMU every taken branch ends a translation block. */
+ * under QEMU every taken branch ends a translation block.  Only the
+ * current-thread slot while the others are NULL in both (thread.c,
+ * mk_microkit_tls_wide): the receive in place swaps twice a round trip. */
 static inline void tls_swap(void)
 {
+	if (__builtin_expect(!mk_microkit_tls_wide, 1)) {
+		void *v = mk_microkit_tls[MK_TLS_DOM_CURRENT];
+		mk_microkit_tls[MK_TLS_DOM_CURRENT] = pd.other_tls[MK_TLS_DOM_CURRENT];
+		pd.other_tls[MK_TLS_DOM_CURRENT] = v;
+		return;
+	}
 #pragma GCC unroll 8
 	for (unsigned i = 0; i < MK_TLS_SLOTS; i++) {
 		void *v = mk_microkit_tls[i];
@@ -409,9 +417,11 @@ MK_WAKE_PATH int mk_pd_receive_in_place(void *stack, const void *own_lo)
 {
 	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), lo = (uintptr_t)own_lo;
 
+#ifndef NDEBUG
 	PD_ASSERT(pd.state == VC_DIRECT && pd.in_vcpu && mk_pd_in_place_ok,
 		  "receive in place outside the direct wake of mk_microkit_event_loop");
 	PD_ASSERT(stack != NULL, "receive in place without the PD context's stack");
+#endif
 	pd.state = VC_RECEIVING;
 	pd.in_vcpu = false;
 	pd.recv_kick = false;

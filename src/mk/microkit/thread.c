@@ -12,6 +12,7 @@
 #include "microkit_impl.h"
 
 void *mk_microkit_tls[MK_TLS_SLOTS];
+bool mk_microkit_tls_wide;
 static void (*tls_dtor[MK_TLS_SLOTS])(void *);
 
 int mk_thread_create(struct mk_thread **t, const char *name, void *(*fn)(void *), void *arg)
@@ -65,6 +66,8 @@ void mk_tls_set(unsigned slot, void *value)
 {
 	if (slot < MK_TLS_SLOTS)
 		mk_microkit_tls[slot] = value;
+	if (slot != MK_TLS_DOM_CURRENT && slot < MK_TLS_SLOTS && value != NULL)
+		mk_microkit_tls_wide = true; /* pd.c's swaps take every slot from now on */
 }
 
 /* Kept, never run: the PD's thread does not exit. */
