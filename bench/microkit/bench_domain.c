@@ -176,9 +176,11 @@ void init(void)
 	/* the median block */
 	bench_report("local_wake", local[BENCH_PAIRS / 2], BENCH_ROUNDS);
 #ifndef BENCH_LIBMICROKIT_LOOP
-	/* the library's event loop, so that the echo thread receives in place */
-	mk_microkit_event_loop();
-	microkit_dbg_puts("bench: FAIL mk_microkit_event_loop returned\n");
+	/* the library's event loop, so that the echo thread receives in
+	 * place; a build without it (RUMPBRIDGE_MICROKIT_RECEIVE_IN_PLACE=OFF,
+	 * the A/B) returns -ENOSYS: libmicrokit's loop then */
+	if (mk_microkit_event_loop() != -ENOSYS)
+		microkit_dbg_puts("bench: FAIL mk_microkit_event_loop returned\n");
 #endif
 }
 
