@@ -125,7 +125,9 @@ void mk_microkit_notified(unsigned ch);
  * last one waits for the PD's next message itself ("Receive in place",
  * docs/microkit.md), and a notification that wakes that same thread then
  * costs no context switch.  Everything else (the timer channel, signals
- * from PD-context code) is as with libmicrokit's loop.  Errors (returned
+ * from PD-context code) is as with libmicrokit's loop.  A passive PD
+ * replies after the domain ran, and its threads never receive in place
+ * (the reply would take the caller's scheduling context along).  Errors (returned
  * at once): -EPERM (mk_microkit_init not done, or not called from the PD
  * context's init()), -EBUSY (already running), -ENOSYS (a build without
  * the receive in place: RUMPBRIDGE_MICROKIT_RECEIVE_IN_PLACE=OFF or

@@ -467,11 +467,15 @@ int mk_microkit_event_loop(void)
 			continue;
 		/* the channels notified() raised, once it has returned for
 		 * every channel of the badge: the domain runs now, the reply
-		 * owed first */
+		 * owed first.  Not in a passive PD: the reply would give the
+		 * caller's scheduling context back before the domain ran (it
+		 * runs first, the reply goes with the next receive, and no
+		 * thread receives in place: the PD context owes the reply). */
 		pd.raised = 0;
-		reply_now(&o);
+		if (!microkit_passive)
+			reply_now(&o);
 		if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED) {
-			mk_pd_in_place_ok = true;
+			mk_pd_in_place_ok = !o.have_reply;
 			bits = direct_run(bits);
 			mk_pd_in_place_ok = false;
 		}
