@@ -903,6 +903,27 @@ DOM_WAKE_PATH static inline uint64_t timer_next_inline(struct dom_vcpu *v)
 	return own < next ? own : next;
 }
 
+/* The idle loop's part after its wait, for the direct wake and the
+ * receive in place: deliver bits (none: 0) with the first thread they wake
+ * kept ("Local wake-ups"), and return the thread to run: the kept one,
+ * else a queued one, else NULL. */
+DOM_WAKE_PATH static inline struct dom_thread *deliver_pick(struct dom_vcpu *v, uint64_t bits)
+{
+	struct dom_thread *t;
+
+	if (bits != 0) {
+		v->delivering = true;
+		take_bits(v->dom, bits);
+		v->delivering = false;
+	}
+	if ((t = v->keep) == NULL)
+		return pick_common(v, true);
+	v->keep = NULL;
+	/* relaxed: a count only tests read (one vCPU: a load and a store) */
+	dom_atomic_fetch_add(&v->local_wakes, 1, memory_order_relaxed);
+	return t;
+}
+
 /* The direct wake (one vCPU; the backend's side: mk_backend.h, and
  * docs/microkit.md "Direct wake").  The idle loop waits on the domain
  * notification with v->parked set; an event that arrives meanwhile from
@@ -941,17 +962,7 @@ DOM_DIRECT_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 	/* relaxed: counts only tests read (one vCPU: a load and a store) */
 	dom_atomic_fetch_add(&v->idle_wakes, 1, memory_order_relaxed);
 	for (;;) {
-		v->delivering = true;
-		take_bits(d, bits);
-		v->delivering = false;
-		if ((t = v->keep) != NULL) {
-			v->keep = NULL;
-			/* relaxed: as idle_wakes above */
-			dom_atomic_fetch_add(&v->local_wakes, 1, memory_order_relaxed);
-		} else {
-			t = pick_common(v, true);
-		}
-		if (t != NULL) {
+		if ((t = deliver_pick(v, bits)) != NULL) {
 			/* back when nothing is runnable, or a thread left */
 			switch_to(v, &v->idle_ctx, t);
 			if (v->direct_left)
@@ -1010,7 +1021,6 @@ DOM_WAKE_PATH static void receive_in_place(struct dom_vcpu *v, struct dom_thread
 {
 	struct dom *d = v->dom;
 	struct dom_thread *idle = &v->idle_ctx, *t;
-	uint64_t bits;
 
 	dom_assert(v->seat.cur == self && idle->sp != NULL,
 		   "vCPU %p: thread %p '%s' receives in place off the direct wake", (void *)v,
@@ -1033,18 +1043,8 @@ DOM_WAKE_PATH static void receive_in_place(struct dom_vcpu *v, struct dom_thread
 				break;
 			}
 		}
-		if ((bits = mk_backend_notification_take(d->irq)) != 0) {
-			v->delivering = true;
-			take_bits(d, bits);
-			v->delivering = false;
-		}
-		if ((t = v->keep) != NULL) {
-			v->keep = NULL;
-			/* relaxed: as in direct_wake */
-			dom_atomic_fetch_add(&v->local_wakes, 1, memory_order_relaxed);
-		} else if ((t = pick_common(v, true)) == NULL) {
+		if ((t = deliver_pick(v, mk_backend_notification_take(d->irq))) == NULL)
 			continue;
-		}
 		switch_prepare(v, idle, t);
 		if (t != self)
 			dom_wake_switch_direct(self, t);
