@@ -765,6 +765,22 @@ static void *dw_poster(void *arg)
 	return NULL;
 }
 
+/* woken by the poker, exits at once: its joiner, the runner, is the
+ * thread the exit makes runnable */
+static uint64_t dw_lr_exit;
+
+static void *dw_exiter(void *arg)
+{
+	struct mk_microkit_stats s;
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	mk_microkit_get_stats(&s);
+	dw_lr_exit = s.loop_returns;
+	return NULL;
+}
+
 /* The bound: one deadline for the whole test, dw_end, so that the domain
  * parks with the same next deadline before and after each direct wake
  * (the runner's waits have none of their own); the watchdog ends every
@@ -879,6 +895,20 @@ static void test_direct(void)
 	mk_microkit_get_stats(&s1);
 	CHECK_EQ(s1.timer_irqs, s0.timer_irqs);
 	join(t[0]);
+
+	/* the woken thread exits and its joiner waits for nothing else: the
+	 * exit makes the joiner runnable (the reap, in the switch to the idle
+	 * context, i.e. back in the direct wake), and it runs before the PD
+	 * returns to seL4_Recv, not when the next interrupt or notification
+	 * resumes the idle loop (here the watchdog's, at dw_end) */
+	t[0] = spawn("dw-exiter", dw_exiter, NULL);
+	CHECK_EQ(dom_yield(), 0);
+	mk_microkit_get_stats(&s0);
+	microkit_notify(CH_POKER);
+	join(t[0]);
+	mk_microkit_get_stats(&s1);
+	CHECK_EQ(s1.loop_returns, dw_lr_exit); /* no trip to seL4_Recv between */
+	CHECK_EQ(s1.timer_irqs, s0.timer_irqs);
 	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_STOP), 0);
 	join(wd);
 	CHECK_EQ(dw_fired, 0);
