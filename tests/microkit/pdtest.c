@@ -4,7 +4,8 @@
  * Microkit PD (tests/microkit/pdtest.system): threads, mutex, condition
  * variable, semaphore, rwlock, events (local, from another PD's channel,
  * bound handlers), the wait protocol's one-vCPU loads and stores,
- * timers, and the backend's own memory and stacks.  A
+ * timers, and the backend's own memory and stacks; and, in
+ * pdtest_inplace.c, the PD's event loop and the receive in place.  A
  * green thread "runner" runs them in order and prints, on the console,
  * one line per test and a last "pdtest: N passed, M failed" line that
  * tests/microkit/check_pdtest.sh reads.  Built twice: pdtest.img, where
@@ -12,66 +13,24 @@
  * whose init() ends in the library's (mk_microkit_event_loop); a check
  * that depends on the loop says what each one must give.
  *
- * The "poker" PD (poker.c) answers every notification on its channel with
- * one notification back: a channel event that comes from outside.
+ * The "poker" PD (poker.c) answers every notification with one
+ * notification back on the same channel: a channel event that comes from
+ * outside (pdtest_proto.h: the channels, and the call it makes on CH_PP).
  */
 #include <errno.h>
-#include <microkit.h>
-#include <stdbool.h>
 #include <string.h>
 
-#include <rumpbridge/dom.h>
-#include <rumpbridge/mk_microkit.h>
 #include <rumpbridge/trace.h>
 
-#include "pd_common.h"
-
-/* 1 in the image built with PDTEST_OWN_LOOP (pdtest_loop.img: init()
- * ends in mk_microkit_event_loop), 0 in the one libmicrokit's loop runs */
-#ifdef PDTEST_OWN_LOOP
-#define PDTEST_OWN 1
-#else
-#define PDTEST_OWN 0
-#endif
-
-#define CH_TIMER 2
-#define CH_POKER 3
-#define HEAP_SIZE 0x40000
-#define STACK_STRIDE 0x5000
-#define NSTACKS 16
-#define MS 1000000ull
+#include "pdtest.h"
 
 uintptr_t heap_base;
 uintptr_t stack0_base;
 
-static struct dom *d;
-static int failures;
+struct dom *d;
+int failures;
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			pd_put("pdtest: check failed: " #c " at line ");                           \
-			pd_put_i64(__LINE__);                                                      \
-			pd_put("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                      \
-		if (a_ != b_) {                                                                    \
-			pd_put("pdtest: check failed: " #a " == " #b " (");                        \
-			pd_put_i64(a_);                                                            \
-			pd_put(" != ");                                                            \
-			pd_put_i64(b_);                                                            \
-			pd_put(") at line ");                                                      \
-			pd_put_i64(__LINE__);                                                      \
-			pd_put("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg)
+struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg)
 {
 	struct dom_thread_attr a = {.name = name, .vcpu = -1};
 	struct dom_thread *t = NULL;
@@ -80,7 +39,7 @@ static struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg
 	return t;
 }
 
-static void *join(struct dom_thread *t)
+void *join(struct dom_thread *t)
 {
 	void *ret = NULL;
 
@@ -1219,6 +1178,14 @@ static const struct {
 } tests[] = {
 	{"pdctx", test_pdctx},	 {"thread", test_thread},
 	{"direct", test_direct}, /* before yieldgate, which closes the yield gate for good */
+	/* pdtest_inplace.c: before yieldgate too (a thread with fpenv turns
+	 * the receive in place off) */
+	{"order", test_loop_order},
+	{"roundtrip", test_loop_roundtrip},
+	{"ppc", test_loop_ppc},
+	{"hstack", test_loop_hstack},
+	{"recvtimer", test_loop_timer},
+	{"loopcall", test_loop_misuse},
 	{"yieldgate", test_yieldgate},
 	{"yield", test_yield},
 	{"mutex", test_mutex},
@@ -1302,6 +1269,8 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
+	if (inplace_notified(ch))
+		return;
 	if (ch == CH_POKER && gate_hook != 0) {
 		/* test_yieldgate, a green thread waits in a raw mk wait */
 		if (gate_hook == GATE_WAKE)
