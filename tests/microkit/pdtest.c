@@ -1182,6 +1182,7 @@ static const struct {
 	 * the receive in place off) */
 	{"order", test_loop_order},
 	{"roundtrip", test_loop_roundtrip},
+	{"bound", test_loop_bound},
 	{"ppc", test_loop_ppc},
 	{"hstack", test_loop_hstack},
 	{"recvtimer", test_loop_timer},

@@ -71,6 +71,7 @@ void *join(struct dom_thread *t);
  * and its part of notified() and protected(). */
 void test_loop_order(void);
 void test_loop_roundtrip(void);
+void test_loop_bound(void);
 void test_loop_ppc(void);
 void test_loop_hstack(void);
 void test_loop_timer(void);

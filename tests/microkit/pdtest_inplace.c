@@ -13,6 +13,8 @@
  *              own loop it receives in place every time (no switch to the
  *              vCPU context), with libmicrokit's never; a checksum over
  *              the poker's counts (no round lost or doubled);
+ *   bound      a bit bound to a handler, taken by a receive in place: the
+ *              handler runs on the service thread;
  *   ppc        the poker calls pdtest (protected()) while a green thread
  *              receives in place: once with work for the domain (a post:
  *              the reply is sent on its own, then the domain runs) and
@@ -267,6 +269,52 @@ void test_loop_roundtrip(void)
 	ip_finish();
 }
 
+/* ---- bound: a bound handler's bit taken by a receive in place ---- */
+static char bd_thread[DOM_NAME_MAX + 1];
+static volatile int bd_calls;
+
+static void on_bound(unsigned bit, void *arg)
+{
+	(void)arg;
+	CHECK_EQ(bit, CH_RT);
+	strcpy(bd_thread, dom_thread_name(dom_self()));
+	bd_calls++;
+	CHECK_EQ(dom_event_signal(d, BIT(IP_BIT_DONE)), 0);
+}
+
+/* The runner receives in place (own loop) and the bit it takes is bound:
+ * the handler runs on the service thread, which the runner switches to. */
+void test_loop_bound(void)
+{
+	struct mk_microkit_stats s0, s1;
+	int f0 = failures;
+
+	ip_begin();
+	bd_calls = 0;
+	bd_thread[0] = '\0';
+	CHECK_EQ(dom_event_bind(d, CH_RT, on_bound, NULL), 0);
+	ip_via_notification();
+	mk_microkit_get_stats(&s0);
+	microkit_notify(CH_RT);
+	ip_wait(BIT(IP_BIT_DONE), "signal of the bound handler");
+	mk_microkit_get_stats(&s1);
+	CHECK_EQ(bd_calls, 1);
+	CHECK(strcmp(bd_thread, "dom-service") == 0);
+	if (PDTEST_OWN) {
+		CHECK_EQ(s1.in_place_receives, s0.in_place_receives + 1);
+		CHECK_EQ(s1.direct_wakes, s0.direct_wakes);
+	} else {
+		CHECK_EQ(s1.in_place_receives, 0);
+#ifdef PDTEST_DIRECT_WAKE
+		CHECK_EQ(s1.direct_wakes, s0.direct_wakes + 1);
+#endif
+	}
+	CHECK_EQ(dom_event_bind(d, CH_RT, NULL, NULL), 0);
+	if (failures != f0)
+		ip_show("bound", &s0, &s1);
+	ip_finish();
+}
+
 /* ---- ppc: the poker calls pdtest while a green thread receives ---- */
 enum { PP_POST, PP_QUIET };
 static volatile int pp_mode;	    /* PP_POST: protected() posts pp_sem */
@@ -482,16 +530,20 @@ static void *tm_sleeper(void *arg)
 
 void test_loop_timer(void)
 {
-	struct mk_microkit_stats s0, s1;
+	struct mk_microkit_stats sp, s0, s1;
 	struct dom_thread *t;
 	int tries, f0 = failures;
 
 	ip_begin();
 	for (tries = 0; tries < TM_TRIES; tries++) {
 		tm_woke = 0;
+		ip_via_notification(); /* the runner on the direct wake's chain */
 		t = spawn("tm-sleeper", tm_sleeper, NULL);
-		/* the sleeper sleeps: the idle loop parks with its deadline;
-		 * then the poker's answer wakes the runner (direct wake) */
+		mk_microkit_get_stats(&sp);
+		/* the sleeper sleeps, the last to block: its deadline is new,
+		 * so it hands over to the idle loop (no receive in place),
+		 * which parks with it; then the poker's answer wakes the
+		 * runner (a direct wake) */
 		ip_via_notification();
 		if (tm_woke) {
 			/* the emulator stalled past the sleep: again */
@@ -500,6 +552,13 @@ void test_loop_timer(void)
 			continue;
 		}
 		mk_microkit_get_stats(&s0);
+#ifdef PDTEST_DIRECT_WAKE
+		CHECK_EQ(s0.in_place_receives, sp.in_place_receives);
+		CHECK_EQ(s0.resumes, sp.resumes + 1);
+		CHECK_EQ(s0.direct_wakes, sp.direct_wakes + 1);
+		if (failures != f0)
+			ip_show("recvtimer, the sleep", &sp, &s0);
+#endif
 		/* own loop: the runner receives in place, the interrupt comes
 		 * there and hands over to the idle loop */
 		ip_wait(BIT(IP_BIT_DONE), "end of tm-sleeper");
