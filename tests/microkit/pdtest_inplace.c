@@ -22,8 +22,9 @@
  *              poker checks the reply;
  *   hstack     the handlers run on the receiving thread's stack when
  *              handler_stack of it is free, else on the PD's stack;
- *   recvtimer  a timer interrupt during a receive in place hands over to
- *              the idle loop, which wakes the sleeper;
+ *   recvtimer  a thread that sleeps on the direct wake's chain hands over
+ *              to the idle loop (a new deadline), and a timer interrupt
+ *              during a receive in place does too: the sleeper wakes;
  *   loopcall   mk_microkit_event_loop's errors.
  *
  * Each part first puts the runner where it needs it: woken by a channel's
