@@ -155,9 +155,10 @@ static void *order_waiter(void *arg)
 	return NULL;
 }
 
-/* Round 0 from the event loop's own receive (the direct wake after the
- * turn), round 1 from a receive in place (the bit raised while the runner
- * receives, the domain run once the turn is over). */
+/* With the own loop, round 0 from the event loop's own receive (the direct
+ * wake after the turn), round 1 from a receive in place (the bit raised
+ * while the runner receives, the domain run once the turn is over); with
+ * libmicrokit's, both a direct wake inside mk_microkit_notified. */
 void test_loop_order(void)
 {
 	struct mk_microkit_stats s0;
