@@ -66,17 +66,19 @@ elseif(NOT RB_MK_CC)
 endif()
 
 # The images the microkit tests boot: test name, image (in the sub-build),
-# checker script, console regex that ends the run.
+# checker script, and the checker's arguments after SDK IMAGE LOG, if any
+# (pdtest: the event loop the image must say it runs).
 set(RB_MK_TESTS
   "microkit_example|examples/example.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_example.sh"
-  "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh"
+  "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|libmicrokit"
+  "microkit_pdtest_loop|tests/pdtest_loop.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|own"
   "microkit_fault|tests/fault.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_fault.sh")
 
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")
   if(RUMPBRIDGE_TESTS)
     foreach(t ${RB_MK_TESTS} "microkit_rumppd" "microkit_rumppd_panic" "microkit_rumpnet"
-        "microkit_pdtest_debug")
+        "microkit_pdtest_debug" "microkit_pdtest_loop_debug")
       string(REPLACE "|" ";" t "${t}")
       list(GET t 0 name)
       add_test(NAME ${name} COMMAND sh -c "echo \"SKIPPED: $0\"; exit 77" "${RB_MK_SKIP}")
@@ -117,19 +119,31 @@ if(RUMPBRIDGE_TESTS)
     list(GET t 0 name)
     list(GET t 1 img)
     list(GET t 2 script)
+    set(args "")
+    list(LENGTH t n)
+    if(n GREATER 3)
+      list(SUBLIST t 3 -1 args)
+    endif()
     add_test(NAME ${name} COMMAND bash ${script} ${MICROKIT_SDK} ${RB_MK_BIN}/${img}
-      ${CMAKE_CURRENT_BINARY_DIR}/${name}.log)
+      ${CMAKE_CURRENT_BINARY_DIR}/${name}.log ${args})
     # QEMU boots in well under a second; the script's own limit is 60 s
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS microkit)
   endforeach()
   # The same unit tests from a Debug build of the sub-project: dom's
-  # invariants asserted inside the PD.
-  add_test(NAME microkit_pdtest_debug COMMAND bash
-    ${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest_debug.sh ${PROJECT_SOURCE_DIR} ${MICROKIT_SDK}
-    ${MICROKIT_BOARD} ${MICROKIT_CONFIG} ${CMAKE_BINARY_DIR}/microkit-debug
-    ${CMAKE_CURRENT_BINARY_DIR}/microkit_pdtest_debug.log)
-  set_tests_properties(microkit_pdtest_debug PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77
-    LABELS microkit)
+  # invariants asserted inside the PD; with either event loop (one build
+  # directory: the two take turns, RESOURCE_LOCK).
+  foreach(v "pdtest|libmicrokit" "pdtest_loop|own")
+    string(REPLACE "|" ";" v "${v}")
+    list(GET v 0 img)
+    list(GET v 1 loop)
+    set(name microkit_${img}_debug)
+    add_test(NAME ${name} COMMAND bash
+      ${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest_debug.sh ${PROJECT_SOURCE_DIR} ${MICROKIT_SDK}
+      ${MICROKIT_BOARD} ${MICROKIT_CONFIG} ${CMAKE_BINARY_DIR}/microkit-debug
+      ${CMAKE_CURRENT_BINARY_DIR}/${name}.log ${img} ${loop})
+    set_tests_properties(${name} PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77
+      LABELS microkit RESOURCE_LOCK microkit-debug)
+  endforeach()
 endif()
 # The rump kernel in a PD (tests/microkit/rump): boots it, checks its work
 # and the clean halt; skipped, saying why, without the aarch64 rump kernel.

@@ -962,12 +962,16 @@ DOM_DIRECT_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 	/* relaxed: counts only tests read (one vCPU: a load and a store) */
 	dom_atomic_fetch_add(&v->idle_wakes, 1, memory_order_relaxed);
 	for (;;) {
-		if ((t = deliver_pick(v, bits)) != NULL) {
-			/* back when nothing is runnable, or a thread left */
+		t = deliver_pick(v, bits);
+		while (t != NULL) {
+			/* back when nothing is runnable, or a thread left; or
+			 * when a thread exited, whose reap (the switch's
+			 * epilogue, here) may have made its joiner runnable */
 			switch_to(v, &v->idle_ctx, t);
-			if (v->direct_left)
-				break;
+			t = v->direct_left ? NULL : pick(v);
 		}
+		if (v->direct_left)
+			break;
 		if (!mk_backend_notification_pending(d->irq) ||
 		    mk_notification_poll(d->irq, &bits) != 0)
 			break; /* no bits raised meanwhile: idle */

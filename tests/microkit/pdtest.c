@@ -4,63 +4,33 @@
  * Microkit PD (tests/microkit/pdtest.system): threads, mutex, condition
  * variable, semaphore, rwlock, events (local, from another PD's channel,
  * bound handlers), the wait protocol's one-vCPU loads and stores,
- * timers, and the backend's own memory and stacks.  A
+ * timers, and the backend's own memory and stacks; and, in
+ * pdtest_inplace.c, the PD's event loop and the receive in place.  A
  * green thread "runner" runs them in order and prints, on the console,
  * one line per test and a last "pdtest: N passed, M failed" line that
- * tests/microkit/check_pdtest.sh reads.
+ * tests/microkit/check_pdtest.sh reads.  Built twice: pdtest.img, where
+ * libmicrokit's event loop runs, and pdtest_loop.img (PDTEST_OWN_LOOP),
+ * whose init() ends in the library's (mk_microkit_event_loop); a check
+ * that depends on the loop says what each one must give.
  *
- * The "poker" PD (poker.c) answers every notification on its channel with
- * one notification back: a channel event that comes from outside.
+ * The "poker" PD (poker.c) answers every notification with one
+ * notification back on the same channel: a channel event that comes from
+ * outside (pdtest_proto.h: the channels, and the call it makes on CH_PP).
  */
 #include <errno.h>
-#include <microkit.h>
-#include <stdbool.h>
 #include <string.h>
 
-#include <rumpbridge/dom.h>
-#include <rumpbridge/mk_microkit.h>
 #include <rumpbridge/trace.h>
 
-#include "pd_common.h"
-
-#define CH_TIMER 2
-#define CH_POKER 3
-#define HEAP_SIZE 0x40000
-#define STACK_STRIDE 0x5000
-#define NSTACKS 16
-#define MS 1000000ull
+#include "pdtest.h"
 
 uintptr_t heap_base;
 uintptr_t stack0_base;
 
-static struct dom *d;
-static int failures;
+struct dom *d;
+int failures;
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			pd_put("pdtest: check failed: " #c " at line ");                           \
-			pd_put_i64(__LINE__);                                                      \
-			pd_put("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                      \
-		if (a_ != b_) {                                                                    \
-			pd_put("pdtest: check failed: " #a " == " #b " (");                        \
-			pd_put_i64(a_);                                                            \
-			pd_put(" != ");                                                            \
-			pd_put_i64(b_);                                                            \
-			pd_put(") at line ");                                                      \
-			pd_put_i64(__LINE__);                                                      \
-			pd_put("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg)
+struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg)
 {
 	struct dom_thread_attr a = {.name = name, .vcpu = -1};
 	struct dom_thread *t = NULL;
@@ -69,7 +39,7 @@ static struct dom_thread *spawn(const char *name, void *(*fn)(void *), void *arg
 	return t;
 }
 
-static void *join(struct dom_thread *t)
+void *join(struct dom_thread *t)
 {
 	void *ret = NULL;
 
@@ -765,6 +735,22 @@ static void *dw_poster(void *arg)
 	return NULL;
 }
 
+/* woken by the poker, exits at once: its joiner, the runner, is the
+ * thread the exit makes runnable */
+static uint64_t dw_lr_exit;
+
+static void *dw_exiter(void *arg)
+{
+	struct mk_microkit_stats s;
+	uint64_t bits;
+
+	(void)arg;
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	mk_microkit_get_stats(&s);
+	dw_lr_exit = s.loop_returns;
+	return NULL;
+}
+
 /* The bound: one deadline for the whole test, dw_end, so that the domain
  * parks with the same next deadline before and after each direct wake
  * (the runner's waits have none of their own); the watchdog ends every
@@ -834,7 +820,16 @@ static void test_direct(void)
 		CHECK_EQ(dw_self_ran, 1);
 		CHECK_EQ(dw_lr_self, dw_lr_woken); /* no trip to seL4_Recv between */
 #ifdef PDTEST_DIRECT_WAKE
-		CHECK(s1.direct_wakes > s0.direct_wakes); /* the path was taken */
+		/* the path was taken: the direct wake; with the library's
+		 * event loop after the first round, the runner's receive in
+		 * place (the previous round's direct wake ran it, and it
+		 * blocks last) */
+		if (PDTEST_OWN && round > 0) {
+			CHECK_EQ(s1.direct_wakes, s0.direct_wakes);
+			CHECK(s1.in_place_receives > s0.in_place_receives);
+		} else {
+			CHECK(s1.direct_wakes > s0.direct_wakes);
+		}
 #endif
 		CHECK(s1.loop_returns > s0.loop_returns);
 	}
@@ -879,6 +874,20 @@ static void test_direct(void)
 	mk_microkit_get_stats(&s1);
 	CHECK_EQ(s1.timer_irqs, s0.timer_irqs);
 	join(t[0]);
+
+	/* the woken thread exits and its joiner waits for nothing else: the
+	 * exit makes the joiner runnable (the reap, in the switch to the idle
+	 * context, i.e. back in the direct wake), and it runs before the PD
+	 * returns to seL4_Recv, not when the next interrupt or notification
+	 * resumes the idle loop (here the watchdog's, at dw_end) */
+	t[0] = spawn("dw-exiter", dw_exiter, NULL);
+	CHECK_EQ(dom_yield(), 0);
+	mk_microkit_get_stats(&s0);
+	microkit_notify(CH_POKER);
+	join(t[0]);
+	mk_microkit_get_stats(&s1);
+	CHECK_EQ(s1.loop_returns, dw_lr_exit); /* no trip to seL4_Recv between */
+	CHECK_EQ(s1.timer_irqs, s0.timer_irqs);
 	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_STOP), 0);
 	join(wd);
 	CHECK_EQ(dw_fired, 0);
@@ -1169,6 +1178,15 @@ static const struct {
 } tests[] = {
 	{"pdctx", test_pdctx},	 {"thread", test_thread},
 	{"direct", test_direct}, /* before yieldgate, which closes the yield gate for good */
+	/* pdtest_inplace.c: before yieldgate too (a thread with fpenv turns
+	 * the receive in place off) */
+	{"order", test_loop_order},
+	{"roundtrip", test_loop_roundtrip},
+	{"bound", test_loop_bound},
+	{"ppc", test_loop_ppc},
+	{"hstack", test_loop_hstack},
+	{"recvtimer", test_loop_timer},
+	{"loopcall", test_loop_misuse},
 	{"yieldgate", test_yieldgate},
 	{"yield", test_yield},
 	{"mutex", test_mutex},
@@ -1217,6 +1235,7 @@ void init(void)
 	const char *what;
 	uint64_t w;
 
+	pd_put(PDTEST_OWN ? "pdtest: event loop: own\n" : "pdtest: event loop: libmicrokit\n");
 	if (pd_domain_create(&d, &mc, &dc, &what) != 0 ||
 	    dom_thread_create(d, NULL, &a, runner, NULL) != 0) {
 		pd_put("pdtest: FAIL setup\n");
@@ -1239,10 +1258,20 @@ void init(void)
 	pd_post_ran = pd_woken;
 	if (pd_post_ran != 1)
 		pd_put("pdtest: FAIL the post from init() did not run the waiter\n");
+#ifdef PDTEST_OWN_LOOP
+	/* the library's event loop: the receive in place */
+	int r = mk_microkit_event_loop();
+
+	pd_put("pdtest: FAIL mk_microkit_event_loop returned");
+	pd_kv("r", (uint64_t)-r);
+	pd_put("\n");
+#endif
 }
 
 void notified(microkit_channel ch)
 {
+	if (inplace_notified(ch))
+		return;
 	if (ch == CH_POKER && gate_hook != 0) {
 		/* test_yieldgate, a green thread waits in a raw mk wait */
 		if (gate_hook == GATE_WAKE)
