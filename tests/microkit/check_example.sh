@@ -10,8 +10,9 @@
 #     (seL4_Recv) was ended by a wake-up source, a notification that woke
 #     the waiter or a timer interrupt, so loop_returns <= wakeups +
 #     timer_irqs + 1 (the first); and over the client's quiet half second
-#     the domain went back to the loop exactly once and took no timer
-#     interrupt;
+#     the domain armed no timer and went back to the loop exactly once
+#     (twice, with one timer interrupt, when the kernel had taken the
+#     interrupt of a deadline armed before the quiet part);
 #   - the waiter received the client's notifications in place (the
 #     domain PD runs the library's event loop: in_place_receives > 0).
 # Exit 0: pass; 1: fail; 77: skipped (no QEMU).
@@ -42,7 +43,10 @@ for f in rounds wakeups advanced count_a count_b b_sleeps b_early loop_returns i
 done
 r_lr=$(field report loop_returns)
 r_ti=$(field report timer_irqs)
-[ -n "$r_lr" ] && [ -n "$r_ti" ] || { echo "FAIL: no 'domain: report' line"; exit 1; }
+r_ta=$(field report timer_arms)
+d_ta=$(field done timer_arms)
+[ -n "$r_lr" ] && [ -n "$r_ti" ] && [ -n "$r_ta" ] && [ -n "$d_ta" ] ||
+	{ echo "FAIL: no 'domain: report' line, or no timer_arms"; exit 1; }
 grep -q '^client: done' "$log" || { echo "FAIL: the client did not finish"; exit 1; }
 
 check "every round trip completed" "d_rounds == 100"
@@ -53,8 +57,13 @@ check "the PD went back to seL4_Recv at least once per round" "d_loop_returns >=
 check "no spinning: each return to the loop ended by a wake-up source" \
 	"d_loop_returns <= d_wakeups + d_timer_irqs + 1"
 check "the waiter received in place (the library's event loop)" "d_in_place_receives > 0"
-check "idle while the client was quiet: one return to the loop, no timer interrupt" \
-	"r_lr - d_loop_returns == 1 && r_ti == d_timer_irqs"
+# The quiet half second: no timer is armed in it (no tick, no poll); the
+# one return to the loop, plus at most the interrupt of a deadline armed
+# before "done" that the kernel took while the threads ran, delivered at
+# the next receive, and its own trip round the loop (about 1 boot in 40
+# at load 2, with libmicrokit's loop as with the library's).
+check "idle while the client was quiet: no timer armed, one return to the loop (two with a timer interrupt armed before)" \
+	"r_ta == d_ta && ((r_lr - d_loop_returns == 1 && r_ti == d_timer_irqs) || (r_lr - d_loop_returns == 2 && r_ti - d_timer_irqs == 1))"
 if [ $fails -ne 0 ]; then
 	echo "FAIL: $fails checks; log: $log"
 	exit 1
