@@ -47,10 +47,14 @@
  * run does not switch back to the PD context to return from notified()
  * to libmicrokit's event loop: it calls mk_pd_receive_in_place, which
  * runs the event loop's body itself (receive_loop: seL4_Recv, then
- * notified(), protected() or fault() as libmicrokit would) on the PD
- * context's stack, below the parked PD context's frames, in the PD
- * context's role (in_vcpu clear, its TLS slots), and returns to the green
- * thread once the PD notification has bits.  The green thread delivers
+ * notified(), protected() or fault() as libmicrokit would) in the PD
+ * context's role (in_vcpu clear, its TLS slots), on the green thread's
+ * own stack when the configuration's handler_stack is free there, else
+ * on the PD context's stack below the parked PD context's frames, and
+ * returns to the green thread once the PD notification has bits.  Only
+ * when mk_microkit_event_loop started the direct wake (mk_pd_in_place_ok):
+ * inside libmicrokit's loop the PD context still has the rest of
+ * notified() and of its badge to run.  The green thread delivers
  * them and runs what they woke, itself first if it was woken: a round
  * trip (a notification in, a green thread wakes, notifies back, waits
  * again) then takes no context switch at all, and so no save of d8-d15
