@@ -640,15 +640,21 @@ static volatile int dw_self_ran, dw_in_raw, dw_pending_in_raw = -1, dw_pending_r
 static uint64_t dw_end; /* the watchdog's deadline (below) */
 static volatile int dw_fired;
 
-static void *dw_woken(void *arg)
+/* Wait for event bit `bit`; the PD's returns to seL4_Recv so far. */
+static uint64_t dw_wait_lr(unsigned bit)
 {
 	struct mk_microkit_stats s;
 	uint64_t bits;
 
-	(void)arg;
-	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
+	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << bit, &bits), 0);
 	mk_microkit_get_stats(&s);
-	dw_lr_woken = s.loop_returns;
+	return s.loop_returns;
+}
+
+static void *dw_woken(void *arg)
+{
+	(void)arg;
+	dw_lr_woken = dw_wait_lr(CH_POKER);
 	CHECK_EQ(dom_sem_post(&dw_sem), 0); /* "dw-other" runnable */
 	for (int i = 0; i < dw_turns; i++) {
 		dtrace[ndtrace++] = 'w';
@@ -673,13 +679,8 @@ static void *dw_other(void *arg)
 
 static void *dw_self(void *arg)
 {
-	struct mk_microkit_stats s;
-	uint64_t bits;
-
 	(void)arg;
-	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << DW_BIT_SELF, &bits), 0);
-	mk_microkit_get_stats(&s);
-	dw_lr_self = s.loop_returns;
+	dw_lr_self = dw_wait_lr(DW_BIT_SELF);
 	dw_self_ran = 1;
 	CHECK_EQ(dom_event_signal(d, UINT64_C(1) << DW_BIT_DONE), 0);
 	return NULL;
@@ -741,13 +742,8 @@ static uint64_t dw_lr_exit;
 
 static void *dw_exiter(void *arg)
 {
-	struct mk_microkit_stats s;
-	uint64_t bits;
-
 	(void)arg;
-	CHECK_EQ(dom_event_wait(d, UINT64_C(1) << CH_POKER, &bits), 0);
-	mk_microkit_get_stats(&s);
-	dw_lr_exit = s.loop_returns;
+	dw_lr_exit = dw_wait_lr(CH_POKER);
 	return NULL;
 }
 
