@@ -116,6 +116,7 @@ static void stats(const char *tag)
 	kv("rx_wakeups", vs.rx_wakeups);
 	kv("rx_thread", vs.rx_thread);
 	kv("loop_returns", ms.loop_returns);
+	kv("in_place_receives", ms.in_place_receives);
 	kv("timer_irqs", ms.timer_irqs);
 	kv("notifications", notifications);
 	kv("count", count);
@@ -392,6 +393,12 @@ void init(void)
 	put("rumpnet: starting\n");
 	if ((r = mk_microkit_start(vcpu_main, d)) != 0)
 		return check("mk_microkit_start", false, r);
+	/* The library's event loop: the last green thread to block receives
+	 * the next notification itself (docs/microkit.md, "Receive in
+	 * place").  Returns only on an error (-ENOSYS: a build without it,
+	 * and libmicrokit's loop runs when init() returns). */
+	if ((r = mk_microkit_event_loop()) != -ENOSYS)
+		check("mk_microkit_event_loop", false, r);
 }
 
 void notified(microkit_channel ch)

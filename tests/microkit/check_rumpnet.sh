@@ -97,6 +97,9 @@ for tag in '^rumpnet: quiet ' '^rumpnet: before_halt '; do
 		fail=1
 	fi
 done
+# the rump PD runs the library's event loop: its threads received in place
+ipr=$(field '^rumpnet: before_halt ' in_place_receives)
+[ "${ipr:-0}" -gt 0 ] || { echo "FAIL: no receive in place (in_place_receives ${ipr:-missing})"; fail=1; }
 med=$(field '^client: latency notify' median) p99=$(field '^client: latency notify' p99)
 bmed=$(field '^client: latency baseline' median) bp99=$(field '^client: latency baseline' p99)
 boot=$(field '^rumpnet: boot ' cycles)
