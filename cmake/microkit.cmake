@@ -72,6 +72,7 @@ set(RB_MK_TESTS
   "microkit_example|examples/example.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_example.sh"
   "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|libmicrokit"
   "microkit_pdtest_loop|tests/pdtest_loop.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|own"
+  "microkit_pdtest_loop_hs8|tests/pdtest_loop_hs8.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|own"
   "microkit_fault|tests/fault.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_fault.sh")
 
 if(RB_MK_SKIP)

@@ -1223,8 +1223,7 @@ static void *runner(void *arg)
 
 void init(void)
 {
-	const struct mk_microkit_config mc =
-		PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
+	struct mk_microkit_config mc = PD_MICROKIT_CONFIG(HEAP_SIZE, STACK_STRIDE, NSTACKS, CH_TIMER);
 	struct dom_config dc = {.name = "pdtest"};
 	struct dom_thread_attr a = {.name = "runner", .vcpu = -1, .detached = true};
 	struct mk_notification n;
@@ -1232,6 +1231,7 @@ void init(void)
 	uint64_t w;
 
 	pd_put(PDTEST_OWN ? "pdtest: event loop: own\n" : "pdtest: event loop: libmicrokit\n");
+	mc.handler_stack = PDTEST_HANDLER_STACK;
 	if (pd_domain_create(&d, &mc, &dc, &what) != 0 ||
 	    dom_thread_create(d, NULL, &a, runner, NULL) != 0) {
 		pd_put("pdtest: FAIL setup\n");

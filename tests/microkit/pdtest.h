@@ -26,6 +26,14 @@
 #define PDTEST_OWN 0
 #endif
 
+/* The configuration's handler_stack (mk_microkit_config): 0, the
+ * default (4 KiB), but in pdtest_loop_hs8.img (8 KiB); HS_LIMIT is what
+ * it stands for. */
+#ifndef PDTEST_HANDLER_STACK
+#define PDTEST_HANDLER_STACK 0
+#endif
+#define HS_LIMIT (PDTEST_HANDLER_STACK != 0 ? PDTEST_HANDLER_STACK : 4096)
+
 #define MS 1000000ull
 /* pdtest.system's layout */
 #define HEAP_SIZE 0x40000
