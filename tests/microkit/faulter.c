@@ -6,7 +6,13 @@
  * the fault table this PD keeps (mk_microkit_config.fault_table).  "deep"
  * first waits for the supervisor's notification on CH_GO, so that it runs
  * (and faults) from notified(): by the direct wake, on the PD context's
- * stack (docs/microkit.md, "Direct wake").
+ * stack (docs/microkit.md, "Direct wake").  It notifies the supervisor
+ * back on CH_GO before it starts: the supervisor's green thread that this
+ * wakes then waits again, receiving in place, when the faults come.  The
+ * first fault is a brk, which the supervisor steps over (pc + 4) and
+ * answers with a reply that resumes "deep" ("faulter: resumed after the
+ * brk"); the second is the stack overflow, which it answers by stopping
+ * this PD.
  */
 #include <microkit.h>
 
@@ -47,6 +53,9 @@ static void *deep_main(void *arg)
 		microkit_dbg_puts("faulter: FAIL deep was not run by the direct wake\n");
 #endif
 	microkit_dbg_puts("faulter: deep starts\n");
+	microkit_notify(CH_GO); /* the supervisor (higher priority) runs at once */
+	__asm__ volatile("brk #0x42" ::: "memory"); /* a fault the supervisor replies to */
+	microkit_dbg_puts("faulter: resumed after the brk\n");
 	deep(100000);
 	microkit_dbg_puts("faulter: FAIL deep returned\n");
 	return NULL;
