@@ -12,6 +12,11 @@
  *            then the reply goes with the next receive);
  *   sem      PS_N calls: protected() posts a semaphore (the domain runs
  *            inside the post);
+ *   notify   one notification to pserver, on its own scheduling context
+ *            (bound to its notification by the monitor): a green thread
+ *            wakes; then PS_N sem calls again (a thread that had received
+ *            in place after the notification would answer them with the
+ *            reply first, and pserver would lose the context);
  *   timer    a call starts pserver's sleeper, whose 1 ms naps end, none
  *            early, at least one on a timer interrupt; it notifies back
  *            when done;
@@ -139,10 +144,10 @@ static void finish(void)
 	check(st[PS_ST_BAD] == 0, "calls pserver found bad", st[PS_ST_BAD], 0);
 	/* the passive PD's threads never received in place */
 	check(st[PS_ST_IN_PLACE] == 0, "in_place_receives", st[PS_ST_IN_PLACE], 0);
-	/* each PS_EVENT call's bit came through the event loop's direct
-	 * wake */
-	check(st[PS_ST_DIRECT] >= PS_N, "direct_wakes at least", st[PS_ST_DIRECT], PS_N);
-	check(st[PS_ST_NOTIFIED] == 0, "nt's wake-ups", st[PS_ST_NOTIFIED], 0);
+	/* each PS_EVENT call's bit, and the notification, came through the
+	 * event loop's direct wake */
+	check(st[PS_ST_DIRECT] >= PS_N + 1, "direct_wakes at least", st[PS_ST_DIRECT], PS_N + 1);
+	check(st[PS_ST_NOTIFIED] == 1, "nt's wake-ups", st[PS_ST_NOTIFIED], 1);
 	/* the sleeper's naps: none early, one at least ended on a timer
 	 * interrupt taken on pserver's own context (passive: bound to its
 	 * notification), within the bound */
@@ -157,6 +162,16 @@ void init(void)
 {
 	calls("event", PS_EVENT, PS_N);
 	calls("sem", PS_SEM, PS_N);
+	if (stopped) {
+		summary();
+		return;
+	}
+	/* pserver (higher priority) runs this notification to the end, on
+	 * its own context, before this PD goes on */
+	microkit_notify(PS_CH_NTFY);
+	check(shared()->notified == 1, "nt's wake-up after the notification", shared()->notified,
+	      1);
+	calls("after-notify", PS_SEM, PS_N);
 	if (stopped) {
 		summary();
 		return;
