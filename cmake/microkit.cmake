@@ -73,7 +73,8 @@ set(RB_MK_TESTS
   "microkit_pdtest|tests/pdtest.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|libmicrokit"
   "microkit_pdtest_loop|tests/pdtest_loop.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|own"
   "microkit_pdtest_loop_hs8|tests/pdtest_loop_hs8.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_pdtest.sh|own"
-  "microkit_fault|tests/fault.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_fault.sh")
+  "microkit_fault|tests/fault.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_fault.sh"
+  "microkit_passive|tests/passive.img|${PROJECT_SOURCE_DIR}/tests/microkit/check_passive.sh")
 
 if(RB_MK_SKIP)
   message(STATUS "Microkit: ${RB_MK_SKIP}; the microkit tests will be skipped")

@@ -66,8 +66,8 @@ extern bool mk_pd_in_place_ok __attribute__((visibility("hidden")));
 /* Whether the PD context, parked in the direct wake, has nothing left to
  * do but its next receive: the direct wake was started by
  * mk_microkit_event_loop after a whole turn (not from notified() inside
- * libmicrokit's event loop, nor from init()), so a green thread may
- * receive in its place. */
+ * libmicrokit's event loop, nor from init()) in a PD that is not passive,
+ * so a green thread may receive in its place. */
 static inline bool mk_backend_receive_in_place_ok(void)
 {
 	return mk_pd_in_place_ok;

@@ -54,8 +54,10 @@
  * returns to the green thread once the PD notification has bits.  Only
  * when mk_microkit_event_loop started the direct wake (mk_pd_in_place_ok):
  * inside libmicrokit's loop the PD context still has the rest of
- * notified() and of its badge to run.  The green thread delivers
- * them and runs what they woke, itself first if it was woken: a round
+ * notified() and of its badge to run; and never in a passive PD, where a
+ * reply sent before the domain ran would take the PD's only scheduling
+ * context along (mk_microkit_event_loop).  The green thread delivers
+ * the bits and runs what they woke, itself first if it was woken: a round
  * trip (a notification in, a green thread wakes, notifies back, waits
  * again) then takes no context switch at all, and so no save of d8-d15
  * (and no lazy FPU trap in the kernel).  notified() from receive_loop
@@ -473,13 +475,17 @@ int mk_microkit_event_loop(void)
 		 * every channel of the badge: the domain runs now, the reply
 		 * owed first.  Not in a passive PD: the reply would give the
 		 * caller's scheduling context back before the domain ran (it
-		 * runs first, the reply goes with the next receive, and no
-		 * thread receives in place: the PD context owes the reply). */
+		 * runs first, the reply goes with the next receive).  Nor
+		 * does a thread of a passive PD receive in place, even after
+		 * a notification (no reply owed): a call it received there
+		 * whose protected() woke the domain would be answered first
+		 * (receive_loop's reply_now), and the PD, left without a
+		 * scheduling context, would never run again. */
 		pd.raised = 0;
 		if (!microkit_passive)
 			reply_now(&o);
 		if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED) {
-			mk_pd_in_place_ok = !o.have_reply;
+			mk_pd_in_place_ok = !microkit_passive && !o.have_reply;
 			bits = direct_run(bits);
 			mk_pd_in_place_ok = false;
 		}
