@@ -283,6 +283,18 @@ static __attribute__((noinline)) void timer_irq(unsigned ch)
 	mk_pd_resume(); /* the waiter looks at its deadline */
 }
 
+/* PD context: raise bits on the PD notification.  The direct wake runs
+ * the domain if it idles (and takes the bits); what is left is signalled,
+ * which resumes the vCPU context if it waits on the PD notification. */
+MK_WAKE_PATH static inline void pd_raise(uint64_t bits)
+{
+#ifdef MK_BACKEND_DIRECT_WAKE
+	if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED && (bits = direct_run(bits)) == 0)
+		return;
+#endif
+	mk_notification_signal(&pd.ntf, bits);
+}
+
 MK_WAKE_PATH void mk_microkit_notified(unsigned ch)
 {
 	if (pd.in_vcpu || !pd.ready)
@@ -305,13 +317,7 @@ MK_WAKE_PATH void mk_microkit_notified(unsigned ch)
 			return;
 		}
 #endif
-#ifdef MK_BACKEND_DIRECT_WAKE
-		if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED &&
-		    (bit = direct_run(bit)) == 0)
-			return;
-#endif
-		/* resumes the vCPU context if it waits on the PD notification */
-		mk_notification_signal(&pd.ntf, bit);
+		pd_raise(bit);
 	}
 }
 
@@ -484,13 +490,9 @@ int mk_microkit_event_loop(void)
 		pd.raised = 0;
 		if (!microkit_passive)
 			reply_now(&o);
-		if (pd.direct_n == &pd.ntf && pd.state == VC_SUSPENDED) {
-			mk_pd_in_place_ok = !microkit_passive && !o.have_reply;
-			bits = direct_run(bits);
-			mk_pd_in_place_ok = false;
-		}
-		if (bits != 0)
-			mk_notification_signal(&pd.ntf, bits);
+		mk_pd_in_place_ok = !microkit_passive && !o.have_reply;
+		pd_raise(bits);
+		mk_pd_in_place_ok = false;
 	}
 }
 #else
