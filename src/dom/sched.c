@@ -972,8 +972,7 @@ DOM_DIRECT_PATH static uint64_t direct_wake(void *arg, uint64_t bits)
 		}
 		if (v->direct_left)
 			break;
-		if (!mk_backend_notification_pending(d->irq) ||
-		    mk_notification_poll(d->irq, &bits) != 0)
+		if ((bits = mk_backend_notification_take(d->irq)) == 0)
 			break; /* no bits raised meanwhile: idle */
 	}
 	more = 0;
