@@ -58,28 +58,20 @@
 		dom_atomic_barrier();                                                              \
 	} while (0)
 
-/* *p op= v, the old value: a load and a store */
-#define dom_atomic_rmw_(p, op, v)                                                                  \
+/* *p = the expression nv (of the old value o_), the old value: a load
+ * and a store */
+#define dom_atomic_update_(p, nv)                                                                  \
 	__extension__({                                                                            \
 		__typeof__(p) p_ = (p);                                                            \
 		__typeof__(atomic_load_explicit(p_, memory_order_relaxed)) o_;                     \
 		dom_atomic_barrier();                                                              \
 		o_ = atomic_load_explicit(p_, memory_order_relaxed);                               \
-		atomic_store_explicit(p_, o_ op(v), memory_order_relaxed);                         \
+		atomic_store_explicit(p_, (nv), memory_order_relaxed);                             \
 		dom_atomic_barrier();                                                              \
 		o_;                                                                                \
 	})
 
-#define dom_atomic_exchange(p, v, mo)                                                              \
-	__extension__({                                                                            \
-		__typeof__(p) p_ = (p);                                                            \
-		__typeof__(atomic_load_explicit(p_, memory_order_relaxed)) o_;                     \
-		dom_atomic_barrier();                                                              \
-		o_ = atomic_load_explicit(p_, memory_order_relaxed);                               \
-		atomic_store_explicit(p_, (v), memory_order_relaxed);                              \
-		dom_atomic_barrier();                                                              \
-		o_;                                                                                \
-	})
+#define dom_atomic_exchange(p, v, mo) dom_atomic_update_(p, (v))
 
 /* Strong compare-and-exchange: true and *p = v if *p == *e, else false
  * and *e = *p. */
@@ -100,10 +92,10 @@
 		ok_;                                                                               \
 	})
 
-#define dom_atomic_fetch_add(p, v, mo) dom_atomic_rmw_(p, +, v)
-#define dom_atomic_fetch_sub(p, v, mo) dom_atomic_rmw_(p, -, v)
-#define dom_atomic_fetch_or(p, v, mo) dom_atomic_rmw_(p, |, v)
-#define dom_atomic_fetch_and(p, v, mo) dom_atomic_rmw_(p, &, v)
+#define dom_atomic_fetch_add(p, v, mo) dom_atomic_update_(p, o_ + (v))
+#define dom_atomic_fetch_sub(p, v, mo) dom_atomic_update_(p, o_ - (v))
+#define dom_atomic_fetch_or(p, v, mo) dom_atomic_update_(p, o_ | (v))
+#define dom_atomic_fetch_and(p, v, mo) dom_atomic_update_(p, o_ & (v))
 
 #else /* many vCPUs: the C11 atomics */
 
