@@ -281,3 +281,16 @@ void peer_warm_up(struct peer *f, struct net_udp *u)
 	peer_send(f, u, 0, 0, 1);
 	peer_wait_got(f, 0, 1);
 }
+
+struct net_udp *peer_up_warm(struct peer *f)
+{
+	struct net_udp *u;
+
+	peer_stack_up(f);
+	peer_start(f);
+	assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
+	memset(f->next_seq, 0, sizeof(f->next_seq));
+	atomic_store(&f->got[0], 0);
+	peer_warm_up(f, u);
+	return u;
+}

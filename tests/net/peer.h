@@ -114,4 +114,9 @@ void peer_send(struct peer *f, struct net_udp *u, uint32_t sender, uint32_t from
  * the stack's.  The peer thread must run. */
 void peer_warm_up(struct peer *f, struct net_udp *u);
 
+/* Bring the stack up, start the peer thread, open a socket and warm it
+ * up (peer_warm_up), sender 0's sequence and count reset first, so that a
+ * stack brought up again on the same fixture starts over; the socket. */
+struct net_udp *peer_up_warm(struct peer *f);
+
 #endif

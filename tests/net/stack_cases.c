@@ -254,10 +254,7 @@ void stack_case_tx_ring_full(void **state)
 	uint8_t pl[NET_UDP_PAYLOAD_MAX];
 	unsigned ok = 0, full = 0;
 
-	peer_stack_up(f);
-	peer_start(f);
-	assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
-	peer_warm_up(f, u); /* ARP resolved, datagram 0 delivered */
+	u = peer_up_warm(f); /* ARP resolved, datagram 0 delivered */
 	peer_stop(f);
 	for (uint32_t seq = 1; seq < 4 * PEER_CAP; seq++) {
 		size_t len = payload_make(pl, 0, seq);

@@ -134,12 +134,7 @@ static void test_again(void **state)
 	struct net_udp *u;
 
 	for (int i = 0; i < 3; i++) {
-		peer_stack_up(f);
-		peer_start(f);
-		assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
-		memset(f->next_seq, 0, sizeof(f->next_seq));
-		atomic_store(&f->got[0], 0);
-		peer_warm_up(f, u);
+		u = peer_up_warm(f);
 		peer_send(f, u, 0, 1, 100);
 		peer_wait_got(f, 0, 100);
 		peer_stop(f);
@@ -204,12 +199,7 @@ static void test_idle_clock(void **state)
 	unsigned long w, l;
 	int s;
 
-	peer_stack_up(f);
-	peer_start(f);
-	assert_int_equal(f->ops->udp_open(f->s, &u, NULL, NULL), 0);
-	memset(f->next_seq, 0, sizeof(f->next_seq));
-	atomic_store(&f->got[0], 0);
-	peer_warm_up(f, u);
+	u = peer_up_warm(f);
 	if (off != NULL && strcmp(off, "0") == 0) {
 		/* Turned off (test_stack_rump_ticking): no long sleep in four
 		 * times the grace plus the skip of the stack's idle clock. */
